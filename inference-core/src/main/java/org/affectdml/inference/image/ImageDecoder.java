@@ -1,0 +1,204 @@
+package org.affectdml.inference.image;
+
+import com.drew.imaging.ImageMetadataReader;
+import com.drew.metadata.Metadata;
+import com.drew.metadata.exif.ExifIFD0Directory;
+import com.twelvemonkeys.imageio.plugins.jpeg.JPEGImageReaderSpi;
+
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+import java.awt.color.ColorSpace;
+import java.awt.image.BufferedImage;
+import java.awt.image.Raster;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Decodes JPEG and PNG bytes into {@link RgbImage}, enforcing {@link ImageLimits} before any raster is
+ * allocated (the pixel count comes from the header). EXIF orientation is applied; greyscale is replicated
+ * to R=G=B; CMYK/YCCK JPEGs are converted by TwelveMonkeys; alpha is dropped, as PIL's convert("RGB").
+ * Truncated or corrupt data, which ImageIO may only report as a warning, is rejected.
+ */
+public final class ImageDecoder {
+
+    public enum Format {
+        JPEG("image/jpeg"), PNG("image/png");
+
+        public final String mediaType;
+
+        Format(String mediaType) {
+            this.mediaType = mediaType;
+        }
+    }
+
+    private static final JPEGImageReaderSpi JPEG_SPI = new JPEGImageReaderSpi();
+
+    private final ImageLimits limits;
+
+    public ImageDecoder(ImageLimits limits) {
+        this.limits = limits;
+    }
+
+    public ImageLimits limits() {
+        return limits;
+    }
+
+    public RgbImage decode(byte[] data, String mediaType) {
+        if (data == null || data.length == 0) {
+            throw new InvalidImageException("image is empty (0 bytes); send the encoded JPEG or PNG file");
+        }
+        if (data.length > limits.maxBytes()) {
+            throw new InvalidImageException("image is " + data.length + " bytes, above the limit of "
+                    + limits.maxBytes() + " bytes");
+        }
+        Format format = sniff(data);
+        checkMediaType(mediaType, format);
+        BufferedImage decoded = read(data, format);
+        int orientation = exifOrientation(data);
+        return ExifOrientation.apply(toRgb(decoded), orientation);
+    }
+
+    /** The format from the file signature; anything else is not an image this service reads. */
+    static Format sniff(byte[] d) {
+        if (d.length >= 3 && (d[0] & 0xFF) == 0xFF && (d[1] & 0xFF) == 0xD8 && (d[2] & 0xFF) == 0xFF) {
+            return Format.JPEG;
+        }
+        if (d.length >= 8 && (d[0] & 0xFF) == 0x89 && d[1] == 'P' && d[2] == 'N' && d[3] == 'G'
+                && d[4] == 0x0D && d[5] == 0x0A && d[6] == 0x1A && d[7] == 0x0A) {
+            return Format.PNG;
+        }
+        StringBuilder head = new StringBuilder();
+        for (int i = 0; i < Math.min(8, d.length); i++) {
+            head.append(String.format("%02x", d[i] & 0xFF));
+        }
+        throw new InvalidImageException("bytes are not a JPEG or PNG image (first bytes 0x" + head
+                + "); supported media types: image/jpeg, image/png");
+    }
+
+    private static void checkMediaType(String mediaType, Format actual) {
+        if (mediaType == null || mediaType.isBlank()) {
+            return;
+        }
+        String normalized = mediaType.trim().toLowerCase(Locale.ROOT);
+        int semicolon = normalized.indexOf(';');
+        if (semicolon >= 0) {
+            normalized = normalized.substring(0, semicolon).trim();
+        }
+        Format declared = switch (normalized) {
+            case "image/jpeg", "image/jpg", "image/pjpeg" -> Format.JPEG;
+            case "image/png" -> Format.PNG;
+            default -> throw new InvalidImageException("unsupported media type '" + mediaType
+                    + "'; supported: image/jpeg, image/png (or leave it empty to detect)");
+        };
+        if (declared != actual) {
+            throw new InvalidImageException("media type '" + mediaType + "' does not match the bytes, which are "
+                    + actual.mediaType);
+        }
+    }
+
+    private BufferedImage read(byte[] data, Format format) {
+        ImageReader reader = newReader(format);
+        List<String> warnings = new ArrayList<>();
+        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(data))) {
+            reader.setInput(in, true, true);
+            int width;
+            int height;
+            try {
+                width = reader.getWidth(0);
+                height = reader.getHeight(0);
+            } catch (IOException | RuntimeException e) {
+                throw new InvalidImageException("cannot read the " + format.mediaType + " header: " + describe(e), e);
+            }
+            long pixels = (long) width * height;
+            if (width <= 0 || height <= 0) {
+                throw new InvalidImageException(format.mediaType + " header declares an empty image (" + width + "x" + height + ")");
+            }
+            if (pixels > limits.maxPixels()) {
+                throw new InvalidImageException("image is " + width + "x" + height + " = " + pixels
+                        + " pixels, above the limit of " + limits.maxPixels() + " pixels");
+            }
+            reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
+            BufferedImage image;
+            try {
+                image = reader.read(0);
+            } catch (IOException | RuntimeException e) {
+                throw new InvalidImageException("corrupt or truncated " + format.mediaType + ": " + describe(e), e);
+            }
+            if (!warnings.isEmpty()) {
+                throw new InvalidImageException("corrupt or truncated " + format.mediaType + ": " + String.join("; ", warnings));
+            }
+            return image;
+        } catch (IOException e) {
+            throw new InvalidImageException("cannot read the image: " + describe(e), e);
+        } finally {
+            reader.dispose();
+        }
+    }
+
+    private static ImageReader newReader(Format format) {
+        try {
+            if (format == Format.JPEG) {
+                return JPEG_SPI.createReaderInstance();
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot create the JPEG reader", e);
+        }
+        Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName("png");
+        if (!readers.hasNext()) {
+            throw new IllegalStateException("no PNG reader in this JVM");
+        }
+        return readers.next();
+    }
+
+    private static String describe(Exception e) {
+        String message = e.getMessage();
+        return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
+    }
+
+    /** EXIF orientation 1..8, 1 when absent or unreadable (a broken EXIF block is no reason to refuse a photo). */
+    static int exifOrientation(byte[] data) {
+        try {
+            Metadata metadata = ImageMetadataReader.readMetadata(new ByteArrayInputStream(data), data.length);
+            ExifIFD0Directory exif = metadata.getFirstDirectoryOfType(ExifIFD0Directory.class);
+            if (exif != null && exif.containsTag(ExifIFD0Directory.TAG_ORIENTATION)) {
+                int orientation = exif.getInt(ExifIFD0Directory.TAG_ORIENTATION);
+                return orientation >= 1 && orientation <= 8 ? orientation : 1;
+            }
+        } catch (Exception | StackOverflowError e) {
+            return 1;
+        }
+        return 1;
+    }
+
+    /** Packed RGB pixels. Grey rasters are read raw: BufferedImage.getRGB would apply a gamma curve to them. */
+    static RgbImage toRgb(BufferedImage image) {
+        int w = image.getWidth();
+        int h = image.getHeight();
+        int[] pixels = new int[w * h];
+        Raster raster = image.getRaster();
+        boolean grey = image.getColorModel().getColorSpace().getType() == ColorSpace.TYPE_GRAY;
+        if (grey) {
+            int bits = image.getColorModel().getComponentSize(0);
+            int shift = Math.max(0, bits - 8);
+            int[] row = new int[w];
+            for (int y = 0; y < h; y++) {
+                raster.getSamples(0, y, w, 1, 0, row);
+                for (int x = 0; x < w; x++) {
+                    int v = Math.min(255, row[x] >> shift);
+                    pixels[y * w + x] = v << 16 | v << 8 | v;
+                }
+            }
+        } else {
+            image.getRGB(0, 0, w, h, pixels, 0, w);
+            for (int i = 0; i < pixels.length; i++) {
+                pixels[i] &= 0xFFFFFF;
+            }
+        }
+        return new RgbImage(w, h, pixels);
+    }
+}
