@@ -7,6 +7,7 @@ import com.twelvemonkeys.imageio.plugins.jpeg.JPEGImageReaderSpi;
 
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
+import javax.imageio.spi.IIORegistry;
 import javax.imageio.stream.ImageInputStream;
 import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
@@ -36,7 +37,10 @@ public final class ImageDecoder {
         }
     }
 
-    private static final JPEGImageReaderSpi JPEG_SPI = new JPEGImageReaderSpi();
+    static {
+        // TwelveMonkeys' reader (CMYK/YCCK, broken ICC profiles) wraps the JDK's: it must be registered to find it.
+        IIORegistry.getDefaultInstance().registerServiceProvider(new JPEGImageReaderSpi());
+    }
 
     private final ImageLimits limits;
 
@@ -141,18 +145,18 @@ public final class ImageDecoder {
     }
 
     private static ImageReader newReader(Format format) {
-        try {
-            if (format == Format.JPEG) {
-                return JPEG_SPI.createReaderInstance();
+        Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName(format == Format.JPEG ? "jpeg" : "png");
+        ImageReader chosen = null;
+        while (readers.hasNext()) {
+            ImageReader r = readers.next();
+            if (chosen == null || r.getOriginatingProvider() instanceof JPEGImageReaderSpi) {
+                chosen = r;
             }
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot create the JPEG reader", e);
         }
-        Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName("png");
-        if (!readers.hasNext()) {
-            throw new IllegalStateException("no PNG reader in this JVM");
+        if (chosen == null) {
+            throw new IllegalStateException("no " + format.mediaType + " reader in this JVM");
         }
-        return readers.next();
+        return chosen;
     }
 
     private static String describe(Exception e) {

@@ -1,0 +1,72 @@
+package org.affectdml.inference.testing;
+
+import javax.imageio.ImageIO;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/** Small generated photos-of-sorts for tests: a coloured background with a coloured "person" block. */
+public final class TestImages {
+
+    private TestImages() {
+    }
+
+    public static BufferedImage scene(int width, int height, Color background, Color person, int x1, int y1, int x2, int y2) {
+        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = image.createGraphics();
+        g.setColor(background);
+        g.fillRect(0, 0, width, height);
+        g.setColor(person);
+        g.fillRect(x1, y1, x2 - x1, y2 - y1);
+        g.setColor(person.darker());
+        g.fillOval(x1 + (x2 - x1) / 4, y1, (x2 - x1) / 2, (y2 - y1) / 4);
+        g.dispose();
+        return image;
+    }
+
+    public static byte[] encode(BufferedImage image, String format) {
+        try {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            if (!ImageIO.write(image, format, out)) {
+                throw new IllegalStateException("no writer for " + format);
+            }
+            return out.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static byte[] jpeg(BufferedImage image) {
+        return encode(image, "jpg");
+    }
+
+    public static byte[] png(BufferedImage image) {
+        return encode(image, "png");
+    }
+
+    /** A valid PNG whose header declares {@code width x height} but whose data is a single tiny IDAT. */
+    public static byte[] pngDeclaring(int width, int height) {
+        byte[] small = png(new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB));
+        // IHDR data starts at byte 16: width (4 bytes), height (4 bytes); its CRC follows at 29.
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(small);
+        b.putInt(16, width);
+        b.putInt(20, height);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(small, 12, 17);
+        b.putInt(29, (int) crc.getValue());
+        return small;
+    }
+
+    /** Where ../shared lives when the environment points there (AFFECT_SHARED_DIR), else null. */
+    public static java.nio.file.Path sharedDir() {
+        String dir = System.getenv("AFFECT_SHARED_DIR");
+        if (dir == null || dir.isBlank()) {
+            return null;
+        }
+        java.nio.file.Path p = java.nio.file.Path.of(dir);
+        return java.nio.file.Files.isDirectory(p.resolve("models")) ? p : null;
+    }
+}
