@@ -1,0 +1,18 @@
+package org.affectdml.inference.testing;
+
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+
+import java.net.URL;
+
+/** A plaintext channel to a service under test, from its HTTP URL (gRPC shares the HTTP port). */
+public final class GrpcTestChannels {
+
+    private GrpcTestChannels() {
+    }
+
+    public static ManagedChannel to(URL serviceUrl) {
+        return ManagedChannelBuilder.forAddress(serviceUrl.getHost(), serviceUrl.getPort()).usePlaintext()
+                .maxInboundMessageSize(64 * 1024 * 1024).build();
+    }
+}

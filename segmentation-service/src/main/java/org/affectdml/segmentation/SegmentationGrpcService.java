@@ -1,0 +1,95 @@
+package org.affectdml.segmentation;
+
+import com.google.protobuf.ByteString;
+import io.quarkus.grpc.GrpcService;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Uni;
+import jakarta.inject.Inject;
+import org.affectdml.inference.bundle.ActiveBundleHolder;
+import org.affectdml.inference.bundle.Roles;
+import org.affectdml.inference.grpc.ConcurrencyLimit;
+import org.affectdml.inference.grpc.GrpcErrors;
+import org.affectdml.inference.image.ImageDecoder;
+import org.affectdml.inference.image.InvalidImageException;
+import org.affectdml.inference.image.RgbImage;
+import org.affectdml.inference.segmentation.SegmentationResult;
+import org.affectdml.inference.segmentation.SemanticSegmenter;
+import org.affectdml.inference.service.InferenceConfig;
+import org.affectdml.proto.v1.LabelMap;
+import org.affectdml.proto.v1.SegmentRequest;
+import org.affectdml.proto.v1.SegmentResponse;
+import org.affectdml.proto.v1.Segmentation;
+import org.affectdml.proto.v1.StageTimings;
+
+import java.util.List;
+
+/** gRPC Segment: decode (or take decoded pixels), run the active segmenter, answer Sem2Vec. */
+@GrpcService
+public class SegmentationGrpcService implements Segmentation {
+
+    private final ActiveBundleHolder bundles;
+    private final ImageDecoder decoder;
+    private final ConcurrencyLimit limit;
+
+    @Inject
+    public SegmentationGrpcService(ActiveBundleHolder bundles, InferenceConfig config) {
+        this.bundles = bundles;
+        this.decoder = new ImageDecoder(config.imageLimits());
+        this.limit = new ConcurrencyLimit(config.inference().maxInFlight(), config.inference().queueTimeout());
+    }
+
+    @Override
+    @Blocking
+    public Uni<SegmentResponse> segment(SegmentRequest request) {
+        try {
+            return Uni.createFrom().item(limit.run("Segment", () -> answer(request)));
+        } catch (Exception e) {
+            return Uni.createFrom().failure(GrpcErrors.toStatus(e));
+        }
+    }
+
+    private SegmentResponse answer(SegmentRequest request) throws Exception {
+        long start = System.nanoTime();
+        float minFraction = request.getMinPixelFraction();
+        if (!(minFraction >= 0 && minFraction < 1)) {
+            throw GrpcErrors.invalidArgument("min_pixel_fraction must be in [0, 1), got " + minFraction);
+        }
+        RgbImage image = switch (request.getSourceCase()) {
+            case IMAGE -> decoder.decode(request.getImage().getData().toByteArray(), request.getImage().getMediaType());
+            case RGB -> checkedRaw(request.getRgb());
+            case SOURCE_NOT_SET -> throw GrpcErrors.invalidArgument("request has no image: set image (encoded bytes) or rgb");
+        };
+        long decoded = System.nanoTime();
+        try (ActiveBundleHolder.Lease lease = bundles.lease()) {
+            SegmentationResult result = SemanticSegmenter.segment(lease.bundle(), List.of(image), minFraction).get(0);
+            long done = System.nanoTime();
+            SegmentResponse.Builder response = SegmentResponse.newBuilder()
+                    .setModelVersion(lease.bundle().version())
+                    .setSegmenterSha256(lease.bundle().manifest().file(Roles.SEGMENTER).sha256())
+                    .addAllClassNames(lease.bundle().segmenterLabels());
+            for (float v : result.sem2vec()) {
+                response.addSem2Vec(v);
+            }
+            for (float v : result.pixelFractions()) {
+                response.addPixelFractions(v);
+            }
+            if (request.getIncludeLabelMap()) {
+                response.setLabelMap(LabelMap.newBuilder().setWidth(result.width()).setHeight(result.height())
+                        .setClassIndices(ByteString.copyFrom(result.labelMap())));
+            }
+            return response.setTimings(StageTimings.newBuilder()
+                    .setDecodeUs((decoded - start) / 1000)
+                    .setSegmentationUs((done - decoded) / 1000)
+                    .setTotalUs((done - start) / 1000)).build();
+        }
+    }
+
+    private RgbImage checkedRaw(org.affectdml.proto.v1.RgbImage raw) {
+        long pixels = (long) raw.getWidth() * raw.getHeight();
+        if (pixels > decoder.limits().maxPixels()) {
+            throw new InvalidImageException("raw image is " + raw.getWidth() + "x" + raw.getHeight() + " = " + pixels
+                    + " pixels, above the limit of " + decoder.limits().maxPixels() + " pixels");
+        }
+        return RgbImage.fromRgbBytes(raw.getWidth(), raw.getHeight(), raw.getData().toByteArray());
+    }
+}
