@@ -29,8 +29,15 @@ public final class FusedEmbedder {
     private FusedEmbedder() {
     }
 
-    /** Encoder outputs, row i for sample i; null for a stream the head does not use. */
-    public record EncoderFeatures(float[][] image, float[][] body) {
+    /**
+     * Encoder outputs, row i for sample i; null for a stream the head does not use. The times split
+     * preprocessing (resize, crop, normalise) from the ONNX Runtime runs.
+     */
+    public record EncoderFeatures(float[][] image, float[][] body, long preprocessNanos, long inferenceNanos) {
+    }
+
+    /** Rows of one encoder run and where its time went. */
+    private record Run(float[][] rows, long preprocessNanos, long inferenceNanos) {
     }
 
     public static boolean needsSem2Vec(LoadedBundle bundle) {
@@ -46,21 +53,24 @@ public final class FusedEmbedder {
         if (useImage && useBody && imageEncoder.sha256().equals(bodyEncoder.sha256())
                 && imageEncoder.preprocessing().equals(bodyEncoder.preprocessing())) {
             int n = samples.size();
-            float[][] both = run(bundle, Roles.IMAGE_ENCODER, samples, true, true);
+            Run both = run(bundle, Roles.IMAGE_ENCODER, samples, true, true);
             float[][] image = new float[n][];
             float[][] body = new float[n][];
-            System.arraycopy(both, 0, image, 0, n);
-            System.arraycopy(both, n, body, 0, n);
-            return new EncoderFeatures(image, body);
+            System.arraycopy(both.rows(), 0, image, 0, n);
+            System.arraycopy(both.rows(), n, body, 0, n);
+            return new EncoderFeatures(image, body, both.preprocessNanos(), both.inferenceNanos());
         }
-        return new EncoderFeatures(
-                useImage ? run(bundle, Roles.IMAGE_ENCODER, samples, true, false) : null,
-                useBody ? run(bundle, Roles.BODY_ENCODER, samples, false, true) : null);
+        Run image = useImage ? run(bundle, Roles.IMAGE_ENCODER, samples, true, false) : null;
+        Run body = useBody ? run(bundle, Roles.BODY_ENCODER, samples, false, true) : null;
+        return new EncoderFeatures(image == null ? null : image.rows(), body == null ? null : body.rows(),
+                (image == null ? 0 : image.preprocessNanos()) + (body == null ? 0 : body.preprocessNanos()),
+                (image == null ? 0 : image.inferenceNanos()) + (body == null ? 0 : body.inferenceNanos()));
     }
 
     /** Rows: the whole images first (if asked), then the body crops (if asked). */
-    private static float[][] run(LoadedBundle bundle, String role, List<PersonInImage> samples, boolean whole, boolean body)
+    private static Run run(LoadedBundle bundle, String role, List<PersonInImage> samples, boolean whole, boolean body)
             throws OrtException {
+        long start = System.nanoTime();
         ModelFile file = bundle.manifest().file(role);
         Preprocessing p = file.preprocessing();
         int slice = TensorPreprocessor.sliceLength(p);
@@ -79,9 +89,11 @@ public final class FusedEmbedder {
         }
         long[] shape = {rows, 3, p.height(), p.width()};
         String output = file.outputs().get(0).name();
+        long preprocessed = System.nanoTime();
         try (OnnxTensor tensor = OnnxTensor.createTensor(OrtSessionFactory.environment(), FloatBuffer.wrap(input), shape);
              OrtSession.Result result = bundle.session(role).run(Map.of(file.inputs().get(0).name(), tensor), Set.of(output))) {
-            return (float[][]) result.get(output).orElseThrow().getValue();
+            float[][] features = (float[][]) result.get(output).orElseThrow().getValue();
+            return new Run(features, preprocessed - start, System.nanoTime() - preprocessed);
         }
     }
 

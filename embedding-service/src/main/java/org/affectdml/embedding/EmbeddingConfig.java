@@ -1,0 +1,30 @@
+package org.affectdml.embedding;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
+
+/** embedding-service settings (prefix {@code affect.embedding}). */
+@ConfigMapping(prefix = "affect.embedding")
+public interface EmbeddingConfig {
+
+    /** Where Sem2Vec comes from. */
+    enum Sem2VecMode {
+        /** segmentation-service over gRPC (the gRPC client "segmentation"); scales on its own GPU pods. */
+        REMOTE,
+        /** The bundle's segmenter in this process: one pod does everything. */
+        IN_PROCESS
+    }
+
+    @WithDefault("remote")
+    Sem2VecMode segmentation();
+
+    /** Deadline of one Segment call to segmentation-service. */
+    @WithDefault("30s")
+    Duration segmentationTimeout();
+
+    /** Most items one EmbedBatch may carry. */
+    @WithDefault("32")
+    int maxBatchSize();
+}

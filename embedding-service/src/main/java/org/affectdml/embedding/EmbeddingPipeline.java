@@ -1,0 +1,129 @@
+package org.affectdml.embedding;
+
+import io.grpc.StatusRuntimeException;
+import io.quarkus.grpc.GrpcClient;
+import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.affectdml.inference.bundle.ActiveBundleHolder;
+import org.affectdml.inference.bundle.LoadedBundle;
+import org.affectdml.inference.embedding.FusedEmbedder;
+import org.affectdml.inference.embedding.PersonInImage;
+import org.affectdml.inference.grpc.GrpcErrors;
+import org.affectdml.inference.image.ImageDecoder;
+import org.affectdml.inference.image.InvalidImageException;
+import org.affectdml.inference.image.PixelRegion;
+import org.affectdml.inference.image.RgbImage;
+import org.affectdml.inference.service.InferenceConfig;
+import org.affectdml.proto.v1.EmbedRequest;
+import org.affectdml.proto.v1.EmbedResponse;
+import org.affectdml.proto.v1.Embedding;
+import org.affectdml.proto.v1.MutinySegmentationGrpc;
+import org.affectdml.proto.v1.StageTimings;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * (image, box) pairs to embeddings: decode once, check every item, then on one bundle lease start Sem2Vec
+ * (remote or in-process), run the encoders meanwhile, and the head on all streams.
+ */
+@ApplicationScoped
+public class EmbeddingPipeline {
+
+    @Inject
+    ActiveBundleHolder bundles;
+    @Inject
+    InferenceConfig config;
+    @Inject
+    EmbeddingConfig embeddingConfig;
+    @GrpcClient("segmentation")
+    MutinySegmentationGrpc.MutinySegmentationStub segmentationClient;
+
+    private ImageDecoder decoder;
+    private Sem2VecSource sem2vec;
+
+    @PostConstruct
+    void init() {
+        decoder = new ImageDecoder(config.imageLimits());
+        sem2vec = embeddingConfig.segmentation() == EmbeddingConfig.Sem2VecMode.IN_PROCESS
+                ? new InProcessSem2Vec()
+                : new RemoteSem2Vec(segmentationClient, embeddingConfig.segmentationTimeout());
+    }
+
+    public List<EmbedResponse> embed(List<EmbedRequest> items) throws Exception {
+        long start = System.nanoTime();
+        List<PersonInImage> samples = new ArrayList<>(items.size());
+        for (int i = 0; i < items.size(); i++) {
+            samples.add(decode(items.get(i), items.size() == 1 ? "" : "item " + i + ": "));
+        }
+        long decoded = System.nanoTime();
+        try (ActiveBundleHolder.Lease lease = bundles.lease()) {
+            LoadedBundle bundle = lease.bundle();
+            CompletableFuture<List<float[]>> semantic = FusedEmbedder.needsSem2Vec(bundle)
+                    ? sem2vec.start(bundle, samples.stream().map(PersonInImage::image).toList())
+                    : CompletableFuture.completedFuture(null);
+            long semStarted = System.nanoTime();
+            FusedEmbedder.EncoderFeatures features = FusedEmbedder.encode(bundle, samples);
+            List<float[]> semRows = await(semantic);
+            long semDone = System.nanoTime();
+            float[][] z = FusedEmbedder.head(bundle, features, semRows == null ? null : semRows.toArray(float[][]::new));
+            long done = System.nanoTime();
+
+            StageTimings timings = StageTimings.newBuilder()
+                    .setDecodeUs((decoded - start) / 1000)
+                    .setPreprocessUs(features.preprocessNanos() / 1000)
+                    .setEncodersUs(features.inferenceNanos() / 1000)
+                    // Segmentation overlaps the encoders; this is its wall time from start to result.
+                    .setSegmentationUs((semDone - semStarted) / 1000)
+                    .setHeadUs((done - semDone) / 1000)
+                    .setTotalUs((done - start) / 1000)
+                    .build();
+            List<EmbedResponse> responses = new ArrayList<>(z.length);
+            for (int i = 0; i < z.length; i++) {
+                Embedding.Builder e = Embedding.newBuilder().setModelVersion(bundle.version());
+                for (float v : z[i]) {
+                    e.addValues(v);
+                }
+                EmbedResponse.Builder r = EmbedResponse.newBuilder().setEmbedding(e).setTimings(timings);
+                if (semRows != null) {
+                    for (float v : semRows.get(i)) {
+                        r.addSem2Vec(v);
+                    }
+                }
+                responses.add(r.build());
+            }
+            return responses;
+        }
+    }
+
+    private PersonInImage decode(EmbedRequest item, String prefix) {
+        try {
+            if (!item.hasImage()) {
+                throw new InvalidImageException("request has no image");
+            }
+            if (!item.hasBox()) {
+                throw new InvalidImageException("request has no person box (x1, y1, x2, y2 in pixels)");
+            }
+            RgbImage image = decoder.decode(item.getImage().getData().toByteArray(), item.getImage().getMediaType());
+            var b = item.getBox();
+            return new PersonInImage(image, PixelRegion.ofPersonBox(b.getX1(), b.getY1(), b.getX2(), b.getY2(), image.width(), image.height()));
+        } catch (InvalidImageException e) {
+            throw prefix.isEmpty() ? e : new InvalidImageException(prefix + e.getMessage(), e);
+        }
+    }
+
+    private static List<float[]> await(CompletableFuture<List<float[]>> future) throws Exception {
+        try {
+            return future.get();
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause() instanceof java.util.concurrent.CompletionException c && c.getCause() != null ? c.getCause() : e.getCause();
+            if (cause instanceof StatusRuntimeException s) {
+                throw s;
+            }
+            throw GrpcErrors.toStatus(cause);
+        }
+    }
+}

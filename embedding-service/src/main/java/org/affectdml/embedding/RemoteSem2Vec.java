@@ -1,0 +1,81 @@
+package org.affectdml.embedding;
+
+import com.google.protobuf.ByteString;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import org.affectdml.inference.bundle.LoadedBundle;
+import org.affectdml.inference.bundle.Roles;
+import org.affectdml.inference.image.RgbImage;
+import org.affectdml.proto.v1.MutinySegmentationGrpc;
+import org.affectdml.proto.v1.SegmentRequest;
+import org.affectdml.proto.v1.SegmentResponse;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Sem2Vec from segmentation-service. Sends the already decoded pixels (no second decode), checks that the
+ * service ran the same segmenter file as this bundle names, and maps its failures to UNAVAILABLE so the
+ * caller knows to retry.
+ */
+final class RemoteSem2Vec implements Sem2VecSource {
+
+    private final MutinySegmentationGrpc.MutinySegmentationStub client;
+    private final Duration timeout;
+
+    RemoteSem2Vec(MutinySegmentationGrpc.MutinySegmentationStub client, Duration timeout) {
+        this.client = client;
+        this.timeout = timeout;
+    }
+
+    @Override
+    public CompletableFuture<List<float[]>> start(LoadedBundle bundle, List<RgbImage> images) {
+        String expectedSha = bundle.manifest().file(Roles.SEGMENTER).sha256();
+        List<CompletableFuture<float[]>> calls = new ArrayList<>();
+        for (RgbImage image : images) {
+            SegmentRequest request = SegmentRequest.newBuilder().setRgb(org.affectdml.proto.v1.RgbImage.newBuilder()
+                    .setWidth(image.width()).setHeight(image.height()).setData(ByteString.copyFrom(image.toRgbBytes()))).build();
+            calls.add(client.withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS).segment(request)
+                    .subscribeAsCompletionStage()
+                    .thenApply(response -> sem2vec(response, expectedSha, bundle.version()))
+                    .exceptionally(e -> {
+                        throw toUnavailable(e);
+                    }));
+        }
+        return CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new))
+                .thenApply(ignored -> calls.stream().map(CompletableFuture::join).toList());
+    }
+
+    private static float[] sem2vec(SegmentResponse response, String expectedSha, String bundleVersion) {
+        if (!response.getSegmenterSha256().equals(expectedSha)) {
+            throw Status.UNAVAILABLE.withDescription("segmentation-service runs segmenter " + response.getSegmenterSha256()
+                    + " (bundle " + response.getModelVersion() + "), bundle " + bundleVersion + " needs " + expectedSha
+                    + "; the two services are switching bundles, retry shortly").asRuntimeException();
+        }
+        float[] v = new float[response.getSem2VecCount()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = response.getSem2Vec(i);
+        }
+        return v;
+    }
+
+    private static RuntimeException toUnavailable(Throwable e) {
+        Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+        if (cause instanceof StatusRuntimeException s) {
+            Status.Code code = s.getStatus().getCode();
+            String description = s.getStatus().getDescription();
+            if (code == Status.Code.INVALID_ARGUMENT) {
+                return s;  // it refused the pixels themselves (e.g. a lower pixel limit there): the client's problem
+            }
+            if (code == Status.Code.UNAVAILABLE && description != null && description.startsWith("segmentation-service")) {
+                return s;  // our own segmenter-mismatch answer
+            }
+            return Status.UNAVAILABLE.withDescription("segmentation-service answered " + code + ": " + description)
+                    .asRuntimeException();
+        }
+        return Status.UNAVAILABLE.withDescription("segmentation-service call failed: " + cause).asRuntimeException();
+    }
+}

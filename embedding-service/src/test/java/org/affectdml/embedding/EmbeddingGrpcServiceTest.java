@@ -1,0 +1,193 @@
+package org.affectdml.embedding;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import org.affectdml.inference.bundle.BundleLoader;
+import org.affectdml.inference.bundle.BundleManifest;
+import org.affectdml.inference.bundle.Manifests;
+import org.affectdml.inference.bundle.ModelStore;
+import org.affectdml.inference.onnx.OrtSessionFactory;
+import org.affectdml.inference.testing.GrpcTestChannels;
+import org.affectdml.inference.testing.TestImages;
+import org.affectdml.inference.testing.TinyModelStoreResource;
+import org.affectdml.proto.v1.EmbedBatchRequest;
+import org.affectdml.proto.v1.EmbedRequest;
+import org.affectdml.proto.v1.EmbedResponse;
+import org.affectdml.proto.v1.EmbeddingServiceGrpc;
+import org.affectdml.proto.v1.GetModelRequest;
+import org.affectdml.proto.v1.ModelInfo;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.affectdml.embedding.EmbeddingTestSupport.cosine;
+import static org.affectdml.embedding.EmbeddingTestSupport.norm;
+import static org.affectdml.embedding.EmbeddingTestSupport.request;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** embedding-service over real gRPC with the tiny bundle, Sem2Vec in-process. */
+@QuarkusTest
+@QuarkusTestResource(TinyModelStoreResource.class)
+class EmbeddingGrpcServiceTest {
+
+    @TestHTTPResource("/")
+    URL url;
+
+    private ManagedChannel channel;
+    private EmbeddingServiceGrpc.EmbeddingServiceBlockingStub client;
+
+    private static final BufferedImage SCENE_A = TestImages.scene(160, 120, Color.GREEN, Color.RED, 40, 20, 100, 110);
+    private static final BufferedImage SCENE_B = TestImages.scene(160, 120, Color.BLUE, Color.YELLOW, 70, 10, 150, 115);
+
+    @BeforeEach
+    void connect() {
+        channel = GrpcTestChannels.to(url);
+        client = EmbeddingServiceGrpc.newBlockingStub(channel);
+    }
+
+    @AfterEach
+    void disconnect() {
+        channel.shutdownNow();
+    }
+
+    private void assertInvalid(EmbedRequest request, String fragment) {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> client.embed(request));
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), e.getStatus().toString());
+        assertTrue(e.getStatus().getDescription().contains(fragment), e.getStatus().getDescription());
+    }
+
+    @Test
+    void embedsIntoAUnitVectorOfTheBundleDimensionWithItsVersion() {
+        ModelInfo model = client.getModel(GetModelRequest.getDefaultInstance());
+        EmbedResponse r = client.embed(request(TestImages.png(SCENE_A), "image/png", 40, 20, 100, 110));
+        assertEquals(128, r.getEmbedding().getValuesCount());
+        assertEquals(1.0, norm(r.getEmbedding().getValuesList()), 1e-5);
+        assertEquals(model.getVersion(), r.getEmbedding().getModelVersion());
+        assertEquals(6, r.getSem2VecCount());
+        assertEquals(1f, r.getSem2Vec(1));  // green background
+        assertTrue(r.getTimings().getTotalUs() > 0);
+    }
+
+    @Test
+    void sameInputGivesTheSameEmbedding() {
+        EmbedRequest req = request(TestImages.jpeg(SCENE_A), "image/jpeg", 40, 20, 100, 110);
+        assertEquals(client.embed(req).getEmbedding().getValuesList(), client.embed(req).getEmbedding().getValuesList());
+    }
+
+    @Test
+    void nearDuplicateIsCloserThanAnotherScene() {
+        // The same scene re-encoded at 3/4 scale with a slightly different box.
+        BufferedImage scaled = new BufferedImage(120, 90, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = scaled.createGraphics();
+        g.drawImage(SCENE_A, 0, 0, 120, 90, null);
+        g.dispose();
+        var a = client.embed(request(TestImages.png(SCENE_A), "", 40, 20, 100, 110)).getEmbedding().getValuesList();
+        var near = client.embed(request(TestImages.jpeg(scaled), "", 29, 14, 76, 83)).getEmbedding().getValuesList();
+        var other = client.embed(request(TestImages.png(SCENE_B), "", 70, 10, 150, 115)).getEmbedding().getValuesList();
+        double sNear = cosine(a, near);
+        double sOther = cosine(a, other);
+        assertTrue(sNear > 0.95 && sNear > sOther + 0.1, "near-duplicate " + sNear + " vs other scene " + sOther);
+    }
+
+    @Test
+    void batchEqualsSingleEmbedsInOrder() {
+        EmbedRequest first = request(TestImages.png(SCENE_A), "", 40, 20, 100, 110);
+        EmbedRequest second = request(TestImages.png(SCENE_B), "", 70, 10, 150, 115);
+        var batch = client.embedBatch(EmbedBatchRequest.newBuilder().addItems(first).addItems(second).build());
+        assertEquals(2, batch.getItemsCount());
+        var single = client.embed(second).getEmbedding().getValuesList();
+        var fromBatch = batch.getItems(1).getEmbedding().getValuesList();
+        for (int i = 0; i < single.size(); i++) {
+            assertEquals(single.get(i), fromBatch.get(i), 1e-5);
+        }
+    }
+
+    @Test
+    void badRequestsAreInvalidArgumentNamingTheProblem() {
+        byte[] png = TestImages.png(SCENE_A);
+        assertInvalid(request(png, "", 10, 10, 10, 50), "zero or negative area");
+        assertInvalid(request(png, "", 500, 500, 600, 600), "wholly outside the 160x120 image");
+        assertInvalid(request(new byte[0], "", 0, 0, 1, 1), "empty");
+        assertInvalid(request(TestImages.pngDeclaring(50_000, 50_000), "image/png", 0, 0, 10, 10), "above the limit of 40000000 pixels");
+        assertInvalid(EmbedRequest.newBuilder(request(png, "", 0, 0, 1, 1)).clearBox().build(), "no person box");
+
+        var tooMany = EmbedBatchRequest.newBuilder();
+        for (int i = 0; i < 33; i++) {
+            tooMany.addItems(request(png, "", 40, 20, 100, 110));
+        }
+        var e = assertThrows(StatusRuntimeException.class, () -> client.embedBatch(tooMany.build()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        assertTrue(e.getStatus().getDescription().contains("33 items, above the limit of 32"), e.getStatus().getDescription());
+
+        var oneBad = EmbedBatchRequest.newBuilder().addItems(request(png, "", 40, 20, 100, 110)).addItems(request(png, "", 1, 1, 1, 1));
+        e = assertThrows(StatusRuntimeException.class, () -> client.embedBatch(oneBad.build()));
+        assertTrue(e.getStatus().getDescription().startsWith("item 1: "), e.getStatus().getDescription());
+
+        // and it still serves
+        assertEquals(128, client.embed(request(png, "", 40, 20, 100, 110)).getEmbedding().getValuesCount());
+    }
+
+    @Test
+    void getModelDescribesTheDefaultBundle() {
+        ModelInfo m = client.getModel(GetModelRequest.getDefaultInstance());
+        assertEquals(128, m.getEmbeddingDimension());
+        assertEquals("default-random-projection", m.getHeadKind());
+        assertTrue(m.getActive());
+        assertEquals(5, m.getFileSha256Count());  // image, body, segmenter, labels, head
+    }
+
+    @Test
+    void activatingANewBundleSwapsWithoutRestart() throws Exception {
+        ModelStore store = new ModelStore(Path.of(System.getProperty(TinyModelStoreResource.STORE_PROPERTY)));
+        String original = client.getModel(GetModelRequest.getDefaultInstance()).getVersion();
+        String next = original + "-copy";
+        Path from = store.bundleDirectory(original);
+        Path to = store.bundleDirectory(next);
+        Files.createDirectories(to);
+        try (var files = Files.list(from)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, to.resolve(f.getFileName()));
+            }
+        }
+        BundleManifest m = Manifests.read(from);
+        Manifests.write(new BundleManifest(m.format(), next, m.created(), original, m.description(), m.headKind(),
+                m.embeddingDimension(), null, null, null, null, null, m.files()), to);
+        BundleLoader verifier = new BundleLoader(OrtSessionFactory.cpu(1));
+        try {
+            store.activate(next, verifier);
+            String served = waitForVersion(next);
+            assertEquals(next, served);
+            EmbedResponse r = client.embed(request(TestImages.png(SCENE_A), "", 40, 20, 100, 110));
+            assertEquals(next, r.getEmbedding().getModelVersion());
+        } finally {
+            store.activate(original, verifier);
+            waitForVersion(original);
+        }
+    }
+
+    private String waitForVersion(String version) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 15_000;
+        String served = "";
+        while (System.currentTimeMillis() < deadline) {
+            served = client.getModel(GetModelRequest.getDefaultInstance()).getVersion();
+            if (served.equals(version)) {
+                break;
+            }
+            Thread.sleep(100);
+        }
+        return served;
+    }
+}
