@@ -1,0 +1,184 @@
+package org.affectdml.cli;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtSession;
+import com.google.protobuf.ByteString;
+import io.grpc.ManagedChannel;
+import org.affectdml.inference.bundle.BundleLoader;
+import org.affectdml.inference.bundle.LoadedBundle;
+import org.affectdml.inference.bundle.ModelFile;
+import org.affectdml.inference.bundle.ModelStore;
+import org.affectdml.inference.bundle.Roles;
+import org.affectdml.inference.embedding.FusedEmbedder;
+import org.affectdml.inference.embedding.PersonInImage;
+import org.affectdml.inference.image.ImageDecoder;
+import org.affectdml.inference.image.ImageLimits;
+import org.affectdml.inference.image.PixelRegion;
+import org.affectdml.inference.image.RgbImage;
+import org.affectdml.inference.image.TensorPreprocessor;
+import org.affectdml.inference.onnx.OrtSessionFactory;
+import org.affectdml.inference.segmentation.SemanticSegmenter;
+import org.affectdml.proto.v1.EmbedRequest;
+import org.affectdml.proto.v1.EmbedResponse;
+import org.affectdml.proto.v1.EmbeddingServiceGrpc;
+import org.affectdml.proto.v1.Image;
+import org.affectdml.proto.v1.PersonBox;
+import picocli.CommandLine;
+
+import java.nio.FloatBuffer;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.function.ToLongFunction;
+
+/**
+ * Benchmark of Embed: the same bundle's models run raw in this process (ONNX Runtime only: segmenter,
+ * encoders as the service batches them, head), then the same image through a running embedding-service
+ * over gRPC. Prints per-stage medians and the ratio of end-to-end latency to raw ONNX Runtime time.
+ */
+@CommandLine.Command(name = "bench-embed", mixinStandardHelpOptions = true,
+        description = "Embed latency vs raw ONNX Runtime time of the same models (run the services first).")
+public class EmbedBenchmarkCommand implements Callable<Integer> {
+
+    @CommandLine.Option(names = "--store", required = true, description = "model store whose active bundle the services serve")
+    Path store;
+
+    @CommandLine.Option(names = "--image", required = true, description = "JPEG or PNG image")
+    Path image;
+
+    @CommandLine.Option(names = "--box", required = true, description = "person box x1,y1,x2,y2")
+    String box;
+
+    @CommandLine.Option(names = "--requests", defaultValue = "50", description = "measured requests (default ${DEFAULT-VALUE})")
+    int requests;
+
+    @CommandLine.Option(names = "--warmup", defaultValue = "5", description = "unmeasured requests first (default ${DEFAULT-VALUE})")
+    int warmup;
+
+    @CommandLine.Option(names = "--threads", defaultValue = "0", description = "ONNX Runtime intra-op threads for the raw runs; 0 = all cores, as the services")
+    int threads;
+
+    @CommandLine.Option(names = "--target", defaultValue = "${AFFECT_EMBEDDING_TARGET:-localhost:8102}", description = "embedding-service host:port")
+    String target;
+
+    @Override
+    public Integer call() throws Exception {
+        if (requests < 1 || warmup < 0) {
+            throw new IllegalArgumentException("--requests must be >= 1 and --warmup >= 0");
+        }
+        byte[] bytes = Endpoints.read(image);
+        float[] b = Endpoints.parseBox(box);
+        ModelStore modelStore = new ModelStore(store);
+        String version = modelStore.activeVersion().orElseThrow(() -> new IllegalArgumentException("no active bundle in " + store));
+
+        long[] raw = rawOnnxRuntime(modelStore, version, bytes, b);
+        ManagedChannel channel = Endpoints.channel(target);
+        EmbedResponse[] responses = new EmbedResponse[requests];
+        long[] endToEnd = new long[requests];
+        try {
+            var client = EmbeddingServiceGrpc.newBlockingStub(channel);
+            EmbedRequest request = EmbedRequest.newBuilder()
+                    .setImage(Image.newBuilder().setData(ByteString.copyFrom(bytes)))
+                    .setBox(PersonBox.newBuilder().setX1(b[0]).setY1(b[1]).setX2(b[2]).setY2(b[3])).build();
+            for (int i = 0; i < warmup; i++) {
+                client.embed(request);
+            }
+            for (int i = 0; i < requests; i++) {
+                long t0 = System.nanoTime();
+                responses[i] = client.embed(request);
+                endToEnd[i] = (System.nanoTime() - t0) / 1000;
+            }
+        } finally {
+            channel.shutdownNow();
+        }
+        if (!responses[0].getEmbedding().getModelVersion().equals(version)) {
+            System.err.printf("warning: the service answered with bundle %s, the store's active one is %s%n",
+                    responses[0].getEmbedding().getModelVersion(), version);
+        }
+        report(raw, endToEnd, responses);
+        return 0;
+    }
+
+    /** Per-iteration raw time (µs) of segmenter + encoders + head on preprocessed tensors. */
+    private long[] rawOnnxRuntime(ModelStore modelStore, String version, byte[] bytes, float[] b) throws Exception {
+        RgbImage decoded = new ImageDecoder(ImageLimits.DEFAULT).decode(bytes, "");
+        PersonInImage sample = new PersonInImage(decoded, PixelRegion.ofPersonBox(b[0], b[1], b[2], b[3], decoded.width(), decoded.height()));
+        try (LoadedBundle bundle = new BundleLoader(OrtSessionFactory.cpu(threads))
+                .load(modelStore.bundleDirectory(version), Set.copyOf(Roles.ONNX_ROLES))) {
+            ModelFile seg = bundle.manifest().file(Roles.SEGMENTER);
+            ModelFile enc = bundle.manifest().file(Roles.IMAGE_ENCODER);
+            float[] segInput = tensor(decoded, PixelRegion.whole(decoded), seg, 1);
+            float[] encInput = new float[2 * TensorPreprocessor.sliceLength(enc.preprocessing())];
+            TensorPreprocessor.write(decoded, PixelRegion.whole(decoded), enc.preprocessing(), encInput, 0);
+            TensorPreprocessor.write(decoded, sample.body(), enc.preprocessing(), encInput, TensorPreprocessor.sliceLength(enc.preprocessing()));
+            FusedEmbedder.EncoderFeatures features = FusedEmbedder.encode(bundle, List.of(sample));
+            float[][] sem = {SemanticSegmenter.segment(bundle, List.of(decoded), 0).get(0).sem2vec()};
+            long[] total = new long[requests];
+            for (int i = -warmup; i < requests; i++) {
+                long t0 = System.nanoTime();
+                run(bundle.session(Roles.SEGMENTER), seg, segInput, 1);
+                run(bundle.session(Roles.IMAGE_ENCODER), enc, encInput, 2);
+                FusedEmbedder.head(bundle, features, sem);
+                if (i >= 0) {
+                    total[i] = (System.nanoTime() - t0) / 1000;
+                }
+            }
+            return total;
+        }
+    }
+
+    private static float[] tensor(RgbImage image, PixelRegion region, ModelFile file, int batch) {
+        float[] t = new float[batch * TensorPreprocessor.sliceLength(file.preprocessing())];
+        TensorPreprocessor.write(image, region, file.preprocessing(), t, 0);
+        return t;
+    }
+
+    private static void run(OrtSession session, ModelFile file, float[] input, int batch) throws Exception {
+        var p = file.preprocessing();
+        try (OnnxTensor t = OnnxTensor.createTensor(OrtSessionFactory.environment(), FloatBuffer.wrap(input),
+                new long[]{batch, 3, p.height(), p.width()});
+             OrtSession.Result r = session.run(Map.of(file.inputs().get(0).name(), t), Set.of(file.outputs().get(0).name()))) {
+            r.get(0).getValue();
+        }
+    }
+
+    private void report(long[] raw, long[] endToEnd, EmbedResponse[] responses) {
+        double rawMedian = median(raw);
+        double e2eMedian = median(endToEnd);
+        System.out.printf("Embed benchmark: %s, box %s, %d requests after %d warm-up, medians in ms%n", image.getFileName(), box, requests, warmup);
+        System.out.printf("  raw ONNX Runtime (segmenter + encoders + head)  %8.2f%n", rawMedian / 1e3);
+        System.out.printf("  server stages: decode %8.2f%n", stage(responses, r -> r.getTimings().getDecodeUs()));
+        System.out.printf("                 preprocess %8.2f%n", stage(responses, r -> r.getTimings().getPreprocessUs()));
+        System.out.printf("                 encoders %8.2f%n", stage(responses, r -> r.getTimings().getEncodersUs()));
+        System.out.printf("                 segmentation (overlaps encoders) %8.2f%n", stage(responses, r -> r.getTimings().getSegmentationUs()));
+        System.out.printf("                 head %8.2f%n", stage(responses, r -> r.getTimings().getHeadUs()));
+        System.out.printf("                 server total %8.2f%n", stage(responses, r -> r.getTimings().getTotalUs()));
+        long[] grpc = new long[requests];
+        for (int i = 0; i < requests; i++) {
+            grpc[i] = endToEnd[i] - responses[i].getTimings().getTotalUs();
+        }
+        System.out.printf("  gRPC + transfer (client end-to-end - server total) %8.2f%n", median(grpc) / 1e3);
+        System.out.printf("  end-to-end Embed  p50 %8.2f  p90 %8.2f%n", e2eMedian / 1e3, percentile(endToEnd, 0.9) / 1e3);
+        System.out.printf("RATIO end-to-end p50 / raw ONNX Runtime p50 = %.3f (target <= 1.15)%n", e2eMedian / rawMedian);
+    }
+
+    private static double stage(EmbedResponse[] responses, ToLongFunction<EmbedResponse> f) {
+        return median(Arrays.stream(responses).mapToLong(f).toArray()) / 1e3;
+    }
+
+    static double median(long[] values) {
+        return percentile(values, 0.5);
+    }
+
+    static double percentile(long[] values, double q) {
+        long[] sorted = values.clone();
+        Arrays.sort(sorted);
+        double pos = q * (sorted.length - 1);
+        int lo = (int) Math.floor(pos);
+        int hi = (int) Math.ceil(pos);
+        return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
+    }
+}

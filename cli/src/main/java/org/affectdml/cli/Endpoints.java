@@ -1,0 +1,52 @@
+package org.affectdml.cli;
+
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.StatusRuntimeException;
+import picocli.CommandLine;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Options and helpers every client command shares. */
+final class Endpoints {
+
+    private Endpoints() {
+    }
+
+    static ManagedChannel channel(String target) {
+        int colon = target.lastIndexOf(':');
+        if (colon <= 0) {
+            throw new CommandLine.ParameterException(new CommandLine(new AffectCommand()), "target must be host:port, got " + target);
+        }
+        return ManagedChannelBuilder.forAddress(target.substring(0, colon), Integer.parseInt(target.substring(colon + 1)))
+                .usePlaintext().maxInboundMessageSize(64 * 1024 * 1024).build();
+    }
+
+    /** "x1,y1,x2,y2" in pixels. */
+    static float[] parseBox(String box) {
+        String[] parts = box.split(",");
+        if (parts.length != 4) {
+            throw new IllegalArgumentException("--box must be x1,y1,x2,y2 in pixels, got " + box);
+        }
+        float[] b = new float[4];
+        for (int i = 0; i < 4; i++) {
+            b[i] = Float.parseFloat(parts[i].trim());
+        }
+        return b;
+    }
+
+    static byte[] read(Path image) throws IOException {
+        if (!Files.isRegularFile(image)) {
+            throw new IllegalArgumentException("no such image file: " + image);
+        }
+        return Files.readAllBytes(image);
+    }
+
+    /** One line for a failed call: status and the server's message. */
+    static int fail(StatusRuntimeException e) {
+        System.err.println("error: " + e.getStatus().getCode() + ": " + e.getStatus().getDescription());
+        return 1;
+    }
+}

@@ -1,0 +1,175 @@
+package org.affectdml.embedding;
+
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import org.affectdml.inference.bundle.BundleLoader;
+import org.affectdml.inference.bundle.DefaultBundleAssembler;
+import org.affectdml.inference.bundle.LoadedBundle;
+import org.affectdml.inference.bundle.ModelStore;
+import org.affectdml.inference.bundle.Roles;
+import org.affectdml.inference.embedding.FusedEmbedder;
+import org.affectdml.inference.embedding.PersonInImage;
+import org.affectdml.inference.image.ImageDecoder;
+import org.affectdml.inference.image.ImageLimits;
+import org.affectdml.inference.image.PixelRegion;
+import org.affectdml.inference.image.RgbImage;
+import org.affectdml.inference.onnx.OrtSessionFactory;
+import org.affectdml.inference.segmentation.SemanticSegmenter;
+import org.affectdml.inference.testing.TestImages;
+import org.affectdml.inference.testing.TinyModels;
+import org.affectdml.proto.v1.EmbedRequest;
+import org.affectdml.proto.v1.EmbeddingServiceGrpc;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.imageio.ImageIO;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.affectdml.embedding.EmbeddingTestSupport.cosine;
+import static org.affectdml.embedding.EmbeddingTestSupport.norm;
+import static org.affectdml.embedding.EmbeddingTestSupport.request;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The packaged services as real processes: embedding-service takes Sem2Vec from segmentation-service over
+ * gRPC, and its answer equals the same forward pass computed in this JVM. Once with the tiny bundle, and
+ * once with the real-architecture stand-ins and photos of ../shared when AFFECT_SHARED_DIR points there.
+ */
+class EmbeddingServicesIT {
+
+    @TempDir
+    Path tmp;
+
+    /** COCO person boxes of ../shared/images (x, y, w, h from its MANIFEST, as x1, y1, x2, y2). */
+    private static final Map<String, float[]> SHARED_BOXES = Map.of(
+            "coco-000000000785-skier.jpg", new float[]{281, 45, 500, 392},
+            "coco-000000040083-street-vendors.jpg", new float[]{38, 111, 213, 286},
+            "coco-000000196141-baseball.jpg", new float[]{248, 74, 418, 375},
+            "coco-000000197388-ski-race.jpg", new float[]{139, 102, 361, 344});
+
+    private static Path requireJar(String module) {
+        Path jar = ServiceProcess.packagedJar(module);
+        Assumptions.assumeTrue(jar != null, "SKIPPED: " + module + " is not packaged (run `./mvnw verify` from the repository root)");
+        return jar;
+    }
+
+    private List<List<Float>> embedRemotely(Path store, List<EmbedRequest> requests) throws Exception {
+        Path segJar = requireJar("segmentation-service");
+        Path embJar = requireJar("embedding-service");
+        Map<String, String> common = Map.of("affect.model-store.path", store.toString(), "affect.onnx.intra-op-threads", "1");
+        try (ServiceProcess seg = ServiceProcess.start(segJar, common, tmp.resolve("logs"))) {
+            var props = new java.util.HashMap<>(common);
+            props.put("affect.embedding.segmentation", "remote");
+            props.put("quarkus.grpc.clients.segmentation.host", "127.0.0.1");
+            props.put("quarkus.grpc.clients.segmentation.port", Integer.toString(seg.port));
+            try (ServiceProcess emb = ServiceProcess.start(embJar, props, tmp.resolve("logs"))) {
+                ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", emb.port).usePlaintext()
+                        .maxInboundMessageSize(64 << 20).build();
+                try {
+                    var client = EmbeddingServiceGrpc.newBlockingStub(channel);
+                    List<List<Float>> out = new ArrayList<>();
+                    for (EmbedRequest r : requests) {
+                        var response = client.embed(r);
+                        assertEquals(new ModelStore(store).activeVersion().orElseThrow(), response.getEmbedding().getModelVersion());
+                        out.add(response.getEmbedding().getValuesList());
+                    }
+                    return out;
+                } finally {
+                    channel.shutdownNow();
+                }
+            }
+        }
+    }
+
+    /** The same forward pass in this JVM: decode, segment, encode, head. */
+    private static float[] embedLocally(Path store, byte[] image, float[] box) throws Exception {
+        ModelStore s = new ModelStore(store);
+        try (LoadedBundle bundle = new BundleLoader(OrtSessionFactory.cpu(1))
+                .load(s.bundleDirectory(s.activeVersion().orElseThrow()), Set.copyOf(Roles.ONNX_ROLES))) {
+            RgbImage decoded = new ImageDecoder(ImageLimits.DEFAULT).decode(image, "");
+            PersonInImage sample = new PersonInImage(decoded, PixelRegion.ofPersonBox(box[0], box[1], box[2], box[3], decoded.width(), decoded.height()));
+            float[][] sem = {SemanticSegmenter.segment(bundle, List.of(decoded), 0).get(0).sem2vec()};
+            return FusedEmbedder.head(bundle, FusedEmbedder.encode(bundle, List.of(sample)), sem)[0];
+        }
+    }
+
+    private static void assertClose(float[] expected, List<Float> actual, double tolerance) {
+        assertEquals(expected.length, actual.size());
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(expected[i], actual.get(i), tolerance, "component " + i);
+        }
+    }
+
+    @Test
+    void remoteSem2VecThroughRealProcessesEqualsTheLocalForwardPass() throws Exception {
+        Path store = tmp.resolve("store");
+        TinyModels.activeDefaultBundle(store);
+        byte[] png = TestImages.png(TestImages.scene(96, 80, Color.RED, Color.BLUE, 40, 10, 90, 78));
+        float[] box = {40, 10, 90, 78};
+        List<List<Float>> remote = embedRemotely(store, List.of(request(png, "image/png", box[0], box[1], box[2], box[3])));
+        assertClose(embedLocally(store, png, box), remote.get(0), 1e-5);
+    }
+
+    @Test
+    void standInBundleOnRealPhotos() throws Exception {
+        Path shared = TestImages.sharedDir();
+        Assumptions.assumeTrue(shared != null, "SKIPPED: AFFECT_SHARED_DIR does not point at ../shared (models/, images/); "
+                + "set it to run the real-architecture stand-ins");
+        Path store = tmp.resolve("store");
+        Path models = shared.resolve("models");
+        ModelStore modelStore = new ModelStore(store);
+        OrtSessionFactory sessions = OrtSessionFactory.cpu(0);
+        String version = new DefaultBundleAssembler(sessions).assemble(new DefaultBundleAssembler.Inputs(
+                models.resolve("resnet18-arch-untrained.onnx"), models.resolve("resnet18-arch-untrained.onnx"), "features", 224,
+                models.resolve("segformer-b0-ade20k-arch-untrained.onnx"), models.resolve("ade20k_classes.txt"), 512), modelStore);
+        modelStore.activate(version, new BundleLoader(sessions));
+
+        List<String> names = new ArrayList<>(SHARED_BOXES.keySet());
+        java.util.Collections.sort(names);
+        List<EmbedRequest> requests = new ArrayList<>();
+        for (String name : names) {
+            float[] b = SHARED_BOXES.get(name);
+            requests.add(request(Files.readAllBytes(shared.resolve("images").resolve(name)), "image/jpeg", b[0], b[1], b[2], b[3]));
+        }
+        // A near-duplicate query: the skier photo at 80 % scale, re-encoded, with the box scaled and widened a little.
+        byte[] skier = Files.readAllBytes(shared.resolve("images").resolve("coco-000000000785-skier.jpg"));
+        BufferedImage original = ImageIO.read(new ByteArrayInputStream(skier));
+        BufferedImage scaled = new BufferedImage(original.getWidth() * 4 / 5, original.getHeight() * 4 / 5, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = scaled.createGraphics();
+        g.drawImage(original, 0, 0, scaled.getWidth(), scaled.getHeight(), null);
+        g.dispose();
+        requests.add(request(TestImages.jpeg(scaled), "image/jpeg", 221, 32, 404, 318));
+
+        List<List<Float>> z = embedRemotely(store, requests);
+        for (List<Float> v : z) {
+            assertEquals(128, v.size());
+            assertEquals(1.0, norm(v), 1e-4);
+        }
+        float[] b = SHARED_BOXES.get(names.get(0));
+        assertClose(embedLocally(store, requests.get(0).getImage().getData().toByteArray(), b), z.get(0), 1e-4);
+        // Untrained weights make semantic claims meaningless, but a near-duplicate must still be nearest.
+        List<Float> query = z.get(z.size() - 1);
+        int skierIndex = names.indexOf("coco-000000000785-skier.jpg");
+        int nearest = -1;
+        double best = -2;
+        for (int i = 0; i < names.size(); i++) {
+            double c = cosine(query, z.get(i));
+            if (c > best) {
+                best = c;
+                nearest = i;
+            }
+        }
+        assertEquals(names.get(skierIndex), names.get(nearest), "nearest support of the re-scaled skier (cosine " + best + ")");
+    }
+}
