@@ -1,0 +1,20 @@
+# Shared settings of the local scripts; sourced, not run.
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+VAR_DIR="${AFFECT_VAR_DIR:-$REPO_ROOT/var}"
+export AFFECT_MODEL_STORE="${AFFECT_MODEL_STORE:-$VAR_DIR/model-store}"
+# ../shared holds the backbone ONNX files (stand-ins or real weights) and sample photos.
+AFFECT_SHARED_DIR="${AFFECT_SHARED_DIR:-$(cd "$REPO_ROOT/.." && pwd)/shared}"
+AFFECT_MODELS_DIR="${AFFECT_MODELS_DIR:-$AFFECT_SHARED_DIR/models}"
+export SEGMENTATION_PORT="${SEGMENTATION_PORT:-8101}"
+export EMBEDDING_PORT="${EMBEDDING_PORT:-8102}"
+JAVA_OPTS="${JAVA_OPTS:--Xms64m -Xmx512m}"
+LOG_DIR="$VAR_DIR/log"
+RUN_DIR="$VAR_DIR/run"
+mkdir -p "$LOG_DIR" "$RUN_DIR" "$AFFECT_MODEL_STORE"
+
+log() { printf '[affect] %s\n' "$*" >&2; }
+die() { printf '[affect] error: %s\n' "$*" >&2; exit 1; }
+
+app_jar() { echo "$REPO_ROOT/$1/target/quarkus-app/quarkus-run.jar"; }
+
+affect_cli() { java -jar "$(app_jar cli)" "$@"; }
