@@ -60,7 +60,11 @@ class EmbeddingServicesIT {
 
     private static Path requireJar(String module) {
         Path jar = ServiceProcess.packagedJar(module);
-        Assumptions.assumeTrue(jar != null, "SKIPPED: " + module + " is not packaged (run `./mvnw verify` from the repository root)");
+        if (jar == null) {
+            String reason = "SKIPPED: " + module + " is not packaged (run `./mvnw verify` from the repository root)";
+            System.out.println(reason);
+            Assumptions.abort(reason);
+        }
         return jar;
     }
 
@@ -123,9 +127,7 @@ class EmbeddingServicesIT {
 
     @Test
     void standInBundleOnRealPhotos() throws Exception {
-        Path shared = TestImages.sharedDir();
-        Assumptions.assumeTrue(shared != null, "SKIPPED: AFFECT_SHARED_DIR does not point at ../shared (models/, images/); "
-                + "set it to run the real-architecture stand-ins");
+        Path shared = TestImages.requireSharedDir();
         Path store = tmp.resolve("store");
         Path models = shared.resolve("models");
         ModelStore modelStore = new ModelStore(store);

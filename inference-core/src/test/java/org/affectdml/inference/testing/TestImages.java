@@ -69,4 +69,19 @@ public final class TestImages {
         java.nio.file.Path p = java.nio.file.Path.of(dir);
         return java.nio.file.Files.isDirectory(p.resolve("models")) ? p : null;
     }
+
+    /**
+     * ../shared, or the test is skipped with the reason printed to the build log (JUnit keeps an
+     * assumption's message only in the report).
+     */
+    public static java.nio.file.Path requireSharedDir() {
+        java.nio.file.Path shared = sharedDir();
+        if (shared == null) {
+            String reason = "SKIPPED: AFFECT_SHARED_DIR does not point at ../shared (with models/ and images/); "
+                    + "set it (as .ci/run does) to run the real-architecture stand-in tests";
+            System.out.println(reason);
+            org.junit.jupiter.api.Assumptions.abort(reason);
+        }
+        return shared;
+    }
 }
