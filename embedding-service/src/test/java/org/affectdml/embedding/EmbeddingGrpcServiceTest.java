@@ -7,8 +7,7 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import org.affectdml.inference.bundle.BundleLoader;
-import org.affectdml.inference.bundle.BundleManifest;
-import org.affectdml.inference.bundle.Manifests;
+import org.affectdml.inference.bundle.BundleTestSupport;
 import org.affectdml.inference.bundle.ModelStore;
 import org.affectdml.inference.onnx.OrtSessionFactory;
 import org.affectdml.inference.testing.GrpcTestChannels;
@@ -28,7 +27,6 @@ import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.net.URL;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.affectdml.embedding.EmbeddingTestSupport.cosine;
@@ -153,18 +151,7 @@ class EmbeddingGrpcServiceTest {
     void activatingANewBundleSwapsWithoutRestart() throws Exception {
         ModelStore store = new ModelStore(Path.of(System.getProperty(TinyModelStoreResource.STORE_PROPERTY)));
         String original = client.getModel(GetModelRequest.getDefaultInstance()).getVersion();
-        String next = original + "-copy";
-        Path from = store.bundleDirectory(original);
-        Path to = store.bundleDirectory(next);
-        Files.createDirectories(to);
-        try (var files = Files.list(from)) {
-            for (Path f : files.toList()) {
-                Files.copy(f, to.resolve(f.getFileName()));
-            }
-        }
-        BundleManifest m = Manifests.read(from);
-        Manifests.write(new BundleManifest(m.format(), next, m.created(), original, m.description(), m.headKind(),
-                m.embeddingDimension(), null, null, null, null, null, m.files()), to);
+        String next = BundleTestSupport.copyWithManifest(store, original, original + "-copy", m -> m);
         BundleLoader verifier = new BundleLoader(OrtSessionFactory.cpu(1));
         try {
             store.activate(next, verifier);

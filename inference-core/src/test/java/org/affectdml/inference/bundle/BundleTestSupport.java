@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import java.util.function.UnaryOperator;
 
 /** Helpers to publish tiny bundles and to publish deliberately broken copies of them. */
-final class BundleTestSupport {
+public final class BundleTestSupport {
 
     static final OrtSessionFactory SESSIONS = OrtSessionFactory.cpu(1);
     static final BundleLoader LOADER = new BundleLoader(SESSIONS);
@@ -22,7 +22,7 @@ final class BundleTestSupport {
     }
 
     /** Copies a published bundle under a new version with its manifest changed; no verification. */
-    static String copyWithManifest(ModelStore store, String version, String newVersion, UnaryOperator<BundleManifest> change)
+    public static String copyWithManifest(ModelStore store, String version, String newVersion, UnaryOperator<BundleManifest> change)
             throws IOException {
         Path from = store.bundleDirectory(version);
         Path to = store.bundleDirectory(newVersion);
