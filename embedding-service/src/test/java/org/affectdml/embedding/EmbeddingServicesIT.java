@@ -15,6 +15,7 @@ import org.affectdml.inference.image.PixelRegion;
 import org.affectdml.inference.image.RgbImage;
 import org.affectdml.inference.onnx.OrtSessionFactory;
 import org.affectdml.inference.segmentation.SemanticSegmenter;
+import org.affectdml.inference.testing.ServiceProcess;
 import org.affectdml.inference.testing.TestImages;
 import org.affectdml.inference.testing.TinyModels;
 import org.affectdml.proto.v1.EmbedRequest;

@@ -1,4 +1,4 @@
-package org.affectdml.embedding;
+package org.affectdml.inference.testing;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -14,11 +14,11 @@ import java.util.List;
 import java.util.Map;
 
 /** A packaged service started as a real process on a free port, ready once /q/health/ready answers 200. */
-final class ServiceProcess implements AutoCloseable {
+public final class ServiceProcess implements AutoCloseable {
 
     private final Process process;
     private final Path log;
-    final int port;
+    public final int port;
 
     private ServiceProcess(Process process, Path log, int port) {
         this.process = process;
@@ -26,18 +26,19 @@ final class ServiceProcess implements AutoCloseable {
         this.port = port;
     }
 
-    static Path packagedJar(String module) {
+    /** The module's packaged quarkus-run.jar, found from a sibling module's directory; null when not built. */
+    public static Path packagedJar(String module) {
         Path fromModule = Path.of("..", module, "target", "quarkus-app", "quarkus-run.jar");
         return Files.isRegularFile(fromModule) ? fromModule.toAbsolutePath().normalize() : null;
     }
 
-    static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }
     }
 
-    static ServiceProcess start(Path jar, Map<String, String> properties, Path logDir) throws Exception {
+    public static ServiceProcess start(Path jar, Map<String, String> properties, Path logDir) throws Exception {
         int port = freePort();
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx512m", "-Dquarkus.http.port=" + port));
@@ -71,6 +72,11 @@ final class ServiceProcess implements AutoCloseable {
         }
         close();
         throw new IllegalStateException("service not ready after " + timeout + "; log:\n" + Files.readString(log));
+    }
+
+    /** Whether the process still runs. */
+    public boolean isAlive() {
+        return process.isAlive();
     }
 
     @Override
