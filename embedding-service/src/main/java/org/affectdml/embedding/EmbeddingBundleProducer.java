@@ -25,7 +25,7 @@ public class EmbeddingBundleProducer {
             roles.add(Roles.SEGMENTER);
         }
         ActiveBundleHolder holder = new ActiveBundleHolder(new ModelStore(config.modelStore().path()),
-                new BundleLoader(config.sessionFactory()), roles);
+                new BundleLoader(config.sessionFactory()), roles, config.modelStore().retainPrevious());
         holder.start(config.modelStore().pollInterval());
         return holder;
     }

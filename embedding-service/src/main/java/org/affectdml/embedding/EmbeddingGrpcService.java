@@ -41,7 +41,7 @@ public class EmbeddingGrpcService implements EmbeddingService {
     @Blocking
     public Uni<EmbedResponse> embed(EmbedRequest request) {
         try {
-            return Uni.createFrom().item(limit.run("Embed", () -> pipeline.embed(List.of(request)).get(0)));
+            return Uni.createFrom().item(limit.run("Embed", () -> pipeline.embed(List.of(request), request.getModelVersion()).get(0)));
         } catch (Exception e) {
             return Uni.createFrom().failure(GrpcErrors.toStatus(e));
         }
@@ -58,7 +58,7 @@ public class EmbeddingGrpcService implements EmbeddingService {
                 throw GrpcErrors.invalidArgument("EmbedBatch has " + request.getItemsCount() + " items, above the limit of "
                         + embeddingConfig.maxBatchSize() + " (affect.embedding.max-batch-size); split it");
             }
-            List<EmbedResponse> items = limit.run("EmbedBatch", () -> pipeline.embed(request.getItemsList()));
+            List<EmbedResponse> items = limit.run("EmbedBatch", () -> pipeline.embed(request.getItemsList(), request.getModelVersion()));
             return Uni.createFrom().item(EmbedBatchResponse.newBuilder().addAllItems(items).build());
         } catch (Exception e) {
             return Uni.createFrom().failure(GrpcErrors.toStatus(e));
@@ -78,7 +78,8 @@ public class EmbeddingGrpcService implements EmbeddingService {
                     .setDataset(nullToEmpty(m.dataset()))
                     .setProtocol(nullToEmpty(m.protocol()))
                     .putAllMetrics(m.metrics())
-                    .setActive(bundles.store().activeVersion().map(m.version()::equals).orElse(false));
+                    .setActive(bundles.store().activeVersion().map(m.version()::equals).orElse(false))
+                    .setPreviousVersion(bundles.previousVersion().orElse(""));
             m.files().forEach((role, file) -> info.putFileSha256(role, file.sha256()));
             return Uni.createFrom().item(info.build());
         } catch (Exception e) {

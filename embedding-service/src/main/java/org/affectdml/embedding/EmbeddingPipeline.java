@@ -53,14 +53,15 @@ public class EmbeddingPipeline {
                 : new RemoteSem2Vec(segmentationClient, embeddingConfig.segmentationTimeout());
     }
 
-    public List<EmbedResponse> embed(List<EmbedRequest> items) throws Exception {
+    /** Embeds the items with the given bundle version (empty = the active one). */
+    public List<EmbedResponse> embed(List<EmbedRequest> items, String modelVersion) throws Exception {
         long start = System.nanoTime();
         List<PersonInImage> samples = new ArrayList<>(items.size());
         for (int i = 0; i < items.size(); i++) {
             samples.add(decode(items.get(i), items.size() == 1 ? "" : "item " + i + ": "));
         }
         long decoded = System.nanoTime();
-        try (ActiveBundleHolder.Lease lease = bundles.lease()) {
+        try (ActiveBundleHolder.Lease lease = bundles.lease(modelVersion)) {
             LoadedBundle bundle = lease.bundle();
             CompletableFuture<List<float[]>> semantic = FusedEmbedder.needsSem2Vec(bundle)
                     ? sem2vec.start(bundle, samples.stream().map(PersonInImage::image).toList())

@@ -157,8 +157,18 @@ class EmbeddingGrpcServiceTest {
             store.activate(next, verifier);
             String served = waitForVersion(next);
             assertEquals(next, served);
-            EmbedResponse r = client.embed(request(TestImages.png(SCENE_A), "", 40, 20, 100, 110));
+            EmbedRequest req = request(TestImages.png(SCENE_A), "", 40, 20, 100, 110);
+            EmbedResponse r = client.embed(req);
             assertEquals(next, r.getEmbedding().getModelVersion());
+            // The replaced bundle stays servable on request while clients migrate; unknown versions are refused.
+            assertEquals(original, client.getModel(GetModelRequest.getDefaultInstance()).getPreviousVersion());
+            EmbedResponse old = client.embed(EmbedRequest.newBuilder(req).setModelVersion(original).build());
+            assertEquals(original, old.getEmbedding().getModelVersion());
+            var e = assertThrows(StatusRuntimeException.class,
+                    () -> client.embed(EmbedRequest.newBuilder(req).setModelVersion("no-such-version").build()));
+            assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
+            assertTrue(e.getStatus().getDescription().contains("model version no-such-version is not loaded here"),
+                    e.getStatus().getDescription());
         } finally {
             store.activate(original, verifier);
             waitForVersion(original);

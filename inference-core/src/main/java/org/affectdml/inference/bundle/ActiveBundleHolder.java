@@ -16,7 +16,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * loads and verifies a newly activated bundle off the request path, and swaps it in atomically.
  * Requests hold a {@link Lease}; the previous bundle's sessions close when its last lease ends, so
  * in-flight requests finish on the model they started with. A bundle that fails verification is logged
- * and never replaces the one serving; it is retried only when ACTIVE changes again.
+ * and never replaces the one serving; it is retried only when ACTIVE changes again. With
+ * {@code retainPrevious}, the replaced bundle stays loaded (until the next swap) so that clients can still
+ * ask for its version while they migrate (support-registry re-embedding its supports).
  */
 public final class ActiveBundleHolder implements AutoCloseable {
 
@@ -25,12 +27,19 @@ public final class ActiveBundleHolder implements AutoCloseable {
     private final ModelStore store;
     private final BundleLoader loader;
     private final Set<String> roles;
+    private final boolean retainPrevious;
     private final AtomicReference<LoadedBundle> current = new AtomicReference<>();
+    private final AtomicReference<LoadedBundle> previous = new AtomicReference<>();
     private final ScheduledExecutorService poller;
     private volatile String rejectedVersion;
     private volatile String lastError;
 
     public ActiveBundleHolder(ModelStore store, BundleLoader loader, Set<String> roles) {
+        this(store, loader, roles, false);
+    }
+
+    public ActiveBundleHolder(ModelStore store, BundleLoader loader, Set<String> roles, boolean retainPrevious) {
+        this.retainPrevious = retainPrevious;
         this.store = store;
         this.loader = loader;
         this.roles = Set.copyOf(roles);
@@ -75,7 +84,10 @@ public final class ActiveBundleHolder implements AutoCloseable {
                 (System.nanoTime() - started) / 1_000_000, fresh.openRoles(),
                 previous == null ? "" : "; replaced " + previous.version());
         if (previous != null) {
-            previous.close();
+            LoadedBundle dropped = retainPrevious ? this.previous.getAndSet(previous) : previous;
+            if (dropped != null) {
+                dropped.close();
+            }
         }
         return true;
     }
@@ -103,6 +115,29 @@ public final class ActiveBundleHolder implements AutoCloseable {
         }
     }
 
+    /**
+     * A lease on the given version: the serving one or, when retained, the one it replaced. An empty
+     * version means the serving one.
+     */
+    public Lease lease(String version) {
+        if (version == null || version.isEmpty()) {
+            return lease();
+        }
+        for (AtomicReference<LoadedBundle> slot : java.util.List.of(current, previous)) {
+            LoadedBundle bundle = slot.get();
+            if (bundle != null && bundle.version().equals(version) && bundle.retain()) {
+                return new Lease(bundle);
+            }
+        }
+        throw new NoActiveBundleException("model version " + version + " is not loaded here (serving "
+                + servingVersion().orElse("none") + previousVersion().map(p -> ", previous " + p).orElse("") + ")");
+    }
+
+    public Optional<String> previousVersion() {
+        LoadedBundle b = previous.get();
+        return b == null ? Optional.empty() : Optional.of(b.version());
+    }
+
     public Optional<String> servingVersion() {
         LoadedBundle b = current.get();
         return b == null ? Optional.empty() : Optional.of(b.version());
@@ -119,9 +154,11 @@ public final class ActiveBundleHolder implements AutoCloseable {
     @Override
     public void close() {
         poller.shutdownNow();
-        LoadedBundle b = current.getAndSet(null);
-        if (b != null) {
-            b.close();
+        for (AtomicReference<LoadedBundle> slot : java.util.List.of(current, previous)) {
+            LoadedBundle b = slot.getAndSet(null);
+            if (b != null) {
+                b.close();
+            }
         }
     }
 

@@ -28,6 +28,13 @@ public interface InferenceConfig {
         /** How often the ACTIVE pointer is checked for a newly activated bundle. */
         @WithDefault("5s")
         Duration pollInterval();
+
+        /**
+         * Keep the bundle a swap replaced loaded until the next swap, so clients can still ask for its
+         * version while they migrate (costs the memory of a second bundle during that time).
+         */
+        @WithDefault("true")
+        boolean retainPrevious();
     }
 
     interface OnnxConfig {
