@@ -41,6 +41,8 @@ class SegmentationUnavailableTest {
             return Map.of("affect.embedding.segmentation", "remote",
                     "quarkus.grpc.clients.segmentation.host", "127.0.0.1",
                     "quarkus.grpc.clients.segmentation.port", Integer.toString(closedPort),
+                    // In test mode a Quarkus gRPC client dials test-port (by default the app's own port), not port.
+                    "quarkus.grpc.clients.segmentation.test-port", Integer.toString(closedPort),
                     "affect.embedding.segmentation-timeout", "5s");
         }
     }
@@ -57,7 +59,8 @@ class SegmentationUnavailableTest {
                     "image/png", 8, 8, 40, 60);
             StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> client.embed(request));
             assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode(), e.getStatus().toString());
-            assertTrue(e.getStatus().getDescription().contains("segmentation-service"), e.getStatus().getDescription());
+            assertTrue(e.getStatus().getDescription().contains("segmentation-service is unavailable")
+                    || e.getStatus().getDescription().contains("segmentation-service answered UNAVAILABLE"), e.getStatus().getDescription());
         } finally {
             channel.shutdownNow();
         }

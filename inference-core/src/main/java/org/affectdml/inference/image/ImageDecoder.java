@@ -67,6 +67,14 @@ public final class ImageDecoder {
         return ExifOrientation.apply(toRgb(decoded), orientation);
     }
 
+    /** The media type from the file signature ("image/jpeg" or "image/png"); INVALID_ARGUMENT-worthy otherwise. */
+    public static String mediaTypeOf(byte[] data) {
+        if (data == null || data.length == 0) {
+            throw new InvalidImageException("image is empty (0 bytes); send the encoded JPEG or PNG file");
+        }
+        return sniff(data).mediaType;
+    }
+
     /** The format from the file signature; anything else is not an image this service reads. */
     static Format sniff(byte[] d) {
         if (d.length >= 3 && (d[0] & 0xFF) == 0xFF && (d[1] & 0xFF) == 0xD8 && (d[2] & 0xFF) == 0xFF) {

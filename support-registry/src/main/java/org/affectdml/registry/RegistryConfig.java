@@ -1,0 +1,59 @@
+package org.affectdml.registry;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/** support-registry settings (prefix {@code affect.registry}); the README's configuration table lists them. */
+@ConfigMapping(prefix = "affect.registry")
+public interface RegistryConfig {
+
+    /** Temperature T of softmax(-d^2 / T) over classes (d: Euclidean distance of unit vectors). */
+    @WithDefault("0.1")
+    double temperature();
+
+    /** Taxonomies with at most this many supports are searched exactly; larger ones through the HNSW index. */
+    @WithDefault("20000")
+    int exactSearchMaxSupports();
+
+    /** hnsw.ef_search for approximate search (higher: better recall, slower). */
+    @WithDefault("100")
+    int hnswEfSearch();
+
+    /** Deadline of one call to embedding-service. */
+    @WithDefault("60s")
+    Duration embeddingTimeout();
+
+    /** Largest image accepted by AddSupport/Classify (bytes); embedding-service applies its own limits too. */
+    @WithDefault("20971520")
+    int maxImageBytes();
+
+    Reembedding reembedding();
+
+    Auth auth();
+
+    interface Reembedding {
+        /** How often the active model version is checked. */
+        @WithDefault("5s")
+        Duration interval();
+
+        /** Supports embedded per EmbedBatch call while re-embedding. */
+        @WithDefault("16")
+        int batchSize();
+    }
+
+    interface Auth {
+        /** Require API keys (gRPC metadata or HTTP header "authorization: Bearer KEY"). */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** Keys with the admin role (taxonomy management; may also classify). */
+        Optional<List<String>> adminKeys();
+
+        /** Keys with the client role (Classify only). */
+        Optional<List<String>> clientKeys();
+    }
+}

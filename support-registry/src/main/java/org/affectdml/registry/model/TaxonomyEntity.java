@@ -1,0 +1,59 @@
+package org.affectdml.registry.model;
+
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import jakarta.persistence.CascadeType;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.GeneratedValue;
+import jakarta.persistence.GenerationType;
+import jakarta.persistence.Id;
+import jakarta.persistence.OneToMany;
+import jakarta.persistence.OrderBy;
+import jakarta.persistence.Table;
+
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+@Entity
+@Table(name = "taxonomy")
+public class TaxonomyEntity extends PanacheEntityBase {
+
+    @Id
+    @GeneratedValue(strategy = GenerationType.IDENTITY)
+    public Long id;
+
+    @Column(nullable = false, unique = true)
+    public String name;
+
+    /** CATEGORICAL or LEVEL. */
+    @Column(nullable = false)
+    public String kind;
+
+    @Column(nullable = false)
+    public String description = "";
+
+    /** +1 on every change of classes or supports. */
+    @Column(nullable = false)
+    public long revision = 1;
+
+    @Column(nullable = false)
+    public OffsetDateTime created = OffsetDateTime.now();
+
+    @Column(nullable = false)
+    public OffsetDateTime updated = OffsetDateTime.now();
+
+    @OneToMany(mappedBy = "taxonomy", cascade = CascadeType.ALL, orphanRemoval = true)
+    @OrderBy("position")
+    public List<EmotionClassEntity> classes = new ArrayList<>();
+
+    public static Optional<TaxonomyEntity> byName(String name) {
+        return find("name", name).firstResultOptional();
+    }
+
+    public void touch() {
+        revision++;
+        updated = OffsetDateTime.now();
+    }
+}

@@ -1,0 +1,216 @@
+package org.affectdml.registry;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import org.affectdml.inference.testing.GrpcTestChannels;
+import org.affectdml.inference.testing.TestImages;
+import org.affectdml.proto.v1.AddSupportResponse;
+import org.affectdml.proto.v1.ClassificationGrpc;
+import org.affectdml.proto.v1.ClassifyResponse;
+import org.affectdml.proto.v1.DeleteTaxonomyRequest;
+import org.affectdml.proto.v1.ExportTaxonomyRequest;
+import org.affectdml.proto.v1.GetTaxonomyRequest;
+import org.affectdml.proto.v1.ListSupportsRequest;
+import org.affectdml.proto.v1.ListTaxonomiesRequest;
+import org.affectdml.proto.v1.RemoveSupportRequest;
+import org.affectdml.proto.v1.ScoringRule;
+import org.affectdml.proto.v1.TaxonomyAdminGrpc;
+import org.affectdml.proto.v1.TaxonomyArchiveChunk;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.URL;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.affectdml.registry.RegistryTestSupport.ADMIN_KEY;
+import static org.affectdml.registry.RegistryTestSupport.BOX;
+import static org.affectdml.registry.RegistryTestSupport.CLIENT_KEY;
+import static org.affectdml.registry.RegistryTestSupport.NEAR_BOX;
+import static org.affectdml.registry.RegistryTestSupport.classify;
+import static org.affectdml.registry.RegistryTestSupport.nearDuplicate;
+import static org.affectdml.registry.RegistryTestSupport.scene;
+import static org.affectdml.registry.RegistryTestSupport.support;
+import static org.affectdml.registry.RegistryTestSupport.taxonomy;
+import static org.affectdml.registry.RegistryTestSupport.withKey;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The registry over real gRPC, with real PostgreSQL + pgvector and the real embedding-service process. */
+@QuarkusTest
+@QuarkusTestResource(EmbeddingServiceProcess.class)
+class RegistryGrpcTest {
+
+    @TestHTTPResource("/")
+    URL url;
+
+    private ManagedChannel channel;
+    private TaxonomyAdminGrpc.TaxonomyAdminBlockingStub admin;
+    private ClassificationGrpc.ClassificationBlockingStub client;
+
+    @BeforeEach
+    void connect() {
+        channel = GrpcTestChannels.to(url);
+        admin = withKey(TaxonomyAdminGrpc.newBlockingStub(channel), ADMIN_KEY);
+        client = withKey(ClassificationGrpc.newBlockingStub(channel), CLIENT_KEY);
+    }
+
+    @AfterEach
+    void disconnect() {
+        channel.shutdownNow();
+    }
+
+    private static void assertStatus(Status.Code code, String fragment, Runnable call) {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call::run);
+        assertEquals(code, e.getStatus().getCode(), e.getStatus().toString());
+        assertTrue(e.getStatus().getDescription().contains(fragment), e.getStatus().getDescription());
+    }
+
+    /** A taxonomy of three classes with one support each (generated scenes 0, 1, 2). */
+    private void oneShotTaxonomy(String name) {
+        admin.createTaxonomy(taxonomy(name, "joy", "anger", "calm"));
+        String[] classes = {"joy", "anger", "calm"};
+        for (int i = 0; i < 3; i++) {
+            admin.addSupport(support(name, classes[i], TestImages.png(scene(i)), BOX));
+        }
+    }
+
+    @Test
+    void nearDuplicateOfASupportIsClassifiedAsItsClass() {
+        oneShotTaxonomy("one-shot");
+        for (int variant = 0; variant < 3; variant++) {
+            ClassifyResponse r = client.classify(classify("one-shot", nearDuplicate(variant), NEAR_BOX));
+            assertEquals(List.of("joy", "anger", "calm").get(variant), r.getClasses(0).getClassName());
+            assertEquals(3, r.getClassesCount());
+            assertEquals(1.0, r.getClassesList().stream().mapToDouble(c -> c.getProbability()).sum(), 1e-4);
+            assertTrue(r.getClasses(0).getDistance() <= r.getClasses(1).getDistance());
+            assertFalse(r.getModelVersion().isEmpty());
+            assertEquals(4, r.getTaxonomyRevision());  // created (1) + three supports
+            assertFalse(r.getClasses(0).getNearestSupportId().isEmpty());
+        }
+        var top1 = client.classify(classify("one-shot", nearDuplicate(1), NEAR_BOX).toBuilder().setTopK(1)
+                .setScoring(ScoringRule.SCORING_RULE_MEAN_PROTOTYPE).build());
+        assertEquals(1, top1.getClassesCount());
+        assertEquals("anger", top1.getClasses(0).getClassName());
+    }
+
+    @Test
+    void taxonomyLifecycleAndPaging() {
+        admin.createTaxonomy(taxonomy("life-a", "x", "y"));
+        admin.createTaxonomy(taxonomy("life-b", "x", "y"));
+        assertStatus(Status.Code.ALREADY_EXISTS, "exists already", () -> admin.createTaxonomy(taxonomy("life-a", "x")));
+        assertStatus(Status.Code.INVALID_ARGUMENT, "taxonomy name 'Bad Name'", () -> admin.createTaxonomy(taxonomy("Bad Name", "x")));
+        assertStatus(Status.Code.INVALID_ARGUMENT, "listed twice", () -> admin.createTaxonomy(taxonomy("dup", "x", "x")));
+        var got = admin.getTaxonomy(GetTaxonomyRequest.newBuilder().setName("life-a").build());
+        assertEquals(List.of("x", "y"), got.getClassesList().stream().map(c -> c.getName()).toList());
+
+        Set<String> seen = new HashSet<>();
+        String token = "";
+        do {
+            var page = admin.listTaxonomies(ListTaxonomiesRequest.newBuilder().setPageSize(1).setPageToken(token).build());
+            page.getTaxonomiesList().forEach(t -> seen.add(t.getName()));
+            token = page.getNextPageToken();
+        } while (!token.isEmpty());
+        assertTrue(seen.containsAll(Set.of("life-a", "life-b")), seen.toString());
+
+        admin.addSupport(support("life-a", "x", TestImages.png(scene(0)), BOX));
+        assertEquals(1, admin.deleteTaxonomy(DeleteTaxonomyRequest.newBuilder().setName("life-a").build()).getDeletedSupports());
+        assertStatus(Status.Code.NOT_FOUND, "taxonomy 'life-a' does not exist",
+                () -> admin.getTaxonomy(GetTaxonomyRequest.newBuilder().setName("life-a").build()));
+    }
+
+    @Test
+    void addSupportIsIdempotentAlsoUnderConcurrency() throws Exception {
+        admin.createTaxonomy(taxonomy("idem", "a", "b"));
+        byte[] image = TestImages.png(scene(3));
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<AddSupportResponse>> calls = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                calls.add(pool.submit((Callable<AddSupportResponse>) () -> admin.addSupport(support("idem", "a", image, BOX))));
+            }
+            Set<String> ids = new HashSet<>();
+            int created = 0;
+            for (Future<AddSupportResponse> f : calls) {
+                ids.add(f.get().getSample().getId());
+                created += f.get().getCreated() ? 1 : 0;
+            }
+            assertEquals(1, ids.size());
+            assertEquals(1, created);
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(1, admin.listSupports(ListSupportsRequest.newBuilder().setTaxonomy("idem").build()).getSamplesCount());
+        assertStatus(Status.Code.ALREADY_EXISTS, "already a support of class 'a'", () -> admin.addSupport(support("idem", "b", image, BOX)));
+        var sample = admin.listSupports(ListSupportsRequest.newBuilder().setTaxonomy("idem").build()).getSamples(0);
+        assertEquals(1, sample.getEmbeddedModelVersionsCount());
+        admin.removeSupport(RemoveSupportRequest.newBuilder().setTaxonomy("idem").setSupportId(sample.getId()).build());
+        assertEquals(0, admin.listSupports(ListSupportsRequest.newBuilder().setTaxonomy("idem").build()).getSamplesCount());
+    }
+
+    @Test
+    void classifyErrorsNameWhatIsMissing() {
+        byte[] image = TestImages.png(scene(0));
+        assertStatus(Status.Code.NOT_FOUND, "taxonomy 'nope' does not exist", () -> client.classify(classify("nope", image, BOX)));
+        admin.createTaxonomy(taxonomy("single", "only"));
+        admin.addSupport(support("single", "only", image, BOX));
+        assertStatus(Status.Code.FAILED_PRECONDITION, "needs at least 2", () -> client.classify(classify("single", image, BOX)));
+        admin.createTaxonomy(taxonomy("gappy", "has", "empty1", "empty2"));
+        admin.addSupport(support("gappy", "has", image, BOX));
+        assertStatus(Status.Code.FAILED_PRECONDITION, "[empty1, empty2] have no support sample",
+                () -> client.classify(classify("gappy", image, BOX)));
+        oneShotTaxonomy("errs");
+        assertStatus(Status.Code.INVALID_ARGUMENT, "top_k must be >= 0",
+                () -> client.classify(classify("errs", image, BOX).toBuilder().setTopK(-1).build()));
+        assertStatus(Status.Code.INVALID_ARGUMENT, "not a JPEG or PNG", () -> client.classify(classify("errs", "junk".getBytes(), BOX)));
+        assertStatus(Status.Code.INVALID_ARGUMENT, "outside the 160x120 image", () -> client.classify(classify("errs", image,
+                BOX.toBuilder().setX1(500).setX2(600).build())));
+        assertStatus(Status.Code.NOT_FOUND, "has no class 'fear'", () -> admin.addSupport(support("errs", "fear", image, BOX)));
+    }
+
+    @Test
+    void credentialsAreRequiredPerRole() {
+        var anonymous = ClassificationGrpc.newBlockingStub(channel);
+        assertStatus(Status.Code.UNAUTHENTICATED, "missing or unknown API key", () -> anonymous.classify(classify("x", new byte[]{1}, BOX)));
+        var wrongKey = withKey(TaxonomyAdminGrpc.newBlockingStub(channel), "not-a-key");
+        assertStatus(Status.Code.UNAUTHENTICATED, "missing or unknown API key", () -> wrongKey.listTaxonomies(ListTaxonomiesRequest.getDefaultInstance()));
+        var clientAsAdmin = withKey(TaxonomyAdminGrpc.newBlockingStub(channel), CLIENT_KEY);
+        assertStatus(Status.Code.PERMISSION_DENIED, "needs an admin key", () -> clientAsAdmin.listTaxonomies(ListTaxonomiesRequest.getDefaultInstance()));
+    }
+
+    @Test
+    void exportThenImportUnderANewNameClassifiesTheSame() {
+        oneShotTaxonomy("to-export");
+        List<TaxonomyArchiveChunk> chunks = new ArrayList<>();
+        admin.exportTaxonomy(ExportTaxonomyRequest.newBuilder().setName("to-export").build()).forEachRemaining(chunks::add);
+        assertEquals(4, chunks.size());
+        admin.deleteTaxonomy(DeleteTaxonomyRequest.newBuilder().setName("to-export").build());
+
+        var importer = withKey(TaxonomyAdminGrpc.newStub(channel), ADMIN_KEY);
+        var done = new java.util.concurrent.CompletableFuture<org.affectdml.proto.v1.Taxonomy>();
+        var upload = importer.importTaxonomy(new io.grpc.stub.StreamObserver<>() {
+            public void onNext(org.affectdml.proto.v1.Taxonomy t) { done.complete(t); }
+            public void onError(Throwable t) { done.completeExceptionally(t); }
+            public void onCompleted() { }
+        });
+        chunks.forEach(upload::onNext);
+        upload.onCompleted();
+        var imported = done.join();
+        assertEquals("to-export", imported.getName());
+        assertEquals(3, imported.getClassesList().stream().mapToInt(c -> c.getSupportCount()).sum());
+        assertEquals("calm", client.classify(classify("to-export", nearDuplicate(2), NEAR_BOX)).getClasses(0).getClassName());
+    }
+}
