@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# One command for the whole test suite on a fresh machine: PostgreSQL + pgvector (installed and started if
+# needed), then `./mvnw -B verify` with the real-architecture stand-ins of ../shared switched on when present.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+"$REPO_ROOT/deploy/local/postgres.sh"
+if [ -d "$AFFECT_SHARED_DIR/models" ]; then
+  export AFFECT_SHARED_DIR
+  log "AFFECT_SHARED_DIR=$AFFECT_SHARED_DIR: stand-in model tests enabled"
+else
+  unset AFFECT_SHARED_DIR
+  log "no $AFFECT_SHARED_DIR/models: stand-in model tests will be skipped (they say so)"
+fi
+cd "$REPO_ROOT"
+./mvnw -B verify "$@"

@@ -1,0 +1,87 @@
+package org.affectdml.registry;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import org.affectdml.inference.testing.TestImages;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.Base64;
+
+import static org.affectdml.registry.RegistryTestSupport.ADMIN_KEY;
+import static org.affectdml.registry.RegistryTestSupport.CLIENT_KEY;
+import static org.affectdml.registry.RegistryTestSupport.nearDuplicate;
+import static org.affectdml.registry.RegistryTestSupport.scene;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The same admin flow and Classify through REST/JSON, as an admin with curl would. */
+@QuarkusTest
+@QuarkusTestResource(EmbeddingServiceProcess.class)
+class RegistryRestTest {
+
+    @TestHTTPResource("/")
+    URL url;
+
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    private HttpResponse<String> send(String method, String path, String key, String body) throws Exception {
+        HttpRequest.Builder r = HttpRequest.newBuilder(URI.create(url.toString()).resolve(path)).header("Content-Type", "application/json");
+        if (key != null) {
+            r.header("Authorization", "Bearer " + key);
+        }
+        r.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        return http.send(r.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String supportJson(String className, byte[] image, int x1, int y1, int x2, int y2) {
+        return "{\"className\":\"" + className + "\",\"image\":{\"data\":\"" + Base64.getEncoder().encodeToString(image)
+                + "\"},\"box\":{\"x1\":" + x1 + ",\"y1\":" + y1 + ",\"x2\":" + x2 + ",\"y2\":" + y2 + "}}";
+    }
+
+    @Test
+    void adminFlowAndClassifyOverRest() throws Exception {
+        var created = send("POST", "/api/v1/taxonomies", ADMIN_KEY,
+                "{\"name\":\"rest-tax\",\"kind\":\"TAXONOMY_KIND_CATEGORICAL\",\"classes\":[{\"name\":\"joy\"},{\"name\":\"anger\"}]}");
+        assertEquals(201, created.statusCode(), created.body());
+        var first = send("POST", "/api/v1/taxonomies/rest-tax/supports", ADMIN_KEY, supportJson("joy", TestImages.png(scene(0)), 40, 20, 110, 110));
+        assertEquals(201, first.statusCode(), first.body());
+        var again = send("POST", "/api/v1/taxonomies/rest-tax/supports", ADMIN_KEY, supportJson("joy", TestImages.png(scene(0)), 40, 20, 110, 110));
+        assertEquals(200, again.statusCode(), again.body());
+        assertEquals(201, send("POST", "/api/v1/taxonomies/rest-tax/supports", ADMIN_KEY,
+                supportJson("anger", TestImages.png(scene(1)), 40, 20, 110, 110)).statusCode());
+
+        var classified = send("POST", "/api/v1/taxonomies/rest-tax/classify", CLIENT_KEY,
+                "{\"image\":{\"data\":\"" + Base64.getEncoder().encodeToString(nearDuplicate(1)) + "\"},\"box\":{\"x1\":30,\"y1\":14,\"x2\":90,\"y2\":90}}");
+        assertEquals(200, classified.statusCode(), classified.body());
+        assertTrue(classified.body().startsWith("{\"classes\":[{\"className\":\"anger\""), classified.body());
+
+        var listed = send("GET", "/api/v1/taxonomies/rest-tax", ADMIN_KEY, null);
+        assertTrue(listed.body().contains("\"supportCount\":1"), listed.body());
+        var exported = send("GET", "/api/v1/taxonomies/rest-tax/export", ADMIN_KEY, null);
+        assertEquals(200, exported.statusCode());
+        assertEquals(200, send("DELETE", "/api/v1/taxonomies/rest-tax", ADMIN_KEY, null).statusCode());
+        var imported = send("POST", "/api/v1/taxonomies/import", ADMIN_KEY, exported.body());
+        assertEquals(201, imported.statusCode(), imported.body());
+        assertTrue(imported.body().contains("\"name\":\"rest-tax\""));
+    }
+
+    @Test
+    void errorsAreJsonWithTheHttpStatusOfTheirCode() throws Exception {
+        var missing = send("GET", "/api/v1/taxonomies/does-not-exist", ADMIN_KEY, null);
+        assertEquals(404, missing.statusCode());
+        assertTrue(missing.body().contains("\"code\":\"NOT_FOUND\""), missing.body());
+        var bad = send("POST", "/api/v1/taxonomies", ADMIN_KEY, "{\"name\":\"x\",\"kind\":\"NOPE\"}");
+        assertEquals(400, bad.statusCode(), bad.body());
+        assertEquals(401, send("GET", "/api/v1/taxonomies", null, null).statusCode());
+        assertEquals(403, send("GET", "/api/v1/taxonomies", CLIENT_KEY, null).statusCode());
+        var openapi = send("GET", "/q/openapi?format=json", null, null);
+        assertEquals(200, openapi.statusCode());
+        assertTrue(openapi.body().contains("/api/v1/taxonomies/{name}/classify"));
+    }
+}
