@@ -1,0 +1,195 @@
+package org.affectdml.registry;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+import org.affectdml.inference.bundle.BundleLoader;
+import org.affectdml.inference.bundle.BundleTestSupport;
+import org.affectdml.inference.bundle.ModelStore;
+import org.affectdml.inference.onnx.OrtSessionFactory;
+import org.affectdml.inference.testing.GrpcTestChannels;
+import org.affectdml.inference.testing.TestImages;
+import org.affectdml.proto.v1.ClassificationGrpc;
+import org.affectdml.proto.v1.ClassifyResponse;
+import org.affectdml.proto.v1.DeleteTaxonomyRequest;
+import org.affectdml.proto.v1.GetReembeddingStatusRequest;
+import org.affectdml.proto.v1.ListSupportsRequest;
+import org.affectdml.proto.v1.ReembeddingStatus;
+import org.affectdml.proto.v1.TaxonomyAdminGrpc;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.URL;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.affectdml.registry.RegistryTestSupport.ADMIN_KEY;
+import static org.affectdml.registry.RegistryTestSupport.BOX;
+import static org.affectdml.registry.RegistryTestSupport.CLIENT_KEY;
+import static org.affectdml.registry.RegistryTestSupport.NEAR_BOX;
+import static org.affectdml.registry.RegistryTestSupport.classify;
+import static org.affectdml.registry.RegistryTestSupport.nearDuplicate;
+import static org.affectdml.registry.RegistryTestSupport.scene;
+import static org.affectdml.registry.RegistryTestSupport.support;
+import static org.affectdml.registry.RegistryTestSupport.taxonomy;
+import static org.affectdml.registry.RegistryTestSupport.withKey;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Model-version migration, concurrent deletes, and a database outage, against the real services. */
+@QuarkusTest
+@QuarkusTestResource(EmbeddingServiceProcess.class)
+class ConsistencyTest {
+
+    @TestHTTPResource("/")
+    URL url;
+    @Inject
+    ServingVersions servingVersions;
+    @Inject
+    EntityManager em;
+
+    private ManagedChannel channel;
+    private TaxonomyAdminGrpc.TaxonomyAdminBlockingStub admin;
+    private ClassificationGrpc.ClassificationBlockingStub client;
+
+    @BeforeEach
+    void connect() {
+        channel = GrpcTestChannels.to(url);
+        admin = withKey(TaxonomyAdminGrpc.newBlockingStub(channel), ADMIN_KEY);
+        client = withKey(ClassificationGrpc.newBlockingStub(channel), CLIENT_KEY);
+    }
+
+    @AfterEach
+    void disconnect() {
+        channel.shutdownNow();
+    }
+
+    private void threeClasses(String name) {
+        admin.createTaxonomy(taxonomy(name, "joy", "anger", "calm"));
+        String[] classes = {"joy", "anger", "calm"};
+        for (int i = 0; i < 3; i++) {
+            admin.addSupport(support(name, classes[i], TestImages.png(scene(i)), BOX));
+        }
+    }
+
+    @Test
+    void activatingANewModelReembedsEverySupportAndClassifyFollows() throws Exception {
+        threeClasses("migrating");
+        String v1 = client.classify(classify("migrating", nearDuplicate(0), NEAR_BOX)).getModelVersion();
+
+        ModelStore store = new ModelStore(Path.of(System.getProperty(EmbeddingServiceProcess.STORE_PROPERTY)));
+        String v2 = BundleTestSupport.copyWithManifest(store, v1, v1 + "-next", m -> m);
+        store.activate(v2, new BundleLoader(OrtSessionFactory.cpu(1)));
+
+        ReembeddingStatus status = null;
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (System.currentTimeMillis() < deadline) {
+            status = admin.getReembeddingStatus(GetReembeddingStatusRequest.getDefaultInstance());
+            if (status.getTargetModelVersion().equals(v2) && status.getSamplesDone() == status.getSamplesTotal()
+                    && status.getTaxonomiesReady() == status.getTaxonomiesTotal()) {
+                break;
+            }
+            Thread.sleep(200);
+        }
+        assertEquals(v2, status.getTargetModelVersion(), status.toString());
+        assertEquals(status.getSamplesTotal(), status.getSamplesDone(), status.toString());
+
+        ClassifyResponse after = client.classify(classify("migrating", nearDuplicate(2), NEAR_BOX));
+        assertEquals(v2, after.getModelVersion());
+        assertEquals("calm", after.getClasses(0).getClassName());
+        var sample = admin.listSupports(ListSupportsRequest.newBuilder().setTaxonomy("migrating").build()).getSamples(0);
+        assertTrue(sample.getEmbeddedModelVersionsList().containsAll(List.of(v1, v2)), sample.toString());
+
+        // While a taxonomy misses an embedding of the active version it is served with the previous one.
+        // (inside one transaction that is rolled back, so the worker cannot refill it meanwhile)
+        String chosen;
+        QuarkusTransaction.begin();
+        try {
+            em.createNativeQuery("DELETE FROM support_embedding WHERE sample_id = CAST(?1 AS uuid) AND model_version = ?2")
+                    .setParameter(1, sample.getId()).setParameter(2, v2).executeUpdate();
+            chosen = servingVersions.pick("migrating", List.of(v2, v1)).orElseThrow();
+        } finally {
+            QuarkusTransaction.rollback();
+        }
+        assertEquals(v1, chosen);
+        assertNotEquals(v1, v2);
+    }
+
+    @Test
+    void deletingATaxonomyDuringClassifyNeverGivesAHalfAnswer() throws Exception {
+        threeClasses("vanishing");
+        AtomicBoolean stop = new AtomicBoolean();
+        ConcurrentLinkedQueue<String> problems = new ConcurrentLinkedQueue<>();
+        ConcurrentLinkedQueue<Integer> answers = new ConcurrentLinkedQueue<>();
+        Thread classifier = new Thread(() -> {
+            while (!stop.get()) {
+                try {
+                    ClassifyResponse r = client.classify(classify("vanishing", nearDuplicate(1), NEAR_BOX));
+                    answers.add(r.getClassesCount());
+                    if (r.getClassesCount() != 3) {
+                        problems.add("answer with " + r.getClassesCount() + " classes");
+                    }
+                } catch (StatusRuntimeException e) {
+                    if (e.getStatus().getCode() != Status.Code.NOT_FOUND) {
+                        problems.add(e.getStatus().toString());
+                    }
+                    return;
+                }
+            }
+        });
+        classifier.start();
+        Thread.sleep(300);
+        admin.deleteTaxonomy(DeleteTaxonomyRequest.newBuilder().setName("vanishing").build());
+        classifier.join(30_000);
+        stop.set(true);
+        assertTrue(problems.isEmpty(), problems.toString());
+        assertFalse(answers.isEmpty(), "no Classify completed before the delete");
+    }
+
+    @Test
+    void databaseOutageIsUnavailableAndTheServiceRecovers() throws Exception {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")) && new java.io.File("/usr/bin/pg_ctlcluster").canExecute(),
+                "SKIPPED: stopping PostgreSQL needs root and pg_ctlcluster (run by deploy/local/test.sh as root)");
+        threeClasses("outage");
+        pg("stop");
+        try {
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                    () -> client.classify(classify("outage", nearDuplicate(0), NEAR_BOX)));
+            assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode(), e.getStatus().toString());
+            assertTrue(e.getStatus().getDescription().contains("database is unavailable"), e.getStatus().getDescription());
+        } finally {
+            pg("start");
+        }
+        ClassifyResponse r = null;
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (r == null && System.currentTimeMillis() < deadline) {
+            try {
+                r = client.classify(classify("outage", nearDuplicate(0), NEAR_BOX));
+            } catch (StatusRuntimeException e) {
+                assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
+                Thread.sleep(250);
+            }
+        }
+        assertEquals("joy", r == null ? "no answer 30 s after PostgreSQL restarted" : r.getClasses(0).getClassName());
+    }
+
+    private static void pg(String action) throws Exception {
+        Process p = new ProcessBuilder("pg_ctlcluster", "--skip-systemctl-redirect", "15", "main", action)
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.waitFor(), "pg_ctlcluster " + action + ": " + out);
+    }
+}
