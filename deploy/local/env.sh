@@ -7,10 +7,24 @@ AFFECT_SHARED_DIR="${AFFECT_SHARED_DIR:-$(cd "$REPO_ROOT/.." && pwd)/shared}"
 AFFECT_MODELS_DIR="${AFFECT_MODELS_DIR:-$AFFECT_SHARED_DIR/models}"
 export SEGMENTATION_PORT="${SEGMENTATION_PORT:-8101}"
 export EMBEDDING_PORT="${EMBEDDING_PORT:-8102}"
+export REGISTRY_PORT="${REGISTRY_PORT:-8103}"
 JAVA_OPTS="${JAVA_OPTS:--Xms64m -Xmx512m}"
 LOG_DIR="$VAR_DIR/log"
 RUN_DIR="$VAR_DIR/run"
 mkdir -p "$LOG_DIR" "$RUN_DIR" "$AFFECT_MODEL_STORE"
+
+# Local API keys for support-registry: generated once into var/api-keys.env unless set in the environment.
+KEYS_FILE="$VAR_DIR/api-keys.env"
+if [ -z "${AFFECT_ADMIN_KEYS:-}" ] || [ -z "${AFFECT_CLIENT_KEYS:-}" ]; then
+  if [ ! -f "$KEYS_FILE" ]; then
+    umask 077
+    printf 'AFFECT_ADMIN_KEYS=admin-%s\nAFFECT_CLIENT_KEYS=client-%s\n' "$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
+      "$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')" >"$KEYS_FILE"
+  fi
+  # shellcheck disable=SC1090
+  source "$KEYS_FILE"
+fi
+export AFFECT_ADMIN_KEYS AFFECT_CLIENT_KEYS
 
 log() { printf '[affect] %s\n' "$*" >&2; }
 die() { printf '[affect] error: %s\n' "$*" >&2; exit 1; }

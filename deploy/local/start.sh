@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Starts segmentation-service and embedding-service in the background and waits until both are ready.
+# Starts segmentation-service, embedding-service and support-registry in the background and waits until
+# they are ready. PostgreSQL must be running (postgres.sh).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 
@@ -33,5 +34,7 @@ wait_ready() {
 
 start_service segmentation-service "$SEGMENTATION_PORT"
 start_service embedding-service "$EMBEDDING_PORT"
+start_service support-registry "$REGISTRY_PORT"
 wait_ready segmentation-service "$SEGMENTATION_PORT"
 wait_ready embedding-service "$EMBEDDING_PORT"
+wait_ready support-registry "$REGISTRY_PORT"

@@ -6,7 +6,8 @@ import picocli.CommandLine;
 /** {@code affect}: the command-line client of Affect-DML. */
 @TopCommand
 @CommandLine.Command(name = "affect", mixinStandardHelpOptions = true,
-        description = "Affect-DML command-line client: embed images, inspect the model, run benchmarks.",
-        subcommands = {EmbedCommand.class, ModelCommand.class, EmbedBenchmarkCommand.class})
+        description = "Affect-DML command-line client: classify, manage taxonomies and supports, embed, benchmarks.",
+        subcommands = {ClassifyCommand.class, TaxonomyCommand.class, SupportCommand.class, EmbedCommand.class, ModelCommand.class,
+                EmbedBenchmarkCommand.class})
 public class AffectCommand {
 }

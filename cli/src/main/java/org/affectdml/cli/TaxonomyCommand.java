@@ -1,0 +1,133 @@
+package org.affectdml.cli;
+
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import org.affectdml.proto.v1.CreateTaxonomyRequest;
+import org.affectdml.proto.v1.DeleteTaxonomyRequest;
+import org.affectdml.proto.v1.EmotionClass;
+import org.affectdml.proto.v1.GetReembeddingStatusRequest;
+import org.affectdml.proto.v1.GetTaxonomyRequest;
+import org.affectdml.proto.v1.ListTaxonomiesRequest;
+import org.affectdml.proto.v1.Taxonomy;
+import org.affectdml.proto.v1.TaxonomyAdminGrpc;
+import org.affectdml.proto.v1.TaxonomyKind;
+import picocli.CommandLine;
+
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+
+/** affect taxonomy create|list|get|delete|reembedding (admin key). */
+@CommandLine.Command(name = "taxonomy", mixinStandardHelpOptions = true, description = "Manage taxonomies (admin key).",
+        subcommands = {TaxonomyCommand.Create.class, TaxonomyCommand.ListAll.class, TaxonomyCommand.Get.class,
+                TaxonomyCommand.Delete.class, TaxonomyCommand.Reembedding.class})
+public class TaxonomyCommand {
+
+    /** Runs one admin call and prints its result, or the status on failure. */
+    static int admin(RegistryOptions registry, Function<TaxonomyAdminGrpc.TaxonomyAdminBlockingStub, String> call) {
+        ManagedChannel channel = registry.channel();
+        try {
+            System.out.println(call.apply(registry.authorized(TaxonomyAdminGrpc.newBlockingStub(channel))));
+            return 0;
+        } catch (StatusRuntimeException e) {
+            return Endpoints.fail(e);
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+
+    static String describe(Taxonomy t) {
+        StringBuilder b = new StringBuilder(String.format("%s (%s, revision %d)%s%n", t.getName(),
+                t.getKind().name().replace("TAXONOMY_KIND_", "").toLowerCase(), t.getRevision(),
+                t.getDescription().isEmpty() ? "" : ": " + t.getDescription()));
+        for (EmotionClass c : t.getClassesList()) {
+            b.append(String.format("  %-24s %d support(s)%n", c.getName(), c.getSupportCount()));
+        }
+        return b.toString().stripTrailing();
+    }
+
+    @CommandLine.Command(name = "create", mixinStandardHelpOptions = true, description = "Create a taxonomy with its classes.")
+    static class Create implements Callable<Integer> {
+        @CommandLine.Mixin
+        RegistryOptions registry;
+        @CommandLine.Parameters(index = "0", description = "name: a-z, 0-9, '.', '_', '-'")
+        String name;
+        @CommandLine.Option(names = "--class", required = true, description = "a class name; repeat for each class")
+        List<String> classes;
+        @CommandLine.Option(names = "--kind", defaultValue = "categorical", description = "categorical or level")
+        String kind;
+        @CommandLine.Option(names = "--description", defaultValue = "")
+        String description;
+
+        @Override
+        public Integer call() {
+            Taxonomy.Builder t = Taxonomy.newBuilder().setName(name).setDescription(description)
+                    .setKind("level".equalsIgnoreCase(kind) ? TaxonomyKind.TAXONOMY_KIND_LEVEL : TaxonomyKind.TAXONOMY_KIND_CATEGORICAL);
+            classes.forEach(c -> t.addClasses(EmotionClass.newBuilder().setName(c)));
+            return admin(registry, s -> describe(s.createTaxonomy(CreateTaxonomyRequest.newBuilder().setTaxonomy(t).build())));
+        }
+    }
+
+    @CommandLine.Command(name = "list", mixinStandardHelpOptions = true, description = "List taxonomies.")
+    static class ListAll implements Callable<Integer> {
+        @CommandLine.Mixin
+        RegistryOptions registry;
+
+        @Override
+        public Integer call() {
+            return admin(registry, s -> {
+                StringBuilder out = new StringBuilder();
+                String token = "";
+                do {
+                    var page = s.listTaxonomies(ListTaxonomiesRequest.newBuilder().setPageSize(200).setPageToken(token).build());
+                    page.getTaxonomiesList().forEach(t -> out.append(describe(t)).append('\n'));
+                    token = page.getNextPageToken();
+                } while (!token.isEmpty());
+                return out.length() == 0 ? "(no taxonomies)" : out.toString().stripTrailing();
+            });
+        }
+    }
+
+    @CommandLine.Command(name = "get", mixinStandardHelpOptions = true, description = "Show a taxonomy.")
+    static class Get implements Callable<Integer> {
+        @CommandLine.Mixin
+        RegistryOptions registry;
+        @CommandLine.Parameters(index = "0")
+        String name;
+
+        @Override
+        public Integer call() {
+            return admin(registry, s -> describe(s.getTaxonomy(GetTaxonomyRequest.newBuilder().setName(name).build())));
+        }
+    }
+
+    @CommandLine.Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete a taxonomy and its supports.")
+    static class Delete implements Callable<Integer> {
+        @CommandLine.Mixin
+        RegistryOptions registry;
+        @CommandLine.Parameters(index = "0")
+        String name;
+
+        @Override
+        public Integer call() {
+            return admin(registry, s -> "deleted " + name + " with "
+                    + s.deleteTaxonomy(DeleteTaxonomyRequest.newBuilder().setName(name).build()).getDeletedSupports() + " support(s)");
+        }
+    }
+
+    @CommandLine.Command(name = "reembedding", mixinStandardHelpOptions = true, description = "Progress of re-embedding supports with the active model.")
+    static class Reembedding implements Callable<Integer> {
+        @CommandLine.Mixin
+        RegistryOptions registry;
+
+        @Override
+        public Integer call() {
+            return admin(registry, s -> {
+                var r = s.getReembeddingStatus(GetReembeddingStatusRequest.getDefaultInstance());
+                return String.format("model %s: %d of %d supports embedded, %d of %d taxonomies ready%s%s", r.getTargetModelVersion(),
+                        r.getSamplesDone(), r.getSamplesTotal(), r.getTaxonomiesReady(), r.getTaxonomiesTotal(),
+                        r.getRunning() ? " (running)" : "", r.getLastError().isEmpty() ? "" : "; last error: " + r.getLastError());
+            });
+        }
+    }
+}
