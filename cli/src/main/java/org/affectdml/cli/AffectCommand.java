@@ -8,6 +8,6 @@ import picocli.CommandLine;
 @CommandLine.Command(name = "affect", mixinStandardHelpOptions = true,
         description = "Affect-DML command-line client: classify, manage taxonomies and supports, embed, benchmarks.",
         subcommands = {ClassifyCommand.class, TaxonomyCommand.class, SupportCommand.class, EmbedCommand.class, ModelCommand.class,
-                EmbedBenchmarkCommand.class})
+                EmbedBenchmarkCommand.class, ClassifyBenchmarkCommand.class})
 public class AffectCommand {
 }

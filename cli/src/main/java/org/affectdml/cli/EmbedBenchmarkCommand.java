@@ -1,23 +1,8 @@
 package org.affectdml.cli;
 
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtSession;
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
-import org.affectdml.inference.bundle.BundleLoader;
-import org.affectdml.inference.bundle.LoadedBundle;
-import org.affectdml.inference.bundle.ModelFile;
 import org.affectdml.inference.bundle.ModelStore;
-import org.affectdml.inference.bundle.Roles;
-import org.affectdml.inference.embedding.FusedEmbedder;
-import org.affectdml.inference.embedding.PersonInImage;
-import org.affectdml.inference.image.ImageDecoder;
-import org.affectdml.inference.image.ImageLimits;
-import org.affectdml.inference.image.PixelRegion;
-import org.affectdml.inference.image.RgbImage;
-import org.affectdml.inference.image.TensorPreprocessor;
-import org.affectdml.inference.onnx.OrtSessionFactory;
-import org.affectdml.inference.segmentation.SemanticSegmenter;
 import org.affectdml.proto.v1.EmbedRequest;
 import org.affectdml.proto.v1.EmbedResponse;
 import org.affectdml.proto.v1.EmbeddingServiceGrpc;
@@ -25,12 +10,8 @@ import org.affectdml.proto.v1.Image;
 import org.affectdml.proto.v1.PersonBox;
 import picocli.CommandLine;
 
-import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.function.ToLongFunction;
 
@@ -74,7 +55,7 @@ public class EmbedBenchmarkCommand implements Callable<Integer> {
         ModelStore modelStore = new ModelStore(store);
         String version = modelStore.activeVersion().orElseThrow(() -> new IllegalArgumentException("no active bundle in " + store));
 
-        long[] raw = rawOnnxRuntime(modelStore, version, bytes, b);
+        long[] raw = RawOnnxRuntimeTiming.measure(modelStore, version, bytes, b, threads, warmup, requests);
         ManagedChannel channel = Endpoints.channel(target);
         EmbedResponse[] responses = new EmbedResponse[requests];
         long[] endToEnd = new long[requests];
@@ -102,49 +83,6 @@ public class EmbedBenchmarkCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Per-iteration raw time (µs) of segmenter + encoders + head on preprocessed tensors. */
-    private long[] rawOnnxRuntime(ModelStore modelStore, String version, byte[] bytes, float[] b) throws Exception {
-        RgbImage decoded = new ImageDecoder(ImageLimits.DEFAULT).decode(bytes, "");
-        PersonInImage sample = new PersonInImage(decoded, PixelRegion.ofPersonBox(b[0], b[1], b[2], b[3], decoded.width(), decoded.height()));
-        try (LoadedBundle bundle = new BundleLoader(OrtSessionFactory.cpu(threads))
-                .load(modelStore.bundleDirectory(version), Set.copyOf(Roles.ONNX_ROLES))) {
-            ModelFile seg = bundle.manifest().file(Roles.SEGMENTER);
-            ModelFile enc = bundle.manifest().file(Roles.IMAGE_ENCODER);
-            float[] segInput = tensor(decoded, PixelRegion.whole(decoded), seg, 1);
-            float[] encInput = new float[2 * TensorPreprocessor.sliceLength(enc.preprocessing())];
-            TensorPreprocessor.write(decoded, PixelRegion.whole(decoded), enc.preprocessing(), encInput, 0);
-            TensorPreprocessor.write(decoded, sample.body(), enc.preprocessing(), encInput, TensorPreprocessor.sliceLength(enc.preprocessing()));
-            FusedEmbedder.EncoderFeatures features = FusedEmbedder.encode(bundle, List.of(sample));
-            float[][] sem = {SemanticSegmenter.segment(bundle, List.of(decoded), 0).get(0).sem2vec()};
-            long[] total = new long[requests];
-            for (int i = -warmup; i < requests; i++) {
-                long t0 = System.nanoTime();
-                run(bundle.session(Roles.SEGMENTER), seg, segInput, 1);
-                run(bundle.session(Roles.IMAGE_ENCODER), enc, encInput, 2);
-                FusedEmbedder.head(bundle, features, sem);
-                if (i >= 0) {
-                    total[i] = (System.nanoTime() - t0) / 1000;
-                }
-            }
-            return total;
-        }
-    }
-
-    private static float[] tensor(RgbImage image, PixelRegion region, ModelFile file, int batch) {
-        float[] t = new float[batch * TensorPreprocessor.sliceLength(file.preprocessing())];
-        TensorPreprocessor.write(image, region, file.preprocessing(), t, 0);
-        return t;
-    }
-
-    private static void run(OrtSession session, ModelFile file, float[] input, int batch) throws Exception {
-        var p = file.preprocessing();
-        try (OnnxTensor t = OnnxTensor.createTensor(OrtSessionFactory.environment(), FloatBuffer.wrap(input),
-                new long[]{batch, 3, p.height(), p.width()});
-             OrtSession.Result r = session.run(Map.of(file.inputs().get(0).name(), t), Set.of(file.outputs().get(0).name()))) {
-            r.get(0).getValue();
-        }
-    }
-
     private void report(long[] raw, long[] endToEnd, EmbedResponse[] responses) {
         double rawMedian = median(raw);
         double e2eMedian = median(endToEnd);
@@ -170,15 +108,10 @@ public class EmbedBenchmarkCommand implements Callable<Integer> {
     }
 
     static double median(long[] values) {
-        return percentile(values, 0.5);
+        return RawOnnxRuntimeTiming.percentile(values, 0.5);
     }
 
     static double percentile(long[] values, double q) {
-        long[] sorted = values.clone();
-        Arrays.sort(sorted);
-        double pos = q * (sorted.length - 1);
-        int lo = (int) Math.floor(pos);
-        int hi = (int) Math.ceil(pos);
-        return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
+        return RawOnnxRuntimeTiming.percentile(values, q);
     }
 }

@@ -38,6 +38,24 @@ public class Classifier {
     @Inject
     RegistryConfig config;
 
+    /** Exact: every support of the taxonomy and version, the nearest per class. ?1 query, ?2 taxonomy id, ?3 version. */
+    public static final String EXACT_NEAREST_PER_CLASS = """
+            SELECT DISTINCT ON (class_id) class_id, embedding <=> CAST(?1 AS vector) AS d, sample_id
+            FROM support_embedding WHERE taxonomy_id = ?2 AND model_version = ?3
+            ORDER BY class_id, d""";
+
+    /** HNSW candidates, nearest per class among them. ?4 = candidate count; run after {@link #hnswSettings}. */
+    public static final String APPROXIMATE_NEAREST_PER_CLASS = """
+            SELECT DISTINCT ON (class_id) class_id, d, sample_id FROM (
+                SELECT class_id, embedding <=> CAST(?1 AS vector) AS d, sample_id FROM support_embedding
+                WHERE taxonomy_id = ?2 AND model_version = ?3 ORDER BY embedding <=> CAST(?1 AS vector) LIMIT ?4) c
+            ORDER BY class_id, d""";
+
+    /** Session settings for the approximate search, within the transaction. */
+    public static List<String> hnswSettings(int efSearch) {
+        return List.of("SET LOCAL hnsw.iterative_scan = relaxed_order", "SET LOCAL hnsw.ef_search = " + efSearch);
+    }
+
     /** Distance of a class to the query, and the support that decided it (nearest-support rule). */
     record ClassDistance(long classId, double distance, String supportId) {
     }
@@ -102,10 +120,7 @@ public class Classifier {
         String vector = VectorText.of(query.values());
         List<Object[]> rows;
         if (supports <= config.exactSearchMaxSupports()) {
-            rows = em.createNativeQuery("""
-                            SELECT DISTINCT ON (class_id) class_id, embedding <=> CAST(?1 AS vector) AS d, sample_id
-                            FROM support_embedding WHERE taxonomy_id = ?2 AND model_version = ?3
-                            ORDER BY class_id, d""")
+            rows = em.createNativeQuery(EXACT_NEAREST_PER_CLASS)
                     .setParameter(1, vector).setParameter(2, taxonomyId).setParameter(3, query.modelVersion()).getResultList();
         } else {
             rows = approximateNearest(taxonomyId, query.modelVersion(), vector);
@@ -123,15 +138,12 @@ public class Classifier {
      */
     @SuppressWarnings("unchecked")
     private List<Object[]> approximateNearest(long taxonomyId, String version, String vector) {
-        em.createNativeQuery("SET LOCAL hnsw.iterative_scan = relaxed_order").executeUpdate();
-        em.createNativeQuery("SET LOCAL hnsw.ef_search = " + config.hnswEfSearch()).executeUpdate();
-        List<Object[]> candidates = em.createNativeQuery("""
-                        SELECT DISTINCT ON (class_id) class_id, d, sample_id FROM (
-                            SELECT class_id, embedding <=> CAST(?1 AS vector) AS d, sample_id FROM support_embedding
-                            WHERE taxonomy_id = ?2 AND model_version = ?3 ORDER BY embedding <=> CAST(?1 AS vector) LIMIT ?4) c
-                        ORDER BY class_id, d""")
+        for (String setting : hnswSettings(config.hnswEfSearch())) {
+            em.createNativeQuery(setting).executeUpdate();
+        }
+        List<Object[]> candidates = em.createNativeQuery(APPROXIMATE_NEAREST_PER_CLASS)
                 .setParameter(1, vector).setParameter(2, taxonomyId).setParameter(3, version)
-                .setParameter(4, Math.max(100, config.hnswEfSearch())).getResultList();
+                .setParameter(4, candidateCount(config.hnswEfSearch())).getResultList();
         List<Long> found = candidates.stream().map(r -> ((Number) r[0]).longValue()).toList();
         List<Object[]> rest = em.createNativeQuery("""
                         SELECT DISTINCT ON (class_id) class_id, embedding <=> CAST(?1 AS vector) AS d, sample_id
@@ -142,6 +154,11 @@ public class Classifier {
         List<Object[]> all = new ArrayList<>(candidates);
         all.addAll(rest);
         return all;
+    }
+
+    /** How many HNSW candidates to take before reducing them to the nearest per class. */
+    public static int candidateCount(int efSearch) {
+        return Math.max(100, efSearch);
     }
 
     @SuppressWarnings("unchecked")

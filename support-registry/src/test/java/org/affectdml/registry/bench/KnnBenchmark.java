@@ -1,0 +1,213 @@
+package org.affectdml.registry.bench;
+
+import org.affectdml.registry.Classifier;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * KNN benchmark of Classify's support search (docs/benchmarks.md): the exact SQL the Classifier runs, on
+ * synthetic clustered 128-d unit vectors in a scratch schema "knn_bench" of the registry database.
+ * Reports p50/p90 latency and recall@1 (top class of the path Classify takes vs exact search) for
+ * 1e4 and 1e5 supports in one taxonomy and 1e5 spread over 1000 taxonomies.
+ *
+ * Run: deploy/local/bench-knn.sh  (args: [supports-small supports-large taxonomies queries])
+ */
+public final class KnnBenchmark {
+
+    private static final int DIM = 128;
+    private static final String VERSION = "bench";
+    private static final int EXACT_MAX = 20000;  // affect.registry.exact-search-max-supports default
+    private static final int EF_SEARCH = 100;    // affect.registry.hnsw-ef-search default
+
+    public static void main(String[] args) throws Exception {
+        int small = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
+        int large = args.length > 1 ? Integer.parseInt(args[1]) : 100_000;
+        int spread = args.length > 2 ? Integer.parseInt(args[2]) : 1000;
+        int queries = args.length > 3 ? Integer.parseInt(args[3]) : 200;
+        String url = System.getProperty("db.url", "jdbc:postgresql://127.0.0.1:5432/affect");
+        java.util.Properties props = new java.util.Properties();
+        props.setProperty("user", System.getProperty("db.user", "affect"));
+        props.setProperty("password", System.getProperty("db.password", "affect"));
+        props.setProperty("prepareThreshold", "0");  // as the registry's datasource: a plan per parameter set
+        try (Connection c = DriverManager.getConnection(url, props)) {
+            c.setAutoCommit(true);
+            try (Statement s = c.createStatement()) {
+                s.execute("DROP SCHEMA IF EXISTS knn_bench CASCADE");
+                s.execute("CREATE SCHEMA knn_bench");
+                s.execute("SET search_path TO knn_bench, public");
+                s.execute("""
+                        CREATE TABLE support_embedding (sample_id UUID NOT NULL, model_version VARCHAR(128) NOT NULL,
+                            taxonomy_id BIGINT NOT NULL, class_id BIGINT NOT NULL, embedding vector(128) NOT NULL,
+                            PRIMARY KEY (sample_id, model_version))""");
+                s.execute("CREATE INDEX ON support_embedding (taxonomy_id, model_version)");
+            }
+            Random random = new Random(7);
+            System.out.printf("KNN benchmark: %d-d unit vectors, %d queries per scenario, ef_search %d, exact search up to %d supports%n",
+                    DIM, queries, EF_SEARCH, EXACT_MAX);
+            System.out.println("| scenario | supports in the taxonomy | path | p50 ms | p90 ms | recall@1 |");
+            System.out.println("|---|---|---|---|---|---|");
+            List<float[]> q1 = load(c, random, 1, small, 1, 26);
+            List<float[]> q2 = load(c, random, 2, large, 1, 26);
+            List<float[]> q3 = load(c, random, 1000, large, spread, 10);
+            long t0 = System.nanoTime();
+            try (Statement s = c.createStatement()) {
+                s.execute("SET maintenance_work_mem = '512MB'");
+                s.execute("CREATE INDEX ON support_embedding USING hnsw (embedding vector_cosine_ops)");
+                s.execute("ANALYZE support_embedding");
+            }
+            System.err.printf("HNSW index over %d vectors built in %.1f s%n", small + 2L * large, (System.nanoTime() - t0) / 1e9);
+            run(c, "1e4 in one taxonomy", List.of(1L), small, q1, queries, random);
+            run(c, "1e5 in one taxonomy", List.of(2L), large, q2, queries, random);
+            List<Long> spreadIds = new ArrayList<>();
+            for (long t = 1000; t < 1000 + spread; t++) {
+                spreadIds.add(t);
+            }
+            run(c, "1e5 over " + spread + " taxonomies", spreadIds, large / spread, q3, queries, random);
+            try (Statement s = c.createStatement()) {
+                s.execute("DROP SCHEMA knn_bench CASCADE");
+            }
+        }
+    }
+
+    /** Inserts clustered vectors; returns the class centroids (queries are drawn near them). */
+    private static List<float[]> load(Connection c, Random r, long firstTaxonomy, int supports, int taxonomies, int classes) throws Exception {
+        long t0 = System.nanoTime();
+        List<float[]> centroids = new ArrayList<>();
+        for (int i = 0; i < classes * taxonomies; i++) {
+            centroids.add(unit(gaussian(r, 1.0)));
+        }
+        c.setAutoCommit(false);
+        try (PreparedStatement p = c.prepareStatement(
+                "INSERT INTO support_embedding VALUES (gen_random_uuid(), ?, ?, ?, CAST(? AS vector))")) {
+            for (int i = 0; i < supports; i++) {
+                int taxonomy = i % taxonomies;
+                int cls = r.nextInt(classes);
+                float[] v = unit(add(centroids.get(taxonomy * classes + cls), gaussian(r, 0.09)));
+                p.setString(1, VERSION);
+                p.setLong(2, firstTaxonomy + taxonomy);
+                p.setLong(3, cls);
+                p.setString(4, text(v));
+                p.addBatch();
+                if (i % 2000 == 1999) {
+                    p.executeBatch();
+                }
+            }
+            p.executeBatch();
+        }
+        c.commit();
+        c.setAutoCommit(true);
+        System.err.printf("loaded %d supports over %d taxonomies in %.1f s%n", supports, taxonomies, (System.nanoTime() - t0) / 1e9);
+        return centroids;
+    }
+
+    private static void run(Connection c, String name, List<Long> taxonomies, int perTaxonomy, List<float[]> centroids, int queries,
+                            Random r) throws Exception {
+        boolean exactPath = perTaxonomy <= EXACT_MAX;
+        long[] micros = new long[queries];
+        int agree = 0;
+        for (int i = 0; i < queries; i++) {
+            long taxonomy = taxonomies.get(r.nextInt(taxonomies.size()));
+            float[] q = unit(add(centroids.get(r.nextInt(centroids.size())), gaussian(r, 0.12)));
+            long t0 = System.nanoTime();
+            long top = exactPath ? exact(c, q, taxonomy) : approximate(c, q, taxonomy);
+            micros[i] = (System.nanoTime() - t0) / 1000;
+            agree += top == exact(c, q, taxonomy) ? 1 : 0;
+        }
+        Arrays.sort(micros);
+        System.out.printf("| %s | %d | %s | %.2f | %.2f | %.3f |%n", name, perTaxonomy, exactPath ? "exact" : "HNSW + iterative scan",
+                micros[queries / 2] / 1e3, micros[(int) (queries * 0.9)] / 1e3, (double) agree / queries);
+    }
+
+    private static long exact(Connection c, float[] q, long taxonomy) throws Exception {
+        return topClass(c, Classifier.EXACT_NEAREST_PER_CLASS, q, taxonomy);
+    }
+
+    private static long approximate(Connection c, float[] q, long taxonomy) throws Exception {
+        c.setAutoCommit(false);
+        try (Statement s = c.createStatement()) {
+            for (String setting : Classifier.hnswSettings(EF_SEARCH)) {
+                s.execute(setting);
+            }
+            return topClass(c, Classifier.APPROXIMATE_NEAREST_PER_CLASS, q, taxonomy);
+        } finally {
+            c.commit();
+            c.setAutoCommit(true);
+        }
+    }
+
+    /** Runs one of the Classifier's queries (JPA-style ?N parameters) and returns the nearest class. */
+    private static long topClass(Connection c, String jpaSql, float[] q, long taxonomy) throws Exception {
+        Matcher m = Pattern.compile("\\?(\\d)").matcher(jpaSql);
+        List<Integer> order = new ArrayList<>();
+        while (m.find()) {
+            order.add(Integer.parseInt(m.group(1)));
+        }
+        try (PreparedStatement p = c.prepareStatement(jpaSql.replaceAll("\\?\\d", "?"))) {
+            for (int i = 0; i < order.size(); i++) {
+                switch (order.get(i)) {
+                    case 1 -> p.setString(i + 1, text(q));
+                    case 2 -> p.setLong(i + 1, taxonomy);
+                    case 3 -> p.setString(i + 1, VERSION);
+                    default -> p.setInt(i + 1, Classifier.candidateCount(EF_SEARCH));
+                }
+            }
+            long best = -1;
+            double bestD = Double.MAX_VALUE;
+            try (ResultSet rs = p.executeQuery()) {
+                while (rs.next()) {
+                    if (rs.getDouble(2) < bestD) {
+                        bestD = rs.getDouble(2);
+                        best = rs.getLong(1);
+                    }
+                }
+            }
+            return best;
+        }
+    }
+
+    private static float[] gaussian(Random r, double sigma) {
+        float[] v = new float[DIM];
+        for (int i = 0; i < DIM; i++) {
+            v[i] = (float) (r.nextGaussian() * sigma);
+        }
+        return v;
+    }
+
+    private static float[] add(float[] a, float[] b) {
+        float[] v = new float[DIM];
+        for (int i = 0; i < DIM; i++) {
+            v[i] = a[i] + b[i];
+        }
+        return v;
+    }
+
+    private static float[] unit(float[] v) {
+        double n = 0;
+        for (float x : v) {
+            n += x * x;
+        }
+        float inv = (float) (1 / Math.sqrt(n));
+        for (int i = 0; i < v.length; i++) {
+            v[i] *= inv;
+        }
+        return v;
+    }
+
+    private static String text(float[] v) {
+        StringBuilder b = new StringBuilder("[");
+        for (int i = 0; i < v.length; i++) {
+            b.append(i == 0 ? "" : ",").append(v[i]);
+        }
+        return b.append(']').toString();
+    }
+}
