@@ -20,7 +20,6 @@ import org.affectdml.inference.testing.TestImages;
 import org.affectdml.inference.testing.TinyModels;
 import org.affectdml.proto.v1.EmbedRequest;
 import org.affectdml.proto.v1.EmbeddingServiceGrpc;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -59,19 +58,10 @@ class EmbeddingServicesIT {
             "coco-000000196141-baseball.jpg", new float[]{248, 74, 418, 375},
             "coco-000000197388-ski-race.jpg", new float[]{139, 102, 361, 344});
 
-    private static Path requireJar(String module) {
-        Path jar = ServiceProcess.packagedJar(module);
-        if (jar == null) {
-            String reason = "SKIPPED: " + module + " is not packaged (run `./mvnw verify` from the repository root)";
-            System.out.println(reason);
-            Assumptions.abort(reason);
-        }
-        return jar;
-    }
 
     private List<List<Float>> embedRemotely(Path store, List<EmbedRequest> requests) throws Exception {
-        Path segJar = requireJar("segmentation-service");
-        Path embJar = requireJar("embedding-service");
+        Path segJar = ServiceProcess.requirePackagedJar("segmentation-service");
+        Path embJar = ServiceProcess.requirePackagedJar("embedding-service");
         Map<String, String> common = Map.of("affect.model-store.path", store.toString(), "affect.onnx.intra-op-threads", "1");
         try (ServiceProcess seg = ServiceProcess.start(segJar, common, tmp.resolve("logs"))) {
             var props = new java.util.HashMap<>(common);

@@ -17,7 +17,6 @@ import org.affectdml.proto.v1.ClassifyResponse;
 import org.affectdml.proto.v1.Image;
 import org.affectdml.proto.v1.PersonBox;
 import org.affectdml.proto.v1.TaxonomyAdminGrpc;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -63,9 +62,9 @@ class ClassifyEndToEndIT {
 
     @Test
     void nearDuplicateOfASupportRanksItsClassFirstThroughGrpcAndRest() throws Exception {
-        Path seg = requireJar("segmentation-service");
-        Path emb = requireJar("embedding-service");
-        Path reg = requireJar("support-registry");
+        Path seg = ServiceProcess.requirePackagedJar("segmentation-service");
+        Path emb = ServiceProcess.requirePackagedJar("embedding-service");
+        Path reg = ServiceProcess.requirePackagedJar("support-registry");
         Path store = tmp.resolve("store");
         List<Photo> supports = prepare(store);
 
@@ -188,13 +187,4 @@ class ClassifyEndToEndIT {
         return PersonBox.newBuilder().setX1(b[0]).setY1(b[1]).setX2(b[2]).setY2(b[3]).build();
     }
 
-    private static Path requireJar(String module) {
-        Path jar = ServiceProcess.packagedJar(module);
-        if (jar == null) {
-            String reason = "SKIPPED: " + module + " is not packaged (run `./mvnw verify` from the repository root)";
-            System.out.println(reason);
-            Assumptions.abort(reason);
-        }
-        return jar;
-    }
 }

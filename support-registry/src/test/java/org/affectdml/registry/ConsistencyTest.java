@@ -77,17 +77,10 @@ class ConsistencyTest {
         channel.shutdownNow();
     }
 
-    private void threeClasses(String name) {
-        admin.createTaxonomy(taxonomy(name, "joy", "anger", "calm"));
-        String[] classes = {"joy", "anger", "calm"};
-        for (int i = 0; i < 3; i++) {
-            admin.addSupport(support(name, classes[i], TestImages.png(scene(i)), BOX));
-        }
-    }
 
     @Test
     void activatingANewModelReembedsEverySupportAndClassifyFollows() throws Exception {
-        threeClasses("migrating");
+        RegistryTestSupport.threeClassTaxonomy(admin, "migrating");
         String v1 = client.classify(classify("migrating", nearDuplicate(0), NEAR_BOX)).getModelVersion();
 
         ModelStore store = new ModelStore(Path.of(System.getProperty(EmbeddingServiceProcess.STORE_PROPERTY)));
@@ -130,7 +123,7 @@ class ConsistencyTest {
 
     @Test
     void deletingATaxonomyDuringClassifyNeverGivesAHalfAnswer() throws Exception {
-        threeClasses("vanishing");
+        RegistryTestSupport.threeClassTaxonomy(admin, "vanishing");
         AtomicBoolean stop = new AtomicBoolean();
         ConcurrentLinkedQueue<String> problems = new ConcurrentLinkedQueue<>();
         ConcurrentLinkedQueue<Integer> answers = new ConcurrentLinkedQueue<>();
@@ -163,7 +156,7 @@ class ConsistencyTest {
     void databaseOutageIsUnavailableAndTheServiceRecovers() throws Exception {
         Assumptions.assumeTrue("root".equals(System.getProperty("user.name")) && new java.io.File("/usr/bin/pg_ctlcluster").canExecute(),
                 "SKIPPED: stopping PostgreSQL needs root and pg_ctlcluster (run by deploy/local/test.sh as root)");
-        threeClasses("outage");
+        RegistryTestSupport.threeClassTaxonomy(admin, "outage");
         pg("stop");
         try {
             StatusRuntimeException e = assertThrows(StatusRuntimeException.class,

@@ -79,18 +79,9 @@ class RegistryGrpcTest {
         assertTrue(e.getStatus().getDescription().contains(fragment), e.getStatus().getDescription());
     }
 
-    /** A taxonomy of three classes with one support each (generated scenes 0, 1, 2). */
-    private void oneShotTaxonomy(String name) {
-        admin.createTaxonomy(taxonomy(name, "joy", "anger", "calm"));
-        String[] classes = {"joy", "anger", "calm"};
-        for (int i = 0; i < 3; i++) {
-            admin.addSupport(support(name, classes[i], TestImages.png(scene(i)), BOX));
-        }
-    }
-
     @Test
     void nearDuplicateOfASupportIsClassifiedAsItsClass() {
-        oneShotTaxonomy("one-shot");
+        RegistryTestSupport.threeClassTaxonomy(admin, "one-shot");
         for (int variant = 0; variant < 3; variant++) {
             ClassifyResponse r = client.classify(classify("one-shot", nearDuplicate(variant), NEAR_BOX));
             assertEquals(List.of("joy", "anger", "calm").get(variant), r.getClasses(0).getClassName());
@@ -172,7 +163,7 @@ class RegistryGrpcTest {
         admin.addSupport(support("gappy", "has", image, BOX));
         assertStatus(Status.Code.FAILED_PRECONDITION, "[empty1, empty2] have no support sample",
                 () -> client.classify(classify("gappy", image, BOX)));
-        oneShotTaxonomy("errs");
+        RegistryTestSupport.threeClassTaxonomy(admin, "errs");
         assertStatus(Status.Code.INVALID_ARGUMENT, "top_k must be >= 0",
                 () -> client.classify(classify("errs", image, BOX).toBuilder().setTopK(-1).build()));
         assertStatus(Status.Code.INVALID_ARGUMENT, "not a JPEG or PNG", () -> client.classify(classify("errs", "junk".getBytes(), BOX)));
@@ -193,7 +184,7 @@ class RegistryGrpcTest {
 
     @Test
     void exportThenImportUnderANewNameClassifiesTheSame() {
-        oneShotTaxonomy("to-export");
+        RegistryTestSupport.threeClassTaxonomy(admin, "to-export");
         List<TaxonomyArchiveChunk> chunks = new ArrayList<>();
         admin.exportTaxonomy(ExportTaxonomyRequest.newBuilder().setName("to-export").build()).forEachRemaining(chunks::add);
         assertEquals(4, chunks.size());

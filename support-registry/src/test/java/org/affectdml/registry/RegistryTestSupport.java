@@ -1,7 +1,6 @@
 package org.affectdml.registry;
 
 import com.google.protobuf.ByteString;
-import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.stub.AbstractStub;
 import io.grpc.stub.MetadataUtils;
@@ -74,7 +73,12 @@ final class RegistryTestSupport {
                 .setBox(box).build();
     }
 
-    static void close(ManagedChannel channel) {
-        channel.shutdownNow();
+    /** Creates {@code name} with classes joy, anger, calm and one support each (scenes 0, 1, 2). */
+    static void threeClassTaxonomy(org.affectdml.proto.v1.TaxonomyAdminGrpc.TaxonomyAdminBlockingStub admin, String name) {
+        String[] classes = {"joy", "anger", "calm"};
+        admin.createTaxonomy(taxonomy(name, classes));
+        for (int i = 0; i < classes.length; i++) {
+            admin.addSupport(support(name, classes[i], TestImages.png(scene(i)), BOX));
+        }
     }
 }

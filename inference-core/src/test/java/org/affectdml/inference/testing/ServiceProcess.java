@@ -32,6 +32,17 @@ public final class ServiceProcess implements AutoCloseable {
         return Files.isRegularFile(fromModule) ? fromModule.toAbsolutePath().normalize() : null;
     }
 
+    /** The module's packaged jar, or the test is skipped with the reason printed to the build log. */
+    public static Path requirePackagedJar(String module) {
+        Path jar = packagedJar(module);
+        if (jar == null) {
+            String reason = "SKIPPED: " + module + " is not packaged (run `./mvnw verify` from the repository root)";
+            System.out.println(reason);
+            org.junit.jupiter.api.Assumptions.abort(reason);
+        }
+        return jar;
+    }
+
     public static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
