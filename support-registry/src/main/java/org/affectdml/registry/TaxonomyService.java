@@ -15,6 +15,7 @@ import org.affectdml.proto.v1.ListTaxonomiesResponse;
 import org.affectdml.proto.v1.PersonBox;
 import org.affectdml.proto.v1.SupportSample;
 import org.affectdml.proto.v1.Taxonomy;
+import org.affectdml.proto.v1.TaxonomyArchiveChunk;
 import org.affectdml.proto.v1.TaxonomyKind;
 import org.affectdml.registry.model.EmotionClassEntity;
 import org.affectdml.registry.model.SupportSampleEntity;
@@ -126,6 +127,9 @@ public class TaxonomyService {
     }
 
     public AddSupportResponse addSupport(String taxonomy, String className, Image image, PersonBox box, Map<String, String> metadata) {
+        if (box == null) {
+            throw RegistryErrors.invalid("request has no person box (x1, y1, x2, y2 in pixels)");
+        }
         if (image.getData().isEmpty()) {
             throw RegistryErrors.invalid("support image is empty (0 bytes)");
         }
@@ -246,19 +250,19 @@ public class TaxonomyService {
         });
     }
 
-    /** The taxonomy's header and every support with its original image, for ExportTaxonomy. */
-    public List<Object> export(String taxonomy) {
+    /** The taxonomy's header chunk, then one chunk per support with its original image (ExportTaxonomy). */
+    public List<TaxonomyArchiveChunk> export(String taxonomy) {
         return QuarkusTransaction.requiringNew().call(() -> {
             TaxonomyEntity t = require(taxonomy);
-            List<Object> parts = new ArrayList<>();
-            parts.add(ProtoMapping.taxonomy(t, supportCounts(t.id)));
+            List<TaxonomyArchiveChunk> chunks = new ArrayList<>();
+            chunks.add(TaxonomyArchiveChunk.newBuilder().setHeader(ProtoMapping.taxonomy(t, supportCounts(t.id))).build());
             for (SupportSampleEntity s : SupportSampleEntity.<SupportSampleEntity>find("taxonomyId = ?1 order by created, id", t.id).list()) {
-                parts.add(ExportedSupport.newBuilder().setClassName(s.emotionClass.name)
+                chunks.add(TaxonomyArchiveChunk.newBuilder().setSupport(ExportedSupport.newBuilder().setClassName(s.emotionClass.name)
                         .setImage(Image.newBuilder().setData(com.google.protobuf.ByteString.copyFrom(s.image)).setMediaType(s.mediaType))
                         .setBox(PersonBox.newBuilder().setX1(s.x1).setY1(s.y1).setX2(s.x2).setY2(s.y2))
-                        .putAllMetadata(s.metadata).build());
+                        .putAllMetadata(s.metadata)).build());
             }
-            return parts;
+            return chunks;
         });
     }
 
@@ -269,7 +273,7 @@ public class TaxonomyService {
         create(clean.build());
         try {
             for (ExportedSupport s : supports) {
-                addSupport(header.getName(), s.getClassName(), s.getImage(), s.getBox(), s.getMetadataMap());
+                addSupport(header.getName(), s.getClassName(), s.getImage(), s.hasBox() ? s.getBox() : null, s.getMetadataMap());
             }
         } catch (RuntimeException e) {
             delete(header.getName());

@@ -76,12 +76,8 @@ public class TaxonomyAdminGrpcService implements TaxonomyAdmin {
     @Override
     @Blocking
     public Uni<AddSupportResponse> addSupport(AddSupportRequest r) {
-        return call(() -> {
-            if (!r.hasBox()) {
-                throw RegistryErrors.invalid("request has no person box (x1, y1, x2, y2 in pixels)");
-            }
-            return taxonomies.addSupport(r.getTaxonomy(), r.getClassName(), r.getImage(), r.getBox(), r.getMetadataMap());
-        });
+        return call(() -> taxonomies.addSupport(r.getTaxonomy(), r.getClassName(), r.getImage(), r.hasBox() ? r.getBox() : null,
+                r.getMetadataMap()));
     }
 
     @Override
@@ -103,12 +99,7 @@ public class TaxonomyAdminGrpcService implements TaxonomyAdmin {
     @Blocking
     public Multi<TaxonomyArchiveChunk> exportTaxonomy(ExportTaxonomyRequest request) {
         try {
-            List<TaxonomyArchiveChunk> chunks = new ArrayList<>();
-            for (Object part : taxonomies.export(request.getName())) {
-                chunks.add(part instanceof Taxonomy t ? TaxonomyArchiveChunk.newBuilder().setHeader(t).build()
-                        : TaxonomyArchiveChunk.newBuilder().setSupport((ExportedSupport) part).build());
-            }
-            return Multi.createFrom().iterable(chunks);
+            return Multi.createFrom().iterable(taxonomies.export(request.getName()));
         } catch (Exception e) {
             return Multi.createFrom().failure(RegistryErrors.toStatus(e));
         }

@@ -18,7 +18,6 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.affectdml.proto.v1.AddSupportRequest;
 import org.affectdml.proto.v1.ClassifyRequest;
-import org.affectdml.proto.v1.ExportedSupport;
 import org.affectdml.proto.v1.Taxonomy;
 import org.affectdml.proto.v1.TaxonomyArchiveChunk;
 import org.affectdml.registry.Classifier;
@@ -87,10 +86,7 @@ public class TaxonomyResource {
     public Response addSupport(@PathParam("name") String name, String body) {
         try {
             AddSupportRequest r = parse(body, AddSupportRequest.newBuilder());
-            if (!r.hasBox()) {
-                throw RegistryErrors.invalid("request has no person box (x1, y1, x2, y2 in pixels)");
-            }
-            var added = taxonomies.addSupport(name, r.getClassName(), r.getImage(), r.getBox(), r.getMetadataMap());
+            var added = taxonomies.addSupport(name, r.getClassName(), r.getImage(), r.hasBox() ? r.getBox() : null, r.getMetadataMap());
             return json(added.getCreated() ? 201 : 200, added);
         } catch (Exception e) {
             return error(e);
@@ -131,9 +127,7 @@ public class TaxonomyResource {
     public Response export(@PathParam("name") String name) {
         try {
             StringBuilder out = new StringBuilder("[");
-            for (Object part : taxonomies.export(name)) {
-                TaxonomyArchiveChunk chunk = part instanceof Taxonomy t ? TaxonomyArchiveChunk.newBuilder().setHeader(t).build()
-                        : TaxonomyArchiveChunk.newBuilder().setSupport((ExportedSupport) part).build();
+            for (TaxonomyArchiveChunk chunk : taxonomies.export(name)) {
                 out.append(out.length() > 1 ? "," : "").append(PRINTER.print(chunk));
             }
             return Response.ok(out.append(']').toString()).build();
