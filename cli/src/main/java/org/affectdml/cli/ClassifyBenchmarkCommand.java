@@ -7,7 +7,6 @@ import org.affectdml.proto.v1.ClassificationGrpc;
 import org.affectdml.proto.v1.ClassifyRequest;
 import org.affectdml.proto.v1.ClassifyResponse;
 import org.affectdml.proto.v1.Image;
-import org.affectdml.proto.v1.PersonBox;
 import picocli.CommandLine;
 
 import java.nio.file.Path;
@@ -56,7 +55,7 @@ public class ClassifyBenchmarkCommand implements Callable<Integer> {
             var client = registry.authorized(ClassificationGrpc.newBlockingStub(channel));
             ClassifyRequest request = ClassifyRequest.newBuilder().setTaxonomy(taxonomy)
                     .setImage(Image.newBuilder().setData(ByteString.copyFrom(bytes)))
-                    .setBox(PersonBox.newBuilder().setX1(b[0]).setY1(b[1]).setX2(b[2]).setY2(b[3])).build();
+                    .setBox(Endpoints.personBox(b)).build();
             for (int i = -warmup; i < requests; i++) {
                 long t0 = System.nanoTime();
                 last = client.classify(request);

@@ -8,7 +8,6 @@ import org.affectdml.proto.v1.ClassificationGrpc;
 import org.affectdml.proto.v1.ClassifyRequest;
 import org.affectdml.proto.v1.ClassifyResponse;
 import org.affectdml.proto.v1.Image;
-import org.affectdml.proto.v1.PersonBox;
 import org.affectdml.proto.v1.ScoringRule;
 import picocli.CommandLine;
 
@@ -47,7 +46,7 @@ public class ClassifyCommand implements Callable<Integer> {
                     .setTaxonomy(taxonomy).setTopK(topK)
                     .setScoring(prototype ? ScoringRule.SCORING_RULE_MEAN_PROTOTYPE : ScoringRule.SCORING_RULE_NEAREST_SUPPORT)
                     .setImage(Image.newBuilder().setData(ByteString.copyFrom(Endpoints.read(image))))
-                    .setBox(PersonBox.newBuilder().setX1(b[0]).setY1(b[1]).setX2(b[2]).setY2(b[3])).build());
+                    .setBox(Endpoints.personBox(b)).build());
             System.out.printf("taxonomy %s (revision %d), model %s%n", taxonomy, r.getTaxonomyRevision(), r.getModelVersion());
             System.out.printf("  %-24s %10s %12s%n", "class", "distance", "probability");
             for (ClassScore c : r.getClassesList()) {

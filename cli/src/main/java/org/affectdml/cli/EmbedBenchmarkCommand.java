@@ -7,7 +7,6 @@ import org.affectdml.proto.v1.EmbedRequest;
 import org.affectdml.proto.v1.EmbedResponse;
 import org.affectdml.proto.v1.EmbeddingServiceGrpc;
 import org.affectdml.proto.v1.Image;
-import org.affectdml.proto.v1.PersonBox;
 import picocli.CommandLine;
 
 import java.nio.file.Path;
@@ -63,7 +62,7 @@ public class EmbedBenchmarkCommand implements Callable<Integer> {
             var client = EmbeddingServiceGrpc.newBlockingStub(channel);
             EmbedRequest request = EmbedRequest.newBuilder()
                     .setImage(Image.newBuilder().setData(ByteString.copyFrom(bytes)))
-                    .setBox(PersonBox.newBuilder().setX1(b[0]).setY1(b[1]).setX2(b[2]).setY2(b[3])).build();
+                    .setBox(Endpoints.personBox(b)).build();
             for (int i = 0; i < warmup; i++) {
                 client.embed(request);
             }

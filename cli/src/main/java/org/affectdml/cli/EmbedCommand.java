@@ -7,7 +7,6 @@ import org.affectdml.proto.v1.EmbedRequest;
 import org.affectdml.proto.v1.EmbedResponse;
 import org.affectdml.proto.v1.EmbeddingServiceGrpc;
 import org.affectdml.proto.v1.Image;
-import org.affectdml.proto.v1.PersonBox;
 import picocli.CommandLine;
 
 import java.nio.file.Path;
@@ -37,7 +36,7 @@ public class EmbedCommand implements Callable<Integer> {
         try {
             EmbedResponse r = EmbeddingServiceGrpc.newBlockingStub(channel).embed(EmbedRequest.newBuilder()
                     .setImage(Image.newBuilder().setData(ByteString.copyFrom(Endpoints.read(image))))
-                    .setBox(PersonBox.newBuilder().setX1(b[0]).setY1(b[1]).setX2(b[2]).setY2(b[3]))
+                    .setBox(Endpoints.personBox(b))
                     .build());
             List<String> present = new ArrayList<>();
             for (int i = 0; i < r.getSem2VecCount(); i++) {

@@ -37,6 +37,11 @@ final class Endpoints {
         return b;
     }
 
+    /** The proto box of {@link #parseBox}'s values. */
+    static org.affectdml.proto.v1.PersonBox personBox(float[] b) {
+        return org.affectdml.proto.v1.PersonBox.newBuilder().setX1(b[0]).setY1(b[1]).setX2(b[2]).setY2(b[3]).build();
+    }
+
     static byte[] read(Path image) throws IOException {
         if (!Files.isRegularFile(image)) {
             throw new IllegalArgumentException("no such image file: " + image);

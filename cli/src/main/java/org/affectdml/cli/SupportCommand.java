@@ -4,7 +4,6 @@ import com.google.protobuf.ByteString;
 import org.affectdml.proto.v1.AddSupportRequest;
 import org.affectdml.proto.v1.Image;
 import org.affectdml.proto.v1.ListSupportsRequest;
-import org.affectdml.proto.v1.PersonBox;
 import org.affectdml.proto.v1.RemoveSupportRequest;
 import picocli.CommandLine;
 
@@ -43,7 +42,7 @@ public class SupportCommand {
             return TaxonomyCommand.admin(registry, s -> {
                 var r = s.addSupport(AddSupportRequest.newBuilder().setTaxonomy(taxonomy).setClassName(className)
                         .setImage(Image.newBuilder().setData(ByteString.copyFrom(bytes)))
-                        .setBox(PersonBox.newBuilder().setX1(b[0]).setY1(b[1]).setX2(b[2]).setY2(b[3]))
+                        .setBox(Endpoints.personBox(b))
                         .putMetadata("file", image.getFileName().toString()).build());
                 return (r.getCreated() ? "added " : "already stored ") + r.getSample().getId() + " to " + taxonomy + "/" + className;
             });
