@@ -44,10 +44,16 @@ public final class FusedEmbedder {
         return bundle.manifest().usesSem2Vec();
     }
 
+    /** The encoder streams the bundle's head uses. */
     public static EncoderFeatures encode(LoadedBundle bundle, List<PersonInImage> samples) throws OrtException {
         BundleManifest m = bundle.manifest();
-        boolean useImage = m.headInput(Roles.HEAD_IMAGE_FEATURES) != null;
-        boolean useBody = m.headInput(Roles.HEAD_BODY_FEATURES) != null;
+        return encode(bundle, samples, m.headInput(Roles.HEAD_IMAGE_FEATURES) != null, m.headInput(Roles.HEAD_BODY_FEATURES) != null);
+    }
+
+    /** The chosen encoder streams, whatever the head uses (the trainer extracts both for every variant). */
+    public static EncoderFeatures encode(LoadedBundle bundle, List<PersonInImage> samples, boolean useImage, boolean useBody)
+            throws OrtException {
+        BundleManifest m = bundle.manifest();
         ModelFile imageEncoder = m.file(Roles.IMAGE_ENCODER);
         ModelFile bodyEncoder = m.file(Roles.BODY_ENCODER);
         if (useImage && useBody && imageEncoder.sha256().equals(bodyEncoder.sha256())

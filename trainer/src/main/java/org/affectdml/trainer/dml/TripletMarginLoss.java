@@ -63,7 +63,8 @@ public final class TripletMarginLoss {
         return new Result(nonZero == 0 ? 0 : sum / nonZero, triplets, losses);
     }
 
-    List<int[]> triplets(MultiSimilarityMiner.Pairs pairs) {
+    /** The triplets (anchor, positive, negative) the mined pairs make under this loss's conversion rule. */
+    public List<int[]> triplets(MultiSimilarityMiner.Pairs pairs) {
         List<int[]> out = new ArrayList<>();
         int i = 0;
         int j = 0;

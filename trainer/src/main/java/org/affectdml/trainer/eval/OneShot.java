@@ -1,0 +1,124 @@
+package org.affectdml.trainer.eval;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * One-shot 1-NN classification as the paper evaluates it (notes §6): L2-normalised embeddings, each query
+ * takes the label of the nearest support (squared Euclidean; the lowest support index wins an exact tie).
+ */
+public final class OneShot {
+
+    private OneShot() {
+    }
+
+    /** Result of one support draw: overall (micro) and class-balanced accuracy, confusion[true][predicted]. */
+    public record DrawResult(long seed, double overall, double balanced, int[][] confusion) {
+    }
+
+    /**
+     * One support per class among {@code labels} (classes 0..classes-1 that occur): each class's members are
+     * shuffled with {@code random} and the first is the support; returns the support row per class (-1 when the
+     * class has no member).
+     */
+    public static int[] drawSupports(int[] labels, int classes, Random random) {
+        int[] supports = new int[classes];
+        for (int c = 0; c < classes; c++) {
+            List<Integer> members = new ArrayList<>();
+            for (int i = 0; i < labels.length; i++) {
+                if (labels[i] == c) {
+                    members.add(i);
+                }
+            }
+            if (members.isEmpty()) {
+                supports[c] = -1;
+                continue;
+            }
+            Collections.shuffle(members, random);
+            supports[c] = members.get(0);
+        }
+        return supports;
+    }
+
+    /** 1-NN of every non-support row against the supports; classes without a support are skipped. */
+    public static DrawResult evaluate(float[][] embeddings, int[] labels, int classes, int[] supports, long seed) {
+        int[][] confusion = new int[classes][classes];
+        boolean[] isSupport = new boolean[embeddings.length];
+        for (int s : supports) {
+            if (s >= 0) {
+                isSupport[s] = true;
+            }
+        }
+        for (int q = 0; q < embeddings.length; q++) {
+            if (isSupport[q] || supports[labels[q]] < 0) {
+                continue;
+            }
+            int best = -1;
+            double bestDistance = Double.POSITIVE_INFINITY;
+            for (int c = 0; c < classes; c++) {
+                if (supports[c] < 0) {
+                    continue;
+                }
+                double d = squaredDistance(embeddings[q], embeddings[supports[c]]);
+                if (d < bestDistance) {
+                    bestDistance = d;
+                    best = c;
+                }
+            }
+            confusion[labels[q]][best]++;
+        }
+        return new DrawResult(seed, overall(confusion), balanced(confusion), confusion);
+    }
+
+    /** Mean balanced accuracy over {@code draws} seeded support draws (model selection on validation data). */
+    public static double meanBalancedAccuracy(float[][] embeddings, int[] labels, int classes, int draws, long seed) {
+        Random random = new Random(seed);
+        double sum = 0;
+        for (int d = 0; d < draws; d++) {
+            sum += evaluate(embeddings, labels, classes, drawSupports(labels, classes, random), seed).balanced();
+        }
+        return sum / draws;
+    }
+
+    static double squaredDistance(float[] a, float[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) {
+            double d = a[i] - b[i];
+            s += d * d;
+        }
+        return s;
+    }
+
+    public static double overall(int[][] confusion) {
+        long right = 0;
+        long all = 0;
+        for (int t = 0; t < confusion.length; t++) {
+            for (int p = 0; p < confusion.length; p++) {
+                all += confusion[t][p];
+                if (t == p) {
+                    right += confusion[t][p];
+                }
+            }
+        }
+        return all == 0 ? 0 : (double) right / all;
+    }
+
+    /** Mean per-class recall over the classes that have queries. */
+    public static double balanced(int[][] confusion) {
+        double sum = 0;
+        int classes = 0;
+        for (int t = 0; t < confusion.length; t++) {
+            long row = 0;
+            for (int v : confusion[t]) {
+                row += v;
+            }
+            if (row > 0) {
+                sum += (double) confusion[t][t] / row;
+                classes++;
+            }
+        }
+        return classes == 0 ? 0 : sum / classes;
+    }
+}

@@ -1,0 +1,132 @@
+package org.affectdml.trainer.head;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
+import org.affectdml.trainer.eval.OneShot;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CancellationException;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Trains the head with DJL on cached features: m-per-class batches, MS miner + triplet margin + cross-entropy,
+ * RMSprop with StepLR, fixed seeds. After every epoch the head embeds the base-class validation split and the
+ * epoch with the best mean balanced one-shot 1-NN accuracy is kept (never selected on the query set).
+ */
+public final class HeadTrainer {
+
+    /** What an epoch did. */
+    public record EpochReport(int epoch, int epochs, double learningRate, double loss, double tripletLoss,
+                              double crossEntropy, double activeTripletsPerBatch, double validationAccuracy,
+                              double seconds, boolean best) {
+    }
+
+    /** Called after every batch and every epoch; used for logs and the WatchJob stream. */
+    public interface Listener {
+        default void batch(int epoch, int batch, int batches) {
+        }
+
+        void epoch(EpochReport report);
+    }
+
+    public record Result(HeadWeights best, int bestEpoch, List<EpochReport> history) {
+    }
+
+    private final TrainingConfig config;
+
+    public HeadTrainer(TrainingConfig config) {
+        config.validate();
+        this.config = config;
+    }
+
+    /**
+     * @param train      base-class training rows, labels 0..C_base-1
+     * @param validation base-class validation rows (may have no rows: then the last epoch is kept)
+     */
+    public Result train(HeadShape shape, FeatureMatrix train, FeatureMatrix validation, Listener listener, BooleanSupplier cancelled) {
+        Random random = new Random(config.seed());
+        MPerClassSampler sampler = new MPerClassSampler(train.labels(), config.samplesPerClass(), config.batchSize());
+        DmlLoss loss = new DmlLoss(config.epsilon(), config.margin(), config.alpha(), config.beta());
+        List<EpochReport> history = new ArrayList<>();
+        HeadWeights best = null;
+        int bestEpoch = 0;
+        double bestAccuracy = Double.NEGATIVE_INFINITY;
+        try (HeadNetwork net = new HeadNetwork(shape, config.seed());
+             NDManager state = NDManager.newBaseManager("PyTorch")) {
+            RmsProp optimizer = new RmsProp(state);
+            for (int epoch = 0; epoch < config.epochs(); epoch++) {
+                long start = System.nanoTime();
+                float lr = (float) config.learningRateAt(epoch);
+                List<int[]> batches = sampler.epoch(random);
+                double sumLoss = 0;
+                double sumTriplet = 0;
+                double sumCe = 0;
+                double sumActive = 0;
+                for (int b = 0; b < batches.size(); b++) {
+                    if (cancelled.getAsBoolean()) {
+                        throw new CancellationException("training cancelled in epoch " + (epoch + 1));
+                    }
+                    int[] idx = batches.get(b);
+                    try (NDManager scratch = NDManager.newBaseManager("PyTorch")) {
+                        DmlLoss.Value value;
+                        try (GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
+                            HeadNetwork.Output out = net.forward(scratch, train.image(scratch, idx), train.body(scratch, idx),
+                                    train.sem(scratch, idx), true);
+                            value = loss.compute(scratch, out.embedding(), out.logits(), train.labels(idx));
+                            collector.backward(value.total());
+                        }
+                        sumLoss += value.total().getFloat();
+                        sumTriplet += value.triplet();
+                        sumCe += value.crossEntropy();
+                        sumActive += value.activeTriplets();
+                        for (var p : net.parameters().entrySet()) {
+                            optimizer.step(p.getKey(), p.getValue(), lr, scratch);
+                        }
+                    }
+                    listener.batch(epoch + 1, b + 1, batches.size());
+                }
+                double accuracy = validation.rows() == 0 ? Double.NaN
+                        : OneShot.meanBalancedAccuracy(embed(net, validation), validation.labels(), shape.classes(),
+                        config.validationDraws(), config.seed());
+                boolean isBest = validation.rows() == 0 || accuracy > bestAccuracy;
+                if (isBest) {
+                    bestAccuracy = validation.rows() == 0 ? bestAccuracy : accuracy;
+                    best = net.snapshot();
+                    bestEpoch = epoch + 1;
+                }
+                int n = Math.max(1, batches.size());
+                EpochReport report = new EpochReport(epoch + 1, config.epochs(), lr, sumLoss / n, sumTriplet / n, sumCe / n,
+                        sumActive / n, accuracy, (System.nanoTime() - start) / 1e9, isBest);
+                history.add(report);
+                listener.epoch(report);
+            }
+        }
+        return new Result(best, bestEpoch, history);
+    }
+
+    /** L2-normalised embeddings of all rows in eval mode (BatchNorm on running statistics). */
+    public static float[][] embed(HeadNetwork net, FeatureMatrix data) {
+        float[][] out = new float[data.rows()][];
+        int chunk = 1024;
+        for (int start = 0; start < data.rows(); start += chunk) {
+            int[] idx = new int[Math.min(chunk, data.rows() - start)];
+            for (int i = 0; i < idx.length; i++) {
+                idx[i] = start + i;
+            }
+            try (NDManager scratch = NDManager.newBaseManager("PyTorch")) {
+                NDArray z = net.forward(scratch, data.image(scratch, idx), data.body(scratch, idx), data.sem(scratch, idx), false).embedding();
+                NDArray unit = z.div(z.norm(new int[]{1}, true).maximum(1e-12f));
+                float[] flat = unit.toFloatArray();
+                int d = (int) unit.getShape().get(1);
+                for (int i = 0; i < idx.length; i++) {
+                    out[start + i] = java.util.Arrays.copyOfRange(flat, i * d, (i + 1) * d);
+                }
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,58 @@
+package org.affectdml.trainer.head;
+
+/**
+ * Hyper-parameters of head training, defaults from the paper and its code (notes §5, §12): RMSprop 3.5e-4,
+ * StepLR x0.1 every 4 epochs (applied to the whole head, the paper's intent), batch 32 with 4 per class,
+ * MS miner epsilon 0.1, triplet margin 0.2, alpha = beta = 0.5, seed 42.
+ */
+public record TrainingConfig(int epochs, int batchSize, int samplesPerClass, double learningRate, int lrStepEpochs,
+                             double lrGamma, double epsilon, double margin, double alpha, double beta, long seed,
+                             int validationDraws) {
+
+    public static TrainingConfig paper(int epochs) {
+        return new TrainingConfig(epochs, 32, 4, 3.5e-4, 4, 0.1, 0.1, 0.2, 0.5, 0.5, 42, 20);
+    }
+
+    public TrainingConfig withLearningRate(double lr) {
+        return new TrainingConfig(epochs, batchSize, samplesPerClass, lr, lrStepEpochs, lrGamma, epsilon, margin, alpha, beta,
+                seed, validationDraws);
+    }
+
+    public TrainingConfig withSeed(long s) {
+        return new TrainingConfig(epochs, batchSize, samplesPerClass, learningRate, lrStepEpochs, lrGamma, epsilon, margin,
+                alpha, beta, s, validationDraws);
+    }
+
+    public void validate() {
+        if (epochs < 1 || batchSize < 2 || samplesPerClass < 2 || learningRate <= 0 || lrStepEpochs < 1 || lrGamma <= 0
+                || validationDraws < 1) {
+            throw new IllegalArgumentException("invalid training configuration " + this
+                    + ": epochs >= 1, batch >= 2, samples per class >= 2, learning rate > 0, lr step >= 1, gamma > 0, draws >= 1");
+        }
+    }
+
+    /** Learning rate of epoch e (0-based): StepLR stepped at the end of every epoch. */
+    public double learningRateAt(int epoch) {
+        return learningRate * Math.pow(lrGamma, epoch / lrStepEpochs);
+    }
+
+    /** As the manifest records it. */
+    public java.util.Map<String, Object> asMap() {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("epochs", epochs);
+        m.put("batch_size", batchSize);
+        m.put("samples_per_class", samplesPerClass);
+        m.put("optimizer", "RMSprop(alpha=0.99, eps=1e-8)");
+        m.put("learning_rate", learningRate);
+        m.put("lr_step_epochs", lrStepEpochs);
+        m.put("lr_gamma", lrGamma);
+        m.put("miner", "MultiSimilarityMiner(epsilon=" + epsilon + ")");
+        m.put("metric_loss", "TripletMarginLoss(margin=" + margin + ", all combinations, mean over non-zero)");
+        m.put("metric_loss_weight", alpha);
+        m.put("classifier_loss_weight", beta);
+        m.put("seed", seed);
+        m.put("model_selection", "best epoch by mean balanced 1-NN accuracy over " + validationDraws
+                + " support draws on the base-class validation split");
+        return m;
+    }
+}
