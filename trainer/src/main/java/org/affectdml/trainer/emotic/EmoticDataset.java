@@ -13,6 +13,7 @@ import java.util.stream.Stream;
  * An EMOTIC-format data set on disk: the images under {@code root} and the annotations in any of the supported
  * forms, pooled over all splits (notes §2.5). Persons whose image is missing are reported and skipped.
  *
+ * @param root    the directory the persons' image paths are relative to
  * @param persons persons whose image exists
  * @param missing one line per skipped person ("image not found: ..." with the annotation's location)
  */
@@ -28,18 +29,27 @@ public record EmoticDataset(Path root, List<EmoticPerson> persons, List<String> 
         for (Path file : annotationFiles(annotations)) {
             all.addAll(read(file));
         }
+        Path images = imageRoot(root, all.isEmpty() ? null : all.get(0).image());
         List<EmoticPerson> present = new ArrayList<>(all.size());
         List<String> missing = new ArrayList<>();
         for (EmoticPerson p : all) {
-            if (Files.isRegularFile(root.resolve(p.image()))) {
+            if (Files.isRegularFile(images.resolve(p.image()))) {
                 present.add(p);
             } else {
-                String line = "image not found, person skipped: " + root.resolve(p.image()) + " (" + p.source() + ")";
+                String line = "image not found, person skipped: " + images.resolve(p.image()) + " (" + p.source() + ")";
                 missing.add(line);
                 report.accept(line);
             }
         }
-        return new EmoticDataset(root, List.copyOf(present), List.copyOf(missing));
+        return new EmoticDataset(images, List.copyOf(present), List.copyOf(missing));
+    }
+
+    /** Image paths are relative to the root, or to {@code root/emotic/} in Tandon-A's data_dir layout. */
+    static Path imageRoot(Path root, String firstImage) {
+        if (firstImage != null && !Files.exists(root.resolve(firstImage)) && Files.exists(root.resolve("emotic").resolve(firstImage))) {
+            return root.resolve("emotic");
+        }
+        return root;
     }
 
     static List<EmoticPerson> read(Path file) throws IOException {

@@ -46,10 +46,12 @@ public final class FeatureExtractor {
     }
 
     /**
-     * @param log       progress lines and skipped persons
+     * @param progress  progress updates (at most every 2 s)
+     * @param log       skipped persons
      * @param cancelled checked between batches; when true, extraction stops with {@link java.util.concurrent.CancellationException}
      */
-    public ExtractedFeatures extract(Path root, List<EmoticPerson> persons, Consumer<String> log, BooleanSupplier cancelled)
+    public ExtractedFeatures extract(Path root, List<EmoticPerson> persons, Consumer<Progress.Snapshot> progressSink,
+                                     Consumer<String> log, BooleanSupplier cancelled)
             throws IOException, OrtException {
         Map<String, List<Integer>> byImage = new LinkedHashMap<>();
         for (int i = 0; i < persons.size(); i++) {
@@ -57,7 +59,7 @@ public final class FeatureExtractor {
         }
         PersonFeatures[] out = new PersonFeatures[persons.size()];
         List<String> skipped = new ArrayList<>();
-        Progress progress = new Progress("features", persons.size(), "persons", log, 2000);
+        Progress progress = new Progress("features", persons.size(), "persons", progressSink, 2000);
         int computed = 0;
         int hits = 0;
         List<Map.Entry<String, List<Integer>>> images = new ArrayList<>(byImage.entrySet());

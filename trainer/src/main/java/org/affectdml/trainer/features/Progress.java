@@ -12,13 +12,20 @@ public final class Progress {
     private final String label;
     private final long total;
     private final String unit;
-    private final Consumer<String> sink;
+    private final Consumer<Snapshot> sink;
     private final long intervalNanos;
     private final long start = System.nanoTime();
     private long lastPrint;
     private long done;
 
-    public Progress(String label, long total, String unit, Consumer<String> sink, long intervalMillis) {
+    /** One update: counts, rate, estimated seconds left and the printable line. */
+    public record Snapshot(long done, long total, double ratePerSecond, double etaSeconds, String line) {
+        public double fraction() {
+            return total == 0 ? 1 : Math.min(1, (double) done / total);
+        }
+    }
+
+    public Progress(String label, long total, String unit, Consumer<Snapshot> sink, long intervalMillis) {
         this.label = label;
         this.total = total;
         this.unit = unit;
@@ -32,7 +39,9 @@ public final class Progress {
         long now = System.nanoTime();
         if (done >= total || now - lastPrint >= intervalNanos) {
             lastPrint = now;
-            sink.accept(line(now));
+            double seconds = Math.max((now - start) / 1e9, 1e-9);
+            double rate = done / seconds;
+            sink.accept(new Snapshot(done, total, rate, rate > 0 ? Math.max(0, total - done) / rate : 0, line(now)));
         }
     }
 

@@ -25,11 +25,11 @@ import java.util.function.IntConsumer;
  * composition, so tests can run the whole pipeline for real.
  * <p>
  * Each person has a latent class k (the CAT-6:6 class index). The class fixes two factors: the colour of the
- * person's body (one of {@link #BODY_COLOURS}) and the scene, i.e. which kinds of objects stand around the
+ * person's upper body (one of {@link #BODY_COLOURS}) and the scene, i.e. which kinds of objects stand around the
  * person (one of {@link #SCENES}). The six base classes cover every body colour and every scene, so a head
  * that learns both factors on the base classes can tell the novel classes (new combinations) apart. On top of
- * the signal there are nuisances the head must learn to ignore: background tint and brightness, person
- * position and size, clutter patches of random colours, shading. Labels: one EMOTIC category of the class
+ * the signal there are nuisances the head must learn to ignore: a background of any colour, person position
+ * and size, clutter of random colours, legs and a bag of random colours. Labels: one EMOTIC category of the class
  * (drawn from its group) and V/A/D levels tied to the class, so the LEV protocols are learnable too.
  */
 public final class SyntheticEmotic {
@@ -136,8 +136,8 @@ public final class SyntheticEmotic {
         int h = image.getHeight();
         Graphics2D g = image.createGraphics();
         try {
-            int base = 90 + random.nextInt(80);
-            g.setColor(new Color(clamp(base + random.nextInt(41) - 20), clamp(base + random.nextInt(41) - 20), clamp(base + random.nextInt(41) - 20)));
+            // background: any colour, the largest nuisance of the whole-image stream
+            g.setColor(new Color(random.nextInt(256), random.nextInt(256), random.nextInt(256)));
             g.fillRect(0, 0, w, h);
             // clutter: random colours, the nuisance
             for (int c = random.nextInt(3); c > 0; c--) {
@@ -161,8 +161,11 @@ public final class SyntheticEmotic {
             g.fillRect(x1, y1 + bh / 4, bw, bh - bh / 4);
             g.setColor(new Color(225, 180, 150));
             g.fillOval(x1 + bw / 4, y1, bw / 2, bh / 4);
-            g.setColor(body.darker());
-            g.fillRect(x1 + bw / 3, y1 + bh / 2, bw / 3, bh / 2);
+            // legs and bag in random colours: the nuisance of the body crop
+            g.setColor(new Color(random.nextInt(256), random.nextInt(256), random.nextInt(256)));
+            g.fillRect(x1, y1 + bh * 5 / 8, bw, bh - bh * 5 / 8);
+            g.setColor(new Color(random.nextInt(256), random.nextInt(256), random.nextInt(256)));
+            g.fillRect(x1 + random.nextInt(Math.max(1, bw / 2)), y1 + bh / 3, bw / 3, bh / 4);
             return new float[]{x1, y1, x1 + bw, y1 + bh};
         } finally {
             g.dispose();

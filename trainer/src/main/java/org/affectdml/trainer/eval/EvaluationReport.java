@@ -1,0 +1,35 @@
+package org.affectdml.trainer.eval;
+
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One-shot evaluation of a bundle on the novel classes of a protocol: the paper's single support draw, the
+ * mean and spread over many draws, baselines, and the paper's numbers for the same column. Accuracies are
+ * fractions (0..1); the paper's numbers are in % as printed.
+ */
+@JsonPropertyOrder({"bundle", "protocol", "dimension", "variant", "classes", "query_counts", "single_draw", "draws", "baselines", "paper"})
+public record EvaluationReport(String bundle, String protocol, String dimension, String variant, List<String> classes,
+                               int[] queryCounts, SingleDraw singleDraw, Draws draws, Baselines baselines,
+                               Map<String, Double> paper) {
+
+    /** The paper's protocol: one seeded draw; {@code supports} names the support person of each class. */
+    public record SingleDraw(long seed, double overall, double balanced, int[][] confusion, List<String> supports) {
+    }
+
+    /**
+     * Over {@code count} draws with seeds seed+1..seed+count: mean, half-width of the 95 % confidence interval of
+     * the mean (1.96 s / sqrt(n)), and the 2.5/97.5 percentiles of single draws (what one draw can give).
+     */
+    public record Draws(int count, long firstSeed, double overallMean, double overallCi95, double overallP025,
+                        double overallP975, double balancedMean, double balancedCi95, double balancedP025,
+                        double balancedP975) {
+    }
+
+    /** Uniform guessing (1/C both ways) and always answering the most frequent query class. */
+    public record Baselines(double randomOverall, double randomBalanced, String majorityClass, double majorityOverall,
+                            double majorityBalanced) {
+    }
+}

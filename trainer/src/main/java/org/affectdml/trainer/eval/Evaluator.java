@@ -1,0 +1,148 @@
+package org.affectdml.trainer.eval;
+
+import ai.onnxruntime.OrtException;
+import org.affectdml.inference.bundle.LoadedBundle;
+import org.affectdml.inference.embedding.FusedEmbedder;
+import org.affectdml.trainer.features.ExtractedFeatures;
+import org.affectdml.trainer.features.PersonFeatures;
+import org.affectdml.trainer.protocol.Dimension;
+import org.affectdml.trainer.protocol.Protocol;
+import org.affectdml.trainer.protocol.ProtocolSplit;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Evaluates any bundle one-shot on a protocol's novel classes, through the bundle's own ONNX head (what the
+ * services run), on features extracted with the bundle's encoders.
+ */
+public final class Evaluator {
+
+    /** Novel-class embeddings and their class index among the novel classes (0..C_novel-1). */
+    public record NovelEmbeddings(float[][] embeddings, int[] labels, List<ProtocolSplit.Sample> samples, List<String> classes) {
+    }
+
+    private Evaluator() {
+    }
+
+    public static NovelEmbeddings embedNovel(LoadedBundle bundle, ExtractedFeatures features, ProtocolSplit split, Protocol protocol)
+            throws OrtException {
+        List<ProtocolSplit.Sample> samples = split.novel();
+        List<String> names = new ArrayList<>();
+        Map<Integer, Integer> novelIndex = new HashMap<>();
+        for (int c = 0; c < protocol.classes().size(); c++) {
+            if (!protocol.classes().get(c).base()) {
+                novelIndex.put(c, names.size());
+                names.add(protocol.classes().get(c).name());
+            }
+        }
+        float[][] z = new float[samples.size()][];
+        int[] labels = new int[samples.size()];
+        int chunk = 512;
+        for (int start = 0; start < samples.size(); start += chunk) {
+            int end = Math.min(samples.size(), start + chunk);
+            float[][] image = new float[end - start][];
+            float[][] body = new float[end - start][];
+            float[][] sem = new float[end - start][];
+            for (int i = start; i < end; i++) {
+                PersonFeatures f = features.features().get(samples.get(i).person());
+                image[i - start] = f.image();
+                body[i - start] = f.body();
+                sem[i - start] = f.sem2vec();
+                labels[i] = novelIndex.get(samples.get(i).label());
+            }
+            float[][] rows = FusedEmbedder.head(bundle, new FusedEmbedder.EncoderFeatures(image, body, 0, 0), sem);
+            System.arraycopy(rows, 0, z, start, rows.length);
+        }
+        return new NovelEmbeddings(z, labels, samples, names);
+    }
+
+    public static EvaluationReport evaluate(String bundleVersion, String variant, NovelEmbeddings novel, ExtractedFeatures features,
+                                            ProtocolSplit split, Protocol protocol, Dimension dimension, long seed, int draws) {
+        int classes = novel.classes().size();
+        Map<Integer, Integer> rowOfPerson = new HashMap<>();
+        for (int i = 0; i < novel.samples().size(); i++) {
+            rowOfPerson.put(novel.samples().get(i).person(), i);
+        }
+        ProtocolSplit.SupportDraw single = split.drawSupports(seed);
+        OneShot.DrawResult first = OneShot.evaluate(novel.embeddings(), novel.labels(), classes, supportRows(single, rowOfPerson, novel), seed);
+        List<String> supportNames = single.supports().stream()
+                .map(s -> features.persons().get(s.person()).source() + " " + features.persons().get(s.person()).image()).toList();
+
+        double[] overall = new double[draws];
+        double[] balanced = new double[draws];
+        for (int d = 0; d < draws; d++) {
+            ProtocolSplit.SupportDraw draw = split.drawSupports(seed + 1 + d);
+            OneShot.DrawResult r = OneShot.evaluate(novel.embeddings(), novel.labels(), classes, supportRows(draw, rowOfPerson, novel), seed + 1 + d);
+            overall[d] = r.overall();
+            balanced[d] = r.balanced();
+        }
+        int[] counts = new int[classes];
+        for (int l : novel.labels()) {
+            counts[l]++;
+        }
+        int majority = 0;
+        for (int c = 1; c < classes; c++) {
+            if (counts[c] > counts[majority]) {
+                majority = c;
+            }
+        }
+        // queries exclude one support per class
+        int queries = novel.labels().length - classes;
+        EvaluationReport.Baselines baselines = new EvaluationReport.Baselines(1.0 / classes, 1.0 / classes,
+                novel.classes().get(majority), (counts[majority] - 1) / (double) queries, 1.0 / classes);
+        int[] queryCounts = Arrays.stream(counts).map(c -> c - 1).toArray();
+        return new EvaluationReport(bundleVersion, protocolName(protocol), dimension == null ? null : dimension.name().toLowerCase(),
+                variant, novel.classes(), queryCounts,
+                new EvaluationReport.SingleDraw(seed, first.overall(), first.balanced(), first.confusion(), supportNames),
+                summarise(draws, seed + 1, overall, balanced), baselines, PaperNumbers.column(protocol, dimension));
+    }
+
+    public static String protocolName(Protocol p) {
+        return p.name().replaceFirst("_", "-").replace('_', ':');
+    }
+
+    private static int[] supportRows(ProtocolSplit.SupportDraw draw, Map<Integer, Integer> rowOfPerson, NovelEmbeddings novel) {
+        int[] rows = new int[novel.classes().size()];
+        Arrays.fill(rows, -1);
+        for (ProtocolSplit.Sample s : draw.supports()) {
+            int row = rowOfPerson.get(s.person());
+            rows[novel.labels()[row]] = row;
+        }
+        return rows;
+    }
+
+    static EvaluationReport.Draws summarise(int n, long firstSeed, double[] overall, double[] balanced) {
+        return new EvaluationReport.Draws(n, firstSeed, mean(overall), ci95(overall), percentile(overall, 0.025),
+                percentile(overall, 0.975), mean(balanced), ci95(balanced), percentile(balanced, 0.025), percentile(balanced, 0.975));
+    }
+
+    static double mean(double[] v) {
+        return Arrays.stream(v).average().orElse(Double.NaN);
+    }
+
+    static double ci95(double[] v) {
+        if (v.length < 2) {
+            return Double.NaN;
+        }
+        double m = mean(v);
+        double ss = 0;
+        for (double x : v) {
+            ss += (x - m) * (x - m);
+        }
+        return 1.96 * Math.sqrt(ss / (v.length - 1)) / Math.sqrt(v.length);
+    }
+
+    /** Linear interpolation between order statistics (numpy's default). */
+    static double percentile(double[] v, double q) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        double pos = q * (s.length - 1);
+        int lo = (int) Math.floor(pos);
+        int hi = Math.min(s.length - 1, lo + 1);
+        return s[lo] + (pos - lo) * (s[hi] - s[lo]);
+    }
+}

@@ -1,0 +1,91 @@
+package org.affectdml.trainer.eval;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Writes an {@link EvaluationReport} as {@code evaluation.json}, {@code evaluation.csv} (metric,value rows) and
+ * {@code evaluation.md} (a table shaped like the paper's Table II / III column, with this run beside it).
+ */
+public final class ReportWriter {
+
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .enable(SerializationFeature.INDENT_OUTPUT);
+
+    private ReportWriter() {
+    }
+
+    public static void write(EvaluationReport r, Path directory) throws IOException {
+        Files.createDirectories(directory);
+        JSON.writeValue(directory.resolve("evaluation.json").toFile(), r);
+        Files.writeString(directory.resolve("evaluation.csv"), csv(r));
+        Files.writeString(directory.resolve("evaluation.md"), markdown(r));
+    }
+
+    static String csv(EvaluationReport r) {
+        List<String> rows = new ArrayList<>();
+        rows.add("metric,value");
+        rows.add(row("single_draw_seed", r.singleDraw().seed()));
+        rows.add(row("single_draw_overall", r.singleDraw().overall()));
+        rows.add(row("single_draw_balanced", r.singleDraw().balanced()));
+        var d = r.draws();
+        rows.add(row("draws", d.count()));
+        rows.add(row("overall_mean", d.overallMean()));
+        rows.add(row("overall_ci95", d.overallCi95()));
+        rows.add(row("overall_p2.5", d.overallP025()));
+        rows.add(row("overall_p97.5", d.overallP975()));
+        rows.add(row("balanced_mean", d.balancedMean()));
+        rows.add(row("balanced_ci95", d.balancedCi95()));
+        rows.add(row("balanced_p2.5", d.balancedP025()));
+        rows.add(row("balanced_p97.5", d.balancedP975()));
+        rows.add(row("random_overall", r.baselines().randomOverall()));
+        rows.add(row("majority_overall", r.baselines().majorityOverall()));
+        rows.add(row("majority_balanced", r.baselines().majorityBalanced()));
+        for (int c = 0; c < r.classes().size(); c++) {
+            rows.add(row("queries_" + r.classes().get(c).replace(' ', '_'), r.queryCounts()[c]));
+        }
+        return String.join("\n", rows) + "\n";
+    }
+
+    private static String row(String name, Object value) {
+        return name + "," + (value instanceof Double v ? String.format(Locale.ROOT, "%.6f", v) : value);
+    }
+
+    /** The paper's column for this protocol beside this run; accuracies in %. */
+    public static String markdown(EvaluationReport r) {
+        String column = r.protocol() + (r.dimension() == null ? "" : " " + r.dimension());
+        StringBuilder b = new StringBuilder();
+        b.append("# One-shot evaluation: ").append(r.bundle()).append(" on ").append(column).append("\n\n");
+        b.append("Novel classes: ");
+        for (int c = 0; c < r.classes().size(); c++) {
+            b.append(c == 0 ? "" : ", ").append(r.classes().get(c)).append(" (").append(r.queryCounts()[c]).append(" queries)");
+        }
+        b.append("\n\n| Method | ").append(column).append(" overall % | balanced % |\n|---|--:|--:|\n");
+        for (Map.Entry<String, Double> e : r.paper().entrySet()) {
+            b.append("| paper: ").append(e.getKey()).append(" | ").append(String.format(Locale.ROOT, "%.2f", e.getValue())).append(" | – |\n");
+        }
+        b.append(String.format(Locale.ROOT, "| random (1/C) | %.2f | %.2f |%n", 100 * r.baselines().randomOverall(), 100 * r.baselines().randomBalanced()));
+        b.append(String.format(Locale.ROOT, "| majority class (%s) | %.2f | %.2f |%n", r.baselines().majorityClass(),
+                100 * r.baselines().majorityOverall(), 100 * r.baselines().majorityBalanced()));
+        String name = r.variant() == null ? r.bundle() : r.variant();
+        b.append(String.format(Locale.ROOT, "| **this run: %s, single draw (seed %d, paper protocol)** | %.2f | %.2f |%n", name,
+                r.singleDraw().seed(), 100 * r.singleDraw().overall(), 100 * r.singleDraw().balanced()));
+        var d = r.draws();
+        b.append(String.format(Locale.ROOT, "| **this run: %s, mean ± 95%% CI over %d draws** | %.2f ± %.2f | %.2f ± %.2f |%n", name,
+                d.count(), 100 * d.overallMean(), 100 * d.overallCi95(), 100 * d.balancedMean(), 100 * d.balancedCi95()));
+        b.append(String.format(Locale.ROOT, "| this run: 2.5–97.5 %% range of single draws | %.2f–%.2f | %.2f–%.2f |%n",
+                100 * d.overallP025(), 100 * d.overallP975(), 100 * d.balancedP025(), 100 * d.balancedP975()));
+        b.append("\nThe paper reports overall accuracy of one support draw; its CAT-6:4 random row is 6-way guessing (notes §1).\n");
+        return b.toString();
+    }
+}

@@ -1,0 +1,45 @@
+package org.affectdml.trainer.pipeline;
+
+import org.affectdml.trainer.head.HeadVariant;
+import org.affectdml.trainer.head.TrainingConfig;
+import org.affectdml.trainer.protocol.Dimension;
+import org.affectdml.trainer.protocol.Protocol;
+
+import java.nio.file.Path;
+
+/**
+ * Everything a training run needs.
+ *
+ * @param dataset            EMOTIC-format data set directory (annotations found by {@link DatasetLocator})
+ * @param baseVersion        bundle whose encoders and segmenter extract features (and are reused); null = active
+ * @param validationFraction share of each base class held out for model selection
+ * @param evaluationDraws    support draws for the mean and interval (the paper uses one)
+ * @param supportSeed        seed of the paper-protocol single support draw (draws use seed+1..)
+ */
+public record TrainingRequest(Path dataset, Protocol protocol, Dimension dimension, HeadVariant variant, TrainingConfig config,
+                              String baseVersion, boolean activate, double validationFraction, int evaluationDraws,
+                              long supportSeed) {
+
+    public TrainingRequest {
+        if (protocol.kind() == Protocol.Kind.LEVEL && dimension == null) {
+            throw new IllegalArgumentException(Evaluators.name(protocol) + " needs a dimension: valence, arousal or dominance");
+        }
+        if (protocol.kind() == Protocol.Kind.CATEGORICAL) {
+            dimension = null;
+        }
+        if (!(validationFraction >= 0 && validationFraction < 1)) {
+            throw new IllegalArgumentException("validation fraction must be in [0, 1), got " + validationFraction);
+        }
+        if (evaluationDraws < 1) {
+            throw new IllegalArgumentException("evaluation draws must be at least 1, got " + evaluationDraws);
+        }
+        config.validate();
+    }
+
+    /** Small helper so messages name protocols as the paper does. */
+    static final class Evaluators {
+        static String name(Protocol p) {
+            return org.affectdml.trainer.eval.Evaluator.protocolName(p);
+        }
+    }
+}
