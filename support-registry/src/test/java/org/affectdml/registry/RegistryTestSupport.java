@@ -1,9 +1,7 @@
 package org.affectdml.registry;
 
 import com.google.protobuf.ByteString;
-import io.grpc.Metadata;
 import io.grpc.stub.AbstractStub;
-import io.grpc.stub.MetadataUtils;
 import org.affectdml.inference.testing.TestImages;
 import org.affectdml.proto.v1.AddSupportRequest;
 import org.affectdml.proto.v1.ClassifyRequest;
@@ -28,9 +26,7 @@ final class RegistryTestSupport {
     }
 
     static <S extends AbstractStub<S>> S withKey(S stub, String key) {
-        Metadata headers = new Metadata();
-        headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + key);
-        return stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+        return org.affectdml.inference.testing.GrpcTestChannels.withKey(stub, key);
     }
 
     static CreateTaxonomyRequest taxonomy(String name, String... classes) {

@@ -15,4 +15,11 @@ public final class GrpcTestChannels {
         return ManagedChannelBuilder.forAddress(serviceUrl.getHost(), serviceUrl.getPort()).usePlaintext()
                 .maxInboundMessageSize(64 * 1024 * 1024).build();
     }
+
+    /** The stub sending "authorization: Bearer KEY" on every call. */
+    public static <S extends io.grpc.stub.AbstractStub<S>> S withKey(S stub, String key) {
+        io.grpc.Metadata headers = new io.grpc.Metadata();
+        headers.put(io.grpc.Metadata.Key.of("authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER), "Bearer " + key);
+        return stub.withInterceptors(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(headers));
+    }
 }

@@ -1,6 +1,7 @@
 package org.affectdml.registry.security;
 
 import jakarta.inject.Inject;
+import org.affectdml.inference.security.ApiKeyVerifier;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
@@ -21,7 +22,7 @@ public class RestAuthFilter {
         if (!path.startsWith("/api/")) {
             return null;
         }
-        ApiKeys.Role needed = path.endsWith("/classify") ? ApiKeys.Role.CLIENT : ApiKeys.Role.ADMIN;
+        ApiKeyVerifier.Role needed = path.endsWith("/classify") ? ApiKeyVerifier.Role.CLIENT : ApiKeyVerifier.Role.ADMIN;
         return switch (keys.check(request.getHeaderString(HttpHeaders.AUTHORIZATION), needed)) {
             case ALLOWED -> null;
             case UNAUTHENTICATED -> Response.status(401).type(MediaType.APPLICATION_JSON)

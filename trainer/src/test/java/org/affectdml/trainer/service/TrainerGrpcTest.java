@@ -1,0 +1,164 @@
+package org.affectdml.trainer.service;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import org.affectdml.inference.bundle.ModelStore;
+import org.affectdml.inference.testing.GrpcTestChannels;
+import org.affectdml.inference.testing.TinyModels;
+import org.affectdml.proto.v1.ActivateModelRequest;
+import org.affectdml.proto.v1.GetJobRequest;
+import org.affectdml.proto.v1.JobState;
+import org.affectdml.proto.v1.ListModelsRequest;
+import org.affectdml.proto.v1.Protocol;
+import org.affectdml.proto.v1.StartTrainingRequest;
+import org.affectdml.proto.v1.TrainerGrpc;
+import org.affectdml.proto.v1.TrainingJob;
+import org.affectdml.proto.v1.Variant;
+import org.affectdml.trainer.synthetic.SyntheticEmotic;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The Trainer service over real gRPC: a real job on a synthetic data set, watch, cancel, restart, errors, auth. */
+@QuarkusTest
+class TrainerGrpcTest {
+
+    static final Path STORE = Path.of("target/test-trainer/model-store");
+    static final Path DATASET = Path.of("target/test-trainer/synthetic").toAbsolutePath();
+
+    @TestHTTPResource("/")
+    URL url;
+    @Inject
+    JobManager jobManager;
+    @Inject
+    TrainerConfig config;
+
+    private ManagedChannel channel;
+    private TrainerGrpc.TrainerBlockingStub trainer;
+
+    @BeforeAll
+    static void data() throws Exception {
+        if (!Files.exists(DATASET.resolve("annotations/train.csv"))) {
+            SyntheticEmotic.generate(DATASET, new SyntheticEmotic.Options(500, 64, 64, 5), n -> { });
+        }
+        if (new ModelStore(STORE).activeVersion().isEmpty()) {
+            TinyModels.activeDefaultBundle(STORE);
+        }
+    }
+
+    @BeforeEach
+    void connect() {
+        channel = GrpcTestChannels.to(url);
+        trainer = GrpcTestChannels.withKey(TrainerGrpc.newBlockingStub(channel), "test-admin-key");
+    }
+
+    @AfterEach
+    void disconnect() {
+        channel.shutdownNow();
+    }
+
+    private static StartTrainingRequest request(int epochs) {
+        return StartTrainingRequest.newBuilder().setDatasetPath(DATASET.toString()).setProtocol(Protocol.PROTOCOL_CAT_6_6)
+                .setVariant(Variant.VARIANT_SEM_IB).setEpochs(epochs).setLearningRate(1e-3).build();
+    }
+
+    private static void assertStatus(Status.Code code, String fragment, Runnable call) {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call::run);
+        assertEquals(code, e.getStatus().getCode(), e.getStatus().toString());
+        assertTrue(e.getStatus().getDescription().contains(fragment), e.getStatus().getDescription());
+    }
+
+    @Test
+    void aJobTrainsEvaluatesAndPublishesWhileWatchStreamsItsProgress() {
+        TrainingJob started = trainer.startTraining(request(3).toBuilder().setActivate(false).build());
+        assertEquals(JobState.JOB_STATE_QUEUED, started.getState());
+        assertStatus(Status.Code.FAILED_PRECONDITION, "one job runs at a time", () -> trainer.startTraining(request(3)));
+
+        List<TrainingJob> updates = new ArrayList<>();
+        Iterator<TrainingJob> stream = trainer.watchJob(GetJobRequest.newBuilder().setJobId(started.getJobId()).build());
+        stream.forEachRemaining(updates::add);
+        TrainingJob last = updates.get(updates.size() - 1);
+        assertEquals(JobState.JOB_STATE_SUCCEEDED, last.getState(), last.getMessage());
+        assertTrue(updates.stream().map(TrainingJob::getPhase).toList().containsAll(
+                List.of("reading", "extracting-features", "training", "evaluating", "publishing")), updates.toString());
+        assertEquals(3, last.getEpoch());
+        assertTrue(last.getTrainLoss() > 0);
+        String version = last.getProducedModelVersion();
+        assertTrue(version.startsWith("cat-6-6-sem-ib-"), version);
+        assertTrue(last.getMessage().contains("balanced accuracy"), last.getMessage());
+
+        var models = trainer.listModels(ListModelsRequest.getDefaultInstance()).getModelsList();
+        var produced = models.stream().filter(m -> m.getVersion().equals(version)).findFirst().orElseThrow();
+        assertEquals("CAT-6:6", produced.getProtocol());
+        assertEquals("Sem-IB-DML", produced.getHeadKind());
+        assertTrue(produced.getMetricsMap().containsKey("one_shot_mean_balanced"));
+        assertFalse(produced.getActive(), "activation was not asked for");
+
+        assertStatus(Status.Code.NOT_FOUND, "no bundle 'nope'", () -> trainer.activateModel(ActivateModelRequest.newBuilder().setVersion("nope").build()));
+        assertTrue(trainer.activateModel(ActivateModelRequest.newBuilder().setVersion(version).build()).getActive());
+        assertEquals(version, new ModelStore(STORE).activeVersion().orElseThrow());
+        assertStatus(Status.Code.FAILED_PRECONDITION, "already ended", () -> trainer.cancelJob(GetJobRequest.newBuilder().setJobId(started.getJobId()).build()));
+    }
+
+    @Test
+    void aCancelledJobEndsCancelledAndAnotherCanStart() throws Exception {
+        TrainingJob started = trainer.startTraining(request(500));
+        Thread.sleep(300);
+        TrainingJob cancelling = trainer.cancelJob(GetJobRequest.newBuilder().setJobId(started.getJobId()).build());
+        assertTrue(cancelling.getMessage().startsWith("cancelling"), cancelling.getMessage());
+        TrainingJob end = null;
+        for (Iterator<TrainingJob> it = trainer.watchJob(GetJobRequest.newBuilder().setJobId(started.getJobId()).build()); it.hasNext(); ) {
+            end = it.next();
+        }
+        assertEquals(JobState.JOB_STATE_CANCELLED, end.getState(), end.getMessage());
+        assertEquals(JobState.JOB_STATE_CANCELLED, trainer.getJob(GetJobRequest.newBuilder().setJobId(started.getJobId()).build()).getState());
+    }
+
+    @Test
+    void aJobLeftRunningByACrashIsMarkedInterruptedOnStart() throws Exception {
+        JobRecords records = new JobRecords(config.workDir().resolve("jobs"));
+        records.save(TrainingJob.newBuilder().setJobId("job-crashed").setState(JobState.JOB_STATE_RUNNING).setPhase("training")
+                .setCreated("2026-01-01T00:00:00Z").build());
+        jobManager.onStart(null);
+        TrainingJob job = trainer.getJob(GetJobRequest.newBuilder().setJobId("job-crashed").build());
+        assertEquals(JobState.JOB_STATE_INTERRUPTED, job.getState());
+        assertTrue(job.getMessage().contains("stopped while this job was training"), job.getMessage());
+    }
+
+    @Test
+    void badRequestsAreRefusedWithTheFieldNamed() {
+        assertStatus(Status.Code.INVALID_ARGUMENT, "protocol is required", () -> trainer.startTraining(request(1).toBuilder().clearProtocol().build()));
+        assertStatus(Status.Code.INVALID_ARGUMENT, "dimension is required",
+                () -> trainer.startTraining(request(1).toBuilder().setProtocol(Protocol.PROTOCOL_LEV_7_3).build()));
+        assertStatus(Status.Code.INVALID_ARGUMENT, "data set directory not found",
+                () -> trainer.startTraining(request(1).toBuilder().setDatasetPath("/no/such/emotic").build()));
+        assertStatus(Status.Code.INVALID_ARGUMENT, "base_model_version 'ghost'",
+                () -> trainer.startTraining(request(1).toBuilder().setBaseModelVersion("ghost").build()));
+        assertStatus(Status.Code.NOT_FOUND, "no job 'job-none'", () -> trainer.getJob(GetJobRequest.newBuilder().setJobId("job-none").build()));
+    }
+
+    @Test
+    void everyTrainerCallNeedsAnAdminKey() {
+        var anonymous = TrainerGrpc.newBlockingStub(channel);
+        assertStatus(Status.Code.UNAUTHENTICATED, "authorization: Bearer", () -> anonymous.listModels(ListModelsRequest.getDefaultInstance()));
+        var wrong = GrpcTestChannels.withKey(TrainerGrpc.newBlockingStub(channel), "not-a-key");
+        assertStatus(Status.Code.UNAUTHENTICATED, "unknown API key", () -> wrong.getJob(GetJobRequest.newBuilder().setJobId("x").build()));
+    }
+}
