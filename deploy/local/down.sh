@@ -2,7 +2,7 @@
 # Stops the services started by up.sh / start.sh.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
-for name in support-registry embedding-service segmentation-service; do
+for name in trainer support-registry embedding-service segmentation-service; do
   pidfile="$RUN_DIR/$name.pid"
   if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
     kill "$(cat "$pidfile")"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Starts segmentation-service, embedding-service and support-registry in the background and waits until
+# Starts segmentation-service, embedding-service, support-registry and trainer in the background and waits until
 # they are ready. PostgreSQL must be running (postgres.sh).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
@@ -35,6 +35,8 @@ wait_ready() {
 start_service segmentation-service "$SEGMENTATION_PORT"
 start_service embedding-service "$EMBEDDING_PORT"
 start_service support-registry "$REGISTRY_PORT"
+start_service trainer "$TRAINER_PORT"
 wait_ready segmentation-service "$SEGMENTATION_PORT"
 wait_ready embedding-service "$EMBEDDING_PORT"
 wait_ready support-registry "$REGISTRY_PORT"
+wait_ready trainer "$TRAINER_PORT"

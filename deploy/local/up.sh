@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One command on a fresh machine: install/start PostgreSQL + pgvector, build, assemble and activate the
-# default model bundle, start the three services, register a demo taxonomy with one support photo per class,
+# default model bundle, start the four services, register a demo taxonomy with one support photo per class,
 # and Classify a photo through them. The services keep running; stop them with down.sh.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
@@ -12,6 +12,6 @@ command -v curl >/dev/null || die "curl is needed (apt-get install curl)"
 "$REPO_ROOT/deploy/local/default-bundle.sh"
 "$REPO_ROOT/deploy/local/start.sh"
 "$REPO_ROOT/deploy/local/demo.sh"
-log "services running: segmentation-service :$SEGMENTATION_PORT, embedding-service :$EMBEDDING_PORT, support-registry :$REGISTRY_PORT"
+log "services running: segmentation-service :$SEGMENTATION_PORT, embedding-service :$EMBEDDING_PORT, support-registry :$REGISTRY_PORT, trainer :$TRAINER_PORT"
 log "API keys in $KEYS_FILE; try: AFFECT_API_KEY=\$AFFECT_CLIENT_KEYS java -jar cli/target/quarkus-app/quarkus-run.jar classify --help"
 log "stop with deploy/local/down.sh"

@@ -6,8 +6,8 @@ import picocli.CommandLine;
 /** {@code affect}: the command-line client of Affect-DML. */
 @TopCommand
 @CommandLine.Command(name = "affect", mixinStandardHelpOptions = true,
-        description = "Affect-DML command-line client: classify, manage taxonomies and supports, embed, benchmarks.",
+        description = "Affect-DML command-line client: classify, manage taxonomies and supports, embed, train, benchmarks.",
         subcommands = {ClassifyCommand.class, TaxonomyCommand.class, SupportCommand.class, EmbedCommand.class, ModelCommand.class,
-                EmbedBenchmarkCommand.class, ClassifyBenchmarkCommand.class})
+                TrainCommand.class, EmbedBenchmarkCommand.class, ClassifyBenchmarkCommand.class})
 public class AffectCommand {
 }

@@ -24,6 +24,16 @@ final class Endpoints {
                 .usePlaintext().maxInboundMessageSize(64 * 1024 * 1024).build();
     }
 
+    /** The stub sending "authorization: Bearer KEY" (unchanged when no key is given). */
+    static <S extends io.grpc.stub.AbstractStub<S>> S withKey(S stub, String key) {
+        if (key == null || key.isBlank()) {
+            return stub;
+        }
+        io.grpc.Metadata headers = new io.grpc.Metadata();
+        headers.put(io.grpc.Metadata.Key.of("authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER), "Bearer " + key);
+        return stub.withInterceptors(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(headers));
+    }
+
     /** "x1,y1,x2,y2" in pixels. */
     static float[] parseBox(String box) {
         String[] parts = box.split(",");

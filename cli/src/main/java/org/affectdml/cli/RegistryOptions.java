@@ -1,9 +1,7 @@
 package org.affectdml.cli;
 
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.stub.AbstractStub;
-import io.grpc.stub.MetadataUtils;
 import picocli.CommandLine;
 
 /** Where support-registry is and which API key to send. */
@@ -22,11 +20,6 @@ public class RegistryOptions {
     }
 
     <S extends AbstractStub<S>> S authorized(S stub) {
-        if (key == null || key.isBlank()) {
-            return stub;
-        }
-        Metadata headers = new Metadata();
-        headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + key);
-        return stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+        return Endpoints.withKey(stub, key);
     }
 }

@@ -63,6 +63,9 @@ public class JobManager {
     private volatile boolean cancelRequested;
 
     void onStart(@Observes StartupEvent event) throws IOException {
+        // DJL's PyTorch natives ship in the pytorch-native-cpu jar: never download; plots render without a display
+        System.setProperty("ai.djl.offline", System.getProperty("ai.djl.offline", "true"));
+        System.setProperty("java.awt.headless", "true");
         records = new JobRecords(config.workDir().resolve("jobs"));
         for (TrainingJob job : records.loadAll()) {
             if (!ENDED.contains(job.getState())) {
