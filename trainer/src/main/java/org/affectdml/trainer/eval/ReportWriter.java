@@ -20,7 +20,8 @@ public final class ReportWriter {
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-            .enable(SerializationFeature.INDENT_OUTPUT);
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .configure(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
     private ReportWriter() {
     }
@@ -30,6 +31,10 @@ public final class ReportWriter {
         JSON.writeValue(directory.resolve("evaluation.json").toFile(), r);
         Files.writeString(directory.resolve("evaluation.csv"), csv(r));
         Files.writeString(directory.resolve("evaluation.md"), markdown(r));
+    }
+
+    public static EvaluationReport read(Path json) throws IOException {
+        return JSON.readValue(json.toFile(), EvaluationReport.class);
     }
 
     static String csv(EvaluationReport r) {

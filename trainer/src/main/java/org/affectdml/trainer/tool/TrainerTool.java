@@ -46,6 +46,7 @@ public final class TrainerTool {
                 case "evaluate" -> evaluate(o);
                 case "train" -> train(o);
                 case "bench-epoch" -> benchEpoch(o);
+                case "tables" -> tables(o);
                 default -> throw new IllegalArgumentException("unknown command '" + args[0] + "'\n" + usage());
             }
         } catch (IllegalArgumentException e) {
@@ -129,6 +130,23 @@ public final class TrainerTool {
         }, () -> false);
     }
 
+    /** Every evaluation.json under the reports directory as the paper's Tables II and III, also written to tables.md. */
+    private static void tables(Map<String, String> o) throws Exception {
+        Path reports = Path.of(o.getOrDefault("reports", "var/trainer/reports"));
+        java.util.List<EvaluationReport> all = new java.util.ArrayList<>();
+        try (var files = java.nio.file.Files.walk(reports)) {
+            for (Path f : files.filter(p -> p.getFileName().toString().equals("evaluation.json")).sorted().toList()) {
+                all.add(ReportWriter.read(f));
+            }
+        }
+        if (all.isEmpty()) {
+            throw new IllegalArgumentException("no evaluation.json under " + reports);
+        }
+        String tables = org.affectdml.trainer.eval.PaperTables.render(all);
+        java.nio.file.Files.writeString(reports.resolve("tables.md"), tables);
+        System.out.println(tables);
+    }
+
     private static TrainingPipeline pipeline(Map<String, String> o) {
         Path work = Path.of(o.getOrDefault("work", "var/trainer"));
         return new TrainingPipeline(new ModelStore(Path.of(required(o, "store"))), OrtSessionFactory.cpu(0), work.resolve("cache"),
@@ -199,6 +217,7 @@ public final class TrainerTool {
                   evaluate --store DIR --version V --dataset DIR [--protocol CAT-6:6] [--dimension valence] [--draws 100] [--seed 2021] [--work var/trainer]
                   train    --store DIR --dataset DIR [--protocol CAT-6:6] [--dimension valence] [--variant Sem-IB] [--epochs 100] [--lr 3.5e-4]
                            [--base VERSION] [--activate] [--draws 100] [--work var/trainer]
-                  bench-epoch [--persons 34000] [--epochs 2] [--variant Sem-IB]""";
+                  bench-epoch [--persons 34000] [--epochs 2] [--variant Sem-IB]
+                  tables [--reports var/trainer/reports]      (every evaluation as the paper's Tables II and III)""";
     }
 }

@@ -1,0 +1,63 @@
+package org.affectdml.trainer.eval;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** 1-NN scoring, interval arithmetic, report round trip and the paper-shaped tables. */
+class EvaluationTest {
+
+    @Test
+    void oneNearestNeighbourAndBothAccuracies() {
+        float[][] z = {{1, 0}, {0, 1}, {0.9f, 0.1f}, {0.8f, 0.2f}, {0.2f, 0.8f}, {0.6f, 0.4f}};
+        int[] labels = {0, 1, 0, 0, 1, 1};
+        OneShot.DrawResult r = OneShot.evaluate(z, labels, 2, new int[]{0, 1}, 7);
+        // queries 2,3 -> class 0 (right), 4 -> 1 (right), 5 -> 0 (wrong)
+        assertEquals(3 / 4.0, r.overall(), 1e-12);
+        assertEquals((1.0 + 0.5) / 2, r.balanced(), 1e-12);
+        assertEquals(2, r.confusion()[0][0]);
+        assertEquals(1, r.confusion()[1][0]);
+        int[] supports = OneShot.drawSupports(labels, 3, new Random(1));
+        assertEquals(-1, supports[2], "a class without members has no support");
+    }
+
+    @Test
+    void intervalAndPercentilesFollowTheirFormulas() {
+        double[] v = {0.2, 0.4, 0.6, 0.8};
+        assertEquals(0.5, Evaluator.mean(v), 1e-12);
+        double sd = Math.sqrt((0.09 + 0.01 + 0.01 + 0.09) / 3);
+        assertEquals(1.96 * sd / 2, Evaluator.ci95(v), 1e-12);
+        assertEquals(0.2 + 0.025 * 3 * 0.2, Evaluator.percentile(v, 0.025), 1e-12);
+    }
+
+    @Test
+    void reportsRoundTripAndRenderAsThePapersTables(@TempDir Path tmp) throws Exception {
+        EvaluationReport cat = report("CAT-6:4", null, 0.40, 0.35);
+        EvaluationReport lev = report("LEV-7:3", "valence", 0.55, 0.50);
+        ReportWriter.write(cat, tmp.resolve("a"));
+        EvaluationReport back = ReportWriter.read(tmp.resolve("a/evaluation.json"));
+        assertEquals(cat.draws(), back.draws());
+        assertEquals(cat.classes(), back.classes());
+        String tables = PaperTables.render(List.of(back, lev));
+        assertTrue(tables.contains("| paper: Sem-IB-DML | 33.76 | 36.26 |"), tables);
+        assertTrue(tables.contains("| **this work: Sem-IB-DML** | – | 40.00 / 35.00 ± 1.00 |"), tables);
+        assertTrue(tables.contains("| paper: Sem-IB-DML | 52.36 | 47.19 | 64.52 | 54.69 |"), "Avg is recomputed (the paper prints 54.89)");
+        assertTrue(tables.contains("| **this work: Sem-IB-DML** | 55.00 / 50.00 ± 1.00 | – | – | – |"), tables);
+        String csv = ReportWriter.csv(cat);
+        assertTrue(csv.contains("overall_mean,0.350000"), csv);
+    }
+
+    private static EvaluationReport report(String protocol, String dimension, double single, double mean) {
+        return new EvaluationReport("v1", protocol, dimension, "Sem-IB-DML", List.of("a", "b"), new int[]{3, 4},
+                new EvaluationReport.SingleDraw(2021, single, single, new int[][]{{2, 1}, {1, 3}}, List.of("x", "y")),
+                new EvaluationReport.Draws(100, 2022, mean, 0.01, mean - 0.1, mean + 0.1, mean, 0.01, mean - 0.1, mean + 0.1),
+                new EvaluationReport.Baselines(0.5, 0.5, "b", 4 / 7.0, 0.5), Map.of());
+    }
+}
