@@ -1,5 +1,6 @@
 package org.affectdml.trainer.features;
 
+import org.affectdml.inference.bundle.AtomicFiles;
 import org.affectdml.inference.bundle.BundleManifest;
 import org.affectdml.inference.bundle.ModelFile;
 import org.affectdml.inference.bundle.Roles;
@@ -11,11 +12,8 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Locale;
 
 /**
@@ -68,10 +66,8 @@ public final class FeatureCache {
                 return null;
             }
             return new PersonFeatures(read(in), read(in), read(in));
-        } catch (NoSuchFileException e) {
-            return null;
         } catch (IOException e) {
-            return null;
+            return null;  // absent (NoSuchFileException) or truncated: recompute
         }
     }
 
@@ -85,17 +81,7 @@ public final class FeatureCache {
             write(out, features.body());
             write(out, features.sem2vec());
         }
-        Path tmp = Files.createTempFile(target.getParent(), ".entry", ".tmp");
-        try {
-            Files.write(tmp, bytes.toByteArray());
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.write(target, bytes.toByteArray());
     }
 
     private static float[] read(DataInputStream in) throws IOException {

@@ -1,13 +1,12 @@
 package org.affectdml.trainer.service;
 
+import org.affectdml.inference.bundle.AtomicFiles;
 import org.affectdml.proto.v1.TrainingJob;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -22,18 +21,7 @@ final class JobRecords {
     }
 
     void save(TrainingJob job) throws IOException {
-        Path target = directory.resolve(job.getJobId() + ".pb");
-        Path tmp = Files.createTempFile(directory, ".job", ".tmp");
-        try {
-            Files.write(tmp, job.toByteArray());
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.write(directory.resolve(job.getJobId() + ".pb"), job.toByteArray());
     }
 
     List<TrainingJob> loadAll() throws IOException {
