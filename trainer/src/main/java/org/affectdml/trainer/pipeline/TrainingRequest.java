@@ -1,5 +1,6 @@
 package org.affectdml.trainer.pipeline;
 
+import org.affectdml.trainer.eval.Evaluator;
 import org.affectdml.trainer.head.HeadVariant;
 import org.affectdml.trainer.head.TrainingConfig;
 import org.affectdml.trainer.protocol.Dimension;
@@ -22,7 +23,7 @@ public record TrainingRequest(Path dataset, Protocol protocol, Dimension dimensi
 
     public TrainingRequest {
         if (protocol.kind() == Protocol.Kind.LEVEL && dimension == null) {
-            throw new IllegalArgumentException(Evaluators.name(protocol) + " needs a dimension: valence, arousal or dominance");
+            throw new IllegalArgumentException(Evaluator.protocolName(protocol) + " needs a dimension: valence, arousal or dominance");
         }
         if (protocol.kind() == Protocol.Kind.CATEGORICAL) {
             dimension = null;
@@ -34,12 +35,5 @@ public record TrainingRequest(Path dataset, Protocol protocol, Dimension dimensi
             throw new IllegalArgumentException("evaluation draws must be at least 1, got " + evaluationDraws);
         }
         config.validate();
-    }
-
-    /** Small helper so messages name protocols as the paper does. */
-    static final class Evaluators {
-        static String name(Protocol p) {
-            return org.affectdml.trainer.eval.Evaluator.protocolName(p);
-        }
     }
 }
