@@ -1,0 +1,151 @@
+package org.affectdml.deploy;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.Yaml;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * deploy/k8s against the services' own configuration: Service names and ports, container ports, probe paths and
+ * ports, the environment variables that carry ports and peer host names. A change on one side fails here.
+ */
+class KubernetesManifestsTest {
+
+    static final Path REPO = Path.of("..").toAbsolutePath().normalize();
+    static final Path BASE = REPO.resolve("deploy/k8s/base");
+    /** Service name = module name; the env variable that sets its port in application.properties. */
+    static final Map<String, String> PORT_VARIABLES = Map.of("segmentation-service", "SEGMENTATION_PORT",
+            "embedding-service", "EMBEDDING_PORT", "support-registry", "REGISTRY_PORT", "trainer", "TRAINER_PORT");
+    static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([A-Z_]+):([^}]*)}");
+
+    @Test
+    void everyServiceMatchesItsApplicationProperties() throws IOException {
+        List<Map<String, Object>> docs = documents();
+        for (var e : PORT_VARIABLES.entrySet()) {
+            String name = e.getKey();
+            Properties props = properties(name);
+            Matcher port = PLACEHOLDER.matcher(props.getProperty("quarkus.http.port"));
+            assertTrue(port.matches(), name + ": quarkus.http.port is ${VAR:default}");
+            assertEquals(e.getValue(), port.group(1), name + ": port variable");
+            int configured = Integer.parseInt(port.group(2));
+
+            Map<String, Object> service = find(docs, "Service", name);
+            Map<String, Object> servicePort = list(map(service, "spec"), "ports").get(0);
+            assertEquals(configured, servicePort.get("port"), name + ": Service port = quarkus.http.port");
+
+            Map<String, Object> container = container(find(docs, "Deployment", name));
+            assertEquals(configured, list(container, "ports").get(0).get("containerPort"), name + ": containerPort");
+            assertEquals(String.valueOf(configured), env(container).get(e.getValue()), name + ": " + e.getValue() + " in the pod");
+            assertEquals("/q/health/ready", map(map(container, "readinessProbe"), "httpGet").get("path"), name + ": readiness");
+            assertEquals("/q/health/started", map(map(container, "startupProbe"), "httpGet").get("path"), name + ": startup");
+            assertEquals(configured, map(map(container, "livenessProbe"), "grpc").get("port"), name + ": gRPC liveness on the service port");
+            assertEquals("false", props.getProperty("quarkus.grpc.server.use-separate-server"), name + ": gRPC shares the HTTP port the probes use");
+            assertTrue(Files.readString(REPO.resolve(name).resolve("pom.xml")).contains("quarkus-smallrye-health"), name + ": /q/health exists");
+        }
+    }
+
+    @Test
+    void peersAreReachedByTheirServiceNames() throws IOException {
+        List<Map<String, Object>> docs = documents();
+        assertPeer(docs, "embedding-service", "quarkus.grpc.clients.segmentation", "SEGMENTATION_HOST", "SEGMENTATION_PORT", "segmentation-service");
+        assertPeer(docs, "support-registry", "quarkus.grpc.clients.embedding", "EMBEDDING_HOST", "EMBEDDING_PORT", "embedding-service");
+        Map<String, String> registryEnv = env(container(find(docs, "Deployment", "support-registry")));
+        assertTrue(registryEnv.get("AFFECT_DB_URL").startsWith("jdbc:postgresql://postgres:5432/"), "registry -> postgres Service");
+        assertTrue(properties("support-registry").getProperty("quarkus.datasource.jdbc.url").contains("${AFFECT_DB_URL:"));
+        assertNotNull(find(docs, "Service", "postgres"));
+    }
+
+    private static void assertPeer(List<Map<String, Object>> docs, String caller, String client, String hostVar, String portVar, String peer)
+            throws IOException {
+        Properties props = properties(caller);
+        assertTrue(props.getProperty(client + ".host").startsWith("${" + hostVar + ":"), caller + ": " + client + ".host from " + hostVar);
+        assertTrue(props.getProperty(client + ".port").startsWith("${" + portVar + ":"), caller + ": " + client + ".port from " + portVar);
+        Map<String, String> env = env(container(find(docs, "Deployment", caller)));
+        assertEquals(peer, env.get(hostVar), caller + " finds " + peer + " by its Service name");
+        Map<String, Object> peerPort = list(map(find(docs, "Service", peer), "spec"), "ports").get(0);
+        assertEquals(String.valueOf(peerPort.get("port")), env.get(portVar), caller + ": port of " + peer);
+    }
+
+    @Test
+    void overlaysRenderWithKustomize() throws Exception {
+        boolean kubectl = Stream.of(System.getenv("PATH").split(":")).anyMatch(d -> Files.isExecutable(Path.of(d, "kubectl")));
+        Assumptions.assumeTrue(kubectl, "kubectl is not installed: rendering is checked where it is (deploy/k8s/render.sh)");
+        for (String overlay : List.of("cpu", "gpu")) {
+            Process p = new ProcessBuilder("kubectl", "kustomize", REPO.resolve("deploy/k8s/overlays/" + overlay).toString())
+                    .redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+            assertEquals(0, p.exitValue(), overlay + ": " + out);
+            assertTrue(out.contains("kind: HorizontalPodAutoscaler") && out.contains("kind: NetworkPolicy"), overlay);
+            assertEquals(overlay.equals("gpu"), out.contains("nvidia.com/gpu: 1"), overlay + ": GPUs only in the gpu overlay");
+        }
+    }
+
+    static List<Map<String, Object>> documents() throws IOException {
+        List<Map<String, Object>> docs = new ArrayList<>();
+        try (Stream<Path> files = Files.list(BASE)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".yaml") && !p.endsWith("kustomization.yaml")).sorted().toList()) {
+                try (Reader r = Files.newBufferedReader(f)) {
+                    for (Object doc : new Yaml().loadAll(r)) {
+                        if (doc != null) {
+                            @SuppressWarnings("unchecked") Map<String, Object> m = (Map<String, Object>) doc;
+                            docs.add(m);
+                        }
+                    }
+                }
+            }
+        }
+        return docs;
+    }
+
+    static Properties properties(String module) throws IOException {
+        Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(REPO.resolve(module).resolve("src/main/resources/application.properties"))) {
+            p.load(r);
+        }
+        return p;
+    }
+
+    static Map<String, Object> find(List<Map<String, Object>> docs, String kind, String name) {
+        return docs.stream().filter(d -> kind.equals(d.get("kind")) && name.equals(map(d, "metadata").get("name"))).findFirst()
+                .orElseThrow(() -> new AssertionError("no " + kind + " named " + name + " in " + BASE));
+    }
+
+    static Map<String, Object> container(Map<String, Object> deployment) {
+        return list(map(map(map(deployment, "spec"), "template"), "spec"), "containers").get(0);
+    }
+
+    static Map<String, String> env(Map<String, Object> container) {
+        Map<String, String> env = new java.util.HashMap<>();
+        for (Map<String, Object> e : list(container, "env")) {
+            env.put((String) e.get("name"), e.get("value") == null ? null : String.valueOf(e.get("value")));
+        }
+        return env;
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> map(Map<String, Object> m, String key) {
+        return (Map<String, Object>) m.get(key);
+    }
+
+    @SuppressWarnings("unchecked")
+    static List<Map<String, Object>> list(Map<String, Object> m, String key) {
+        return (List<Map<String, Object>>) m.get(key);
+    }
+}
