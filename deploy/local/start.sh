@@ -5,7 +5,7 @@ set -euo pipefail
 source "$(dirname "$0")/env.sh"
 
 start_service() {
-  local name=$1 port=$2
+  local name=$1 port=$2 opts=${3:-$JAVA_OPTS}
   local pidfile="$RUN_DIR/$name.pid"
   if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
     log "$name already running (pid $(cat "$pidfile"))"
@@ -13,7 +13,7 @@ start_service() {
   fi
   [ -f "$(app_jar "$name")" ] || die "build first: deploy/local/build.sh"
   # shellcheck disable=SC2086
-  nohup java $JAVA_OPTS -jar "$(app_jar "$name")" >"$LOG_DIR/$name.log" 2>&1 &
+  nohup java $opts -jar "$(app_jar "$name")" >"$LOG_DIR/$name.log" 2>&1 &
   echo $! >"$pidfile"
   log "$name starting on port $port (pid $!, log $LOG_DIR/$name.log)"
 }
@@ -35,7 +35,8 @@ wait_ready() {
 start_service segmentation-service "$SEGMENTATION_PORT"
 start_service embedding-service "$EMBEDDING_PORT"
 start_service support-registry "$REGISTRY_PORT"
-start_service trainer "$TRAINER_PORT"
+# the trainer holds a data set's features in memory while it trains
+start_service trainer "$TRAINER_PORT" "${TRAINER_JAVA_OPTS:--Xms64m -Xmx4g}"
 wait_ready segmentation-service "$SEGMENTATION_PORT"
 wait_ready embedding-service "$EMBEDDING_PORT"
 wait_ready support-registry "$REGISTRY_PORT"
