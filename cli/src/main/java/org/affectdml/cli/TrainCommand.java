@@ -97,23 +97,27 @@ public class TrainCommand {
         }
     }
 
-    @CommandLine.Command(name = "status", mixinStandardHelpOptions = true, description = "Show a job.")
-    static class Status extends TrainerCall {
+    /** A call about one job, named by the JOB_ID argument. */
+    abstract static class JobCall extends TrainerCall {
         @CommandLine.Parameters(paramLabel = "JOB_ID")
         String id;
 
+        GetJobRequest job() {
+            return GetJobRequest.newBuilder().setJobId(id).build();
+        }
+    }
+
+    @CommandLine.Command(name = "status", mixinStandardHelpOptions = true, description = "Show a job.")
+    static class Status extends JobCall {
         @Override
         int run(TrainerGrpc.TrainerBlockingStub trainer) {
-            System.out.println(line(trainer.getJob(GetJobRequest.newBuilder().setJobId(id).build())));
+            System.out.println(line(trainer.getJob(job())));
             return 0;
         }
     }
 
     @CommandLine.Command(name = "watch", mixinStandardHelpOptions = true, description = "Follow a job until it ends; exit 0 if it succeeded.")
-    static class Watch extends TrainerCall {
-        @CommandLine.Parameters(paramLabel = "JOB_ID")
-        String id;
-
+    static class Watch extends JobCall {
         @Override
         int run(TrainerGrpc.TrainerBlockingStub trainer) {
             return follow(trainer, id);
@@ -121,13 +125,10 @@ public class TrainCommand {
     }
 
     @CommandLine.Command(name = "cancel", mixinStandardHelpOptions = true, description = "Cancel a job; it stops at the next batch.")
-    static class Cancel extends TrainerCall {
-        @CommandLine.Parameters(paramLabel = "JOB_ID")
-        String id;
-
+    static class Cancel extends JobCall {
         @Override
         int run(TrainerGrpc.TrainerBlockingStub trainer) {
-            System.out.println(line(trainer.cancelJob(GetJobRequest.newBuilder().setJobId(id).build())));
+            System.out.println(line(trainer.cancelJob(job())));
             return 0;
         }
     }

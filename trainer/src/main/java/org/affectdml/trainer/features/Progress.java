@@ -39,14 +39,9 @@ public final class Progress {
         long now = System.nanoTime();
         if (done >= total || now - lastPrint >= intervalNanos) {
             lastPrint = now;
-            double seconds = Math.max((now - start) / 1e9, 1e-9);
-            double rate = done / seconds;
-            sink.accept(new Snapshot(done, total, rate, rate > 0 ? Math.max(0, total - done) / rate : 0, line(now)));
+            double rate = done / Math.max((now - start) / 1e9, 1e-9);
+            sink.accept(new Snapshot(done, total, rate, rate > 0 ? Math.max(0, total - done) / rate : 0, line(rate)));
         }
-    }
-
-    public synchronized long done() {
-        return done;
     }
 
     public double ratePerSecond() {
@@ -54,9 +49,7 @@ public final class Progress {
         return seconds <= 0 ? 0 : done / seconds;
     }
 
-    String line(long now) {
-        double seconds = Math.max((now - start) / 1e9, 1e-9);
-        double rate = done / seconds;
+    private String line(double rate) {
         int width = 20;
         int filled = total == 0 ? width : (int) (width * Math.min(done, total) / total);
         String bar = "=".repeat(filled) + (filled < width ? ">" + " ".repeat(width - filled - 1) : "");

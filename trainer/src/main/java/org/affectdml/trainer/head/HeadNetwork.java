@@ -48,10 +48,6 @@ public final class HeadNetwork implements AutoCloseable {
         bnVar = shape.variant().semantic() ? weights.get("bn_var").data().clone() : new float[0];
     }
 
-    public HeadShape shape() {
-        return shape;
-    }
-
     public Map<String, NDArray> parameters() {
         return parameters;
     }

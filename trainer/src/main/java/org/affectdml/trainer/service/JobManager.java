@@ -22,8 +22,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -111,12 +109,6 @@ public class JobManager {
             throw Status.NOT_FOUND.withDescription("no job '" + id + "'").asRuntimeException();
         }
         return job;
-    }
-
-    public List<TrainingJob> list() {
-        List<TrainingJob> all = new ArrayList<>(jobs.values());
-        all.sort(Comparator.comparing(TrainingJob::getCreated).reversed());
-        return all;
     }
 
     public synchronized TrainingJob cancel(String id) {
