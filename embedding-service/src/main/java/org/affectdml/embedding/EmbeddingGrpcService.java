@@ -8,7 +8,6 @@ import org.affectdml.inference.bundle.ActiveBundleHolder;
 import org.affectdml.inference.bundle.BundleManifest;
 import org.affectdml.inference.grpc.ConcurrencyLimit;
 import org.affectdml.inference.grpc.GrpcErrors;
-import org.affectdml.inference.service.InferenceConfig;
 import org.affectdml.proto.v1.EmbedBatchRequest;
 import org.affectdml.proto.v1.EmbedBatchResponse;
 import org.affectdml.proto.v1.EmbedRequest;
@@ -29,12 +28,12 @@ public class EmbeddingGrpcService implements EmbeddingService {
     private final ConcurrencyLimit limit;
 
     @Inject
-    public EmbeddingGrpcService(EmbeddingPipeline pipeline, ActiveBundleHolder bundles, InferenceConfig config,
-                                EmbeddingConfig embeddingConfig) {
+    public EmbeddingGrpcService(EmbeddingPipeline pipeline, ActiveBundleHolder bundles, EmbeddingConfig embeddingConfig,
+                                ConcurrencyLimit limit) {
         this.pipeline = pipeline;
         this.bundles = bundles;
         this.embeddingConfig = embeddingConfig;
-        this.limit = new ConcurrencyLimit(config.inference().maxInFlight(), config.inference().queueTimeout());
+        this.limit = limit;
     }
 
     @Override

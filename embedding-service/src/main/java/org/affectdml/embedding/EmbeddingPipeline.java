@@ -1,6 +1,9 @@
 package org.affectdml.embedding;
 
 import io.grpc.StatusRuntimeException;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.quarkus.grpc.GrpcClient;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -25,6 +28,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 
 /**
  * (image, box) pairs to embeddings: decode once, check every item, then on one bundle lease start Sem2Vec
@@ -41,12 +45,27 @@ public class EmbeddingPipeline {
     EmbeddingConfig embeddingConfig;
     @GrpcClient("segmentation")
     MutinySegmentationGrpc.MutinySegmentationStub segmentationClient;
+    @Inject
+    MeterRegistry registry;
 
     private ImageDecoder decoder;
     private Sem2VecSource sem2vec;
+    private DistributionSummary batchSizes;
+    private Timer decodeTime;
+    private Timer encodersTime;
+    private Timer segmentationTime;
+    private Timer headTime;
 
     @PostConstruct
     void init() {
+        batchSizes = DistributionSummary.builder("affect.embedding.batch.size")
+                .description("Persons per Embed/EmbedBatch call that reached the models")
+                .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64)
+                .register(registry);
+        decodeTime = stageTimer("decode");
+        encodersTime = stageTimer("encoders");
+        segmentationTime = stageTimer("segmentation");
+        headTime = stageTimer("head");
         decoder = new ImageDecoder(config.imageLimits());
         sem2vec = embeddingConfig.segmentation() == EmbeddingConfig.Sem2VecMode.IN_PROCESS
                 ? new InProcessSem2Vec()
@@ -72,6 +91,13 @@ public class EmbeddingPipeline {
             long semDone = System.nanoTime();
             float[][] z = FusedEmbedder.head(bundle, features, semRows == null ? null : semRows.toArray(float[][]::new));
             long done = System.nanoTime();
+            batchSizes.record(samples.size());
+            decodeTime.record(decoded - start, TimeUnit.NANOSECONDS);
+            encodersTime.record(features.preprocessNanos() + features.inferenceNanos(), TimeUnit.NANOSECONDS);
+            if (semRows != null) {
+                segmentationTime.record(semDone - semStarted, TimeUnit.NANOSECONDS);
+            }
+            headTime.record(done - semDone, TimeUnit.NANOSECONDS);
 
             StageTimings timings = StageTimings.newBuilder()
                     .setDecodeUs((decoded - start) / 1000)
@@ -98,6 +124,14 @@ public class EmbeddingPipeline {
             }
             return responses;
         }
+    }
+
+    /** Per-call time of one pipeline stage; segmentation overlaps the encoders (its wall time is recorded). */
+    private Timer stageTimer(String stage) {
+        return Timer.builder("affect.embedding.stage")
+                .description("Time per Embed/EmbedBatch call spent in one stage of the pipeline")
+                .tag("stage", stage)
+                .register(registry);
     }
 
     private PersonInImage decode(EmbedRequest item, String prefix) {

@@ -11,6 +11,7 @@ import org.affectdml.inference.bundle.BundleTestSupport;
 import org.affectdml.inference.bundle.ModelStore;
 import org.affectdml.inference.onnx.OrtSessionFactory;
 import org.affectdml.inference.testing.GrpcTestChannels;
+import org.affectdml.inference.testing.PrometheusScrape;
 import org.affectdml.inference.testing.TestImages;
 import org.affectdml.inference.testing.TinyModelStoreResource;
 import org.affectdml.proto.v1.EmbedBatchRequest;
@@ -101,7 +102,8 @@ class EmbeddingGrpcServiceTest {
     }
 
     @Test
-    void batchEqualsSingleEmbedsInOrder() {
+    void batchEqualsSingleEmbedsInOrder() throws Exception {
+        PrometheusScrape before = PrometheusScrape.of(url.toString());
         EmbedRequest first = request(TestImages.png(SCENE_A), "", 40, 20, 100, 110);
         EmbedRequest second = request(TestImages.png(SCENE_B), "", 70, 10, 150, 115);
         var batch = client.embedBatch(EmbedBatchRequest.newBuilder().addItems(first).addItems(second).build());
@@ -111,6 +113,22 @@ class EmbeddingGrpcServiceTest {
         for (int i = 0; i < single.size(); i++) {
             assertEquals(single.get(i), fromBatch.get(i), 1e-5);
         }
+
+        // Two calls reached the models, with 2 and 1 persons; every stage was timed for each.
+        PrometheusScrape after = PrometheusScrape.of(url.toString());
+        assertEquals(2, delta(before, after, "affect_embedding_batch_size_count"), after.text());
+        assertEquals(3, delta(before, after, "affect_embedding_batch_size_sum"));
+        assertEquals(1, delta(before, after, "affect_embedding_batch_size_bucket", "le", "2.0")
+                - delta(before, after, "affect_embedding_batch_size_bucket", "le", "1.0"), "one call of 2 persons");
+        for (String stage : new String[]{"decode", "encoders", "segmentation", "head"}) {
+            assertEquals(2, delta(before, after, "affect_embedding_stage_seconds_count", "stage", stage), stage);
+        }
+        assertEquals(2, delta(before, after, "grpc_server_processing_duration_seconds_count", "method", "EmbedBatch", "statusCode", "OK")
+                + delta(before, after, "grpc_server_processing_duration_seconds_count", "method", "Embed", "statusCode", "OK"));
+    }
+
+    private static double delta(PrometheusScrape before, PrometheusScrape after, String name, String... labels) {
+        return after.value(name, labels).orElse(0) - before.value(name, labels).orElse(0);
     }
 
     @Test
@@ -162,6 +180,11 @@ class EmbeddingGrpcServiceTest {
             assertEquals(next, r.getEmbedding().getModelVersion());
             // The replaced bundle stays servable on request while clients migrate; unknown versions are refused.
             assertEquals(original, client.getModel(GetModelRequest.getDefaultInstance()).getPreviousVersion());
+            PrometheusScrape metrics = PrometheusScrape.of(url.toString());
+            assertEquals(1, metrics.value("affect_model_bundle", "slot", "serving", "version", next).orElseThrow(), metrics.text());
+            assertEquals(1, metrics.value("affect_model_bundle", "slot", "previous", "version", original).orElseThrow());
+            assertTrue(metrics.value("affect_model_bundle", "slot", "serving", "version", original).isEmpty(),
+                    "the replaced version no longer shows as serving");
             EmbedResponse old = client.embed(EmbedRequest.newBuilder(req).setModelVersion(original).build());
             assertEquals(original, old.getEmbedding().getModelVersion());
             var e = assertThrows(StatusRuntimeException.class,

@@ -32,10 +32,10 @@ public class SegmentationGrpcService implements Segmentation {
     private final ConcurrencyLimit limit;
 
     @Inject
-    public SegmentationGrpcService(ActiveBundleHolder bundles, InferenceConfig config) {
+    public SegmentationGrpcService(ActiveBundleHolder bundles, InferenceConfig config, ConcurrencyLimit limit) {
         this.bundles = bundles;
         this.decoder = new ImageDecoder(config.imageLimits());
-        this.limit = new ConcurrencyLimit(config.inference().maxInFlight(), config.inference().queueTimeout());
+        this.limit = limit;
     }
 
     @Override

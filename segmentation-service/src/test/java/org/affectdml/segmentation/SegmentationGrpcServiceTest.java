@@ -11,6 +11,7 @@ import org.affectdml.inference.bundle.ModelStore;
 import org.affectdml.inference.bundle.Roles;
 import org.affectdml.inference.image.RgbImage;
 import org.affectdml.inference.testing.GrpcTestChannels;
+import org.affectdml.inference.testing.PrometheusScrape;
 import org.affectdml.inference.testing.TestImages;
 import org.affectdml.inference.testing.TinyModelStoreResource;
 import org.affectdml.inference.testing.TinyModels;
@@ -135,5 +136,22 @@ class SegmentationGrpcServiceTest {
         assertEquals(200, ready.statusCode(), ready.body());
         assertTrue(ready.body().contains(bundleVersion), ready.body());
         assertTrue(Roles.SEGMENTER.length() > 0);
+    }
+
+    @Test
+    void metricsShowPerRpcLatencyHistogramsTheInferenceLoadAndTheServingBundle() throws Exception {
+        String[] segmentOk = {"method", "Segment", "statusCode", "OK", "le", "+Inf"};
+        double before = PrometheusScrape.of(url.toString()).value("grpc_server_processing_duration_seconds_bucket", segmentOk).orElse(0);
+        client.segment(encoded(TestImages.png(TestImages.scene(32, 32, Color.RED, Color.BLUE, 0, 0, 8, 8)), "image/png"));
+        PrometheusScrape m = PrometheusScrape.of(url.toString());
+
+        assertEquals(before + 1, m.value("grpc_server_processing_duration_seconds_bucket", segmentOk).orElseThrow(), m.text());
+        assertTrue(m.value("grpc_server_processing_duration_seconds_bucket", "method", "Segment", "le", "0.1").isPresent(),
+                "fixed latency buckets: " + m.text());
+        assertEquals(0, m.value("affect_inference_in_flight").orElseThrow());
+        assertEquals(4, m.value("affect_inference_slots").orElseThrow());
+        assertTrue(m.value("affect_inference_queue_wait_seconds_count").orElseThrow() >= 1);
+        assertEquals(1, m.value("affect_model_bundle", "slot", "serving", "version", bundleVersion).orElseThrow(), m.text());
+        assertEquals(0, m.value("affect_model_bundle_rejected").orElseThrow());
     }
 }

@@ -4,8 +4,10 @@ import org.jboss.logging.Logger;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -31,6 +33,7 @@ public final class ActiveBundleHolder implements AutoCloseable {
     private final AtomicReference<LoadedBundle> current = new AtomicReference<>();
     private final AtomicReference<LoadedBundle> previous = new AtomicReference<>();
     private final ScheduledExecutorService poller;
+    private final List<Runnable> swapListeners = new CopyOnWriteArrayList<>();
     private volatile String rejectedVersion;
     private volatile String lastError;
 
@@ -89,7 +92,13 @@ public final class ActiveBundleHolder implements AutoCloseable {
                 dropped.close();
             }
         }
+        swapListeners.forEach(Runnable::run);
         return true;
+    }
+
+    /** Runs {@code listener} after every swap (on the watcher thread); used to keep metrics current. */
+    public void onSwap(Runnable listener) {
+        swapListeners.add(listener);
     }
 
     private void refreshQuietly() {
@@ -123,7 +132,7 @@ public final class ActiveBundleHolder implements AutoCloseable {
         if (version == null || version.isEmpty()) {
             return lease();
         }
-        for (AtomicReference<LoadedBundle> slot : java.util.List.of(current, previous)) {
+        for (AtomicReference<LoadedBundle> slot : List.of(current, previous)) {
             LoadedBundle bundle = slot.get();
             if (bundle != null && bundle.version().equals(version) && bundle.retain()) {
                 return new Lease(bundle);
@@ -154,7 +163,7 @@ public final class ActiveBundleHolder implements AutoCloseable {
     @Override
     public void close() {
         poller.shutdownNow();
-        for (AtomicReference<LoadedBundle> slot : java.util.List.of(current, previous)) {
+        for (AtomicReference<LoadedBundle> slot : List.of(current, previous)) {
             LoadedBundle b = slot.getAndSet(null);
             if (b != null) {
                 b.close();
