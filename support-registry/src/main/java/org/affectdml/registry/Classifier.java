@@ -1,5 +1,7 @@
 package org.affectdml.registry;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -23,6 +25,8 @@ import java.util.Map;
  * cosine distance of their nearest support (or of their mean prototype) among the supports of that version.
  * Small taxonomies are searched exactly; large ones through the HNSW index with iterative scan. The search
  * runs in one REPEATABLE READ transaction, so a concurrent delete never yields a half-deleted answer.
+ * Each answered Classify is timed by stage ({@code affect_registry_classify_stage_seconds{stage="embed"|"knn"}})
+ * and counted by the model version that served it ({@code affect_registry_classify_total{model_version}}).
  */
 @ApplicationScoped
 public class Classifier {
@@ -37,6 +41,8 @@ public class Classifier {
     TaxonomyService taxonomies;
     @Inject
     RegistryConfig config;
+    @Inject
+    MeterRegistry registry;
 
     /** Exact: every support of the taxonomy and version, the nearest per class. ?1 query, ?2 taxonomy id, ?3 version. */
     public static final String EXACT_NEAREST_PER_CLASS = """
@@ -79,16 +85,28 @@ public class Classifier {
 
         byte[] bytes = request.getImage().getData().toByteArray();
         var b = request.getBox();
+        Timer.Sample embedding = Timer.start(registry);
         EmbeddingClient.Embedded query = embeddings.embed(new EmbeddingClient.Item(bytes, ImageDecoder.mediaTypeOf(bytes),
                 b.getX1(), b.getY1(), b.getX2(), b.getY2()), version);
+        embedding.stop(stageTimer("embed"));
 
-        return QuarkusTransaction.requiringNew().call(() -> {
+        Timer.Sample search = Timer.start(registry);
+        ClassifyResponse response = QuarkusTransaction.requiringNew().call(() -> {
             em.createNativeQuery("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").executeUpdate();
             TaxonomyEntity t = taxonomies.require(request.getTaxonomy());
             boolean prototype = request.getScoring() == ScoringRule.SCORING_RULE_MEAN_PROTOTYPE;
             List<ClassDistance> distances = prototype ? prototypes(t.id, query) : nearestSupports(t.id, query);
             return answer(t, distances, request.getTopK(), query.modelVersion());
         });
+        search.stop(stageTimer("knn"));
+        registry.counter("affect.registry.classify", "model_version", response.getModelVersion()).increment();
+        return response;
+    }
+
+    private Timer stageTimer(String stage) {
+        return Timer.builder("affect.registry.classify.stage")
+                .description("Time per Classify in one stage: embed (embedding-service call) or knn (pgvector search)")
+                .tag("stage", stage).register(registry);
     }
 
     /** Checks the taxonomy can be classified and picks the version; messages name what is missing. */

@@ -1,5 +1,11 @@
 package org.affectdml.registry;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -23,6 +29,11 @@ import java.util.concurrent.TimeUnit;
  * embeds, batch by batch, the supports that have no embedding of it. The work to do is derived from the
  * database each time, so it resumes by itself after a restart. Embeddings of versions that are neither
  * active nor the previous one are deleted once nothing is missing.
+ * <p>Progress is exported as metrics: {@code affect_registry_reembedding_pending} (supports still lacking an
+ * embedding of the target version, counted at the start of each pass and after each batch),
+ * {@code affect_registry_reembedding_embedded_total}, {@code affect_registry_reembedding_running},
+ * {@code affect_registry_reembedding_failures_total}, {@code affect_registry_reembedding_batch_size} and
+ * {@code affect_registry_model_target{version}} (the version supports are being brought to).
  */
 @ApplicationScoped
 public class ReembeddingWorker {
@@ -37,14 +48,22 @@ public class ReembeddingWorker {
     TaxonomyService taxonomies;
     @Inject
     RegistryConfig config;
+    @Inject
+    MeterRegistry registry;
 
     private ScheduledExecutorService scheduler;
+    private volatile long pending;
+    private Counter embedded;
+    private Counter failures;
+    private DistributionSummary batchSizes;
+    private MultiGauge target;
     private volatile boolean running;
     private volatile String targetVersion = "";
     private volatile String previousVersion = "";
     private volatile String lastError = "";
 
     void start(@Observes StartupEvent event) {
+        registerMetrics();
         scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "reembedding");
             t.setDaemon(true);
@@ -52,6 +71,24 @@ public class ReembeddingWorker {
         });
         long ms = config.reembedding().interval().toMillis();
         scheduler.scheduleWithFixedDelay(this::runOnce, ms, ms, TimeUnit.MILLISECONDS);
+    }
+
+    private void registerMetrics() {
+        Gauge.builder("affect.registry.reembedding.pending", this, w -> w.pending)
+                .description("Supports without an embedding of the target model version (as of the last pass or batch)")
+                .register(registry);
+        Gauge.builder("affect.registry.reembedding.running", this, w -> w.running ? 1 : 0)
+                .description("1 while a re-embedding pass is embedding supports")
+                .register(registry);
+        embedded = Counter.builder("affect.registry.reembedding.embedded")
+                .description("Supports embedded by the re-embedding worker").register(registry);
+        failures = Counter.builder("affect.registry.reembedding.failures")
+                .description("Re-embedding passes that failed (retried on the next interval)").register(registry);
+        batchSizes = DistributionSummary.builder("affect.registry.reembedding.batch.size")
+                .description("Supports per EmbedBatch call of the re-embedding worker").register(registry);
+        target = MultiGauge.builder("affect.registry.model.target")
+                .description("1 for the model version the registry brings every support to (embedding-service's active one)")
+                .register(registry);
     }
 
     void stop(@Observes ShutdownEvent event) {
@@ -64,24 +101,40 @@ public class ReembeddingWorker {
     public void runOnce() {
         try {
             ModelInfo model = embeddings.model();
+            if (!model.getVersion().equals(targetVersion)) {
+                target.register(List.of(MultiGauge.Row.of(Tags.of("version", model.getVersion()), 1)), true);
+            }
             targetVersion = model.getVersion();
             previousVersion = model.getPreviousVersion();
+            pending = countMissing(targetVersion);
             int done = 0;
             List<UUID> batch;
             while (!(batch = missing(targetVersion, config.reembedding().batchSize())).isEmpty()) {
                 running = true;
                 embedBatch(batch, targetVersion);
                 done += batch.size();
-                LOG.infof("re-embedding with %s: %d more supports done", targetVersion, done);
+                embedded.increment(batch.size());
+                batchSizes.record(batch.size());
+                pending = Math.max(0, pending - batch.size());
+                LOG.infof("re-embedding with %s: %d more supports done, %d to go", targetVersion, done, pending);
             }
+            pending = 0;
             running = false;
             prune(targetVersion, previousVersion);
             lastError = "";
         } catch (RuntimeException e) {
             running = false;
+            failures.increment();
             lastError = e.getMessage() == null ? e.toString() : e.getMessage();
             LOG.debugf("re-embedding pass failed (will retry): %s", lastError);
         }
+    }
+
+    private long countMissing(String version) {
+        return QuarkusTransaction.requiringNew().call(() -> ((Number) em.createNativeQuery("""
+                        SELECT count(*) FROM support_sample s WHERE NOT EXISTS (
+                            SELECT 1 FROM support_embedding e WHERE e.sample_id = s.id AND e.model_version = ?1)""")
+                .setParameter(1, version).getSingleResult()).longValue());
     }
 
     @SuppressWarnings("unchecked")

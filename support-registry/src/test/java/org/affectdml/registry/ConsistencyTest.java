@@ -14,6 +14,7 @@ import org.affectdml.inference.bundle.BundleTestSupport;
 import org.affectdml.inference.bundle.ModelStore;
 import org.affectdml.inference.onnx.OrtSessionFactory;
 import org.affectdml.inference.testing.GrpcTestChannels;
+import org.affectdml.inference.testing.PrometheusScrape;
 import org.affectdml.inference.testing.TestImages;
 import org.affectdml.proto.v1.ClassificationGrpc;
 import org.affectdml.proto.v1.ClassifyResponse;
@@ -83,6 +84,7 @@ class ConsistencyTest {
         RegistryTestSupport.threeClassTaxonomy(admin, "migrating");
         String v1 = client.classify(classify("migrating", nearDuplicate(0), NEAR_BOX)).getModelVersion();
 
+        PrometheusScrape before = PrometheusScrape.of(url.toString());
         ModelStore store = new ModelStore(Path.of(System.getProperty(EmbeddingServiceProcess.STORE_PROPERTY)));
         String v2 = BundleTestSupport.copyWithManifest(store, v1, v1 + "-next", m -> m);
         store.activate(v2, new BundleLoader(OrtSessionFactory.cpu(1)));
@@ -103,6 +105,21 @@ class ConsistencyTest {
         ClassifyResponse after = client.classify(classify("migrating", nearDuplicate(2), NEAR_BOX));
         assertEquals(v2, after.getModelVersion());
         assertEquals("calm", after.getClasses(0).getClassName());
+
+        // The migration shows in the metrics: every support re-embedded, none pending, the new target, and
+        // Classify counted under the version that served it; the pool and per-RPC histograms are exported.
+        PrometheusScrape m = PrometheusScrape.of(url.toString());
+        double reembedded = m.value("affect_registry_reembedding_embedded_total").orElseThrow()
+                - before.value("affect_registry_reembedding_embedded_total").orElse(0);
+        assertTrue(reembedded >= status.getSamplesTotal(), "re-embedded " + reembedded + " of " + status.getSamplesTotal());
+        assertEquals(0, m.value("affect_registry_reembedding_pending").orElseThrow());
+        assertEquals(1, m.value("affect_registry_model_target", "version", v2).orElseThrow(), m.text());
+        assertTrue(m.value("affect_registry_classify_total", "model_version", v2).orElseThrow() >= 1);
+        assertTrue(m.value("affect_registry_classify_stage_seconds_count", "stage", "knn").orElseThrow() >= 2);
+        assertTrue(m.value("grpc_server_processing_duration_seconds_bucket", "method", "Classify", "statusCode", "OK", "le", "+Inf")
+                .orElseThrow() >= 2, m.text());
+        assertTrue(m.value("agroal_active_count").isPresent() && m.value("agroal_available_count").isPresent(),
+                "connection pool metrics: " + m.text());
         var sample = admin.listSupports(ListSupportsRequest.newBuilder().setTaxonomy("migrating").build()).getSamples(0);
         assertTrue(sample.getEmbeddedModelVersionsList().containsAll(List.of(v1, v2)), sample.toString());
 

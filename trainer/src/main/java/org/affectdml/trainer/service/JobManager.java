@@ -103,6 +103,12 @@ public class JobManager {
         return job;
     }
 
+    /** The job running now, if any. */
+    public java.util.Optional<TrainingJob> running() {
+        String id = runningJob;
+        return id == null ? java.util.Optional.empty() : java.util.Optional.ofNullable(jobs.get(id));
+    }
+
     public TrainingJob get(String id) {
         TrainingJob job = jobs.get(id);
         if (job == null) {

@@ -8,6 +8,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import org.affectdml.inference.bundle.ModelStore;
 import org.affectdml.inference.testing.GrpcTestChannels;
+import org.affectdml.inference.testing.PrometheusScrape;
 import org.affectdml.inference.testing.TinyModels;
 import org.affectdml.proto.v1.ActivateModelRequest;
 import org.affectdml.proto.v1.GetJobRequest;
@@ -86,9 +87,10 @@ class TrainerGrpcTest {
     }
 
     @Test
-    void aJobTrainsEvaluatesAndPublishesWhileWatchStreamsItsProgress() {
+    void aJobTrainsEvaluatesAndPublishesWhileWatchStreamsItsProgress() throws Exception {
         TrainingJob started = trainer.startTraining(request(3).toBuilder().setActivate(false).build());
         assertEquals(JobState.JOB_STATE_QUEUED, started.getState());
+        assertEquals(1, PrometheusScrape.of(url.toString()).value("affect_trainer_job_running").orElseThrow());
         assertStatus(Status.Code.FAILED_PRECONDITION, "one job runs at a time", () -> trainer.startTraining(request(3)));
 
         List<TrainingJob> updates = new ArrayList<>();
@@ -103,6 +105,10 @@ class TrainerGrpcTest {
         String version = last.getProducedModelVersion();
         assertTrue(version.startsWith("cat-6-6-sem-ib-"), version);
         assertTrue(last.getMessage().contains("balanced accuracy"), last.getMessage());
+        PrometheusScrape metrics = PrometheusScrape.of(url.toString());
+        assertEquals(0, metrics.value("affect_trainer_job_running").orElseThrow());
+        assertTrue(metrics.value("grpc_server_processing_duration_seconds_bucket", "method", "StartTraining", "le", "0.1").isPresent(),
+                metrics.text());
 
         var models = trainer.listModels(ListModelsRequest.getDefaultInstance()).getModelsList();
         var produced = models.stream().filter(m -> m.getVersion().equals(version)).findFirst().orElseThrow();
