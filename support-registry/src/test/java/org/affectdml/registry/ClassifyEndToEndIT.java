@@ -7,6 +7,7 @@ import org.affectdml.inference.bundle.BundleLoader;
 import org.affectdml.inference.bundle.DefaultBundleAssembler;
 import org.affectdml.inference.bundle.ModelStore;
 import org.affectdml.inference.onnx.OrtSessionFactory;
+import org.affectdml.inference.testing.OtlpTraceReceiver;
 import org.affectdml.inference.testing.ServiceProcess;
 import org.affectdml.inference.testing.TestImages;
 import org.affectdml.inference.testing.TinyModels;
@@ -30,6 +31,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
@@ -45,13 +47,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The headline test: PostgreSQL and the three packaged services as real processes, talking gRPC to each
  * other (embedding-service takes Sem2Vec from segmentation-service). A taxonomy is registered with one
  * support photo per class; a re-cropped, rescaled copy of one support must be classified as its class,
- * through gRPC and through the REST admin API. With AFFECT_SHARED_DIR the stand-in bundle and the photos of
+ * through gRPC and through the REST admin API, and one Classify must be one trace across the three services.
+ * With AFFECT_SHARED_DIR the stand-in bundle and the photos of
  * ../shared are used; without it, the tiny bundle and generated scenes (and the test says so).
  */
 class ClassifyEndToEndIT {
 
     private static final String ADMIN = "e2e-admin-key";
     private static final String CLIENT = "e2e-client-key";
+    /** OTLP span kinds. */
+    private static final int SERVER = 2;
+    private static final int CLIENT_KIND = 3;
 
     @TempDir
     Path tmp;
@@ -68,24 +74,66 @@ class ClassifyEndToEndIT {
         Path store = tmp.resolve("store");
         List<Photo> supports = prepare(store);
 
-        Map<String, String> models = Map.of("affect.model-store.path", store.toString(), "affect.onnx.intra-op-threads", "1");
+        try (OtlpTraceReceiver collector = new OtlpTraceReceiver()) {
+            runServices(seg, emb, reg, store, supports, collector);
+            traceCrossesEveryHop(collector);
+        }
+    }
+
+    /** Every service exports its spans to the test's collector (OTLP over HTTP, flushed every 200 ms). */
+    private static Map<String, String> tracingTo(OtlpTraceReceiver collector) {
+        return Map.of("quarkus.otel.sdk.disabled", "false",
+                "quarkus.otel.exporter.otlp.traces.endpoint", collector.endpoint(),
+                "quarkus.otel.exporter.otlp.traces.protocol", "http/protobuf",
+                "quarkus.otel.bsp.schedule.delay", "200ms");
+    }
+
+    private void runServices(Path seg, Path emb, Path reg, Path store, List<Photo> supports, OtlpTraceReceiver collector) throws Exception {
+        Map<String, String> models = new HashMap<>(tracingTo(collector));
+        models.putAll(Map.of("affect.model-store.path", store.toString(), "affect.onnx.intra-op-threads", "1"));
         try (ServiceProcess segmentation = ServiceProcess.start(seg, models, tmp.resolve("logs"))) {
             Map<String, String> embProps = new HashMap<>(models);
             embProps.put("affect.embedding.segmentation", "remote");
             embProps.put("quarkus.grpc.clients.segmentation.host", "127.0.0.1");
             embProps.put("quarkus.grpc.clients.segmentation.port", Integer.toString(segmentation.port));
             try (ServiceProcess embedding = ServiceProcess.start(emb, embProps, tmp.resolve("logs"));
-                 ServiceProcess registry = ServiceProcess.start(reg, Map.of(
-                         "quarkus.datasource.jdbc.url", System.getenv().getOrDefault("AFFECT_TEST_DB_URL",
-                                 "jdbc:postgresql://127.0.0.1:5432/affect_test"),
-                         "quarkus.grpc.clients.embedding.host", "127.0.0.1",
-                         "quarkus.grpc.clients.embedding.port", Integer.toString(embedding.port),
-                         "affect.registry.auth.admin-keys", ADMIN,
-                         "affect.registry.auth.client-keys", CLIENT), tmp.resolve("logs"))) {
+                 ServiceProcess registry = ServiceProcess.start(reg, registryProperties(embedding.port, collector), tmp.resolve("logs"))) {
                 viaGrpc(registry.port, supports);
                 viaRest(registry.port, supports);
             }
         }
+    }
+
+    private static Map<String, String> registryProperties(int embeddingPort, OtlpTraceReceiver collector) {
+        Map<String, String> props = new HashMap<>(tracingTo(collector));
+        props.putAll(Map.of(
+                "quarkus.datasource.jdbc.url", System.getenv().getOrDefault("AFFECT_TEST_DB_URL", "jdbc:postgresql://127.0.0.1:5432/affect_test"),
+                "quarkus.grpc.clients.embedding.host", "127.0.0.1",
+                "quarkus.grpc.clients.embedding.port", Integer.toString(embeddingPort),
+                "affect.registry.auth.admin-keys", ADMIN,
+                "affect.registry.auth.client-keys", CLIENT));
+        return props;
+    }
+
+    /** One gRPC Classify is one trace: registry's server span, embedding-service's under it, segmentation-service's under that. */
+    private static void traceCrossesEveryHop(OtlpTraceReceiver collector) throws Exception {
+        Duration wait = Duration.ofSeconds(20);
+        OtlpTraceReceiver.Span classify = collector.await(s -> s.service().equals("support-registry") && s.kind() == SERVER
+                && s.name().endsWith("Classification/Classify"), wait);
+        OtlpTraceReceiver.Span embed = collector.await(s -> s.service().equals("embedding-service") && s.kind() == SERVER
+                && s.traceId().equals(classify.traceId()) && s.name().endsWith("EmbeddingService/Embed"), wait);
+        OtlpTraceReceiver.Span segment = collector.await(s -> s.service().equals("segmentation-service") && s.kind() == SERVER
+                && s.traceId().equals(classify.traceId()) && s.name().endsWith("Segmentation/Segment"), wait);
+        assertCalledBy(collector, embed, "support-registry");
+        assertCalledBy(collector, segment, "embedding-service");
+    }
+
+    /** The server span's parent is a client span of the calling service. */
+    private static void assertCalledBy(OtlpTraceReceiver collector, OtlpTraceReceiver.Span server, String caller) throws Exception {
+        OtlpTraceReceiver.Span parent = collector.await(s -> s.spanId().equals(server.parentSpanId()), Duration.ofSeconds(20));
+        assertEquals(caller, parent.service(), "parent of " + server + ": " + parent);
+        assertEquals(CLIENT_KIND, parent.kind(), "parent of " + server + ": " + parent);
+        assertEquals(server.traceId(), parent.traceId());
     }
 
     private void viaGrpc(int port, List<Photo> supports) throws Exception {
