@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Renders both overlays with kubectl's built-in kustomize (kubectl >= 1.21) into deploy/k8s/rendered/.
+# Renders both overlays and the optional monitoring objects with kubectl's built-in kustomize (kubectl >= 1.21) into deploy/k8s/rendered/.
 set -euo pipefail
 cd "$(dirname "$0")"
 command -v kubectl >/dev/null || { echo "kubectl is needed (kubectl kustomize)" >&2; exit 1; }
 mkdir -p rendered
-for overlay in cpu gpu; do
-  kubectl kustomize "overlays/$overlay" > "rendered/$overlay.yaml"
-  echo "overlays/$overlay -> rendered/$overlay.yaml ($(grep -c '^kind:' "rendered/$overlay.yaml") objects)"
+for dir in overlays/cpu overlays/gpu monitoring; do
+  out="rendered/$(basename "$dir").yaml"
+  kubectl kustomize "$dir" > "$out"
+  echo "$dir -> $out ($(grep -c '^kind:' "$out") objects)"
 done

@@ -83,6 +83,45 @@ class KubernetesManifestsTest {
     }
 
     @Test
+    void everyPodIsScrapedAndReadsTheObservabilitySettingsItsServiceUses() throws IOException {
+        List<Map<String, Object>> docs = documents();
+        Map<String, Object> settings = map(find(docs, "ConfigMap", "affect-observability"), "data");
+        for (String name : PORT_VARIABLES.keySet()) {
+            Properties props = properties(name);
+            // Each setting the ConfigMap carries is the variable the service's property reads.
+            assertEquals("AFFECT_LOG_JSON", variable(props, "quarkus.log.console.json.enabled"), name);
+            assertEquals("OTEL_SDK_DISABLED", variable(props, "quarkus.otel.sdk.disabled"), name);
+            assertEquals("OTEL_EXPORTER_OTLP_ENDPOINT", variable(props, "quarkus.otel.exporter.otlp.traces.endpoint"), name);
+            assertTrue(settings.keySet().containsAll(List.of("AFFECT_LOG_JSON", "OTEL_SDK_DISABLED", "OTEL_EXPORTER_OTLP_ENDPOINT")));
+
+            Map<String, Object> deployment = find(docs, "Deployment", name);
+            Map<String, Object> container = container(deployment);
+            assertTrue(String.valueOf(container.get("envFrom")).contains("affect-observability"), name + ": envFrom the ConfigMap");
+            Map<String, Object> annotations = map(map(map(map(deployment, "spec"), "template"), "metadata"), "annotations");
+            assertEquals("/q/metrics", annotations.get("prometheus.io/path"), name);
+            assertEquals(String.valueOf(list(container, "ports").get(0).get("containerPort")), annotations.get("prometheus.io/port"), name);
+            assertTrue(Files.readString(REPO.resolve(name).resolve("pom.xml")).contains("quarkus-micrometer-registry-prometheus"),
+                    name + ": /q/metrics exists");
+        }
+    }
+
+    @Test
+    void theGpuAutoscalingMetricIsTheOneTheServicesExport() throws IOException {
+        String exported = Files.readString(REPO.resolve("inference-core/src/main/java/org/affectdml/inference/metrics/InferenceMetrics.java"));
+        assertTrue(exported.contains("Gauge.builder(\"affect.inference.in.flight\""), "the gauge (Prometheus: affect_inference_in_flight)");
+        String hpa = Files.readString(REPO.resolve("deploy/k8s/overlays/gpu/hpa.yaml"));
+        assertEquals(2, hpa.split("metric: \\{name: affect_inference_in_flight}", -1).length - 1, "both GPU HPAs scale on it");
+        assertTrue(Files.readString(REPO.resolve("deploy/k8s/monitoring/prometheus-adapter-values.yaml"))
+                .contains("seriesQuery: 'affect_inference_in_flight{"), "Prometheus Adapter exposes it");
+    }
+
+    private static String variable(Properties props, String key) {
+        Matcher m = PLACEHOLDER.matcher(String.valueOf(props.getProperty(key)));
+        assertTrue(m.matches(), key + " is ${VAR:default}, got " + props.getProperty(key));
+        return m.group(1);
+    }
+
+    @Test
     void overlaysRenderWithKustomize() throws Exception {
         boolean kubectl = Stream.of(System.getenv("PATH").split(":")).anyMatch(d -> Files.isExecutable(Path.of(d, "kubectl")));
         Assumptions.assumeTrue(kubectl, "kubectl is not installed: rendering is checked where it is (deploy/k8s/render.sh)");
@@ -95,6 +134,11 @@ class KubernetesManifestsTest {
             assertTrue(out.contains("kind: HorizontalPodAutoscaler") && out.contains("kind: NetworkPolicy"), overlay);
             assertEquals(overlay.equals("gpu"), out.contains("nvidia.com/gpu: 1"), overlay + ": GPUs only in the gpu overlay");
         }
+        Process p = new ProcessBuilder("kubectl", "kustomize", REPO.resolve("deploy/k8s/monitoring").toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), "monitoring: " + out);
+        assertTrue(out.contains("kind: PodMonitor") && out.contains("kind: PrometheusRule"), out);
     }
 
     static List<Map<String, Object>> documents() throws IOException {
