@@ -60,8 +60,8 @@ class EmbeddingServicesIT {
 
 
     private List<List<Float>> embedRemotely(Path store, List<EmbedRequest> requests) throws Exception {
-        Path segJar = ServiceProcess.requirePackagedJar("segmentation-service");
-        Path embJar = ServiceProcess.requirePackagedJar("embedding-service");
+        Path segJar = ServiceProcess.requirePackagedApp("segmentation-service");
+        Path embJar = ServiceProcess.requirePackagedApp("embedding-service");
         Map<String, String> common = Map.of("affect.model-store.path", store.toString(), "affect.onnx.intra-op-threads", "1");
         try (ServiceProcess seg = ServiceProcess.start(segJar, common, tmp.resolve("logs"))) {
             var props = new java.util.HashMap<>(common);

@@ -6,7 +6,7 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
-import org.affectdml.inference.image.ImageDecoder;
+import org.affectdml.inference.image.ImageFormats;
 import org.affectdml.proto.v1.ClassScore;
 import org.affectdml.proto.v1.ClassifyRequest;
 import org.affectdml.proto.v1.ClassifyResponse;
@@ -86,7 +86,7 @@ public class Classifier {
         byte[] bytes = request.getImage().getData().toByteArray();
         var b = request.getBox();
         Timer.Sample embedding = Timer.start(registry);
-        EmbeddingClient.Embedded query = embeddings.embed(new EmbeddingClient.Item(bytes, ImageDecoder.mediaTypeOf(bytes),
+        EmbeddingClient.Embedded query = embeddings.embed(new EmbeddingClient.Item(bytes, ImageFormats.mediaTypeOf(bytes),
                 b.getX1(), b.getY1(), b.getX2(), b.getY2()), version);
         embedding.stop(stageTimer("embed"));
 

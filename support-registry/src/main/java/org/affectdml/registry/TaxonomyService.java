@@ -5,7 +5,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import org.affectdml.inference.bundle.Sha256;
-import org.affectdml.inference.image.ImageDecoder;
+import org.affectdml.inference.image.ImageFormats;
 import org.affectdml.proto.v1.AddSupportResponse;
 import org.affectdml.proto.v1.EmotionClass;
 import org.affectdml.proto.v1.ExportedSupport;
@@ -139,7 +139,7 @@ public class TaxonomyService {
         }
         byte[] bytes = image.getData().toByteArray();
         String sha = Sha256.of(bytes);
-        String mediaType = ImageDecoder.mediaTypeOf(bytes);
+        String mediaType = ImageFormats.mediaTypeOf(bytes);
 
         // Validate names and find a repeat before paying for an embedding.
         Long classId = QuarkusTransaction.requiringNew().call(() -> {

@@ -68,9 +68,9 @@ class ClassifyEndToEndIT {
 
     @Test
     void nearDuplicateOfASupportRanksItsClassFirstThroughGrpcAndRest() throws Exception {
-        Path seg = ServiceProcess.requirePackagedJar("segmentation-service");
-        Path emb = ServiceProcess.requirePackagedJar("embedding-service");
-        Path reg = ServiceProcess.requirePackagedJar("support-registry");
+        Path seg = ServiceProcess.requirePackagedApp("segmentation-service");
+        Path emb = ServiceProcess.requirePackagedApp("embedding-service");
+        Path reg = ServiceProcess.requirePackagedApp("support-registry");
         Path store = tmp.resolve("store");
         List<Photo> supports = prepare(store);
 

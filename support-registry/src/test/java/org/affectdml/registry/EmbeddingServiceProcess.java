@@ -19,7 +19,7 @@ public class EmbeddingServiceProcess implements QuarkusTestResourceLifecycleMana
 
     @Override
     public Map<String, String> start() {
-        Path jar = ServiceProcess.packagedJar("embedding-service");
+        Path jar = ServiceProcess.packagedApp("embedding-service");
         if (jar == null) {
             throw new IllegalStateException("embedding-service is not packaged: run `./mvnw verify` from the repository root "
                     + "(the registry tests call the real service)");

@@ -26,15 +26,27 @@ public final class ServiceProcess implements AutoCloseable {
         this.port = port;
     }
 
-    /** The module's packaged quarkus-run.jar, found from a sibling module's directory; null when not built. */
-    public static Path packagedJar(String module) {
-        Path fromModule = Path.of("..", module, "target", "quarkus-app", "quarkus-run.jar");
-        return Files.isRegularFile(fromModule) ? fromModule.toAbsolutePath().normalize() : null;
+    /**
+     * The module's packaged application, found from a sibling module's directory: its native executable
+     * ({@code target/*-runner}, built with -Pnative) if there is one, else its quarkus-run.jar; null when not built.
+     */
+    public static Path packagedApp(String module) {
+        Path target = Path.of("..", module, "target");
+        try (var files = Files.exists(target) ? Files.list(target) : java.util.stream.Stream.<Path>empty()) {
+            var runner = files.filter(f -> f.getFileName().toString().endsWith("-runner") && Files.isExecutable(f)).findFirst();
+            if (runner.isPresent()) {
+                return runner.get().toAbsolutePath().normalize();
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        Path jar = target.resolve("quarkus-app").resolve("quarkus-run.jar");
+        return Files.isRegularFile(jar) ? jar.toAbsolutePath().normalize() : null;
     }
 
-    /** The module's packaged jar, or the test is skipped with the reason printed to the build log. */
-    public static Path requirePackagedJar(String module) {
-        Path jar = packagedJar(module);
+    /** The module's packaged application, or the test is skipped with the reason printed to the build log. */
+    public static Path requirePackagedApp(String module) {
+        Path jar = packagedApp(module);
         if (jar == null) {
             String reason = "SKIPPED: " + module + " is not packaged (run `./mvnw verify` from the repository root)";
             System.out.println(reason);
@@ -49,14 +61,20 @@ public final class ServiceProcess implements AutoCloseable {
         }
     }
 
-    public static ServiceProcess start(Path jar, Map<String, String> properties, Path logDir) throws Exception {
+    /** Starts the packaged application ({@link #packagedApp}: a quarkus-run.jar or a native executable). */
+    public static ServiceProcess start(Path app, Map<String, String> properties, Path logDir) throws Exception {
         int port = freePort();
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-Dquarkus.http.port=" + port));
+        boolean nativeExecutable = !app.toString().endsWith(".jar");
+        List<String> command = new ArrayList<>(nativeExecutable ? List.of(app.toString())
+                : List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m"));
+        command.add("-Dquarkus.http.port=" + port);
         properties.forEach((k, v) -> command.add("-D" + k + "=" + v));
-        command.addAll(List.of("-jar", jar.toString()));
+        if (!nativeExecutable) {
+            command.addAll(List.of("-jar", app.toString()));
+        }
         Files.createDirectories(logDir);
-        Path log = logDir.resolve(jar.getParent().getParent().getParent().getFileName() + "-" + port + ".log");
+        Path module = nativeExecutable ? app.getParent().getParent() : app.getParent().getParent().getParent();
+        Path log = logDir.resolve(module.getFileName() + "-" + port + ".log");
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         ServiceProcess service = new ServiceProcess(process, log, port);
         service.awaitReady(Duration.ofSeconds(90));

@@ -1,0 +1,114 @@
+package org.affectdml.deploy;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import static org.affectdml.deploy.KubernetesManifestsTest.REPO;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * deploy/containers against the manifests and the packaged services: every image the manifests run is one
+ * that build.sh builds, and every path the Dockerfiles copy exists in a packaged service. Images themselves
+ * cannot be built here (no container engine); build.sh --dry-run shows what a machine with one runs.
+ */
+class ContainerBuildTest {
+
+    static final Path CONTAINERS = REPO.resolve("deploy/containers");
+    static final List<String> SERVICES = List.of("segmentation-service", "embedding-service", "support-registry", "trainer");
+
+    @Test
+    void buildShBuildsEveryImageTheManifestsRun() throws Exception {
+        Process p = new ProcessBuilder("bash", CONTAINERS.resolve("build.sh").toString(), "--dry-run", "--gpu", "--native")
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), out);
+        Set<String> built = new TreeSet<>();
+        Matcher tag = Pattern.compile(" -t (\\S+)").matcher(out);
+        while (tag.find()) {
+            built.add(tag.group(1));
+        }
+        Set<String> referenced = referencedImages();
+        assertTrue(referenced.size() >= 6, "base images plus the gpu overlay's: " + referenced);
+        assertTrue(built.containsAll(referenced), "built " + built + " but the manifests run " + referenced);
+        assertTrue(built.contains("affect-dml/support-registry:0.1.0-native"), out);
+        assertTrue(out.contains("-Pgpu package") && out.contains("-Pnative package"), out);
+    }
+
+    /** affect-dml images of deploy/k8s: base tags, and the gpu overlay's renamed images with the same tag. */
+    static Set<String> referencedImages() throws IOException {
+        Set<String> images = new TreeSet<>();
+        List<Path> manifests = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(REPO.resolve("deploy/k8s"))) {
+            files.filter(f -> f.toString().endsWith(".yaml") && !f.toString().contains("/rendered/")).forEach(manifests::add);
+        }
+        String tag = null;
+        for (Path f : manifests) {
+            Matcher m = Pattern.compile("image: (affect-dml/[a-z-]+):(\\S+)").matcher(Files.readString(f));
+            while (m.find()) {
+                images.add(m.group(1) + ":" + m.group(2));
+                tag = m.group(2);
+            }
+        }
+        Matcher renamed = Pattern.compile("newName: (affect-dml/[a-z-]+)")
+                .matcher(Files.readString(REPO.resolve("deploy/k8s/overlays/gpu/kustomization.yaml")));
+        while (renamed.find()) {
+            images.add(renamed.group(1) + ":" + tag);
+        }
+        return images;
+    }
+
+    @Test
+    void everyPathTheJvmDockerfilesCopyExistsInAPackagedService() throws IOException {
+        List<String> missing = new ArrayList<>();
+        int checked = 0;
+        for (String dockerfile : List.of("Dockerfile.jvm", "Dockerfile.jvm-gpu")) {
+            Matcher copy = Pattern.compile("(?m)^COPY \\S+ \\$\\{MODULE}/(\\S+) ").matcher(Files.readString(CONTAINERS.resolve(dockerfile)));
+            List<String> sources = new ArrayList<>();
+            while (copy.find()) {
+                sources.add(copy.group(1));
+            }
+            assertEquals(4, sources.size(), dockerfile + ": the four layers of the Quarkus fast-jar");
+            for (String module : SERVICES) {
+                Path app = REPO.resolve(module).resolve("target/quarkus-app");
+                if (!Files.isDirectory(app)) {
+                    continue;
+                }
+                for (String source : sources) {
+                    String glob = source.endsWith("*.jar") ? "quarkus-run.jar" : source.substring("target/quarkus-app/".length());
+                    if (!Files.exists(app.resolve(glob))) {
+                        missing.add(dockerfile + ": " + module + "/" + source);
+                    }
+                    checked++;
+                }
+            }
+        }
+        Assumptions.assumeTrue(checked > 0, "no service is packaged yet (run ./mvnw package): nothing to check the COPY paths against");
+        assertTrue(missing.isEmpty(), "COPY sources missing: " + missing);
+    }
+
+    @Test
+    void gpuImagesRunOnCuda12WithCudnn9AndTheRegistryHasANativeProfile() throws IOException {
+        String gpu = Files.readString(CONTAINERS.resolve("Dockerfile.jvm-gpu"));
+        assertTrue(Pattern.compile("(?m)^FROM nvidia/cuda:12\\.[0-9.]+-cudnn-runtime-").matcher(gpu).find(),
+                "CUDA 12 runtime with cuDNN (the cudnn tags of CUDA 12.4+ carry cuDNN 9)");
+        assertTrue(Files.readString(REPO.resolve("pom.xml")).contains("<onnxruntime.artifact>onnxruntime_gpu</onnxruntime.artifact>"),
+                "the gpu profile swaps in onnxruntime_gpu");
+        String registryPom = Files.readString(REPO.resolve("support-registry/pom.xml"));
+        assertTrue(registryPom.contains("<id>native</id>") && registryPom.contains("<quarkus.native.enabled>true</quarkus.native.enabled>"));
+        assertTrue(Files.readString(CONTAINERS.resolve("Dockerfile.native")).contains("${MODULE}/target/*-runner"));
+    }
+}
