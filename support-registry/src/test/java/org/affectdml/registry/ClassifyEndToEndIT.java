@@ -115,25 +115,24 @@ class ClassifyEndToEndIT {
         return props;
     }
 
-    /** One gRPC Classify is one trace: registry's server span, embedding-service's under it, segmentation-service's under that. */
+    /**
+     * One gRPC Classify is one trace: the registry's Classify server span, its client call to Embed, embedding-service's
+     * server span as that call's child, its client call to Segment, and segmentation-service's server span under it.
+     * (Server spans are matched by parent, not name: on the shared HTTP port a call can surface as "POST".)
+     */
     private static void traceCrossesEveryHop(OtlpTraceReceiver collector) throws Exception {
         Duration wait = Duration.ofSeconds(20);
         OtlpTraceReceiver.Span classify = collector.await(s -> s.service().equals("support-registry") && s.kind() == SERVER
                 && s.name().endsWith("Classification/Classify"), wait);
-        OtlpTraceReceiver.Span embed = collector.await(s -> s.service().equals("embedding-service") && s.kind() == SERVER
-                && s.traceId().equals(classify.traceId()) && s.name().endsWith("EmbeddingService/Embed"), wait);
-        OtlpTraceReceiver.Span segment = collector.await(s -> s.service().equals("segmentation-service") && s.kind() == SERVER
-                && s.traceId().equals(classify.traceId()) && s.name().endsWith("Segmentation/Segment"), wait);
-        assertCalledBy(collector, embed, "support-registry");
-        assertCalledBy(collector, segment, "embedding-service");
-    }
-
-    /** The server span's parent is a client span of the calling service. */
-    private static void assertCalledBy(OtlpTraceReceiver collector, OtlpTraceReceiver.Span server, String caller) throws Exception {
-        OtlpTraceReceiver.Span parent = collector.await(s -> s.spanId().equals(server.parentSpanId()), Duration.ofSeconds(20));
-        assertEquals(caller, parent.service(), "parent of " + server + ": " + parent);
-        assertEquals(CLIENT_KIND, parent.kind(), "parent of " + server + ": " + parent);
-        assertEquals(server.traceId(), parent.traceId());
+        String trace = classify.traceId();
+        OtlpTraceReceiver.Span embedCall = collector.await(s -> s.service().equals("support-registry") && s.kind() == CLIENT_KIND
+                && s.traceId().equals(trace) && s.name().endsWith("EmbeddingService/Embed"), wait);
+        collector.await(s -> s.service().equals("embedding-service") && s.kind() == SERVER
+                && s.parentSpanId().equals(embedCall.spanId()) && s.traceId().equals(trace), wait);
+        OtlpTraceReceiver.Span segmentCall = collector.await(s -> s.service().equals("embedding-service") && s.kind() == CLIENT_KIND
+                && s.traceId().equals(trace) && s.name().endsWith("Segmentation/Segment"), wait);
+        collector.await(s -> s.service().equals("segmentation-service") && s.kind() == SERVER
+                && s.parentSpanId().equals(segmentCall.spanId()) && s.traceId().equals(trace), wait);
     }
 
     private void viaGrpc(int port, List<Photo> supports) throws Exception {

@@ -118,8 +118,11 @@ class ConsistencyTest {
         assertTrue(m.value("affect_registry_classify_stage_seconds_count", "stage", "knn").orElseThrow() >= 2);
         assertTrue(m.value("grpc_server_processing_duration_seconds_bucket", "method", "Classify", "statusCode", "OK", "le", "+Inf")
                 .orElseThrow() >= 2, m.text());
-        assertTrue(m.value("agroal_active_count").isPresent() && m.value("agroal_available_count").isPresent(),
-                "connection pool metrics: " + m.text());
+        assertTrue(m.value("grpc_client_processing_duration_seconds_count", "method", "EmbedBatch").orElseThrow() >= 1,
+                "the registry's calls to embedding-service are timed too");
+        for (String pool : new String[]{"agroal_active_count", "agroal_available_count", "agroal_awaiting_count"}) {
+            assertTrue(m.value(pool).isPresent(), "connection pool metric " + pool + ": " + m.text());
+        }
         var sample = admin.listSupports(ListSupportsRequest.newBuilder().setTaxonomy("migrating").build()).getSamples(0);
         assertTrue(sample.getEmbeddedModelVersionsList().containsAll(List.of(v1, v2)), sample.toString());
 

@@ -17,6 +17,7 @@ public final class OrtSessionFactory {
 
     private static final Logger LOG = Logger.getLogger(OrtSessionFactory.class);
     private static final AtomicBoolean FALLBACK_LOGGED = new AtomicBoolean();
+    private static final AtomicBoolean CUDA_LOGGED = new AtomicBoolean();
 
     private final ExecutionProvider provider;
     private final int intraOpThreads;
@@ -60,6 +61,9 @@ public final class OrtSessionFactory {
         if (provider != ExecutionProvider.CPU) {
             try {
                 options.addCUDA(cudaDevice);
+                if (CUDA_LOGGED.compareAndSet(false, true)) {
+                    LOG.infof("ONNX Runtime: CUDA execution provider on device %d", cudaDevice);
+                }
             } catch (OrtException | RuntimeException | UnsatisfiedLinkError e) {
                 if (provider == ExecutionProvider.CUDA) {
                     options.close();

@@ -64,7 +64,8 @@ public final class OtlpTraceReceiver implements AutoCloseable {
             }
             Thread.sleep(50);
         }
-        throw new AssertionError("no matching span within " + timeout + "; received: " + spans);
+        throw new AssertionError("no matching span within " + timeout + " among " + spans.size() + " received, first: "
+                + spans.stream().limit(12).toList());
     }
 
     public List<Span> spans() {
