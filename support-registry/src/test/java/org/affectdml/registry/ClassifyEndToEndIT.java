@@ -100,6 +100,7 @@ class ClassifyEndToEndIT {
                  ServiceProcess registry = ServiceProcess.start(reg, registryProperties(embedding.port, collector), tmp.resolve("logs"))) {
                 viaGrpc(registry.port, supports);
                 viaRest(registry.port, supports);
+                logsAreJsonLines(registry.logFile());
             }
         }
     }
@@ -111,8 +112,23 @@ class ClassifyEndToEndIT {
                 "quarkus.grpc.clients.embedding.host", "127.0.0.1",
                 "quarkus.grpc.clients.embedding.port", Integer.toString(embeddingPort),
                 "affect.registry.auth.admin-keys", ADMIN,
-                "affect.registry.auth.client-keys", CLIENT));
+                "affect.registry.auth.client-keys", CLIENT,
+                "quarkus.log.console.json.enabled", "true"));
         return props;
+    }
+
+    /** With JSON logging on (as in Kubernetes), every log record is one JSON object with time, level and message. */
+    private static void logsAreJsonLines(Path log) throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        List<String> records = Files.readAllLines(log).stream().filter(l -> l.startsWith("{")).toList();
+        assertTrue(records.size() >= 3, "JSON log records in " + log + ": " + Files.readString(log));
+        for (String line : records) {
+            var record = json.readTree(line);
+            assertTrue(record.has("timestamp") && record.has("level") && record.has("message"), line);
+        }
+        assertTrue(records.stream().anyMatch(l -> l.contains("support-registry") && l.contains("started in")), "the start-up record");
+        assertTrue(Files.readAllLines(log).stream().noneMatch(l -> l.matches("^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} (INFO|WARN|ERROR) .*")),
+                "no record in the readable format");
     }
 
     /**

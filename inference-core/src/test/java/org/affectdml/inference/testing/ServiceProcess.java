@@ -103,6 +103,11 @@ public final class ServiceProcess implements AutoCloseable {
         throw new IllegalStateException("service not ready after " + timeout + "; log:\n" + Files.readString(log));
     }
 
+    /** The file the process's stdout and stderr go to. */
+    public Path logFile() {
+        return log;
+    }
+
     /** Whether the process still runs. */
     public boolean isAlive() {
         return process.isAlive();
