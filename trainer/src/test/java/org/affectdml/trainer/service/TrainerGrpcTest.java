@@ -90,11 +90,12 @@ class TrainerGrpcTest {
     void aJobTrainsEvaluatesAndPublishesWhileWatchStreamsItsProgress() throws Exception {
         TrainingJob started = trainer.startTraining(request(3).toBuilder().setActivate(false).build());
         assertEquals(JobState.JOB_STATE_QUEUED, started.getState());
-        assertEquals(1, PrometheusScrape.of(url.toString()).value("affect_trainer_job_running").orElseThrow());
         assertStatus(Status.Code.FAILED_PRECONDITION, "one job runs at a time", () -> trainer.startTraining(request(3)));
 
         List<TrainingJob> updates = new ArrayList<>();
         Iterator<TrainingJob> stream = trainer.watchJob(GetJobRequest.newBuilder().setJobId(started.getJobId()).build());
+        updates.add(stream.next());  // subscribed: the scrape below cannot make the watch miss early phases
+        assertEquals(1, PrometheusScrape.of(url.toString()).value("affect_trainer_job_running").orElseThrow());
         stream.forEachRemaining(updates::add);
         TrainingJob last = updates.get(updates.size() - 1);
         assertEquals(JobState.JOB_STATE_SUCCEEDED, last.getState(), last.getMessage());
