@@ -3,6 +3,7 @@ package org.affectdml.registry;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
@@ -43,6 +44,9 @@ public class Classifier {
     RegistryConfig config;
     @Inject
     MeterRegistry registry;
+
+    private Timer embedTime;
+    private Timer knnTime;
 
     /** Exact: every support of the taxonomy and version, the nearest per class. ?1 query, ?2 taxonomy id, ?3 version. */
     public static final String EXACT_NEAREST_PER_CLASS = """
@@ -88,7 +92,7 @@ public class Classifier {
         Timer.Sample embedding = Timer.start(registry);
         EmbeddingClient.Embedded query = embeddings.embed(new EmbeddingClient.Item(bytes, ImageFormats.mediaTypeOf(bytes),
                 b.getX1(), b.getY1(), b.getX2(), b.getY2()), version);
-        embedding.stop(stageTimer("embed"));
+        embedding.stop(embedTime);
 
         Timer.Sample search = Timer.start(registry);
         ClassifyResponse response = QuarkusTransaction.requiringNew().call(() -> {
@@ -98,9 +102,15 @@ public class Classifier {
             List<ClassDistance> distances = prototype ? prototypes(t.id, query) : nearestSupports(t.id, query);
             return answer(t, distances, request.getTopK(), query.modelVersion());
         });
-        search.stop(stageTimer("knn"));
+        search.stop(knnTime);
         registry.counter("affect.registry.classify", "model_version", response.getModelVersion()).increment();
         return response;
+    }
+
+    @PostConstruct
+    void registerTimers() {
+        embedTime = stageTimer("embed");
+        knnTime = stageTimer("knn");
     }
 
     private Timer stageTimer(String stage) {

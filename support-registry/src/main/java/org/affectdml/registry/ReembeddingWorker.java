@@ -30,7 +30,7 @@ import java.util.concurrent.TimeUnit;
  * database each time, so it resumes by itself after a restart. Embeddings of versions that are neither
  * active nor the previous one are deleted once nothing is missing.
  * <p>Progress is exported as metrics: {@code affect_registry_reembedding_pending} (supports still lacking an
- * embedding of the target version, counted at the start of each pass and after each batch),
+ * embedding of the target version, counted when a pass finds work and lowered after each batch),
  * {@code affect_registry_reembedding_embedded_total}, {@code affect_registry_reembedding_running},
  * {@code affect_registry_reembedding_failures_total}, {@code affect_registry_reembedding_batch_size} and
  * {@code affect_registry_model_target{version}} (the version supports are being brought to).
@@ -106,10 +106,13 @@ public class ReembeddingWorker {
             }
             targetVersion = model.getVersion();
             previousVersion = model.getPreviousVersion();
-            pending = countMissing(targetVersion);
             int done = 0;
-            List<UUID> batch;
-            while (!(batch = missing(targetVersion, config.reembedding().batchSize())).isEmpty()) {
+            List<UUID> batch = missing(targetVersion, config.reembedding().batchSize());
+            if (!batch.isEmpty()) {
+                // Counted only when there is work: an idle pass stays one LIMIT query.
+                pending = countMissing(targetVersion);
+            }
+            for (; !batch.isEmpty(); batch = missing(targetVersion, config.reembedding().batchSize())) {
                 running = true;
                 embedBatch(batch, targetVersion);
                 done += batch.size();

@@ -17,10 +17,6 @@ public final class ConcurrencyLimit {
     private final Duration queueTimeout;
     private final LongConsumer queueWaitNanos;
 
-    public ConcurrencyLimit(int limit, Duration queueTimeout) {
-        this(limit, queueTimeout, nanos -> { });
-    }
-
     /** {@code queueWaitNanos} hears how long each admitted request waited for its slot. */
     public ConcurrencyLimit(int limit, Duration queueTimeout, LongConsumer queueWaitNanos) {
         if (limit <= 0) {

@@ -52,7 +52,7 @@ class ConcurrencyLimitTest {
 
     @Test
     void aRequestThatFindsNoSlotInTimeIsOverloaded() throws Exception {
-        ConcurrencyLimit limit = new ConcurrencyLimit(1, Duration.ofMillis(50));
+        ConcurrencyLimit limit = new ConcurrencyLimit(1, Duration.ofMillis(50), nanos -> { });
         CountDownLatch release = new CountDownLatch(1);
         ExecutorService pool = Executors.newSingleThreadExecutor();
         try {

@@ -24,6 +24,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -104,9 +105,9 @@ public class JobManager {
     }
 
     /** The job running now, if any. */
-    public java.util.Optional<TrainingJob> running() {
+    public Optional<TrainingJob> running() {
         String id = runningJob;
-        return id == null ? java.util.Optional.empty() : java.util.Optional.ofNullable(jobs.get(id));
+        return id == null ? Optional.empty() : Optional.ofNullable(jobs.get(id));
     }
 
     public TrainingJob get(String id) {
