@@ -25,7 +25,8 @@ import java.util.Map;
  * Classify: embed the query with the version the taxonomy is served with, then rank the classes by the
  * cosine distance of their nearest support (or of their mean prototype) among the supports of that version.
  * Small taxonomies are searched exactly; large ones through the HNSW index with iterative scan. The search
- * runs in one REPEATABLE READ transaction, so a concurrent delete never yields a half-deleted answer.
+ * runs in one REPEATABLE READ transaction, as does the check before it, so a concurrent delete never yields a
+ * half-deleted answer or a misleading error.
  * Each answered Classify is timed by stage ({@code affect_registry_classify_stage_seconds{stage="embed"|"knn"}})
  * and counted by the model version that served it ({@code affect_registry_classify_total{model_version}}).
  */
@@ -85,7 +86,11 @@ public class Classifier {
                     + config.maxImageBytes() + " bytes");
         }
         List<String> candidates = versions.candidates();
-        String version = QuarkusTransaction.requiringNew().call(() -> checkClassifiable(request.getTaxonomy(), candidates));
+        String version = QuarkusTransaction.requiringNew().call(() -> {
+            // A snapshot, so a concurrent delete shows as no taxonomy (NOT_FOUND), never as one with its classes gone.
+            repeatableRead();
+            return checkClassifiable(request.getTaxonomy(), candidates);
+        });
 
         byte[] bytes = request.getImage().getData().toByteArray();
         var b = request.getBox();
@@ -96,7 +101,7 @@ public class Classifier {
 
         Timer.Sample search = Timer.start(registry);
         ClassifyResponse response = QuarkusTransaction.requiringNew().call(() -> {
-            em.createNativeQuery("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").executeUpdate();
+            repeatableRead();
             TaxonomyEntity t = taxonomies.require(request.getTaxonomy());
             boolean prototype = request.getScoring() == ScoringRule.SCORING_RULE_MEAN_PROTOTYPE;
             List<ClassDistance> distances = prototype ? prototypes(t.id, query) : nearestSupports(t.id, query);
@@ -105,6 +110,11 @@ public class Classifier {
         search.stop(knnTime);
         registry.counter("affect.registry.classify", "model_version", response.getModelVersion()).increment();
         return response;
+    }
+
+    /** Must be the transaction's first statement: every later read then sees one snapshot. */
+    private void repeatableRead() {
+        em.createNativeQuery("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").executeUpdate();
     }
 
     @PostConstruct
