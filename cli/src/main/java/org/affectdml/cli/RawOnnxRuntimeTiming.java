@@ -35,7 +35,7 @@ final class RawOnnxRuntimeTiming {
     /** Per-iteration raw time (µs) of segmenter + encoders + head on preprocessed tensors. */
     static long[] measure(ModelStore modelStore, String version, byte[] bytes, float[] b, int threads, int warmup, int requests)
             throws Exception {
-        RgbImage decoded = new ImageDecoder(ImageLimits.DEFAULT).decode(bytes, "");
+        RgbImage decoded = new ImageDecoder(ImageLimits.DEFAULT).decode(bytes);
         PersonInImage sample = new PersonInImage(decoded, PixelRegion.ofPersonBox(b[0], b[1], b[2], b[3], decoded.width(), decoded.height()));
         try (LoadedBundle bundle = new BundleLoader(OrtSessionFactory.cpu(threads))
                 .load(modelStore.bundleDirectory(version), Set.copyOf(Roles.ONNX_ROLES))) {

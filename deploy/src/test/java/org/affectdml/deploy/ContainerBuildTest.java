@@ -8,12 +8,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import static org.affectdml.deploy.KubernetesManifestsTest.REPO;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -48,25 +49,28 @@ class ContainerBuildTest {
         assertTrue(out.contains("-Pgpu package") && out.contains("-Pnative package"), out);
     }
 
-    /** affect-dml images of deploy/k8s: base tags, and the gpu overlay's renamed images with the same tag. */
+    /** affect-dml images the Deployments of deploy/k8s run: base tags, and the gpu overlay's renamed images with the same tag. */
     static Set<String> referencedImages() throws IOException {
         Set<String> images = new TreeSet<>();
-        List<Path> manifests = new ArrayList<>();
-        try (Stream<Path> files = Files.walk(REPO.resolve("deploy/k8s"))) {
-            files.filter(f -> f.toString().endsWith(".yaml") && !f.toString().contains("/rendered/")).forEach(manifests::add);
-        }
         String tag = null;
-        for (Path f : manifests) {
-            Matcher m = Pattern.compile("image: (affect-dml/[a-z-]+):(\\S+)").matcher(Files.readString(f));
-            while (m.find()) {
-                images.add(m.group(1) + ":" + m.group(2));
-                tag = m.group(2);
+        List<Map<String, Object>> docs = new ArrayList<>(KubernetesManifestsTest.documents());
+        try (var jobs = Files.list(REPO.resolve("deploy/k8s/jobs"))) {
+            for (Path job : jobs.filter(f -> f.toString().endsWith(".yaml")).toList()) {
+                docs.addAll(KubernetesManifestsTest.yaml(job));
             }
         }
-        Matcher renamed = Pattern.compile("newName: (affect-dml/[a-z-]+)")
-                .matcher(Files.readString(REPO.resolve("deploy/k8s/overlays/gpu/kustomization.yaml")));
-        while (renamed.find()) {
-            images.add(renamed.group(1) + ":" + tag);
+        for (Map<String, Object> doc : docs) {
+            if ("Deployment".equals(doc.get("kind")) || "StatefulSet".equals(doc.get("kind")) || "Job".equals(doc.get("kind"))) {
+                String image = String.valueOf(KubernetesManifestsTest.container(doc).get("image"));
+                if (image.startsWith("affect-dml/")) {
+                    images.add(image);
+                    tag = image.substring(image.indexOf(':') + 1);
+                }
+            }
+        }
+        Map<String, Object> gpu = KubernetesManifestsTest.yaml(REPO.resolve("deploy/k8s/overlays/gpu/kustomization.yaml")).get(0);
+        for (Map<String, Object> renamed : KubernetesManifestsTest.list(gpu, "images")) {
+            images.add(renamed.get("newName") + ":" + tag);
         }
         return images;
     }
@@ -105,10 +109,20 @@ class ContainerBuildTest {
         String gpu = Files.readString(CONTAINERS.resolve("Dockerfile.jvm-gpu"));
         assertTrue(Pattern.compile("(?m)^FROM nvidia/cuda:12\\.[0-9.]+-cudnn-runtime-").matcher(gpu).find(),
                 "CUDA 12 runtime with cuDNN (the cudnn tags of CUDA 12.4+ carry cuDNN 9)");
-        assertTrue(Files.readString(REPO.resolve("pom.xml")).contains("<onnxruntime.artifact>onnxruntime_gpu</onnxruntime.artifact>"),
+        assertEquals(Optional.of("onnxruntime_gpu"), Poms.of(REPO.resolve("pom.xml")).profileProperty("gpu", "onnxruntime.artifact"),
                 "the gpu profile swaps in onnxruntime_gpu");
-        String registryPom = Files.readString(REPO.resolve("support-registry/pom.xml"));
-        assertTrue(registryPom.contains("<id>native</id>") && registryPom.contains("<quarkus.native.enabled>true</quarkus.native.enabled>"));
-        assertTrue(Files.readString(CONTAINERS.resolve("Dockerfile.native")).contains("${MODULE}/target/*-runner"));
+        assertEquals(Optional.of("true"), Poms.of(REPO.resolve("support-registry/pom.xml")).profileProperty("native", "quarkus.native.enabled"));
+        Matcher copy = Pattern.compile("(?m)^COPY .*\\$\\{MODULE}/(\\S+) /work/application$").matcher(Files.readString(CONTAINERS.resolve("Dockerfile.native")));
+        assertTrue(copy.find(), "Dockerfile.native copies the native executable");
+        assertEquals("target/*-runner", copy.group(1), "what the native build writes");
+    }
+
+    @Test
+    void theRegistryShipsNoModelOrImagingCode() {
+        List<String> shipped = Poms.of(REPO.resolve("support-registry/pom.xml")).dependencies(false);
+        assertTrue(shipped.contains("service-common"), shipped.toString());
+        for (String heavy : List.of("inference-core", "model-serving", "onnxruntime", "onnxruntime_gpu", "imageio-jpeg")) {
+            assertTrue(!shipped.contains(heavy), "support-registry ships " + heavy);
+        }
     }
 }

@@ -12,17 +12,17 @@ import org.affectdml.inference.bundle.ActiveBundleHolder;
 import org.affectdml.inference.bundle.LoadedBundle;
 import org.affectdml.inference.embedding.FusedEmbedder;
 import org.affectdml.inference.embedding.PersonInImage;
-import org.affectdml.inference.grpc.GrpcErrors;
 import org.affectdml.inference.image.ImageDecoder;
 import org.affectdml.inference.image.InvalidImageException;
 import org.affectdml.inference.image.PixelRegion;
 import org.affectdml.inference.image.RgbImage;
-import org.affectdml.inference.service.InferenceConfig;
 import org.affectdml.proto.v1.EmbedRequest;
 import org.affectdml.proto.v1.EmbedResponse;
 import org.affectdml.proto.v1.Embedding;
 import org.affectdml.proto.v1.MutinySegmentationGrpc;
 import org.affectdml.proto.v1.StageTimings;
+import org.affectdml.service.media.ImageFormats;
+import org.affectdml.serving.InferenceConfig;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -142,23 +142,28 @@ public class EmbeddingPipeline {
             if (!item.hasBox()) {
                 throw new InvalidImageException("request has no person box (x1, y1, x2, y2 in pixels)");
             }
-            RgbImage image = decoder.decode(item.getImage().getData().toByteArray(), item.getImage().getMediaType());
+            byte[] bytes = item.getImage().getData().toByteArray();
+            ImageFormats.check(bytes, item.getImage().getMediaType());
+            RgbImage image = decoder.decode(bytes);
             var b = item.getBox();
             return new PersonInImage(image, PixelRegion.ofPersonBox(b.getX1(), b.getY1(), b.getX2(), b.getY2(), image.width(), image.height()));
         } catch (InvalidImageException e) {
             throw prefix.isEmpty() ? e : new InvalidImageException(prefix + e.getMessage(), e);
+        } catch (StatusRuntimeException e) {
+            throw prefix.isEmpty() ? e : e.getStatus().withDescription(prefix + e.getStatus().getDescription()).asRuntimeException();
         }
     }
 
+    /** The Sem2Vec rows; a failure of the source surfaces as itself (the shared error handler maps it). */
     private static List<float[]> await(CompletableFuture<List<float[]>> future) throws Exception {
         try {
             return future.get();
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() instanceof java.util.concurrent.CompletionException c && c.getCause() != null ? c.getCause() : e.getCause();
-            if (cause instanceof StatusRuntimeException s) {
-                throw s;
+            if (cause instanceof Exception failure) {
+                throw failure;
             }
-            throw GrpcErrors.toStatus(cause);
+            throw e;
         }
     }
 }

@@ -15,7 +15,7 @@ import org.affectdml.inference.image.PixelRegion;
 import org.affectdml.inference.image.RgbImage;
 import org.affectdml.inference.onnx.OrtSessionFactory;
 import org.affectdml.inference.segmentation.SemanticSegmenter;
-import org.affectdml.inference.testing.ServiceProcess;
+import org.affectdml.service.testing.ServiceProcess;
 import org.affectdml.inference.testing.TestImages;
 import org.affectdml.inference.testing.TinyModels;
 import org.affectdml.proto.v1.EmbedRequest;
@@ -51,7 +51,7 @@ class EmbeddingServicesIT {
     @TempDir
     Path tmp;
 
-    /** COCO person boxes of ../shared/images (x, y, w, h from its MANIFEST, as x1, y1, x2, y2). */
+    /** COCO person boxes of the sample photos under AFFECT_SHARED_DIR/images (COCO x, y, w, h as x1, y1, x2, y2). */
     private static final Map<String, float[]> SHARED_BOXES = Map.of(
             "coco-000000000785-skier.jpg", new float[]{281, 45, 500, 392},
             "coco-000000040083-street-vendors.jpg", new float[]{38, 111, 213, 286},
@@ -92,7 +92,7 @@ class EmbeddingServicesIT {
         ModelStore s = new ModelStore(store);
         try (LoadedBundle bundle = new BundleLoader(OrtSessionFactory.cpu(1))
                 .load(s.bundleDirectory(s.activeVersion().orElseThrow()), Set.copyOf(Roles.ONNX_ROLES))) {
-            RgbImage decoded = new ImageDecoder(ImageLimits.DEFAULT).decode(image, "");
+            RgbImage decoded = new ImageDecoder(ImageLimits.DEFAULT).decode(image);
             PersonInImage sample = new PersonInImage(decoded, PixelRegion.ofPersonBox(box[0], box[1], box[2], box[3], decoded.width(), decoded.height()));
             float[][] sem = {SemanticSegmenter.segment(bundle, List.of(decoded), 0).get(0).sem2vec()};
             return FusedEmbedder.head(bundle, FusedEmbedder.encode(bundle, List.of(sample)), sem)[0];

@@ -8,7 +8,7 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
-import org.affectdml.inference.testing.GrpcTestChannels;
+import org.affectdml.service.testing.GrpcTestChannels;
 import org.affectdml.inference.testing.TestImages;
 import org.affectdml.inference.testing.TinyModelStoreResource;
 import org.affectdml.proto.v1.EmbeddingServiceGrpc;

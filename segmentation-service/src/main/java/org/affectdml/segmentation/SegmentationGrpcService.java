@@ -4,28 +4,30 @@ import com.google.protobuf.ByteString;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.unchecked.Unchecked;
 import jakarta.inject.Inject;
 import org.affectdml.inference.bundle.ActiveBundleHolder;
 import org.affectdml.inference.bundle.Roles;
-import org.affectdml.inference.grpc.ConcurrencyLimit;
-import org.affectdml.inference.grpc.GrpcErrors;
 import org.affectdml.inference.image.ImageDecoder;
 import org.affectdml.inference.image.InvalidImageException;
 import org.affectdml.inference.image.RgbImage;
 import org.affectdml.inference.segmentation.SegmentationResult;
 import org.affectdml.inference.segmentation.SemanticSegmenter;
-import org.affectdml.inference.service.InferenceConfig;
 import org.affectdml.proto.v1.LabelMap;
 import org.affectdml.proto.v1.SegmentRequest;
 import org.affectdml.proto.v1.SegmentResponse;
-import org.affectdml.proto.v1.Segmentation;
+import org.affectdml.proto.v1.MutinySegmentationGrpc;
 import org.affectdml.proto.v1.StageTimings;
+import org.affectdml.service.errors.Errors;
+import org.affectdml.service.media.ImageFormats;
+import org.affectdml.serving.InferenceConfig;
+import org.affectdml.serving.runtime.ConcurrencyLimit;
 
 import java.util.List;
 
 /** gRPC Segment: decode (or take decoded pixels), run the active segmenter, answer Sem2Vec. */
 @GrpcService
-public class SegmentationGrpcService implements Segmentation {
+public class SegmentationGrpcService extends MutinySegmentationGrpc.SegmentationImplBase {
 
     private final ActiveBundleHolder bundles;
     private final ImageDecoder decoder;
@@ -41,23 +43,20 @@ public class SegmentationGrpcService implements Segmentation {
     @Override
     @Blocking
     public Uni<SegmentResponse> segment(SegmentRequest request) {
-        try {
-            return Uni.createFrom().item(limit.run("Segment", () -> answer(request)));
-        } catch (Exception e) {
-            return Uni.createFrom().failure(GrpcErrors.toStatus(e));
-        }
+        // Failures go to the shared gRPC error handler (service-common); checked ones are unexpected.
+        return Uni.createFrom().item(Unchecked.supplier(() -> limit.run("Segment", () -> answer(request))));
     }
 
     private SegmentResponse answer(SegmentRequest request) throws Exception {
         long start = System.nanoTime();
         float minFraction = request.getMinPixelFraction();
         if (!(minFraction >= 0 && minFraction < 1)) {
-            throw GrpcErrors.invalidArgument("min_pixel_fraction must be in [0, 1), got " + minFraction);
+            throw Errors.invalidArgument("min_pixel_fraction must be in [0, 1), got " + minFraction);
         }
         RgbImage image = switch (request.getSourceCase()) {
-            case IMAGE -> decoder.decode(request.getImage().getData().toByteArray(), request.getImage().getMediaType());
+            case IMAGE -> decode(request.getImage());
             case RGB -> checkedRaw(request.getRgb());
-            case SOURCE_NOT_SET -> throw GrpcErrors.invalidArgument("request has no image: set image (encoded bytes) or rgb");
+            case SOURCE_NOT_SET -> throw Errors.invalidArgument("request has no image: set image (encoded bytes) or rgb");
         };
         long decoded = System.nanoTime();
         try (ActiveBundleHolder.Lease lease = bundles.lease()) {
@@ -82,6 +81,12 @@ public class SegmentationGrpcService implements Segmentation {
                     .setSegmentationUs((done - decoded) / 1000)
                     .setTotalUs((done - start) / 1000)).build();
         }
+    }
+
+    private RgbImage decode(org.affectdml.proto.v1.Image image) {
+        byte[] bytes = image.getData().toByteArray();
+        ImageFormats.check(bytes, image.getMediaType());
+        return decoder.decode(bytes);
     }
 
     private RgbImage checkedRaw(org.affectdml.proto.v1.RgbImage raw) {

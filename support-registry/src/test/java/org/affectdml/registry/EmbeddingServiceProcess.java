@@ -1,7 +1,7 @@
 package org.affectdml.registry;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
-import org.affectdml.inference.testing.ServiceProcess;
+import org.affectdml.service.testing.ServiceProcess;
 import org.affectdml.inference.testing.TinyModels;
 
 import java.nio.file.Files;
@@ -19,11 +19,7 @@ public class EmbeddingServiceProcess implements QuarkusTestResourceLifecycleMana
 
     @Override
     public Map<String, String> start() {
-        Path jar = ServiceProcess.packagedApp("embedding-service");
-        if (jar == null) {
-            throw new IllegalStateException("embedding-service is not packaged: run `./mvnw verify` from the repository root "
-                    + "(the registry tests call the real service)");
-        }
+        Path jar = ServiceProcess.requirePackagedApp("embedding-service");
         try {
             Path dir = Files.createTempDirectory("affect-registry-test");
             Path store = dir.resolve("store");

@@ -6,7 +6,7 @@ import io.grpc.StatusRuntimeException;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import org.affectdml.inference.testing.GrpcTestChannels;
+import org.affectdml.service.testing.GrpcTestChannels;
 import org.affectdml.inference.testing.TestImages;
 import org.affectdml.proto.v1.AddSupportResponse;
 import org.affectdml.proto.v1.ClassificationGrpc;

@@ -26,7 +26,7 @@ final class RegistryTestSupport {
     }
 
     static <S extends AbstractStub<S>> S withKey(S stub, String key) {
-        return org.affectdml.inference.testing.GrpcTestChannels.withKey(stub, key);
+        return org.affectdml.service.testing.GrpcTestChannels.withKey(stub, key);
     }
 
     static CreateTaxonomyRequest taxonomy(String name, String... classes) {

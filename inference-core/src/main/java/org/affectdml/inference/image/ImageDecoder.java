@@ -4,7 +4,6 @@ import com.drew.imaging.ImageMetadataReader;
 import com.drew.metadata.Metadata;
 import com.drew.metadata.exif.ExifIFD0Directory;
 import com.twelvemonkeys.imageio.plugins.jpeg.JPEGImageReaderSpi;
-import org.affectdml.inference.image.ImageFormats.Format;
 
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
@@ -18,7 +17,6 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Decodes JPEG and PNG bytes into {@link RgbImage}, enforcing {@link ImageLimits} before any raster is
@@ -43,7 +41,11 @@ public final class ImageDecoder {
         return limits;
     }
 
-    public RgbImage decode(byte[] data, String mediaType) {
+    /**
+     * Decodes JPEG or PNG bytes (told apart by ImageIO from their signature). Services check the bytes against
+     * the media type a client declared before they get here (service-common's ImageFormats).
+     */
+    public RgbImage decode(byte[] data) {
         if (data == null || data.length == 0) {
             throw new InvalidImageException("image is empty (0 bytes); send the encoded JPEG or PNG file");
         }
@@ -51,38 +53,17 @@ public final class ImageDecoder {
             throw new InvalidImageException("image is " + data.length + " bytes, above the limit of "
                     + limits.maxBytes() + " bytes");
         }
-        Format format = ImageFormats.sniff(data);
-        checkMediaType(mediaType, format);
-        BufferedImage decoded = read(data, format);
+        BufferedImage decoded = read(data);
         int orientation = exifOrientation(data);
         return ExifOrientation.apply(toRgb(decoded), orientation);
     }
 
-    private static void checkMediaType(String mediaType, Format actual) {
-        if (mediaType == null || mediaType.isBlank()) {
-            return;
-        }
-        String normalized = mediaType.trim().toLowerCase(Locale.ROOT);
-        int semicolon = normalized.indexOf(';');
-        if (semicolon >= 0) {
-            normalized = normalized.substring(0, semicolon).trim();
-        }
-        Format declared = switch (normalized) {
-            case "image/jpeg", "image/jpg", "image/pjpeg" -> Format.JPEG;
-            case "image/png" -> Format.PNG;
-            default -> throw new InvalidImageException("unsupported media type '" + mediaType
-                    + "'; supported: image/jpeg, image/png (or leave it empty to detect)");
-        };
-        if (declared != actual) {
-            throw new InvalidImageException("media type '" + mediaType + "' does not match the bytes, which are "
-                    + actual.mediaType);
-        }
-    }
-
-    private BufferedImage read(byte[] data, Format format) {
-        ImageReader reader = newReader(format);
+    private BufferedImage read(byte[] data) {
         List<String> warnings = new ArrayList<>();
+        ImageReader reader = null;
         try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(data))) {
+            reader = newReader(in);
+            String mediaType = reader.getOriginatingProvider().getMIMETypes()[0];
             reader.setInput(in, true, true);
             int width;
             int height;
@@ -90,11 +71,11 @@ public final class ImageDecoder {
                 width = reader.getWidth(0);
                 height = reader.getHeight(0);
             } catch (IOException | RuntimeException e) {
-                throw new InvalidImageException("cannot read the " + format.mediaType + " header: " + describe(e), e);
+                throw new InvalidImageException("cannot read the " + mediaType + " header: " + describe(e), e);
             }
             long pixels = (long) width * height;
             if (width <= 0 || height <= 0) {
-                throw new InvalidImageException(format.mediaType + " header declares an empty image (" + width + "x" + height + ")");
+                throw new InvalidImageException(mediaType + " header declares an empty image (" + width + "x" + height + ")");
             }
             if (pixels > limits.maxPixels()) {
                 throw new InvalidImageException("image is " + width + "x" + height + " = " + pixels
@@ -105,30 +86,35 @@ public final class ImageDecoder {
             try {
                 image = reader.read(0);
             } catch (IOException | RuntimeException e) {
-                throw new InvalidImageException("corrupt or truncated " + format.mediaType + ": " + describe(e), e);
+                throw new InvalidImageException("corrupt or truncated " + mediaType + ": " + describe(e), e);
             }
             if (!warnings.isEmpty()) {
-                throw new InvalidImageException("corrupt or truncated " + format.mediaType + ": " + String.join("; ", warnings));
+                throw new InvalidImageException("corrupt or truncated " + mediaType + ": " + String.join("; ", warnings));
             }
             return image;
         } catch (IOException e) {
             throw new InvalidImageException("cannot read the image: " + describe(e), e);
         } finally {
-            reader.dispose();
+            if (reader != null) {
+                reader.dispose();
+            }
         }
     }
 
-    private static ImageReader newReader(Format format) {
-        Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName(format == Format.JPEG ? "jpeg" : "png");
+    /** A JPEG or PNG reader that recognises the stream's signature; TwelveMonkeys' JPEG reader when there are several. */
+    private static ImageReader newReader(ImageInputStream in) throws IOException {
+        Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
         ImageReader chosen = null;
         while (readers.hasNext()) {
             ImageReader r = readers.next();
-            if (chosen == null || r.getOriginatingProvider() instanceof JPEGImageReaderSpi) {
+            String format = r.getFormatName().toLowerCase(java.util.Locale.ROOT);
+            boolean supported = format.equals("jpeg") || format.equals("png");
+            if (supported && (chosen == null || r.getOriginatingProvider() instanceof JPEGImageReaderSpi)) {
                 chosen = r;
             }
         }
         if (chosen == null) {
-            throw new IllegalStateException("no " + format.mediaType + " reader in this JVM");
+            throw new InvalidImageException("bytes are not a JPEG or PNG image; supported media types: image/jpeg, image/png");
         }
         return chosen;
     }

@@ -48,7 +48,7 @@ class StandInModelsTest {
             assertEquals("person", bundle.segmenterLabels().get(12));
 
             byte[] jpeg = Files.readAllBytes(shared.resolve("images/ultralytics-bus.jpg"));
-            RgbImage image = new ImageDecoder(ImageLimits.DEFAULT).decode(jpeg, "image/jpeg");
+            RgbImage image = new ImageDecoder(ImageLimits.DEFAULT).decode(jpeg);
             assertEquals(810, image.width());
             assertEquals(1080, image.height());
             SegmentationResult seg = SemanticSegmenter.segment(bundle, List.of(image), 0).get(0);

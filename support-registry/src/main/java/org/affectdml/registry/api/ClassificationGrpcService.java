@@ -4,21 +4,21 @@ import io.quarkus.grpc.GrpcService;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
-import org.affectdml.proto.v1.Classification;
 import org.affectdml.proto.v1.ClassifyRequest;
 import org.affectdml.proto.v1.ClassifyResponse;
-import org.affectdml.registry.Classifier;
+import org.affectdml.proto.v1.MutinyClassificationGrpc;
+import org.affectdml.registry.service.ClassificationService;
 
 /** gRPC affect.v1.Classification (client or admin credential). */
 @GrpcService
-public class ClassificationGrpcService implements Classification {
+public class ClassificationGrpcService extends MutinyClassificationGrpc.ClassificationImplBase {
 
     @Inject
-    Classifier classifier;
+    ClassificationService classification;
 
     @Override
     @Blocking
     public Uni<ClassifyResponse> classify(ClassifyRequest request) {
-        return TaxonomyAdminGrpcService.call(() -> classifier.classify(request));
+        return Uni.createFrom().item(() -> classification.classify(request));
     }
 }

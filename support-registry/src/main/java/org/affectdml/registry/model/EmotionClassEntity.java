@@ -1,6 +1,5 @@
 package org.affectdml.registry.model;
 
-import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.GeneratedValue;
@@ -12,7 +11,7 @@ import jakarta.persistence.Table;
 
 @Entity
 @Table(name = "emotion_class")
-public class EmotionClassEntity extends PanacheEntityBase {
+public class EmotionClassEntity {
 
     @Id
     @GeneratedValue(strategy = GenerationType.IDENTITY)

@@ -1,6 +1,5 @@
 package org.affectdml.registry.model;
 
-import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
 import jakarta.persistence.Embeddable;
 import jakarta.persistence.EmbeddedId;
@@ -17,7 +16,7 @@ import java.util.UUID;
 /** The embedding of one support sample by one model version, in a pgvector column. */
 @Entity
 @Table(name = "support_embedding")
-public class SupportEmbeddingEntity extends PanacheEntityBase {
+public class SupportEmbeddingEntity {
 
     /** Width of the vector column; bundles with another embedding dimension are refused. */
     public static final int DIMENSION = 128;

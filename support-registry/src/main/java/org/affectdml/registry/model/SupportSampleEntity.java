@@ -1,6 +1,5 @@
 package org.affectdml.registry.model;
 
-import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import jakarta.persistence.Basic;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
@@ -20,7 +19,7 @@ import java.util.UUID;
 /** A support example: the original image (kept for re-embedding), the person box and free-form metadata. */
 @Entity
 @Table(name = "support_sample")
-public class SupportSampleEntity extends PanacheEntityBase {
+public class SupportSampleEntity {
 
     @Id
     public UUID id;

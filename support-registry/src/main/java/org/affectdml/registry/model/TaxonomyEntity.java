@@ -1,6 +1,5 @@
 package org.affectdml.registry.model;
 
-import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import jakarta.persistence.CascadeType;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
@@ -14,11 +13,10 @@ import jakarta.persistence.Table;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
 @Entity
 @Table(name = "taxonomy")
-public class TaxonomyEntity extends PanacheEntityBase {
+public class TaxonomyEntity {
 
     @Id
     @GeneratedValue(strategy = GenerationType.IDENTITY)
@@ -47,10 +45,6 @@ public class TaxonomyEntity extends PanacheEntityBase {
     @OneToMany(mappedBy = "taxonomy", cascade = CascadeType.ALL, orphanRemoval = true)
     @OrderBy("position")
     public List<EmotionClassEntity> classes = new ArrayList<>();
-
-    public static Optional<TaxonomyEntity> byName(String name) {
-        return find("name", name).firstResultOptional();
-    }
 
     public void touch() {
         revision++;

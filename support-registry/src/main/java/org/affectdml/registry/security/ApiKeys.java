@@ -2,11 +2,12 @@ package org.affectdml.registry.security;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import org.affectdml.inference.security.ApiKeyVerifier;
 import org.affectdml.registry.RegistryConfig;
+import org.affectdml.service.security.ApiKeyVerifier;
 import org.jboss.logging.Logger;
 
 import java.util.List;
+import java.util.Map;
 
 /** The registry's API keys (affect.registry.auth.*), checked by the shared {@link ApiKeyVerifier}. */
 @ApplicationScoped
@@ -18,9 +19,10 @@ public class ApiKeys {
 
     @Inject
     public ApiKeys(RegistryConfig config) {
-        this.verifier = new ApiKeyVerifier(config.auth().enabled(), config.auth().adminKeys().orElse(List.of()),
-                config.auth().clientKeys().orElse(List.of()));
-        if (verifier.enabled() && !verifier.hasAdminKeys()) {
+        this.verifier = new ApiKeyVerifier(config.auth().enabled(), Map.of(
+                ApiKeyVerifier.Role.ADMIN, config.auth().adminKeys().orElse(List.of()),
+                ApiKeyVerifier.Role.CLIENT, config.auth().clientKeys().orElse(List.of())));
+        if (verifier.enabled() && !verifier.hasKeys(ApiKeyVerifier.Role.ADMIN)) {
             LOG.warn("affect.registry.auth is enabled but no admin key is configured (affect.registry.auth.admin-keys): admin calls will be refused");
         }
         if (!verifier.enabled()) {
@@ -28,7 +30,7 @@ public class ApiKeys {
         }
     }
 
-    public ApiKeyVerifier.Verdict check(String authorizationHeader, ApiKeyVerifier.Role needed) {
-        return verifier.check(authorizationHeader, needed);
+    public ApiKeyVerifier verifier() {
+        return verifier;
     }
 }

@@ -1,11 +1,11 @@
 package org.affectdml.registry.security;
 
 import jakarta.inject.Inject;
-import org.affectdml.inference.security.ApiKeyVerifier;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import org.affectdml.service.security.ApiKeyVerifier;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 import java.util.Map;
@@ -23,7 +23,7 @@ public class RestAuthFilter {
             return null;
         }
         ApiKeyVerifier.Role needed = path.endsWith("/classify") ? ApiKeyVerifier.Role.CLIENT : ApiKeyVerifier.Role.ADMIN;
-        return switch (keys.check(request.getHeaderString(HttpHeaders.AUTHORIZATION), needed)) {
+        return switch (keys.verifier().check(request.getHeaderString(HttpHeaders.AUTHORIZATION), needed)) {
             case ALLOWED -> null;
             case UNAUTHENTICATED -> Response.status(401).type(MediaType.APPLICATION_JSON)
                     .entity(Map.of("code", "UNAUTHENTICATED", "message", "missing or unknown API key: send 'Authorization: Bearer <key>'")).build();

@@ -1,6 +1,6 @@
 package org.affectdml.registry.bench;
 
-import org.affectdml.registry.Classifier;
+import org.affectdml.registry.repository.SupportEmbeddingRepository;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -129,16 +129,16 @@ public final class KnnBenchmark {
     }
 
     private static long exact(Connection c, float[] q, long taxonomy) throws Exception {
-        return topClass(c, Classifier.EXACT_NEAREST_PER_CLASS, q, taxonomy);
+        return topClass(c, SupportEmbeddingRepository.EXACT_NEAREST_PER_CLASS, q, taxonomy);
     }
 
     private static long approximate(Connection c, float[] q, long taxonomy) throws Exception {
         c.setAutoCommit(false);
         try (Statement s = c.createStatement()) {
-            for (String setting : Classifier.hnswSettings(EF_SEARCH)) {
+            for (String setting : SupportEmbeddingRepository.hnswSettings(EF_SEARCH)) {
                 s.execute(setting);
             }
-            return topClass(c, Classifier.APPROXIMATE_NEAREST_PER_CLASS, q, taxonomy);
+            return topClass(c, SupportEmbeddingRepository.APPROXIMATE_NEAREST_PER_CLASS, q, taxonomy);
         } finally {
             c.commit();
             c.setAutoCommit(true);
@@ -158,7 +158,7 @@ public final class KnnBenchmark {
                     case 1 -> p.setString(i + 1, text(q));
                     case 2 -> p.setLong(i + 1, taxonomy);
                     case 3 -> p.setString(i + 1, VERSION);
-                    default -> p.setInt(i + 1, Classifier.candidateCount(EF_SEARCH));
+                    default -> p.setInt(i + 1, SupportEmbeddingRepository.candidateCount(EF_SEARCH));
                 }
             }
             long best = -1;

@@ -6,7 +6,7 @@ import java.util.List;
 
 /**
  * pytorch-metric-learning's {@code MultiSimilarityMiner(epsilon)} with its default cosine similarity,
- * rule for rule (implementation notes §7.1), which is the public code's behaviour, not the paper's Eq. 4-5:
+ * rule for rule (docs/method.md §7.1), which is the public code's behaviour, not the paper's Eq. 4-5:
  * <ul>
  *   <li>keep positive pair (i, j) iff S_ij - ε &lt; max over negatives of S_i· (strict);</li>
  *   <li>keep negative pair (i, j) iff S_ij + ε &gt; min over positives of S_i· (strict);</li>

@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * pytorch-metric-learning's {@code TripletMarginLoss(margin, swap, smooth_loss, triplets_per_anchor="all")}
- * on mined pairs (implementation notes §7.2-7.3): L2 distance of L2-normalised embeddings, triplets from all
+ * on mined pairs (docs/method.md §7.2-7.3): L2 distance of L2-normalised embeddings, triplets from all
  * combinations of an anchor's mined positives and negatives (PML >= 0.9.98; the legacy cyclic pairing is
  * available as a switch), loss max(d_ap - d_an + m, 0) (or softplus), averaged over the non-zero triplets.
  */

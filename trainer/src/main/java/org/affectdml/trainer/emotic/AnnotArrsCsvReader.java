@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Reads the {@code annot_arrs_<split>.csv} re-packaging (implementation notes §3.3): columns by header name
+ * Reads the {@code annot_arrs_<split>.csv} re-packaging (docs/method.md §3.3): columns by header name
  * (Filename, Width, Height, X_min, Y_min, X_max, Y_max, one 0/1 column per category named as in §2.1,
  * Valence, Arousal, Dominance). Whether its val/test V/A/D are averages is unknown, so they are read as the
  * combined values outside the train split, as for the Tandon CSV.

@@ -14,7 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Reads EMOTIC's official {@code Annotations.mat} (implementation notes §3.1): structures train, val, test,
+ * Reads EMOTIC's official {@code Annotations.mat} (docs/method.md §3.1): structures train, val, test,
  * one element per image with filename, folder, image_size {n_col, n_row} and person (body_bbox,
  * annotations_categories, annotations_continuous; val/test also combined_categories and
  * combined_continuous, with one annotations_* element per annotator). Read with mfl-core.

@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The 26 EMOTIC categories in their canonical, alphabetical index order (implementation notes §2.1), and
+ * The 26 EMOTIC categories in their canonical, alphabetical index order (docs/method.md §2.1), and
  * the spellings found in the paper and other distributions. Categories are always keyed by name.
  */
 public final class EmoticCategories {

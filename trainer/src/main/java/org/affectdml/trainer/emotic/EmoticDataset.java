@@ -11,7 +11,7 @@ import java.util.stream.Stream;
 
 /**
  * An EMOTIC-format data set on disk: the images under {@code root} and the annotations in any of the supported
- * forms, pooled over all splits (notes §2.5). Persons whose image is missing are reported and skipped.
+ * forms, pooled over all splits (docs/method.md §2.5). Persons whose image is missing are reported and skipped.
  *
  * @param root    the directory the persons' image paths are relative to
  * @param persons persons whose image exists

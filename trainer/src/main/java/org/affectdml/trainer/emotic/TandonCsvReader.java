@@ -17,7 +17,7 @@ import java.util.TreeMap;
 
 /**
  * Reads the {@code train.csv}, {@code val.csv}, {@code test.csv} of Tandon-A's {@code mat2py.py}
- * (implementation notes §3.2): columns by header name (Folder, Filename, Image Size, BBox,
+ * (docs/method.md §3.2): columns by header name (Folder, Filename, Image Size, BBox,
  * Categorical_Labels, Continuous_Labels), cells as Python literals. In val/test the labels are the combined
  * ones (one "annotator" carrying the union of categories, and averaged V/A/D as combined values).
  */

@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * One-shot 1-NN classification as the paper evaluates it (notes §6): L2-normalised embeddings, each query
+ * One-shot 1-NN classification as the paper evaluates it (docs/method.md §6): L2-normalised embeddings, each query
  * takes the label of the nearest support (squared Euclidean; the lowest support index wins an exact tie).
  */
 public final class OneShot {

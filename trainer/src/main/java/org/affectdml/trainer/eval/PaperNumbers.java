@@ -9,7 +9,7 @@ import java.util.Map;
 
 /**
  * The paper's one-shot accuracies (%) from Tables II and III (ResNet18), as cleaned up in implementation
- * notes §1, for printing our results beside them. Rows: Random, Kosti et al.†, then the DML variants.
+ * docs/method.md §1, for printing our results beside them. Rows: Random, Kosti et al.†, then the DML variants.
  */
 public final class PaperNumbers {
 

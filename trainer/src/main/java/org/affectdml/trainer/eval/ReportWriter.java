@@ -90,7 +90,7 @@ public final class ReportWriter {
                 d.count(), 100 * d.overallMean(), 100 * d.overallCi95(), 100 * d.balancedMean(), 100 * d.balancedCi95()));
         b.append(String.format(Locale.ROOT, "| this run: 2.5–97.5 %% range of single draws | %.2f–%.2f | %.2f–%.2f |%n",
                 100 * d.overallP025(), 100 * d.overallP975(), 100 * d.balancedP025(), 100 * d.balancedP975()));
-        b.append("\nThe paper reports overall accuracy of one support draw; its CAT-6:4 random row is 6-way guessing (notes §1).\n");
+        b.append("\nThe paper reports overall accuracy of one support draw; its CAT-6:4 random row is 6-way guessing (docs/method.md §1).\n");
         return b.toString();
     }
 }

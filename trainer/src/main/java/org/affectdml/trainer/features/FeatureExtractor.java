@@ -6,7 +6,6 @@ import org.affectdml.inference.bundle.Sha256;
 import org.affectdml.inference.embedding.FusedEmbedder;
 import org.affectdml.inference.embedding.PersonInImage;
 import org.affectdml.inference.image.ImageDecoder;
-import org.affectdml.inference.image.ImageFormats;
 import org.affectdml.inference.image.ImageLimits;
 import org.affectdml.inference.image.PixelRegion;
 import org.affectdml.inference.image.RgbImage;
@@ -86,7 +85,7 @@ public final class FeatureExtractor {
                 }
                 if (!todo.isEmpty()) {
                     try {
-                        pending.add(new Pending(sha, decoder.decode(data, ImageFormats.mediaTypeOf(data)), todo));
+                        pending.add(new Pending(sha, decoder.decode(data), todo));
                     } catch (RuntimeException e) {
                         todo.forEach(p -> skip(skipped, log, persons.get(p), "image cannot be decoded: " + e.getMessage()));
                     }

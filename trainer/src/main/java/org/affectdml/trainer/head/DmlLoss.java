@@ -10,7 +10,7 @@ import org.affectdml.trainer.dml.TripletMarginLoss;
 import java.util.List;
 
 /**
- * The training loss of Affect-DML (notes §5.2, §7) on DJL arrays, so autograd gives the gradients:
+ * The training loss of Affect-DML (docs/method.md §5.2, §7) on DJL arrays, so autograd gives the gradients:
  * alpha * TripletMargin(MS-mined triplets on L2-normalised z) + beta * CrossEntropy(classifier(z)).
  * Mining runs on the values only (no gradient), with the same {@link MultiSimilarityMiner} and triplet
  * conversion that are checked number for number against pytorch-metric-learning.

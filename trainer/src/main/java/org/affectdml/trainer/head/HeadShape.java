@@ -1,7 +1,7 @@
 package org.affectdml.trainer.head;
 
 /**
- * Sizes of the trainable head (notes §4.2-4.4, on frozen encoder features): per used stream a projection to
+ * Sizes of the trainable head (docs/method.md §4.2-4.4, on frozen encoder features): per used stream a projection to
  * {@code fusion} (Sem2Vec through M_delta = Linear(sem, semHidden) -> ReLU -> BatchNorm -> Linear(semHidden, fusion)),
  * concatenation, G_theta = Linear(streams x fusion, fusion), embedder Linear(fusion, embedding), and for training
  * only a classifier Linear(embedding, classes) over the base classes.

@@ -9,7 +9,7 @@ import java.util.TreeMap;
 
 /**
  * pytorch-metric-learning's {@code MPerClassSampler(labels, m, length_before_new_iter=len(labels))} with
- * batches of consecutive chunks and drop_last (notes §5.1): an epoch list of L = n - n mod (m C) indices, made
+ * batches of consecutive chunks and drop_last (docs/method.md §5.1): an epoch list of L = n - n mod (m C) indices, made
  * of L/(m C) passes over the shuffled classes, m indices per class drawn without replacement (with replacement
  * when a class has fewer than m samples).
  */

@@ -8,7 +8,7 @@ import java.util.Map;
 
 /**
  * PyTorch's RMSprop with its defaults (alpha 0.99, eps 1e-8 outside the root, no momentum, no weight decay;
- * notes §5.3), written with NDArray ops because DJL's PyTorch engine has none:
+ * docs/method.md §5.3), written with NDArray ops because DJL's PyTorch engine has none:
  * v <- alpha v + (1 - alpha) g^2; theta <- theta - lr g / (sqrt(v) + eps).
  */
 public final class RmsProp {

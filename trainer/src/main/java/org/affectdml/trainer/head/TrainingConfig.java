@@ -1,7 +1,7 @@
 package org.affectdml.trainer.head;
 
 /**
- * Hyper-parameters of head training, defaults from the paper and its code (notes §5, §12): RMSprop 3.5e-4,
+ * Hyper-parameters of head training, defaults from the paper and its code (docs/method.md §5, §8): RMSprop 3.5e-4,
  * StepLR x0.1 every 4 epochs (applied to the whole head, the paper's intent), batch 32 with 4 per class,
  * MS miner epsilon 0.1, triplet margin 0.2, alpha = beta = 0.5, seed 42.
  */

@@ -10,7 +10,7 @@ import java.util.OptionalInt;
  * its class, take the class with the most votes, the first such class on a tie (numpy/torch argmax). For
  * CAT the votes are every annotator's categories; for LEV the annotators' integer levels of the dimension
  * (so: the mode, ties to the lowest level), or, where a source only has the averaged value, that value
- * rounded half down (implementation notes §2.4).
+ * rounded half down (docs/method.md §2.4).
  */
 public final class LabelAssigner {
 

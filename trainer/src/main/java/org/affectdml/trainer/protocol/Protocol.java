@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The four one-shot benchmarks of the paper (implementation notes §2.2-2.3): which EMOTIC categories or
+ * The four one-shot benchmarks of the paper (docs/method.md §2.2-2.3): which EMOTIC categories or
  * V/A/D levels make each one-shot class, which classes are base (train) and which novel (test).
  * Class order is the tie-break order of Eq. 1-2: A01.. with base classes first for CAT, level order for LEV.
  */
@@ -99,7 +99,7 @@ public enum Protocol {
         return c;
     }
 
-    /** Level classes in level order (label = level, notes §2.3), so Eq. 1-2 ties go to the lowest level. */
+    /** Level classes in level order (label = level, docs/method.md §2.3), so Eq. 1-2 ties go to the lowest level. */
     private static List<OneShotClass> levels(int[] base, int[] novel) {
         List<OneShotClass> c = new ArrayList<>();
         for (int level = 1; level <= 10; level++) {

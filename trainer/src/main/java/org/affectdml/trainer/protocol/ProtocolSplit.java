@@ -9,7 +9,7 @@ import java.util.OptionalInt;
 import java.util.Random;
 
 /**
- * A protocol applied to a pool of persons (notes §2.5-2.6): every person gets one class (Eq. 1-2); persons of
+ * A protocol applied to a pool of persons (docs/method.md §2.5-2.6): every person gets one class (Eq. 1-2); persons of
  * base classes are for training, minus a validation part carved from the base classes (for model selection,
  * never the query set); persons of novel classes form the support and query sets of a seeded support draw,
  * the support sample excluded from the queries.

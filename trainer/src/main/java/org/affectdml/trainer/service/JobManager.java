@@ -1,5 +1,6 @@
 package org.affectdml.trainer.service;
 
+import org.affectdml.serving.InferenceConfig;
 import io.grpc.Status;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -47,6 +48,8 @@ public class JobManager {
 
     @Inject
     TrainerConfig config;
+    @Inject
+    InferenceConfig inference;
     @Inject
     TrainingRequests requests;
 
@@ -144,7 +147,7 @@ public class JobManager {
     private void run(String id, TrainingRequest request) {
         update(id, b -> b.setState(JobState.JOB_STATE_RUNNING).setMessage("started"));
         try {
-            TrainingPipeline pipeline = new TrainingPipeline(new ModelStore(config.modelStore()), config.sessionFactory(),
+            TrainingPipeline pipeline = new TrainingPipeline(new ModelStore(inference.modelStore().path()), inference.sessionFactory(),
                     config.workDir().resolve("cache"), config.workDir().resolve("reports"));
             TrainingPipeline.Outcome outcome = pipeline.train(request, new JobListener(id, request.config().epochs()));
             update(id, b -> b.setState(JobState.JOB_STATE_SUCCEEDED).setProgress(1).setEtaSeconds(0)

@@ -2,49 +2,47 @@ package org.affectdml.trainer.service;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
-import org.affectdml.inference.onnx.ExecutionProvider;
-import org.affectdml.inference.onnx.OrtSessionFactory;
 
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
-/** {@code affect.trainer.*} in application.properties. */
+/**
+ * The trainer's own settings (prefix {@code affect.trainer}). The model store and ONNX Runtime are configured with
+ * the keys every service shares ({@code affect.model-store.path}, {@code affect.onnx.*}, see model-serving's
+ * InferenceConfig); the trainer's former {@code affect.trainer.model-store}, {@code affect.trainer.execution-provider}
+ * and {@code affect.trainer.intra-op-threads} still work as deprecated aliases (application.properties).
+ */
 @ConfigMapping(prefix = "affect.trainer")
 public interface TrainerConfig {
 
-    Path modelStore();
-
+    /** jobs/ (job records), cache/ (features keyed by encoders + image + box), reports/&lt;version&gt;/ (evaluations, PNGs). */
     Path workDir();
 
-    @WithDefault("auto")
-    String executionProvider();
-
-    @WithDefault("0")
-    int intraOpThreads();
-
+    /** Data sets must lie under this directory: requests name paths the trainer can read, nothing outside it. */
     @WithDefault("/")
     Path datasetRoot();
 
+    /** Fraction of the base-class persons held out to pick the best epoch. */
     @WithDefault("0.1")
     double validationFraction();
 
+    /** Support draws of the one-shot evaluation (mean and 95 % interval over them). */
     @WithDefault("100")
     int evaluationDraws();
 
+    /** Seed of the single, paper-style support draw. */
     @WithDefault("2021")
     long supportSeed();
 
     Auth auth();
 
     interface Auth {
+        /** Require an admin key on every Trainer call ("authorization: Bearer KEY"). */
         @WithDefault("true")
         boolean enabled();
 
+        /** Keys with the admin role; the same keys as support-registry's. */
         Optional<List<String>> adminKeys();
-    }
-
-    default OrtSessionFactory sessionFactory() {
-        return new OrtSessionFactory(ExecutionProvider.parse(executionProvider()), intraOpThreads(), 0);
     }
 }

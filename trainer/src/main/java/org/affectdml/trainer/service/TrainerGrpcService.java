@@ -4,30 +4,34 @@ import io.quarkus.grpc.GrpcService;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.unchecked.Unchecked;
 import jakarta.inject.Inject;
 import org.affectdml.inference.bundle.BundleLoader;
 import org.affectdml.inference.bundle.BundleManifest;
 import org.affectdml.inference.bundle.ModelStore;
-import org.affectdml.inference.grpc.GrpcErrors;
 import org.affectdml.proto.v1.ActivateModelRequest;
 import org.affectdml.proto.v1.GetJobRequest;
 import org.affectdml.proto.v1.ListModelsRequest;
 import org.affectdml.proto.v1.ListModelsResponse;
 import org.affectdml.proto.v1.ModelInfo;
 import org.affectdml.proto.v1.StartTrainingRequest;
-import org.affectdml.proto.v1.Trainer;
+import org.affectdml.proto.v1.MutinyTrainerGrpc;
 import org.affectdml.proto.v1.TrainingJob;
+import org.affectdml.service.errors.Errors;
+import org.affectdml.serving.InferenceConfig;
+import org.affectdml.serving.ModelInfos;
 
 import java.util.Optional;
+import java.util.concurrent.Callable;
 
 /** affect.v1.Trainer over {@link JobManager} and the model store. */
 @GrpcService
-public class TrainerGrpcService implements Trainer {
+public class TrainerGrpcService extends MutinyTrainerGrpc.TrainerImplBase {
 
     @Inject
     JobManager jobs;
     @Inject
-    TrainerConfig config;
+    InferenceConfig inference;
 
     @Override
     @Blocking
@@ -42,11 +46,7 @@ public class TrainerGrpcService implements Trainer {
 
     @Override
     public Multi<TrainingJob> watchJob(GetJobRequest request) {
-        try {
-            return jobs.watch(request.getJobId());
-        } catch (Exception e) {
-            return Multi.createFrom().failure(GrpcErrors.toStatus(e));
-        }
+        return jobs.watch(request.getJobId());
     }
 
     @Override
@@ -58,7 +58,7 @@ public class TrainerGrpcService implements Trainer {
     @Blocking
     public Uni<ListModelsResponse> listModels(ListModelsRequest request) {
         return call(() -> {
-            ModelStore store = new ModelStore(config.modelStore());
+            ModelStore store = new ModelStore(inference.modelStore().path());
             Optional<String> active = store.activeVersion();
             ListModelsResponse.Builder out = ListModelsResponse.newBuilder();
             store.list().stream().sorted((a, b) -> String.valueOf(b.created()).compareTo(String.valueOf(a.created())))
@@ -71,36 +71,20 @@ public class TrainerGrpcService implements Trainer {
     @Blocking
     public Uni<ModelInfo> activateModel(ActivateModelRequest request) {
         return call(() -> {
-            ModelStore store = new ModelStore(config.modelStore());
+            ModelStore store = new ModelStore(inference.modelStore().path());
             if (request.getVersion().isBlank() || !store.contains(request.getVersion())) {
-                throw io.grpc.Status.NOT_FOUND.withDescription("no bundle '" + request.getVersion() + "' in the model store").asRuntimeException();
+                throw Errors.notFound("no bundle '" + request.getVersion() + "' in the model store");
             }
-            return info(store.activate(request.getVersion(), new BundleLoader(config.sessionFactory())), true);
+            return info(store.activate(request.getVersion(), new BundleLoader(inference.sessionFactory())), true);
         });
     }
 
-    static ModelInfo info(BundleManifest m, boolean active) {
-        ModelInfo.Builder info = ModelInfo.newBuilder().setVersion(m.version()).setCreated(orEmpty(m.created()))
-                .setParent(orEmpty(m.parent())).setEmbeddingDimension(m.embeddingDimension())
-                .setHeadKind(m.variant() != null ? m.variant() : orEmpty(m.headKind())).setDataset(orEmpty(m.dataset()))
-                .setProtocol(orEmpty(m.protocol())).putAllMetrics(m.metrics()).setActive(active);
-        m.files().forEach((role, file) -> info.putFileSha256(role, file.sha256()));
-        return info.build();
+    private static ModelInfo info(BundleManifest m, boolean active) {
+        return ModelInfos.of(m).setActive(active).build();
     }
 
-    private static String orEmpty(String s) {
-        return s == null ? "" : s;
-    }
-
-    private interface Call<T> {
-        T get() throws Exception;
-    }
-
-    private static <T> Uni<T> call(Call<T> body) {
-        try {
-            return Uni.createFrom().item(body.get());
-        } catch (Exception e) {
-            return Uni.createFrom().failure(GrpcErrors.toStatus(e));
-        }
+    /** Runs the work when the call is subscribed; its failures go to the shared gRPC error handler (service-common). */
+    private static <T> Uni<T> call(Callable<T> work) {
+        return Uni.createFrom().item(Unchecked.supplier(work::call));
     }
 }

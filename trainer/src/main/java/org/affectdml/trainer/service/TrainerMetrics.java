@@ -2,12 +2,9 @@ package org.affectdml.trainer.service;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.config.MeterFilter;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.event.Observes;
-import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
-import org.affectdml.inference.metrics.LatencyHistograms;
 
 /**
  * The trainer's metrics beside the per-RPC timers: {@code affect_trainer_job_running} (1 while a job runs)
@@ -16,12 +13,6 @@ import org.affectdml.inference.metrics.LatencyHistograms;
  */
 @Singleton
 public class TrainerMetrics {
-
-    @Produces
-    @Singleton
-    MeterFilter latencyHistograms() {
-        return LatencyHistograms.filter();
-    }
 
     void register(@Observes StartupEvent started, MeterRegistry registry, JobManager jobs) {
         Gauge.builder("affect.trainer.job.running", jobs, j -> j.running().isPresent() ? 1 : 0)

@@ -1,5 +1,6 @@
 package org.affectdml.trainer.service;
 
+import org.affectdml.serving.InferenceConfig;
 import io.grpc.Status;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -27,6 +28,8 @@ public class TrainingRequests {
 
     @Inject
     TrainerConfig config;
+    @Inject
+    InferenceConfig inference;
 
     public TrainingRequest toTrainingRequest(StartTrainingRequest r) {
         Protocol protocol = switch (r.getProtocol()) {
@@ -56,7 +59,7 @@ public class TrainingRequests {
             throw invalid("epochs, batch_size and learning_rate must not be negative (0 = the paper's default)");
         }
         Path dataset = dataset(r.getDatasetPath());
-        ModelStore store = new ModelStore(config.modelStore());
+        ModelStore store = new ModelStore(inference.modelStore().path());
         if (!r.getBaseModelVersion().isEmpty() && !store.contains(r.getBaseModelVersion())) {
             throw invalid("base_model_version '" + r.getBaseModelVersion() + "' is not in the model store");
         }

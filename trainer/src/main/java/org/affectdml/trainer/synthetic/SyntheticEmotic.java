@@ -181,7 +181,7 @@ public final class SyntheticEmotic {
         return Math.max(0, Math.min(255, v));
     }
 
-    /** The Tandon-A CSV form (notes §3.2): Python-literal cells, val/test with combined labels. */
+    /** The Tandon-A CSV form (docs/method.md §3.2): Python-literal cells, val/test with combined labels. */
     static void writeTandonCsv(List<EmoticPerson> persons, Path csv) throws IOException {
         try (Writer out = Files.newBufferedWriter(csv, StandardCharsets.UTF_8)) {
             out.write("Index,Folder,Filename,Image Size,BBox,Categorical_Labels,Continuous_Labels,Gender,Age\n");

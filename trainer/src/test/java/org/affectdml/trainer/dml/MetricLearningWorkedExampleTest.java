@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The worked example of implementation notes §7.5 (a numpy transcription of pytorch-metric-learning). */
+/** The worked example of docs/method.md §7.5 (a numpy transcription of pytorch-metric-learning). */
 class MetricLearningWorkedExampleTest {
 
     static final double[][] X = {

@@ -1,0 +1,80 @@
+package org.affectdml.serving;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import org.affectdml.inference.image.ImageLimits;
+import org.affectdml.inference.onnx.ExecutionProvider;
+import org.affectdml.inference.onnx.OrtSessionFactory;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** Settings every inference service shares (prefix {@code affect}); the README's configuration table lists them. */
+@ConfigMapping(prefix = "affect")
+public interface InferenceConfig {
+
+    ModelStoreConfig modelStore();
+
+    OnnxConfig onnx();
+
+    ImageConfig image();
+
+    InferenceLimits inference();
+
+    interface ModelStoreConfig {
+        /** Directory of the model store (bundles/ and ACTIVE). */
+        Path path();
+
+        /** How often the ACTIVE pointer is checked for a newly activated bundle. */
+        @WithDefault("5s")
+        Duration pollInterval();
+
+        /**
+         * Keep the bundle a swap replaced loaded until the next swap, so clients can still ask for its
+         * version while they migrate (costs the memory of a second bundle during that time).
+         */
+        @WithDefault("true")
+        boolean retainPrevious();
+    }
+
+    interface OnnxConfig {
+        /** auto (CUDA when present, else CPU), cuda (fail without it) or cpu. */
+        @WithDefault("auto")
+        String executionProvider();
+
+        /** Threads per operator; 0 = all cores. */
+        @WithDefault("0")
+        int intraOpThreads();
+
+        @WithDefault("0")
+        int cudaDevice();
+    }
+
+    interface ImageConfig {
+        /** Largest encoded image accepted, in bytes. */
+        @WithDefault("20971520")
+        long maxBytes();
+
+        /** Largest decoded image accepted, in pixels (checked from the header before decoding). */
+        @WithDefault("40000000")
+        long maxPixels();
+    }
+
+    interface InferenceLimits {
+        /** Requests running inference at once; more wait in a queue. */
+        @WithDefault("4")
+        int maxInFlight();
+
+        /** How long a request may wait for a slot before RESOURCE_EXHAUSTED. */
+        @WithDefault("10s")
+        Duration queueTimeout();
+    }
+
+    default ImageLimits imageLimits() {
+        return new ImageLimits(image().maxBytes(), image().maxPixels());
+    }
+
+    default OrtSessionFactory sessionFactory() {
+        return new OrtSessionFactory(ExecutionProvider.parse(onnx().executionProvider()), onnx().intraOpThreads(), onnx().cudaDevice());
+    }
+}

@@ -1,0 +1,131 @@
+package org.affectdml.service.testing;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** A packaged service started as a real process on a free port, ready once /q/health/ready answers 200. */
+public final class ServiceProcess implements AutoCloseable {
+
+    private final Process process;
+    private final Path log;
+    public final int port;
+
+    private ServiceProcess(Process process, Path log, int port) {
+        this.process = process;
+        this.log = log;
+        this.port = port;
+    }
+
+    /**
+     * The module's packaged application, found from a sibling module's directory: its native executable
+     * ({@code target/*-runner}, built with -Pnative) if there is one, else its quarkus-run.jar; null when not built.
+     */
+    public static Path packagedApp(String module) {
+        Path target = Path.of("..", module, "target");
+        try (var files = Files.exists(target) ? Files.list(target) : java.util.stream.Stream.<Path>empty()) {
+            var runner = files.filter(f -> f.getFileName().toString().endsWith("-runner") && Files.isExecutable(f)).findFirst();
+            if (runner.isPresent()) {
+                return runner.get().toAbsolutePath().normalize();
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        Path jar = target.resolve("quarkus-app").resolve("quarkus-run.jar");
+        return Files.isRegularFile(jar) ? jar.toAbsolutePath().normalize() : null;
+    }
+
+    /**
+     * The module's packaged application. A test module that starts another service declares it as a test-scoped
+     * {@code <type>pom</type>} dependency, so Maven packages it first ({@code ./mvnw -pl <module> -am verify});
+     * a missing package is therefore a broken build, not a reason to skip.
+     */
+    public static Path requirePackagedApp(String module) {
+        Path jar = packagedApp(module);
+        if (jar == null) {
+            throw new IllegalStateException(module + " is not packaged: build it with this module, e.g. "
+                    + "`./mvnw -pl <this module> -am verify` (it is a declared test dependency)");
+        }
+        return jar;
+    }
+
+    public static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** Starts the packaged application ({@link #packagedApp}: a quarkus-run.jar or a native executable). */
+    public static ServiceProcess start(Path app, Map<String, String> properties, Path logDir) throws Exception {
+        int port = freePort();
+        boolean nativeExecutable = !app.toString().endsWith(".jar");
+        List<String> command = new ArrayList<>(nativeExecutable ? List.of(app.toString())
+                : List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m"));
+        command.add("-Dquarkus.http.port=" + port);
+        properties.forEach((k, v) -> command.add("-D" + k + "=" + v));
+        if (!nativeExecutable) {
+            command.addAll(List.of("-jar", app.toString()));
+        }
+        Files.createDirectories(logDir);
+        Path module = nativeExecutable ? app.getParent().getParent() : app.getParent().getParent().getParent();
+        Path log = logDir.resolve(module.getFileName() + "-" + port + ".log");
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ServiceProcess service = new ServiceProcess(process, log, port);
+        service.awaitReady(Duration.ofSeconds(90));
+        return service;
+    }
+
+    private void awaitReady(Duration timeout) throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("service exited with " + process.exitValue() + "; log:\n" + Files.readString(log));
+            }
+            try {
+                var r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/health/ready")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // not listening yet
+            }
+            Thread.sleep(200);
+        }
+        close();
+        throw new IllegalStateException("service not ready after " + timeout + "; log:\n" + Files.readString(log));
+    }
+
+    /** The file the process's stdout and stderr go to. */
+    public Path logFile() {
+        return log;
+    }
+
+    /** Whether the process still runs. */
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    @Override
+    public void close() {
+        process.destroy();
+        try {
+            if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+}

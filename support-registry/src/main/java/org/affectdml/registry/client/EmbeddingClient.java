@@ -1,0 +1,108 @@
+package org.affectdml.registry.client;
+
+import com.google.protobuf.ByteString;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.quarkus.grpc.GrpcClient;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.affectdml.proto.v1.EmbedBatchRequest;
+import org.affectdml.proto.v1.EmbedRequest;
+import org.affectdml.proto.v1.EmbedResponse;
+import org.affectdml.proto.v1.EmbeddingServiceGrpc;
+import org.affectdml.proto.v1.GetModelRequest;
+import org.affectdml.proto.v1.Image;
+import org.affectdml.proto.v1.ModelInfo;
+import org.affectdml.proto.v1.PersonBox;
+import org.affectdml.registry.RegistryConfig;
+import org.affectdml.registry.model.SupportEmbeddingEntity;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Calls embedding-service. Its failures keep their meaning for the registry's callers: a bad image or box
+ * stays INVALID_ARGUMENT, everything else about the dependency becomes UNAVAILABLE naming it.
+ */
+@ApplicationScoped
+public class EmbeddingClient {
+
+    /** An embedding and the model version that produced it. */
+    public record Embedded(float[] values, String modelVersion) {
+    }
+
+    /** What to embed: encoded image bytes and the person box. */
+    public record Item(byte[] image, String mediaType, float x1, float y1, float x2, float y2) {
+    }
+
+    @GrpcClient("embedding")
+    EmbeddingServiceGrpc.EmbeddingServiceBlockingStub stub;
+
+    @Inject
+    RegistryConfig config;
+
+    private EmbeddingServiceGrpc.EmbeddingServiceBlockingStub withDeadline() {
+        return stub.withDeadlineAfter(config.embeddingTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Embeds with {@code modelVersion} (empty = the active model). */
+    public Embedded embed(Item item, String modelVersion) {
+        try {
+            return checked(withDeadline().embed(request(item).setModelVersion(modelVersion).build()));
+        } catch (StatusRuntimeException e) {
+            throw translate(e);
+        }
+    }
+
+    public List<Embedded> embedBatch(List<Item> items, String modelVersion) {
+        EmbedBatchRequest.Builder batch = EmbedBatchRequest.newBuilder().setModelVersion(modelVersion);
+        items.forEach(i -> batch.addItems(request(i)));
+        try {
+            List<Embedded> out = new ArrayList<>();
+            for (EmbedResponse r : withDeadline().embedBatch(batch.build()).getItemsList()) {
+                out.add(checked(r));
+            }
+            return out;
+        } catch (StatusRuntimeException e) {
+            throw translate(e);
+        }
+    }
+
+    /** The model embedding-service serves now (and the one it replaced, still available on request). */
+    public ModelInfo model() {
+        try {
+            return withDeadline().getModel(GetModelRequest.getDefaultInstance());
+        } catch (StatusRuntimeException e) {
+            throw translate(e);
+        }
+    }
+
+    private static EmbedRequest.Builder request(Item item) {
+        return EmbedRequest.newBuilder()
+                .setImage(Image.newBuilder().setData(ByteString.copyFrom(item.image())).setMediaType(item.mediaType()))
+                .setBox(PersonBox.newBuilder().setX1(item.x1()).setY1(item.y1()).setX2(item.x2()).setY2(item.y2()));
+    }
+
+    private static Embedded checked(EmbedResponse r) {
+        int n = r.getEmbedding().getValuesCount();
+        if (n != SupportEmbeddingEntity.DIMENSION) {
+            throw Status.FAILED_PRECONDITION.withDescription("model " + r.getEmbedding().getModelVersion() + " gives " + n
+                    + "-d embeddings; the registry stores " + SupportEmbeddingEntity.DIMENSION + "-d vectors").asRuntimeException();
+        }
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = r.getEmbedding().getValues(i);
+        }
+        return new Embedded(v, r.getEmbedding().getModelVersion());
+    }
+
+    private static StatusRuntimeException translate(StatusRuntimeException e) {
+        Status.Code code = e.getStatus().getCode();
+        if (code == Status.Code.INVALID_ARGUMENT) {
+            return e;
+        }
+        return Status.UNAVAILABLE.withDescription("embedding-service: " + code + ": " + e.getStatus().getDescription())
+                .asRuntimeException();
+    }
+}

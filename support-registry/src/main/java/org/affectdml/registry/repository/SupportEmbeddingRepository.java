@@ -1,0 +1,142 @@
+package org.affectdml.registry.repository;
+
+import io.quarkus.hibernate.orm.panache.PanacheRepositoryBase;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.affectdml.registry.model.SupportEmbeddingEntity;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Support embeddings in the pgvector column, one per (sample, model version), and the nearest-neighbour queries
+ * over them. Distances are pgvector's cosine distance ({@code <=>}). Every method runs in the caller's transaction.
+ */
+@ApplicationScoped
+public class SupportEmbeddingRepository implements PanacheRepositoryBase<SupportEmbeddingEntity, SupportEmbeddingEntity.Key> {
+
+    /** Distance of a class to a query, and the support that decided it (empty for a prototype). */
+    public record ClassDistance(long classId, double distance, String supportId) {
+    }
+
+    /** Exact: every support of the taxonomy and version, the nearest per class. ?1 query, ?2 taxonomy id, ?3 version. */
+    public static final String EXACT_NEAREST_PER_CLASS = """
+            SELECT DISTINCT ON (class_id) class_id, embedding <=> CAST(?1 AS vector) AS d, sample_id
+            FROM support_embedding WHERE taxonomy_id = ?2 AND model_version = ?3
+            ORDER BY class_id, d""";
+
+    /** HNSW candidates, nearest per class among them. ?4 = candidate count; run after {@link #hnswSettings}. */
+    public static final String APPROXIMATE_NEAREST_PER_CLASS = """
+            SELECT DISTINCT ON (class_id) class_id, d, sample_id FROM (
+                SELECT class_id, embedding <=> CAST(?1 AS vector) AS d, sample_id FROM support_embedding
+                WHERE taxonomy_id = ?2 AND model_version = ?3 ORDER BY embedding <=> CAST(?1 AS vector) LIMIT ?4) c
+            ORDER BY class_id, d""";
+
+    /** The exact nearest per class among the classes the HNSW candidates missed. ?4 = the class ids found. */
+    private static final String EXACT_NEAREST_OF_OTHER_CLASSES = """
+            SELECT DISTINCT ON (class_id) class_id, embedding <=> CAST(?1 AS vector) AS d, sample_id
+            FROM support_embedding WHERE taxonomy_id = ?2 AND model_version = ?3 AND NOT (class_id = ANY(CAST(?4 AS bigint[])))
+            ORDER BY class_id, d""";
+
+    /** Session settings for the approximate search, within the transaction. */
+    public static List<String> hnswSettings(int efSearch) {
+        return List.of("SET LOCAL hnsw.iterative_scan = relaxed_order", "SET LOCAL hnsw.ef_search = " + efSearch);
+    }
+
+    /** How many HNSW candidates to take before reducing them to the nearest per class. */
+    public static int candidateCount(int efSearch) {
+        return Math.max(100, efSearch);
+    }
+
+    public void insertIfAbsent(UUID sampleId, String modelVersion, long taxonomyId, long classId, float[] embedding) {
+        getEntityManager().createNativeQuery("""
+                        INSERT INTO support_embedding (sample_id, model_version, taxonomy_id, class_id, embedding)
+                        VALUES (?1, ?2, ?3, ?4, CAST(?5 AS vector)) ON CONFLICT DO NOTHING""")
+                .setParameter(1, sampleId).setParameter(2, modelVersion).setParameter(3, taxonomyId)
+                .setParameter(4, classId).setParameter(5, VectorText.of(embedding)).executeUpdate();
+    }
+
+    @SuppressWarnings("unchecked")
+    public List<String> versionsOf(UUID sampleId) {
+        return getEntityManager().createNativeQuery("SELECT model_version FROM support_embedding WHERE sample_id = ?1 ORDER BY model_version")
+                .setParameter(1, sampleId).getResultList();
+    }
+
+    /** Embeddings per model version among the named taxonomy's supports. */
+    public Map<String, Long> countsByVersion(String taxonomy) {
+        Map<String, Long> counts = new HashMap<>();
+        List<Object[]> rows = TaxonomyRepository.rows(getEntityManager().createNativeQuery("""
+                        SELECT e.model_version, count(*) FROM support_embedding e JOIN taxonomy t ON t.id = e.taxonomy_id
+                        WHERE t.name = ?1 GROUP BY e.model_version""")
+                .setParameter(1, taxonomy).getResultList());
+        for (Object[] row : rows) {
+            counts.put((String) row[0], ((Number) row[1]).longValue());
+        }
+        return counts;
+    }
+
+    public long countOf(long taxonomyId, String modelVersion) {
+        return count("taxonomyId = ?1 and key.modelVersion = ?2", taxonomyId, modelVersion);
+    }
+
+    public long countOfVersion(String modelVersion) {
+        return count("key.modelVersion", modelVersion);
+    }
+
+    public void deleteOfSample(UUID sampleId) {
+        delete("key.sampleId", sampleId);
+    }
+
+    /** Deletes the embeddings of every version but the two given; returns how many. */
+    public int deleteAllBut(String active, String previous) {
+        return (int) delete("key.modelVersion <> ?1 and key.modelVersion <> ?2", active, previous.isEmpty() ? active : previous);
+    }
+
+    /** The nearest support per class, searching every support of the taxonomy and version. */
+    public List<ClassDistance> nearestPerClassExact(long taxonomyId, String version, float[] query) {
+        return distances(getEntityManager().createNativeQuery(EXACT_NEAREST_PER_CLASS)
+                .setParameter(1, VectorText.of(query)).setParameter(2, taxonomyId).setParameter(3, version).getResultList());
+    }
+
+    /**
+     * The nearest support per class through the HNSW index: candidates (iterative scan keeps the taxonomy/version
+     * filter from starving the result), the nearest per class among them, then the exact distance for classes the
+     * candidates missed.
+     */
+    public List<ClassDistance> nearestPerClassApproximate(long taxonomyId, String version, float[] query, int efSearch) {
+        for (String setting : hnswSettings(efSearch)) {
+            getEntityManager().createNativeQuery(setting).executeUpdate();
+        }
+        String vector = VectorText.of(query);
+        List<ClassDistance> found = distances(getEntityManager().createNativeQuery(APPROXIMATE_NEAREST_PER_CLASS)
+                .setParameter(1, vector).setParameter(2, taxonomyId).setParameter(3, version)
+                .setParameter(4, candidateCount(efSearch)).getResultList());
+        List<ClassDistance> all = new ArrayList<>(found);
+        all.addAll(distances(getEntityManager().createNativeQuery(EXACT_NEAREST_OF_OTHER_CLASSES)
+                .setParameter(1, vector).setParameter(2, taxonomyId).setParameter(3, version)
+                .setParameter(4, found.stream().map(ClassDistance::classId).toArray(Long[]::new)).getResultList()));
+        return all;
+    }
+
+    /** Distance of each class's mean prototype (the L2-normalised mean of its supports) to the query. */
+    public List<ClassDistance> prototypeDistances(long taxonomyId, String version, float[] query) {
+        List<ClassDistance> out = new ArrayList<>();
+        for (Object[] r : TaxonomyRepository.rows(getEntityManager().createNativeQuery("""
+                        SELECT class_id, l2_normalize(avg(embedding)) <=> CAST(?1 AS vector) AS d
+                        FROM support_embedding WHERE taxonomy_id = ?2 AND model_version = ?3 GROUP BY class_id""")
+                .setParameter(1, VectorText.of(query)).setParameter(2, taxonomyId).setParameter(3, version).getResultList())) {
+            out.add(new ClassDistance(((Number) r[0]).longValue(), ((Number) r[1]).doubleValue(), ""));
+        }
+        return out;
+    }
+
+    private static List<ClassDistance> distances(List<?> result) {
+        List<ClassDistance> out = new ArrayList<>();
+        for (Object[] r : TaxonomyRepository.rows(result)) {
+            out.add(new ClassDistance(((Number) r[0]).longValue(), ((Number) r[1]).doubleValue(), r[2].toString()));
+        }
+        return out;
+    }
+}

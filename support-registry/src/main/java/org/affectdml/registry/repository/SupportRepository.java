@@ -1,0 +1,98 @@
+package org.affectdml.registry.repository;
+
+import io.quarkus.hibernate.orm.panache.PanacheRepositoryBase;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.affectdml.registry.model.SupportSampleEntity;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/** Support samples (the stored image, its person box and metadata). Every method runs in the caller's transaction. */
+@ApplicationScoped
+public class SupportRepository implements PanacheRepositoryBase<SupportSampleEntity, UUID> {
+
+    /** A person box in pixels. */
+    public record Box(float x1, float y1, float x2, float y2) {
+    }
+
+    /** What a new sample stores. */
+    public record NewSample(UUID id, long taxonomyId, long classId, byte[] image, String mediaType, String imageSha256,
+                            Box box, Map<String, String> metadata) {
+    }
+
+    /** A stored sample as the re-embedding worker needs it. */
+    public record StoredImage(UUID id, long taxonomyId, long classId, byte[] image, String mediaType, Box box) {
+    }
+
+    public SupportSampleEntity findByImageAndBox(long taxonomyId, String imageSha256, Box box) {
+        return find("taxonomyId = ?1 and imageSha256 = ?2 and x1 = ?3 and y1 = ?4 and x2 = ?5 and y2 = ?6",
+                taxonomyId, imageSha256, box.x1(), box.y1(), box.x2(), box.y2()).firstResult();
+    }
+
+    /** Inserts the sample unless the taxonomy holds the same image and box already; true when inserted. */
+    public boolean insertIfAbsent(NewSample s) {
+        return getEntityManager().createNativeQuery("""
+                        INSERT INTO support_sample (id, taxonomy_id, class_id, image, media_type, image_sha256,
+                                                    box_x1, box_y1, box_x2, box_y2, metadata, created)
+                        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, CAST(?11 AS jsonb), now())
+                        ON CONFLICT (taxonomy_id, image_sha256, box_x1, box_y1, box_x2, box_y2) DO NOTHING""")
+                .setParameter(1, s.id()).setParameter(2, s.taxonomyId()).setParameter(3, s.classId()).setParameter(4, s.image())
+                .setParameter(5, s.mediaType()).setParameter(6, s.imageSha256())
+                .setParameter(7, s.box().x1()).setParameter(8, s.box().y1()).setParameter(9, s.box().x2()).setParameter(10, s.box().y2())
+                .setParameter(11, Json.write(s.metadata())).executeUpdate() == 1;
+    }
+
+    /** Samples {@code offset} to {@code offset + limit - 1} of the taxonomy (or of one class), oldest first. */
+    public List<SupportSampleEntity> page(long taxonomyId, Long classId, int offset, int limit) {
+        var query = classId == null
+                ? find("taxonomyId = ?1 order by created, id", taxonomyId)
+                : find("emotionClass.id = ?1 order by created, id", classId);
+        return query.range(offset, offset + limit - 1).list();
+    }
+
+    public List<SupportSampleEntity> ofTaxonomy(long taxonomyId) {
+        return list("taxonomyId = ?1 order by created, id", taxonomyId);
+    }
+
+    public long countOfTaxonomy(long taxonomyId) {
+        return count("taxonomyId", taxonomyId);
+    }
+
+    /** Up to {@code limit} samples without an embedding of {@code version}, oldest first. */
+    @SuppressWarnings("unchecked")
+    public List<UUID> withoutEmbedding(String version, int limit) {
+        return getEntityManager().createNativeQuery("""
+                        SELECT s.id FROM support_sample s WHERE NOT EXISTS (
+                            SELECT 1 FROM support_embedding e WHERE e.sample_id = s.id AND e.model_version = ?1)
+                        ORDER BY s.created, s.id LIMIT ?2""", UUID.class)
+                .setParameter(1, version).setParameter(2, limit).getResultList();
+    }
+
+    public long countWithoutEmbedding(String version) {
+        return ((Number) getEntityManager().createNativeQuery("""
+                        SELECT count(*) FROM support_sample s WHERE NOT EXISTS (
+                            SELECT 1 FROM support_embedding e WHERE e.sample_id = s.id AND e.model_version = ?1)""")
+                .setParameter(1, version).getSingleResult()).longValue();
+    }
+
+    /** The images and boxes of the given samples (those still stored). */
+    public List<StoredImage> images(List<UUID> ids) {
+        List<StoredImage> out = new ArrayList<>();
+        List<Object[]> rows = TaxonomyRepository.rows(getEntityManager().createNativeQuery("""
+                        SELECT id, taxonomy_id, class_id, image, media_type, box_x1, box_y1, box_x2, box_y2
+                        FROM support_sample WHERE id = ANY(CAST(?1 AS uuid[]))""")
+                .setParameter(1, ids.toArray(UUID[]::new)).getResultList());
+        for (Object[] d : rows) {
+            out.add(new StoredImage((UUID) d[0], ((Number) d[1]).longValue(), ((Number) d[2]).longValue(), (byte[]) d[3],
+                    (String) d[4], new Box(((Number) d[5]).floatValue(), ((Number) d[6]).floatValue(),
+                    ((Number) d[7]).floatValue(), ((Number) d[8]).floatValue())));
+        }
+        return out;
+    }
+
+    public boolean exists(UUID id) {
+        return count("id", id) == 1;
+    }
+}

@@ -1,0 +1,65 @@
+package org.affectdml.registry.repository;
+
+import io.quarkus.hibernate.orm.panache.PanacheRepository;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.affectdml.registry.model.TaxonomyEntity;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Taxonomies and their classes. Every method runs in the caller's transaction. */
+@ApplicationScoped
+public class TaxonomyRepository implements PanacheRepository<TaxonomyEntity> {
+
+    public Optional<TaxonomyEntity> findByName(String name) {
+        return find("name", name).firstResultOptional();
+    }
+
+    /** Up to {@code limit} taxonomies named after {@code afterName}, by name (keyset paging). */
+    public List<TaxonomyEntity> pageAfter(String afterName, int limit) {
+        return find("name > ?1 order by name", afterName).page(0, limit).list();
+    }
+
+    /** Support samples per class id of the taxonomy. */
+    public Map<Long, Integer> supportCountsByClass(long taxonomyId) {
+        Map<Long, Integer> counts = new HashMap<>();
+        List<Object[]> rows = rows(getEntityManager().createNativeQuery(
+                        "SELECT class_id, count(*) FROM support_sample WHERE taxonomy_id = ?1 GROUP BY class_id")
+                .setParameter(1, taxonomyId).getResultList());
+        for (Object[] row : rows) {
+            counts.put(((Number) row[0]).longValue(), ((Number) row[1]).intValue());
+        }
+        return counts;
+    }
+
+    /** Names of the taxonomy's classes without any support sample, in class order. */
+    @SuppressWarnings("unchecked")
+    public List<String> classesWithoutSupport(long taxonomyId) {
+        return getEntityManager().createNativeQuery("""
+                        SELECT c.name FROM emotion_class c WHERE c.taxonomy_id = ?1
+                        AND NOT EXISTS (SELECT 1 FROM support_sample s WHERE s.class_id = c.id) ORDER BY c.position""")
+                .setParameter(1, taxonomyId).getResultList();
+    }
+
+    /** Deletes the taxonomy; classes, samples and embeddings go with it. */
+    public void deleteWithContents(long taxonomyId) {
+        getEntityManager().createNativeQuery("DELETE FROM support_embedding WHERE taxonomy_id = ?1").setParameter(1, taxonomyId).executeUpdate();
+        getEntityManager().createNativeQuery("DELETE FROM taxonomy WHERE id = ?1").setParameter(1, taxonomyId).executeUpdate();
+    }
+
+    /** Taxonomies every support of which has an embedding of {@code version} (empty ones count as complete). */
+    public long countCompleteIn(String version) {
+        return ((Number) getEntityManager().createNativeQuery("""
+                        SELECT count(*) FROM taxonomy t WHERE NOT EXISTS (
+                            SELECT 1 FROM support_sample s WHERE s.taxonomy_id = t.id AND NOT EXISTS (
+                                SELECT 1 FROM support_embedding e WHERE e.sample_id = s.id AND e.model_version = ?1))""")
+                .setParameter(1, version).getSingleResult()).longValue();
+    }
+
+    @SuppressWarnings("unchecked")
+    static List<Object[]> rows(List<?> result) {
+        return (List<Object[]>) result;
+    }
+}

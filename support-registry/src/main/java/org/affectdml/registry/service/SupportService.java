@@ -1,0 +1,171 @@
+package org.affectdml.registry.service;
+
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.affectdml.proto.v1.AddSupportResponse;
+import org.affectdml.proto.v1.Image;
+import org.affectdml.proto.v1.ListSupportsResponse;
+import org.affectdml.proto.v1.PersonBox;
+import org.affectdml.registry.RegistryConfig;
+import org.affectdml.registry.client.EmbeddingClient;
+import org.affectdml.registry.model.EmotionClassEntity;
+import org.affectdml.registry.model.SupportSampleEntity;
+import org.affectdml.registry.model.TaxonomyEntity;
+import org.affectdml.registry.repository.SupportEmbeddingRepository;
+import org.affectdml.registry.repository.SupportRepository;
+import org.affectdml.service.errors.Errors;
+import org.affectdml.service.media.ImageFormats;
+import org.apache.commons.codec.digest.DigestUtils;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Support samples of a taxonomy. AddSupport embeds before it opens its transaction, with every version the
+ * taxonomy is served with, so an unreachable embedding-service leaves nothing half-written and the taxonomy stays
+ * complete in its serving version. AddSupport is idempotent on (image, box) within a taxonomy.
+ */
+@ApplicationScoped
+public class SupportService {
+
+    private static final int DEFAULT_PAGE_SIZE = 50;
+    private static final int MAX_PAGE_SIZE = 500;
+
+    @Inject
+    TaxonomyService taxonomies;
+    @Inject
+    SupportRepository supports;
+    @Inject
+    SupportEmbeddingRepository embeddingsStored;
+    @Inject
+    EmbeddingClient embeddings;
+    @Inject
+    ServingVersions versions;
+    @Inject
+    RegistryConfig config;
+
+    public AddSupportResponse add(String taxonomy, String className, Image image, PersonBox box, Map<String, String> metadata) {
+        if (box == null) {
+            throw Errors.invalidArgument("request has no person box (x1, y1, x2, y2 in pixels)");
+        }
+        if (image.getData().isEmpty()) {
+            throw Errors.invalidArgument("support image is empty (0 bytes)");
+        }
+        if (image.getData().size() > config.maxImageBytes()) {
+            throw Errors.invalidArgument("support image is " + image.getData().size() + " bytes, above the limit of "
+                    + config.maxImageBytes() + " bytes (affect.registry.max-image-bytes)");
+        }
+        byte[] bytes = image.getData().toByteArray();
+        String mediaType = ImageFormats.check(bytes, image.getMediaType()).mediaType;
+        String sha = DigestUtils.sha256Hex(bytes);
+        SupportRepository.Box at = new SupportRepository.Box(box.getX1(), box.getY1(), box.getX2(), box.getY2());
+
+        // Validate names and find a repeat before paying for an embedding.
+        Long classId = QuarkusTransaction.requiringNew().call(() -> {
+            TaxonomyEntity t = taxonomies.require(taxonomy);
+            EmotionClassEntity c = TaxonomyService.requireClass(t, className);
+            return supports.findByImageAndBox(t.id, sha, at) == null ? c.id : null;
+        });
+        if (classId == null) {
+            return existing(taxonomy, className, sha, at);
+        }
+
+        EmbeddingClient.Item item = new EmbeddingClient.Item(bytes, mediaType, at.x1(), at.y1(), at.x2(), at.y2());
+        List<EmbeddingClient.Embedded> vectors = new ArrayList<>();
+        EmbeddingClient.Embedded active = embeddings.embed(item, "");
+        vectors.add(active);
+        String serving = versions.servingVersion(taxonomy).orElse(active.modelVersion());
+        if (!serving.equals(active.modelVersion())) {
+            vectors.add(embeddings.embed(item, serving));
+        }
+
+        UUID id = UUID.randomUUID();
+        boolean inserted = QuarkusTransaction.requiringNew().call(() -> {
+            TaxonomyEntity t = taxonomies.require(taxonomy);
+            EmotionClassEntity c = TaxonomyService.requireClass(t, className);
+            if (!supports.insertIfAbsent(new SupportRepository.NewSample(id, t.id, c.id, bytes, mediaType, sha, at, metadata))) {
+                return false;  // a concurrent identical AddSupport won
+            }
+            for (EmbeddingClient.Embedded v : vectors) {
+                embeddingsStored.insertIfAbsent(id, v.modelVersion(), t.id, c.id, v.values());
+            }
+            t.touch();
+            return true;
+        });
+        if (!inserted) {
+            return existing(taxonomy, className, sha, at);
+        }
+        return QuarkusTransaction.requiringNew().call(() -> AddSupportResponse.newBuilder()
+                .setSample(ProtoMapping.sample(supports.findById(id), taxonomy, embeddingsStored.versionsOf(id))).setCreated(true).build());
+    }
+
+    /** The stored twin of a repeated AddSupport; ALREADY_EXISTS when it is a support of another class. */
+    private AddSupportResponse existing(String taxonomy, String className, String sha, SupportRepository.Box box) {
+        return QuarkusTransaction.requiringNew().call(() -> {
+            TaxonomyEntity t = taxonomies.require(taxonomy);
+            SupportSampleEntity s = supports.findByImageAndBox(t.id, sha, box);
+            if (s == null) {
+                throw Errors.notFound("support sample vanished while it was being added; retry");
+            }
+            if (!s.emotionClass.name.equals(className)) {
+                throw Errors.alreadyExists("this image and box are already a support of class '" + s.emotionClass.name
+                        + "' in taxonomy '" + taxonomy + "' (sample " + s.id + "); remove it first to move it to '" + className + "'");
+            }
+            return AddSupportResponse.newBuilder().setSample(ProtoMapping.sample(s, taxonomy, embeddingsStored.versionsOf(s.id)))
+                    .setCreated(false).build();
+        });
+    }
+
+    public void remove(String taxonomy, String supportId) {
+        UUID id = parseId(supportId);
+        QuarkusTransaction.requiringNew().run(() -> {
+            TaxonomyEntity t = taxonomies.require(taxonomy);
+            SupportSampleEntity s = supports.findById(id);
+            if (s == null || !s.taxonomyId.equals(t.id)) {
+                throw Errors.notFound("taxonomy '" + taxonomy + "' has no support sample " + supportId);
+            }
+            embeddingsStored.deleteOfSample(id);
+            supports.delete(s);
+            t.touch();
+        });
+    }
+
+    /** A page of the taxonomy's supports (or of one class), oldest first; the token is the offset of the next page. */
+    public ListSupportsResponse list(String taxonomy, String className, int pageSize, String pageToken) {
+        int size = pageSize <= 0 ? DEFAULT_PAGE_SIZE : Math.min(pageSize, MAX_PAGE_SIZE);
+        int offset = pageToken == null || pageToken.isEmpty() ? 0 : parseOffset(pageToken);
+        return QuarkusTransaction.requiringNew().call(() -> {
+            TaxonomyEntity t = taxonomies.require(taxonomy);
+            Long classId = className == null || className.isEmpty() ? null : TaxonomyService.requireClass(t, className).id;
+            // One more than the page: whether it exists says if there is a next page.
+            List<SupportSampleEntity> rows = supports.page(t.id, classId, offset, size + 1);
+            ListSupportsResponse.Builder r = ListSupportsResponse.newBuilder();
+            for (SupportSampleEntity s : rows.subList(0, Math.min(size, rows.size()))) {
+                r.addSamples(ProtoMapping.sample(s, taxonomy, embeddingsStored.versionsOf(s.id)));
+            }
+            if (rows.size() > size) {
+                r.setNextPageToken(Integer.toString(offset + size));
+            }
+            return r.build();
+        });
+    }
+
+    private static UUID parseId(String id) {
+        try {
+            return UUID.fromString(id);
+        } catch (IllegalArgumentException e) {
+            throw Errors.invalidArgument("support id '" + id + "' is not a UUID");
+        }
+    }
+
+    private static int parseOffset(String token) {
+        try {
+            return Math.max(0, Integer.parseInt(token));
+        } catch (NumberFormatException e) {
+            throw Errors.invalidArgument("page_token '" + token + "' was not issued by this service");
+        }
+    }
+}
