@@ -96,8 +96,11 @@ class TrainingPipelineTest {
         List<HeadTrainer.EpochReport> epochs = recorder.epochs;
         assertEquals(12, epochs.size());
         assertTrue(epochs.get(epochs.size() - 1).loss() < 0.7 * epochs.get(0).loss(), "the loss falls");
-        assertTrue(after.draws().balancedMean() > before.draws().balancedMean() + 0.15,
-                "trained head beats the untrained default bundle by a wide margin");
+        // A claim about training, not about one run: the median of three training seeds (the features are cached,
+        // so the extra runs cost seconds). Seeds 42, 1, 2, ... gave 0.62-0.70 balanced against 0.37 for the default.
+        double median = medianBalancedOverSeeds(after.draws().balancedMean(), 1, 2);
+        assertTrue(median > before.draws().balancedMean() + 0.15,
+                "trained heads beat the untrained default bundle by a wide margin: median " + median + " vs " + before.draws().balancedMean());
         assertTrue(after.draws().balancedMean() > after.baselines().randomBalanced() + 0.25, "and random");
         assertTrue(after.draws().overallMean() > after.baselines().majorityOverall() + 0.1, "and the majority class");
         assertEquals(List.of("reading", "extracting-features", "training", "publishing", "evaluating", "publishing"), recorder.phases);
@@ -121,5 +124,19 @@ class TrainingPipelineTest {
         assertTrue(again.lines.stream().anyMatch(l -> l.startsWith("features: 0 computed")), String.join("\n", again.lines));
         assertFalse(Files.exists(store.root().resolve("staging")) && Files.list(store.root().resolve("staging")).findAny().isPresent(),
                 "nothing left in staging");
+    }
+
+    /** The median balanced accuracy of the run already made and of trainings with the other seeds (not activated). */
+    private static double medianBalancedOverSeeds(double first, long... otherSeeds) throws Exception {
+        List<Double> results = new ArrayList<>(List.of(first));
+        for (long seed : otherSeeds) {
+            TrainingRequest request = new TrainingRequest(dataset, Protocol.CAT_6_6, null, HeadVariant.SEM_IB,
+                    TrainingConfig.paper(12).withLearningRate(1e-3).withSeed(seed), null, false, 0.15, 50, 2021);
+            double balanced = pipeline().train(request, new Recorder()).evaluation().draws().balancedMean();
+            System.out.printf("seed %d: balanced %.3f%n", seed, balanced);
+            results.add(balanced);
+        }
+        results.sort(null);
+        return results.get(results.size() / 2);
     }
 }
