@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
-# The model-store tool (assemble-default, fetch, verify, activate, list); see `bundle-tool.sh --help`.
+# The model-store tool: `affect bundle assemble-default|fetch|verify|activate|list` (see `bundle-tool.sh --help`).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
-app="$REPO_ROOT/embedding-service/target/quarkus-app"
-[ -d "$app/lib/main" ] || die "build first: deploy/local/build.sh"
-exec java -cp "$app/lib/boot/*:$app/lib/main/*" org.affectdml.inference.bundle.BundleTool "$@"
+[ -f "$(app_jar cli)" ] || die "build first: deploy/local/build.sh"
+affect_cli bundle "$@"

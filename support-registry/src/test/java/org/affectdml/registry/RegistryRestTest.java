@@ -84,4 +84,26 @@ class RegistryRestTest {
         assertEquals(200, openapi.statusCode());
         assertTrue(openapi.body().contains("/api/v1/taxonomies/{name}/classify"));
     }
+
+    /** {"code": "...", "message": "..."} with the status, and nothing that names the server's internals. */
+    private static void assertJsonError(HttpResponse<String> r, int status, String code) {
+        assertEquals(status, r.statusCode(), r.body());
+        assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("application/json"), r.headers().toString());
+        assertTrue(r.body().startsWith("{\"code\":\"" + code + "\",\"message\":\""), r.body());
+        assertTrue(!r.body().contains("Exception") && !r.body().contains("at org."), r.body());
+    }
+
+    @Test
+    void theRestApiAnswersEveryRefusalWithTheJsonErrorBody() throws Exception {
+        assertJsonError(send("GET", "/api/v1/no-such-resource", ADMIN_KEY, null), 404, "NOT_FOUND");
+        assertJsonError(send("PUT", "/api/v1/taxonomies", ADMIN_KEY, "{}"), 405, "UNIMPLEMENTED");
+        HttpResponse<String> text = http.send(HttpRequest.newBuilder(URI.create(url.toString()).resolve("/api/v1/taxonomies"))
+                .header("Authorization", "Bearer " + ADMIN_KEY).header("Content-Type", "text/plain")
+                .POST(HttpRequest.BodyPublishers.ofString("moods")).build(), HttpResponse.BodyHandlers.ofString());
+        assertJsonError(text, 415, "INVALID_ARGUMENT");
+        assertJsonError(send("POST", "/api/v1/taxonomies", ADMIN_KEY, "{not json"), 400, "INVALID_ARGUMENT");
+        assertJsonError(send("POST", "/api/v1/taxonomies/import", ADMIN_KEY, "[1,"), 400, "INVALID_ARGUMENT");
+        assertJsonError(send("GET", "/api/v1/taxonomies/nope", ADMIN_KEY, null), 404, "NOT_FOUND");
+        assertJsonError(send("GET", "/api/v1/taxonomies", null, null), 401, "UNAUTHENTICATED");
+    }
 }

@@ -34,7 +34,7 @@ public class RestErrors {
         return body(status, grpcCode(status).name(), type == null ? "HTTP " + status : type.getReasonPhrase());
     }
 
-    static Response body(int httpStatus, String code, String message) {
+    public static Response body(int httpStatus, String code, String message) {
         Map<String, String> body = new LinkedHashMap<>();
         body.put("code", code);
         body.put("message", message == null ? "" : message);

@@ -169,8 +169,19 @@ public class TaxonomyResource {
             PARSER.merge(body == null || body.isBlank() ? "{}" : body, builder);
             return (T) builder.build();
         } catch (InvalidProtocolBufferException e) {
-            throw Errors.invalidArgument("body is not a valid " + builder.getDescriptorForType().getFullName() + " in JSON: " + e.getMessage());
+            throw Errors.invalidArgument("body is not a valid " + builder.getDescriptorForType().getFullName() + " in JSON: " + reason(e));
         }
+    }
+
+    /** The parser's reason in one short line, without the JSON library's class names or links. */
+    static String reason(Exception e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = root.getMessage() == null ? "malformed" : root.getMessage().lines().findFirst().orElse("malformed");
+        message = message.replaceFirst("^[a-z]+(\\.[a-z0-9]+)+\\.[A-Za-z]+(Exception|Error): ", "");
+        return message.length() <= 160 ? message : message.substring(0, 160) + "...";
     }
 
     private static Response json(int status, Message message) throws InvalidProtocolBufferException {

@@ -20,21 +20,31 @@ import java.util.regex.Pattern;
  * Reports p50/p90 latency and recall@1 (top class of the path Classify takes vs exact search) for
  * 1e4 and 1e5 supports in one taxonomy and 1e5 spread over 1000 taxonomies.
  *
- * Run: deploy/local/bench-knn.sh  (args: [supports-small supports-large taxonomies queries])
+ * Run: deploy/local/bench-knn.sh  (args: [supports-small supports-large taxonomies queries [exact-search-max]]);
+ * {@code KnnBenchmarkSmokeTest} runs it small in the suite.
  */
 public final class KnnBenchmark {
 
     private static final int DIM = 128;
     private static final String VERSION = "bench";
-    private static final int EXACT_MAX = 20000;  // affect.registry.exact-search-max-supports default
     private static final int EF_SEARCH = 100;    // affect.registry.hnsw-ef-search default
+
+    /** One row of the table: a scenario, the path Classify takes for it, latency and agreement with exact search. */
+    public record Result(String scenario, int supportsPerTaxonomy, boolean exactPath, double p50Ms, double p90Ms, double recallAt1) {
+    }
 
     public static void main(String[] args) throws Exception {
         int small = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
         int large = args.length > 1 ? Integer.parseInt(args[1]) : 100_000;
         int spread = args.length > 2 ? Integer.parseInt(args[2]) : 1000;
         int queries = args.length > 3 ? Integer.parseInt(args[3]) : 200;
-        String url = System.getProperty("db.url", "jdbc:postgresql://127.0.0.1:5432/affect");
+        int exactMax = args.length > 4 ? Integer.parseInt(args[4]) : 20_000;  // affect.registry.exact-search-max-supports default
+        run(System.getProperty("db.url", "jdbc:postgresql://127.0.0.1:5432/affect"), small, large, spread, queries, exactMax);
+    }
+
+    /** Runs the three scenarios in the scratch schema knn_bench (dropped again at the end) and prints the table. */
+    public static List<Result> run(String url, int small, int large, int spread, int queries, int exactMax) throws Exception {
+        List<Result> results = new ArrayList<>();
         java.util.Properties props = new java.util.Properties();
         props.setProperty("user", System.getProperty("db.user", "affect"));
         props.setProperty("password", System.getProperty("db.password", "affect"));
@@ -44,16 +54,18 @@ public final class KnnBenchmark {
             try (Statement s = c.createStatement()) {
                 s.execute("DROP SCHEMA IF EXISTS knn_bench CASCADE");
                 s.execute("CREATE SCHEMA knn_bench");
+                // The production queries name support_embedding unqualified: this session resolves it to the scratch table.
                 s.execute("SET search_path TO knn_bench, public");
                 s.execute("""
-                        CREATE TABLE support_embedding (sample_id UUID NOT NULL, model_version VARCHAR(128) NOT NULL,
+                        CREATE TABLE knn_bench.support_embedding (sample_id UUID NOT NULL, model_version VARCHAR(128) NOT NULL,
                             taxonomy_id BIGINT NOT NULL, class_id BIGINT NOT NULL, embedding vector(128) NOT NULL,
                             PRIMARY KEY (sample_id, model_version))""");
-                s.execute("CREATE INDEX ON support_embedding (taxonomy_id, model_version)");
+                s.execute("CREATE INDEX ON knn_bench.support_embedding (taxonomy_id, model_version)");
             }
+            requireScratchTable(c);
             Random random = new Random(7);
             System.out.printf("KNN benchmark: %d-d unit vectors, %d queries per scenario, ef_search %d, exact search up to %d supports%n",
-                    DIM, queries, EF_SEARCH, EXACT_MAX);
+                    DIM, queries, EF_SEARCH, exactMax);
             System.out.println("| scenario | supports in the taxonomy | path | p50 ms | p90 ms | recall@1 |");
             System.out.println("|---|---|---|---|---|---|");
             List<float[]> q1 = load(c, random, 1, small, 1, 26);
@@ -62,19 +74,32 @@ public final class KnnBenchmark {
             long t0 = System.nanoTime();
             try (Statement s = c.createStatement()) {
                 s.execute("SET maintenance_work_mem = '512MB'");
-                s.execute("CREATE INDEX ON support_embedding USING hnsw (embedding vector_cosine_ops)");
-                s.execute("ANALYZE support_embedding");
+                s.execute("CREATE INDEX ON knn_bench.support_embedding USING hnsw (embedding vector_cosine_ops)");
+                s.execute("ANALYZE knn_bench.support_embedding");
             }
             System.err.printf("HNSW index over %d vectors built in %.1f s%n", small + 2L * large, (System.nanoTime() - t0) / 1e9);
-            run(c, "1e4 in one taxonomy", List.of(1L), small, q1, queries, random);
-            run(c, "1e5 in one taxonomy", List.of(2L), large, q2, queries, random);
+            requireScratchTable(c);
+            results.add(scenario(c, "1e4 in one taxonomy", List.of(1L), small, q1, queries, exactMax, random));
+            results.add(scenario(c, "1e5 in one taxonomy", List.of(2L), large, q2, queries, exactMax, random));
             List<Long> spreadIds = new ArrayList<>();
             for (long t = 1000; t < 1000 + spread; t++) {
                 spreadIds.add(t);
             }
-            run(c, "1e5 over " + spread + " taxonomies", spreadIds, large / spread, q3, queries, random);
+            results.add(scenario(c, "1e5 over " + spread + " taxonomies", spreadIds, large / spread, q3, queries, exactMax, random));
             try (Statement s = c.createStatement()) {
                 s.execute("DROP SCHEMA knn_bench CASCADE");
+            }
+        }
+        return results;
+    }
+
+    /** The unqualified name the production SQL uses must be the scratch table, never the registry's own. */
+    private static void requireScratchTable(Connection c) throws Exception {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
+                "SELECT n.nspname FROM pg_class t JOIN pg_namespace n ON n.oid = t.relnamespace WHERE t.oid = to_regclass('support_embedding')")) {
+            String schema = rs.next() ? rs.getString(1) : null;
+            if (!"knn_bench".equals(schema)) {
+                throw new IllegalStateException("support_embedding resolves to schema " + schema + ", not the benchmark's scratch schema knn_bench");
             }
         }
     }
@@ -88,7 +113,7 @@ public final class KnnBenchmark {
         }
         c.setAutoCommit(false);
         try (PreparedStatement p = c.prepareStatement(
-                "INSERT INTO support_embedding VALUES (gen_random_uuid(), ?, ?, ?, CAST(? AS vector))")) {
+                "INSERT INTO knn_bench.support_embedding VALUES (gen_random_uuid(), ?, ?, ?, CAST(? AS vector))")) {
             for (int i = 0; i < supports; i++) {
                 int taxonomy = i % taxonomies;
                 int cls = r.nextInt(classes);
@@ -110,9 +135,9 @@ public final class KnnBenchmark {
         return centroids;
     }
 
-    private static void run(Connection c, String name, List<Long> taxonomies, int perTaxonomy, List<float[]> centroids, int queries,
-                            Random r) throws Exception {
-        boolean exactPath = perTaxonomy <= EXACT_MAX;
+    private static Result scenario(Connection c, String name, List<Long> taxonomies, int perTaxonomy, List<float[]> centroids, int queries,
+                                   int exactMax, Random r) throws Exception {
+        boolean exactPath = perTaxonomy <= exactMax;
         long[] micros = new long[queries];
         int agree = 0;
         for (int i = 0; i < queries; i++) {
@@ -124,8 +149,11 @@ public final class KnnBenchmark {
             agree += top == exact(c, q, taxonomy) ? 1 : 0;
         }
         Arrays.sort(micros);
+        Result result = new Result(name, perTaxonomy, exactPath, micros[queries / 2] / 1e3, micros[(int) (queries * 0.9)] / 1e3,
+                (double) agree / queries);
         System.out.printf("| %s | %d | %s | %.2f | %.2f | %.3f |%n", name, perTaxonomy, exactPath ? "exact" : "HNSW + iterative scan",
-                micros[queries / 2] / 1e3, micros[(int) (queries * 0.9)] / 1e3, (double) agree / queries);
+                result.p50Ms(), result.p90Ms(), result.recallAt1());
+        return result;
     }
 
     private static long exact(Connection c, float[] q, long taxonomy) throws Exception {

@@ -3,6 +3,7 @@ package org.affectdml.trainer.tool;
 import org.affectdml.inference.bundle.ModelStore;
 import org.affectdml.inference.onnx.OrtSessionFactory;
 import org.affectdml.trainer.eval.EvaluationReport;
+import org.affectdml.trainer.eval.PaperTables;
 import org.affectdml.trainer.eval.ReportWriter;
 import org.affectdml.trainer.features.Progress;
 import org.affectdml.trainer.head.HeadTrainer;
@@ -14,80 +15,205 @@ import org.affectdml.trainer.pipeline.TrainingRequest;
 import org.affectdml.trainer.protocol.Dimension;
 import org.affectdml.trainer.protocol.Protocol;
 import org.affectdml.trainer.synthetic.SyntheticEmotic;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
-import java.util.Map;
+import java.util.concurrent.Callable;
 
 /**
- * Offline trainer operations without the service (deploy/local/trainer-tool.sh):
- * <pre>
- *   generate-synthetic --out DIR [--persons N] [--size PX] [--seed S]
- *   evaluate --store DIR --version V --dataset DIR [--protocol CAT-6:6] [--dimension valence] [--draws 100] [--work DIR]
- *   train    --store DIR --dataset DIR [--protocol ..] [--dimension ..] [--variant Sem-IB] [--epochs 100] [--lr 3.5e-4]
- *            [--base VERSION] [--activate] [--work DIR]
- * </pre>
+ * Offline trainer operations without the service (deploy/local/trainer-tool.sh): generate a synthetic EMOTIC-format
+ * data set, evaluate a stored bundle, train and publish a head, time an epoch at EMOTIC scale, lay evaluations out
+ * as the paper's tables. It lives in the trainer's jar so the {@code affect} client carries no PyTorch.
+ * Exit codes: 0 done, 1 the work failed, 2 the command line or its inputs are wrong.
  */
+@Command(name = "trainer-tool.sh", mixinStandardHelpOptions = true, description = "Offline Affect-DML trainer operations.",
+        subcommands = {TrainerTool.GenerateSynthetic.class, TrainerTool.Evaluate.class, TrainerTool.Train.class,
+                TrainerTool.BenchEpoch.class, TrainerTool.Tables.class})
 public final class TrainerTool {
 
-    private TrainerTool() {
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
     }
 
-    public static void main(String[] args) throws Exception {
-        if (args.length == 0 || args[0].equals("--help")) {
-            System.out.println(usage());
-            return;
+    static CommandLine commandLine() {
+        return new CommandLine(new TrainerTool()).setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            boolean badInput = e instanceof IllegalArgumentException || e instanceof java.nio.file.NoSuchFileException;
+            commandLine.getErr().println("trainer-tool: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+            return badInput ? 2 : 1;
+        });
+    }
+
+    /** Where bundles and the work files are; shared by the commands that run the pipeline. */
+    static class Stores {
+        @Option(names = "--store", required = true, description = "model store directory")
+        Path store;
+        @Option(names = "--work", defaultValue = "var/trainer", description = "feature cache and reports (default ${DEFAULT-VALUE})")
+        Path work;
+
+        TrainingPipeline pipeline() {
+            return new TrainingPipeline(new ModelStore(store), OrtSessionFactory.cpu(0), work.resolve("cache"), work.resolve("reports"));
         }
-        Map<String, String> o = options(args);
-        try {
-            switch (args[0]) {
-                case "generate-synthetic" -> generate(o);
-                case "evaluate" -> evaluate(o);
-                case "train" -> train(o);
-                case "bench-epoch" -> benchEpoch(o);
-                case "tables" -> tables(o);
-                default -> throw new IllegalArgumentException("unknown command '" + args[0] + "'\n" + usage());
+    }
+
+    /** The benchmark: data set, protocol, level dimension, support draws. */
+    static class Benchmark {
+        @Option(names = "--dataset", required = true, description = "EMOTIC-format directory")
+        Path dataset;
+        @Option(names = "--protocol", defaultValue = "CAT-6:6", description = "CAT-6:6, CAT-6:4, LEV-7:3 or LEV-6:4 (default ${DEFAULT-VALUE})")
+        String protocol;
+        @Option(names = "--dimension", description = "valence, arousal or dominance (LEV protocols)")
+        String dimension;
+        @Option(names = "--draws", defaultValue = "100", description = "support draws of the evaluation (default ${DEFAULT-VALUE})")
+        int draws;
+        @Option(names = "--seed", defaultValue = "2021", description = "seed of the single support draw (default ${DEFAULT-VALUE})")
+        long seed;
+
+        Protocol protocol() {
+            return Protocol.parse(protocol);
+        }
+
+        Dimension dimension() {
+            if (dimension == null) {
+                return null;
             }
-        } catch (IllegalArgumentException e) {
-            System.err.println("error: " + e.getMessage());
-            System.exit(2);
+            try {
+                return Dimension.valueOf(dimension.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--dimension must be valence, arousal or dominance, got " + dimension);
+            }
         }
     }
 
-    private static void generate(Map<String, String> o) throws Exception {
-        Path out = Path.of(required(o, "out"));
-        int persons = Integer.parseInt(o.getOrDefault("persons", "2000"));
-        int size = Integer.parseInt(o.getOrDefault("size", "128"));
-        Progress progress = new Progress("images", persons, "images", s -> System.err.println(s.line()), 2000);
-        SyntheticEmotic.generate(out, new SyntheticEmotic.Options(persons, size, size, Long.parseLong(o.getOrDefault("seed", "1"))),
-                n -> progress.advance(1));
-        System.out.println("wrote " + persons + " persons to " + out + " (annotations/train.csv, val.csv, test.csv, Annotations.mat)");
-    }
+    @Command(name = "generate-synthetic", mixinStandardHelpOptions = true,
+            description = "Write a synthetic EMOTIC-format data set with learnable classes (images, Tandon CSVs, Annotations.mat).")
+    static class GenerateSynthetic implements Callable<Integer> {
+        @Option(names = "--out", required = true, description = "directory to write")
+        Path out;
+        @Option(names = "--persons", defaultValue = "2000", description = "persons (default ${DEFAULT-VALUE})")
+        int persons;
+        @Option(names = "--size", defaultValue = "128", description = "image width and height in pixels (default ${DEFAULT-VALUE})")
+        int size;
+        @Option(names = "--seed", defaultValue = "1", description = "generator seed (default ${DEFAULT-VALUE})")
+        long seed;
 
-    private static void evaluate(Map<String, String> o) throws Exception {
-        TrainingPipeline pipeline = pipeline(o);
-        Protocol protocol = Protocol.parse(o.getOrDefault("protocol", "CAT-6:6"));
-        EvaluationReport r = pipeline.evaluateStored(required(o, "version"), Path.of(required(o, "dataset")), protocol, dimension(o),
-                Long.parseLong(o.getOrDefault("seed", "2021")), Integer.parseInt(o.getOrDefault("draws", "100")), printer());
-        System.out.println(ReportWriter.markdown(r));
-    }
-
-    private static void train(Map<String, String> o) throws Exception {
-        Protocol protocol = Protocol.parse(o.getOrDefault("protocol", "CAT-6:6"));
-        TrainingConfig config = TrainingConfig.paper(Integer.parseInt(o.getOrDefault("epochs", "100")));
-        if (o.containsKey("lr")) {
-            config = config.withLearningRate(Double.parseDouble(o.get("lr")));
-        } else if (protocol == Protocol.LEV_6_4) {
-            config = config.withLearningRate(3.5e-6);
+        @Override
+        public Integer call() throws Exception {
+            if (persons < 1 || size < 32) {
+                throw new IllegalArgumentException("--persons must be >= 1 and --size >= 32");
+            }
+            Progress progress = new Progress("images", persons, "images", s -> System.err.println(s.line()), 2000);
+            SyntheticEmotic.generate(out, new SyntheticEmotic.Options(persons, size, size, seed), n -> progress.advance(1));
+            System.out.println("wrote " + persons + " persons to " + out + " (annotations/train.csv, val.csv, test.csv, Annotations.mat)");
+            return 0;
         }
-        TrainingRequest request = new TrainingRequest(Path.of(required(o, "dataset")), protocol, dimension(o),
-                HeadVariant.parse(o.getOrDefault("variant", "Sem-IB")), config, o.get("base"), o.containsKey("activate"),
-                Double.parseDouble(o.getOrDefault("validation-fraction", "0.1")), Integer.parseInt(o.getOrDefault("draws", "100")),
-                Long.parseLong(o.getOrDefault("seed", "2021")));
-        TrainingPipeline.Outcome outcome = pipeline(o).train(request, printer());
-        System.out.println(ReportWriter.markdown(outcome.evaluation()));
-        System.out.println("published " + outcome.version() + (request.activate() ? " (active)" : "") + "; report in " + outcome.reportDirectory());
+    }
+
+    @Command(name = "evaluate", mixinStandardHelpOptions = true, description = "One-shot evaluation of a stored bundle.")
+    static class Evaluate implements Callable<Integer> {
+        @Mixin
+        Stores stores;
+        @Mixin
+        Benchmark benchmark;
+        @Option(names = "--version", required = true, description = "bundle version in the store")
+        String version;
+
+        @Override
+        public Integer call() throws Exception {
+            EvaluationReport r = stores.pipeline().evaluateStored(version, benchmark.dataset, benchmark.protocol(), benchmark.dimension(),
+                    benchmark.seed, benchmark.draws, printer());
+            System.out.println(ReportWriter.markdown(r));
+            return 0;
+        }
+    }
+
+    @Command(name = "train", mixinStandardHelpOptions = true, description = "Train a head on the base classes, evaluate it one-shot, publish the bundle.")
+    static class Train implements Callable<Integer> {
+        @Mixin
+        Stores stores;
+        @Mixin
+        Benchmark benchmark;
+        @Option(names = "--variant", defaultValue = "Sem-IB", description = "I, B, IB, Sem-I or Sem-IB (default ${DEFAULT-VALUE})")
+        String variant;
+        @Option(names = "--epochs", defaultValue = "100", description = "epochs (default ${DEFAULT-VALUE})")
+        int epochs;
+        @Option(names = "--lr", description = "learning rate (default 3.5e-4, 3.5e-6 for LEV-6:4)")
+        Double learningRate;
+        @Option(names = "--base", description = "bundle whose encoders to use (default: the active one)")
+        String base;
+        @Option(names = "--validation-fraction", defaultValue = "0.1", description = "share of each base class for model selection (default ${DEFAULT-VALUE})")
+        double validationFraction;
+        @Option(names = "--activate", description = "activate the published bundle")
+        boolean activate;
+
+        @Override
+        public Integer call() throws Exception {
+            Protocol protocol = benchmark.protocol();
+            TrainingConfig config = TrainingConfig.paper(epochs);
+            if (learningRate != null) {
+                config = config.withLearningRate(learningRate);
+            } else if (protocol == Protocol.LEV_6_4) {
+                config = config.withLearningRate(3.5e-6);
+            }
+            TrainingRequest request = new TrainingRequest(benchmark.dataset, protocol, benchmark.dimension(), HeadVariant.parse(variant),
+                    config, base, activate, validationFraction, benchmark.draws, benchmark.seed);
+            TrainingPipeline.Outcome outcome = stores.pipeline().train(request, printer());
+            System.out.println(ReportWriter.markdown(outcome.evaluation()));
+            System.out.println("published " + outcome.version() + (activate ? " (active)" : "") + "; report in " + outcome.reportDirectory());
+            return 0;
+        }
+    }
+
+    @Command(name = "bench-epoch", mixinStandardHelpOptions = true,
+            description = "Time head training per epoch at EMOTIC scale on synthetic cached features (docs/benchmarks.md).")
+    static class BenchEpoch implements Callable<Integer> {
+        @Option(names = "--persons", defaultValue = "34000", description = "persons (default ${DEFAULT-VALUE})")
+        int persons;
+        @Option(names = "--epochs", defaultValue = "2", description = "epochs (default ${DEFAULT-VALUE})")
+        int epochs;
+        @Option(names = "--variant", defaultValue = "Sem-IB", description = "head variant (default ${DEFAULT-VALUE})")
+        String variant;
+
+        @Override
+        public Integer call() {
+            if (persons < 600 || epochs < 1) {
+                throw new IllegalArgumentException("--persons must be >= 600 (600 form the validation split) and --epochs >= 1");
+            }
+            benchEpoch(persons, epochs, HeadVariant.parse(variant));
+            return 0;
+        }
+    }
+
+    @Command(name = "tables", mixinStandardHelpOptions = true,
+            description = "Every evaluation.json under the reports directory as the paper's Tables II and III (also written to tables.md).")
+    static class Tables implements Callable<Integer> {
+        @Option(names = "--reports", defaultValue = "var/trainer/reports", description = "reports directory (default ${DEFAULT-VALUE})")
+        Path reports;
+
+        @Override
+        public Integer call() throws Exception {
+            List<EvaluationReport> all = new ArrayList<>();
+            if (Files.isDirectory(reports)) {
+                try (var files = Files.walk(reports)) {
+                    for (Path f : files.filter(p -> p.getFileName().toString().equals("evaluation.json")).sorted().toList()) {
+                        all.add(ReportWriter.read(f));
+                    }
+                }
+            }
+            if (all.isEmpty()) {
+                throw new IllegalArgumentException("no evaluation.json under " + reports);
+            }
+            String tables = PaperTables.render(all);
+            Files.writeString(reports.resolve("tables.md"), tables);
+            System.out.println(tables);
+            return 0;
+        }
     }
 
     /**
@@ -95,10 +221,7 @@ public final class TrainerTool {
      * (512 + 512 + 150) and the CAT-6:6 base-class balance. The time of an epoch does not depend on the feature
      * values, so they are drawn at random (class-dependent means, so mining finds pairs as in real training).
      */
-    private static void benchEpoch(Map<String, String> o) {
-        int persons = Integer.parseInt(o.getOrDefault("persons", "34000"));
-        int epochs = Integer.parseInt(o.getOrDefault("epochs", "2"));
-        HeadVariant variant = HeadVariant.parse(o.getOrDefault("variant", "Sem-IB"));
+    static void benchEpoch(int persons, int epochs, HeadVariant variant) {
         java.util.Random random = new java.util.Random(1);
         int classes = 6;
         float[][] image = new float[persons][512];
@@ -130,33 +253,6 @@ public final class TrainerTool {
         }, () -> false);
     }
 
-    /** Every evaluation.json under the reports directory as the paper's Tables II and III, also written to tables.md. */
-    private static void tables(Map<String, String> o) throws Exception {
-        Path reports = Path.of(o.getOrDefault("reports", "var/trainer/reports"));
-        java.util.List<EvaluationReport> all = new java.util.ArrayList<>();
-        try (var files = java.nio.file.Files.walk(reports)) {
-            for (Path f : files.filter(p -> p.getFileName().toString().equals("evaluation.json")).sorted().toList()) {
-                all.add(ReportWriter.read(f));
-            }
-        }
-        if (all.isEmpty()) {
-            throw new IllegalArgumentException("no evaluation.json under " + reports);
-        }
-        String tables = org.affectdml.trainer.eval.PaperTables.render(all);
-        java.nio.file.Files.writeString(reports.resolve("tables.md"), tables);
-        System.out.println(tables);
-    }
-
-    private static TrainingPipeline pipeline(Map<String, String> o) {
-        Path work = Path.of(o.getOrDefault("work", "var/trainer"));
-        return new TrainingPipeline(new ModelStore(Path.of(required(o, "store"))), OrtSessionFactory.cpu(0), work.resolve("cache"),
-                work.resolve("reports"));
-    }
-
-    private static Dimension dimension(Map<String, String> o) {
-        return o.containsKey("dimension") ? Dimension.valueOf(o.get("dimension").toUpperCase(Locale.ROOT)) : null;
-    }
-
     /** Phases, progress lines and epochs on stderr. */
     private static PipelineListener printer() {
         return new PipelineListener() {
@@ -186,38 +282,4 @@ public final class TrainerTool {
         };
     }
 
-    private static Map<String, String> options(String[] args) {
-        Map<String, String> o = new HashMap<>();
-        for (int i = 1; i < args.length; i++) {
-            if (!args[i].startsWith("--")) {
-                throw new IllegalArgumentException("unexpected argument '" + args[i] + "'\n" + usage());
-            }
-            String key = args[i].substring(2);
-            if (i + 1 < args.length && !args[i + 1].startsWith("--")) {
-                o.put(key, args[++i]);
-            } else {
-                o.put(key, "true");
-            }
-        }
-        return o;
-    }
-
-    private static String required(Map<String, String> o, String key) {
-        String v = o.get(key);
-        if (v == null) {
-            throw new IllegalArgumentException("--" + key + " is required\n" + usage());
-        }
-        return v;
-    }
-
-    static String usage() {
-        return """
-                usage: trainer-tool.sh COMMAND [options]
-                  generate-synthetic --out DIR [--persons 2000] [--size 128] [--seed 1]
-                  evaluate --store DIR --version V --dataset DIR [--protocol CAT-6:6] [--dimension valence] [--draws 100] [--seed 2021] [--work var/trainer]
-                  train    --store DIR --dataset DIR [--protocol CAT-6:6] [--dimension valence] [--variant Sem-IB] [--epochs 100] [--lr 3.5e-4]
-                           [--base VERSION] [--activate] [--draws 100] [--work var/trainer]
-                  bench-epoch [--persons 34000] [--epochs 2] [--variant Sem-IB]
-                  tables [--reports var/trainer/reports]      (every evaluation as the paper's Tables II and III)""";
-    }
 }

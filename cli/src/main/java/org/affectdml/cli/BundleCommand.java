@@ -1,0 +1,180 @@
+package org.affectdml.cli;
+
+import org.affectdml.inference.bundle.BundleFetcher;
+import org.affectdml.inference.bundle.BundleLoader;
+import org.affectdml.inference.bundle.BundleManifest;
+import org.affectdml.inference.bundle.DefaultBundleAssembler;
+import org.affectdml.inference.bundle.ModelStore;
+import org.affectdml.inference.onnx.ExecutionProvider;
+import org.affectdml.inference.onnx.OrtSessionFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/**
+ * affect bundle: the model store on disk (assemble the default bundle, fetch a published one, verify, activate,
+ * list). Works on the store directly, without the services; running services follow ACTIVE by themselves.
+ */
+@Command(name = "bundle", mixinStandardHelpOptions = true, description = "Model bundles in a model store: assemble, fetch, verify, activate, list.",
+        subcommands = {BundleCommand.AssembleDefault.class, BundleCommand.Fetch.class, BundleCommand.Verify.class,
+                BundleCommand.Activate.class, BundleCommand.ListBundles.class})
+public class BundleCommand {
+
+    /** ONNX Runtime for the verification run every command makes before a bundle is published or activated. */
+    static class Runtime {
+        @Option(names = "--provider", defaultValue = "cpu", description = "ONNX Runtime execution provider: auto, cuda or cpu (default ${DEFAULT-VALUE})")
+        String provider;
+
+        @Option(names = "--threads", defaultValue = "0", description = "intra-op threads, 0 = all cores (default ${DEFAULT-VALUE})")
+        int threads;
+
+        OrtSessionFactory sessions() {
+            return new OrtSessionFactory(ExecutionProvider.parse(provider), threads, 0);
+        }
+    }
+
+    static class Store {
+        @Option(names = "--store", required = true, description = "model store directory (bundles/ and ACTIVE)")
+        Path store;
+
+        ModelStore open() {
+            return new ModelStore(store);
+        }
+    }
+
+    static Path existingFile(CommandLine.Model.CommandSpec spec, Path file, String option) {
+        if (file != null && !Files.isRegularFile(file)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), option + " " + file + ": no such file");
+        }
+        return file;
+    }
+
+    @Command(name = "assemble-default", mixinStandardHelpOptions = true,
+            description = "Build the default bundle (backbones + the untrained random-projection head), publish it and print its version. Idempotent for the same inputs.")
+    static class AssembleDefault implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+        @Mixin
+        Store store;
+        @Mixin
+        Runtime runtime;
+        @Option(names = "--image-encoder", required = true, description = "ONNX image encoder (e.g. ResNet-18 with output 'features')")
+        Path imageEncoder;
+        @Option(names = "--body-encoder", description = "ONNX body encoder (default: the image encoder)")
+        Path bodyEncoder;
+        @Option(names = "--segmenter", required = true, description = "ONNX ADE20K segmenter (150 classes)")
+        Path segmenter;
+        @Option(names = "--segmenter-labels", description = "the segmenter's class names, one per line")
+        Path segmenterLabels;
+        @Option(names = "--encoder-output", defaultValue = "features", description = "encoder output tensor (default ${DEFAULT-VALUE})")
+        String encoderOutput;
+        @Option(names = "--encoder-size", defaultValue = "224", description = "encoder input size in pixels (default ${DEFAULT-VALUE})")
+        int encoderSize;
+        @Option(names = "--segmenter-size", defaultValue = "512", description = "segmenter input size in pixels (default ${DEFAULT-VALUE})")
+        int segmenterSize;
+        @Option(names = "--activate", description = "mark it active once published")
+        boolean activate;
+
+        @Override
+        public Integer call() throws Exception {
+            Path image = existingFile(spec, imageEncoder, "--image-encoder");
+            var inputs = new DefaultBundleAssembler.Inputs(image, bodyEncoder == null ? image : existingFile(spec, bodyEncoder, "--body-encoder"),
+                    encoderOutput, encoderSize, existingFile(spec, segmenter, "--segmenter"),
+                    existingFile(spec, segmenterLabels, "--segmenter-labels"), segmenterSize);
+            OrtSessionFactory sessions = runtime.sessions();
+            ModelStore s = store.open();
+            String version = new DefaultBundleAssembler(sessions).assemble(inputs, s);
+            System.out.println(version);
+            if (activate) {
+                s.activate(version, new BundleLoader(sessions));
+                System.err.println("activated " + version);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "fetch", mixinStandardHelpOptions = true,
+            description = "Download a bundle zip (http, https or file URL), check its sha256, verify and publish it; prints its version.")
+    static class Fetch implements Callable<Integer> {
+        @Mixin
+        Store store;
+        @Mixin
+        Runtime runtime;
+        @Option(names = "--url", required = true, description = "where the bundle zip is")
+        URI url;
+        @Option(names = "--sha256", required = true, description = "the zip's sha256 (64 hex digits)")
+        String sha256;
+        @Option(names = "--activate", description = "mark it active once published")
+        boolean activate;
+
+        @Override
+        public Integer call() throws Exception {
+            ModelStore s = store.open();
+            BundleLoader loader = new BundleLoader(runtime.sessions());
+            String version = new BundleFetcher(BundleFetcher.DEFAULT_MAX_ARCHIVE_BYTES).fetch(url, sha256, s, loader).getFileName().toString();
+            System.out.println(version);
+            if (activate) {
+                s.activate(version, loader);
+                System.err.println("activated " + version);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "verify", mixinStandardHelpOptions = true,
+            description = "Verify a bundle directory: manifest, checksums, tensor names and shapes, a run on a zero batch.")
+    static class Verify implements Callable<Integer> {
+        @Mixin
+        Runtime runtime;
+        @Parameters(paramLabel = "DIR", description = "the bundle directory")
+        Path directory;
+
+        @Override
+        public Integer call() throws Exception {
+            BundleManifest m = new BundleLoader(runtime.sessions()).verify(directory);
+            System.out.println("OK " + m.version() + " (" + m.headKind() + ", embedding " + m.embeddingDimension() + "-d)");
+            return 0;
+        }
+    }
+
+    @Command(name = "activate", mixinStandardHelpOptions = true,
+            description = "Verify a published bundle and mark it active; running services swap to it.")
+    static class Activate implements Callable<Integer> {
+        @Mixin
+        Store store;
+        @Mixin
+        Runtime runtime;
+        @Parameters(paramLabel = "VERSION", description = "a version in the store (see: affect bundle list)")
+        String version;
+
+        @Override
+        public Integer call() throws Exception {
+            store.open().activate(version, new BundleLoader(runtime.sessions()));
+            System.out.println("activated " + version);
+            return 0;
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "Published bundles, newest first; * marks the active one.")
+    static class ListBundles implements Callable<Integer> {
+        @Mixin
+        Store store;
+
+        @Override
+        public Integer call() throws Exception {
+            ModelStore s = store.open();
+            String active = s.activeVersion().orElse("");
+            for (BundleManifest m : s.list()) {
+                System.out.printf("%s %-40s %-20s %s%n", m.version().equals(active) ? "*" : " ", m.version(), m.created(), m.headKind());
+            }
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,195 @@
+package org.affectdml.cli;
+
+import org.affectdml.inference.testing.TestImages;
+import org.affectdml.inference.testing.TinyModels;
+import org.affectdml.service.testing.ServiceProcess;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.awt.Color;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The packaged {@code affect} command as users run it ({@code java -jar cli/target/quarkus-app/quarkus-run.jar}),
+ * against the packaged embedding-service and support-registry: exit codes and messages of bad command lines, the
+ * bundle commands on a real store, the client commands end to end, and a small run of each benchmark command
+ * (so a broken benchmark fails here rather than when someone runs it by hand).
+ */
+class AffectCliIT {
+
+    private static final String ADMIN = "cli-admin-key";
+    private static final String CLIENT = "cli-client-key";
+    private static final String BOX = "20,10,60,90";
+
+    @TempDir
+    static Path tmp;
+    static Path store;
+    static String version;
+    static ServiceProcess embedding;
+    static ServiceProcess registry;
+    static Path calm;
+    static Path tense;
+
+    /** What one run of the command printed and returned. */
+    record Run(int exit, String out, String err) {
+        @Override
+        public String toString() {
+            return "exit " + exit + "\n--- stdout\n" + out + "\n--- stderr\n" + err;
+        }
+    }
+
+    @BeforeAll
+    static void startServices() throws Exception {
+        store = tmp.resolve("store");
+        version = TinyModels.activeDefaultBundle(store);
+        calm = write("calm.jpg", TestImages.scene(96, 96, new Color(30, 160, 40), new Color(240, 240, 240), 20, 10, 60, 90));
+        tense = write("tense.jpg", TestImages.scene(96, 96, new Color(200, 20, 30), new Color(20, 20, 20), 20, 10, 60, 90));
+        embedding = ServiceProcess.start(ServiceProcess.requirePackagedApp("embedding-service"), Map.of(
+                "affect.model-store.path", store.toString(), "affect.embedding.segmentation", "in-process",
+                "affect.onnx.intra-op-threads", "1"), tmp.resolve("logs"));
+        registry = ServiceProcess.start(ServiceProcess.requirePackagedApp("support-registry"), Map.of(
+                "quarkus.datasource.jdbc.url", System.getenv().getOrDefault("AFFECT_TEST_DB_URL", "jdbc:postgresql://127.0.0.1:5432/affect_test"),
+                "quarkus.flyway.clean-disabled", "false", "quarkus.flyway.clean-at-start", "true",
+                "quarkus.grpc.clients.embedding.host", "127.0.0.1",
+                "quarkus.grpc.clients.embedding.port", Integer.toString(embedding.port),
+                "affect.registry.auth.admin-keys", ADMIN, "affect.registry.auth.client-keys", CLIENT), tmp.resolve("logs"));
+    }
+
+    @AfterAll
+    static void stopServices() {
+        if (registry != null) {
+            registry.close();
+        }
+        if (embedding != null) {
+            embedding.close();
+        }
+    }
+
+    private static Path write(String name, java.awt.image.BufferedImage image) throws Exception {
+        Path file = tmp.resolve(name);
+        Files.write(file, TestImages.jpeg(image));
+        return file;
+    }
+
+    static Run affect(String... args) throws Exception {
+        Path jar = Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath();
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString()));
+        command.addAll(List.of(args));
+        Path out = Files.createTempFile(tmp, "out", ".txt");
+        Path err = Files.createTempFile(tmp, "err", ".txt");
+        Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "affect " + String.join(" ", args) + " did not finish");
+        return new Run(p.exitValue(), Files.readString(out), Files.readString(err));
+    }
+
+    private static String registry() {
+        return "--registry=127.0.0.1:" + registry.port;
+    }
+
+    private static String embeddingTarget() {
+        return "--target=127.0.0.1:" + embedding.port;
+    }
+
+    @Test
+    void badCommandLinesExitWith2AndSayWhatIsWrong() throws Exception {
+        Run missing = affect("classify", calm.toString(), "--box", BOX);
+        assertEquals(2, missing.exit(), missing.toString());
+        assertTrue(missing.err().contains("Missing required option: '--taxonomy"), missing.toString());
+
+        Run box = affect("embed", calm.toString(), "--box", "1,2,3", embeddingTarget());
+        assertEquals(2, box.exit(), box.toString());
+        assertTrue(box.err().contains("affect: --box must be x1,y1,x2,y2 in pixels, got 1,2,3"), box.toString());
+
+        Run noFile = affect("embed", tmp.resolve("nothing.jpg").toString(), "--box", BOX, embeddingTarget());
+        assertEquals(2, noFile.exit(), noFile.toString());
+        assertTrue(noFile.err().contains("no such image file"), noFile.toString());
+
+        Run unknown = affect("frobnicate");
+        assertEquals(2, unknown.exit(), unknown.toString());
+        assertTrue(unknown.err().contains("Unmatched argument"), unknown.toString());
+
+        Run notABundle = affect("bundle", "verify", tmp.toString());
+        assertEquals(2, notABundle.exit(), notABundle.toString());
+        assertTrue(notABundle.err().startsWith("affect: ") && notABundle.err().contains("manifest.json"), notABundle.toString());
+        assertTrue(!notABundle.err().contains("\tat "), "no stack trace: " + notABundle);
+    }
+
+    @Test
+    void bundleCommandsWorkOnTheStore() throws Exception {
+        Run list = affect("bundle", "list", "--store", store.toString());
+        assertEquals(0, list.exit(), list.toString());
+        assertTrue(list.out().startsWith("* " + version), list.toString());
+        Run verify = affect("bundle", "verify", store.resolve("bundles").resolve(version).toString());
+        assertEquals(0, verify.exit(), verify.toString());
+        assertTrue(verify.out().contains("OK " + version + " (default-random-projection, embedding 128-d)"), verify.toString());
+        Run activateUnknown = affect("bundle", "activate", "--store", store.toString(), "no-such-version");
+        assertEquals(2, activateUnknown.exit(), activateUnknown.toString());
+    }
+
+    @Test
+    void aTaxonomyIsBuiltAndClassifiedFromTheCommandLine() throws Exception {
+        Run model = affect("model", embeddingTarget());
+        assertEquals(0, model.exit(), model.toString());
+        assertTrue(model.out().contains("version " + version) && model.out().contains("head default-random-projection"), model.toString());
+
+        Run embed = affect("embed", calm.toString(), "--box", BOX, embeddingTarget());
+        assertEquals(0, embed.exit(), embed.toString());
+        assertTrue(embed.out().contains(version), embed.toString());
+
+        String admin = "--key=" + ADMIN;
+        Run create = affect("taxonomy", "create", "cli-moods", "--class", "calm", "--class", "tense", registry(), admin);
+        assertEquals(0, create.exit(), create.toString());
+        assertEquals(0, affect("support", "add", "--taxonomy", "cli-moods", "--class", "calm", calm.toString(), "--box", BOX, registry(), admin).exit());
+        assertEquals(0, affect("support", "add", "--taxonomy", "cli-moods", "--class", "tense", tense.toString(), "--box", BOX, registry(), admin).exit());
+        Run taxonomies = affect("taxonomy", "list", registry(), admin);
+        assertTrue(taxonomies.out().contains("cli-moods"), taxonomies.toString());
+
+        Run classify = affect("classify", "--taxonomy", "cli-moods", calm.toString(), "--box", BOX, registry(), "--key=" + CLIENT);
+        assertEquals(0, classify.exit(), classify.toString());
+        String first = classify.out().lines().filter(l -> l.contains("calm") || l.contains("tense")).findFirst().orElse("");
+        assertTrue(first.contains("calm"), "the support itself ranks its class first: " + classify);
+
+        Run clientAsAdmin = affect("taxonomy", "delete", "cli-moods", registry(), "--key=" + CLIENT);
+        assertEquals(1, clientAsAdmin.exit(), clientAsAdmin.toString());
+        assertTrue(clientAsAdmin.err().contains("PERMISSION_DENIED"), clientAsAdmin.toString());
+        Run notFound = affect("classify", "--taxonomy", "no-such", calm.toString(), "--box", BOX, registry(), "--key=" + CLIENT);
+        assertEquals(1, notFound.exit(), notFound.toString());
+        assertTrue(notFound.err().contains("NOT_FOUND: taxonomy 'no-such' does not exist"), notFound.toString());
+    }
+
+    @Test
+    void theBenchmarkCommandsRunAndReportTheirRatio() throws Exception {
+        Run embed = affect("bench-embed", "--store", store.toString(), "--image", calm.toString(), "--box", BOX,
+                "--requests", "3", "--warmup", "1", "--threads", "1", embeddingTarget());
+        assertEquals(0, embed.exit(), embed.toString());
+        assertTrue(ratio(embed) > 0, embed.toString());
+
+        String admin = "--key=" + ADMIN;
+        affect("taxonomy", "create", "cli-bench", "--class", "calm", "--class", "tense", registry(), admin);
+        affect("support", "add", "--taxonomy", "cli-bench", "--class", "calm", calm.toString(), "--box", BOX, registry(), admin);
+        affect("support", "add", "--taxonomy", "cli-bench", "--class", "tense", tense.toString(), "--box", BOX, registry(), admin);
+        Run classify = affect("bench-classify", "--store", store.toString(), "--taxonomy", "cli-bench", "--image", calm.toString(),
+                "--box", BOX, "--requests", "3", "--warmup", "1", "--threads", "1", registry(), "--key=" + CLIENT);
+        assertEquals(0, classify.exit(), classify.toString());
+        assertTrue(ratio(classify) > 0, classify.toString());
+    }
+
+    /** The "RATIO ... = x" line every benchmark prints (what docs/benchmarks.md records). */
+    private static double ratio(Run run) {
+        var m = java.util.regex.Pattern.compile("(?m)^RATIO .* = ([0-9]+\\.[0-9]+)").matcher(run.out());
+        assertTrue(m.find(), "a RATIO line: " + run);
+        double ratio = Double.parseDouble(m.group(1));
+        assertTrue(Double.isFinite(ratio), run.toString());
+        return ratio;
+    }
+}

@@ -1,0 +1,28 @@
+package org.affectdml.registry.bench;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The KNN benchmark, small, against the test database, so a broken benchmark fails the suite: both search paths
+ * (exact, and HNSW with iterative scan for a taxonomy above the exact-search limit) run the production SQL.
+ */
+class KnnBenchmarkSmokeTest {
+
+    @Test
+    void bothSearchPathsRunAndAgreeWithExactSearch() throws Exception {
+        String url = System.getenv().getOrDefault("AFFECT_TEST_DB_URL", "jdbc:postgresql://127.0.0.1:5432/affect_test");
+        List<KnnBenchmark.Result> results = KnnBenchmark.run(url, 300, 1500, 10, 20, 1000);
+        assertEquals(3, results.size());
+        assertTrue(results.get(0).exactPath() && !results.get(1).exactPath() && results.get(2).exactPath(), results.toString());
+        for (KnnBenchmark.Result r : results) {
+            assertTrue(r.p50Ms() > 0 && r.p90Ms() >= r.p50Ms(), r.toString());
+            // well-separated synthetic clusters: the HNSW path finds the exact top class
+            assertTrue(r.recallAt1() >= 0.9, r.toString());
+        }
+    }
+}

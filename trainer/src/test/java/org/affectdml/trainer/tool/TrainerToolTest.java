@@ -1,0 +1,63 @@
+package org.affectdml.trainer.tool;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** trainer-tool.sh's commands: exit codes and messages of bad command lines, and a small run of its benchmark. */
+class TrainerToolTest {
+
+    @TempDir
+    Path tmp;
+
+    /** Exit code and what went to stderr. */
+    record Run(int exit, String err) {
+    }
+
+    private static Run run(String... args) {
+        StringWriter err = new StringWriter();
+        CommandLine cli = TrainerTool.commandLine();
+        cli.setErr(new PrintWriter(err, true));
+        return new Run(cli.execute(args), err.toString());
+    }
+
+    @Test
+    void badCommandLinesExitWith2AndSayWhatIsWrong() {
+        Run missing = run("train", "--store", tmp.toString());
+        assertEquals(2, missing.exit());
+        assertTrue(missing.err().contains("Missing required option: '--dataset"), missing.err());
+
+        Run protocol = run("evaluate", "--store", tmp.toString(), "--dataset", tmp.toString(), "--version", "v", "--protocol", "CAT-9:9");
+        assertEquals(2, protocol.exit());
+        assertTrue(protocol.err().startsWith("trainer-tool: ") && protocol.err().contains("CAT-9:9"), protocol.err());
+
+        Run noReports = run("tables", "--reports", tmp.resolve("none").toString());
+        assertEquals(2, noReports.exit());
+        assertTrue(noReports.err().contains("no evaluation.json under"), noReports.err());
+
+        assertEquals(2, run("bench-epoch", "--persons", "10").exit());
+        assertEquals(2, run("no-such-command").exit());
+    }
+
+    @Test
+    void generateSyntheticWritesEveryAnnotationForm() throws Exception {
+        assertEquals(0, run("generate-synthetic", "--out", tmp.toString(), "--persons", "20", "--size", "48").exit());
+        for (String f : new String[]{"train.csv", "val.csv", "test.csv", "Annotations.mat"}) {
+            assertTrue(Files.size(tmp.resolve("annotations").resolve(f)) > 0, f);
+        }
+    }
+
+    @Test
+    void theEpochBenchmarkRunsSmall() {
+        Run bench = run("bench-epoch", "--persons", "800", "--epochs", "1", "--variant", "IB");
+        assertEquals(0, bench.exit(), bench.err());
+    }
+}
