@@ -23,8 +23,7 @@ import java.util.concurrent.Callable;
  * list). Works on the store directly, without the services; running services follow ACTIVE by themselves.
  */
 @Command(name = "bundle", mixinStandardHelpOptions = true, description = "Model bundles in a model store: assemble, fetch, verify, activate, list.",
-        subcommands = {BundleCommand.AssembleDefault.class, BundleCommand.Fetch.class, BundleCommand.Verify.class,
-                BundleCommand.Activate.class, BundleCommand.ListBundles.class})
+        subcommands = {BundleCommand.AssembleDefault.class, BundleCommand.Fetch.class})
 public class BundleCommand {
 
     /** ONNX Runtime for the verification run every command makes before a bundle is published or activated. */
@@ -46,6 +45,20 @@ public class BundleCommand {
 
         ModelStore open() {
             return new ModelStore(store);
+        }
+    }
+
+    /** --activate, and what publishing prints: the version on stdout, the activation on stderr. */
+    static class Publish {
+        @Option(names = "--activate", description = "mark it active once published")
+        boolean activate;
+
+        void published(ModelStore store, String version, BundleLoader loader) throws java.io.IOException {
+            System.out.println(version);
+            if (activate) {
+                store.activate(version, loader);
+                System.err.println("activated " + version);
+            }
         }
     }
 
@@ -79,8 +92,8 @@ public class BundleCommand {
         int encoderSize;
         @Option(names = "--segmenter-size", defaultValue = "512", description = "segmenter input size in pixels (default ${DEFAULT-VALUE})")
         int segmenterSize;
-        @Option(names = "--activate", description = "mark it active once published")
-        boolean activate;
+        @Mixin
+        Publish publish;
 
         @Override
         public Integer call() throws Exception {
@@ -90,12 +103,7 @@ public class BundleCommand {
                     existingFile(spec, segmenterLabels, "--segmenter-labels"), segmenterSize);
             OrtSessionFactory sessions = runtime.sessions();
             ModelStore s = store.open();
-            String version = new DefaultBundleAssembler(sessions).assemble(inputs, s);
-            System.out.println(version);
-            if (activate) {
-                s.activate(version, new BundleLoader(sessions));
-                System.err.println("activated " + version);
-            }
+            publish.published(s, new DefaultBundleAssembler(sessions).assemble(inputs, s), new BundleLoader(sessions));
             return 0;
         }
     }
@@ -111,70 +119,42 @@ public class BundleCommand {
         URI url;
         @Option(names = "--sha256", required = true, description = "the zip's sha256 (64 hex digits)")
         String sha256;
-        @Option(names = "--activate", description = "mark it active once published")
-        boolean activate;
+        @Mixin
+        Publish publish;
 
         @Override
         public Integer call() throws Exception {
             ModelStore s = store.open();
             BundleLoader loader = new BundleLoader(runtime.sessions());
-            String version = new BundleFetcher(BundleFetcher.DEFAULT_MAX_ARCHIVE_BYTES).fetch(url, sha256, s, loader).getFileName().toString();
-            System.out.println(version);
-            if (activate) {
-                s.activate(version, loader);
-                System.err.println("activated " + version);
-            }
+            publish.published(s, new BundleFetcher(BundleFetcher.DEFAULT_MAX_ARCHIVE_BYTES).fetch(url, sha256, s, loader).getFileName().toString(),
+                    loader);
             return 0;
         }
     }
 
     @Command(name = "verify", mixinStandardHelpOptions = true,
             description = "Verify a bundle directory: manifest, checksums, tensor names and shapes, a run on a zero batch.")
-    static class Verify implements Callable<Integer> {
-        @Mixin
-        Runtime runtime;
-        @Parameters(paramLabel = "DIR", description = "the bundle directory")
-        Path directory;
-
-        @Override
-        public Integer call() throws Exception {
-            BundleManifest m = new BundleLoader(runtime.sessions()).verify(directory);
-            System.out.println("OK " + m.version() + " (" + m.headKind() + ", embedding " + m.embeddingDimension() + "-d)");
-            return 0;
-        }
+    int verify(@Mixin Runtime runtime, @Parameters(paramLabel = "DIR", description = "the bundle directory") Path directory) throws Exception {
+        BundleManifest m = new BundleLoader(runtime.sessions()).verify(directory);
+        System.out.println("OK " + m.version() + " (" + m.headKind() + ", embedding " + m.embeddingDimension() + "-d)");
+        return 0;
     }
 
-    @Command(name = "activate", mixinStandardHelpOptions = true,
-            description = "Verify a published bundle and mark it active; running services swap to it.")
-    static class Activate implements Callable<Integer> {
-        @Mixin
-        Store store;
-        @Mixin
-        Runtime runtime;
-        @Parameters(paramLabel = "VERSION", description = "a version in the store (see: affect bundle list)")
-        String version;
-
-        @Override
-        public Integer call() throws Exception {
-            store.open().activate(version, new BundleLoader(runtime.sessions()));
-            System.out.println("activated " + version);
-            return 0;
-        }
+    @Command(name = "activate", mixinStandardHelpOptions = true, description = "Verify a published bundle and mark it active; running services swap to it.")
+    int activate(@Mixin Store store, @Mixin Runtime runtime,
+                 @Parameters(paramLabel = "VERSION", description = "a version in the store (see: affect bundle list)") String version) throws Exception {
+        store.open().activate(version, new BundleLoader(runtime.sessions()));
+        System.out.println("activated " + version);
+        return 0;
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "Published bundles, newest first; * marks the active one.")
-    static class ListBundles implements Callable<Integer> {
-        @Mixin
-        Store store;
-
-        @Override
-        public Integer call() throws Exception {
-            ModelStore s = store.open();
-            String active = s.activeVersion().orElse("");
-            for (BundleManifest m : s.list()) {
-                System.out.printf("%s %-40s %-20s %s%n", m.version().equals(active) ? "*" : " ", m.version(), m.created(), m.headKind());
-            }
-            return 0;
+    int list(@Mixin Store store) throws Exception {
+        ModelStore s = store.open();
+        String active = s.activeVersion().orElse("");
+        for (BundleManifest m : s.list()) {
+            System.out.printf("%s %-40s %-20s %s%n", m.version().equals(active) ? "*" : " ", m.version(), m.created(), m.headKind());
         }
+        return 0;
     }
 }

@@ -1,15 +1,11 @@
 package org.affectdml.cli;
 
-import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
-import org.affectdml.inference.bundle.ModelStore;
 import org.affectdml.proto.v1.ClassificationGrpc;
 import org.affectdml.proto.v1.ClassifyRequest;
 import org.affectdml.proto.v1.ClassifyResponse;
-import org.affectdml.proto.v1.Image;
 import picocli.CommandLine;
 
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /** Classify end-to-end latency through support-registry vs raw ONNX Runtime time of the same models. */
@@ -20,42 +16,25 @@ public class ClassifyBenchmarkCommand implements Callable<Integer> {
     @CommandLine.Mixin
     RegistryOptions registry;
 
-    @CommandLine.Option(names = "--store", required = true, description = "model store whose active bundle the services serve")
-    Path store;
+    @CommandLine.Mixin
+    BenchmarkRun run;
 
-    @CommandLine.Option(names = "--taxonomy", required = true)
+    @CommandLine.Option(names = "--taxonomy", required = true, description = "a taxonomy with supports")
     String taxonomy;
-
-    @CommandLine.Option(names = "--image", required = true)
-    Path image;
-
-    @CommandLine.Option(names = "--box", required = true, description = "person box x1,y1,x2,y2")
-    String box;
-
-    @CommandLine.Option(names = "--requests", defaultValue = "50")
-    int requests;
-
-    @CommandLine.Option(names = "--warmup", defaultValue = "5")
-    int warmup;
-
-    @CommandLine.Option(names = "--threads", defaultValue = "0", description = "ONNX Runtime intra-op threads for the raw runs")
-    int threads;
 
     @Override
     public Integer call() throws Exception {
-        byte[] bytes = Endpoints.read(image);
-        float[] b = Endpoints.parseBox(box);
-        ModelStore modelStore = new ModelStore(store);
-        String version = modelStore.activeVersion().orElseThrow(() -> new IllegalArgumentException("no active bundle in " + store));
-        long[] raw = RawOnnxRuntimeTiming.measure(modelStore, version, bytes, b, threads, warmup, requests);
+        run.prepare();
+        long[] raw = run.rawTimings();
+        int requests = run.requests;
+        int warmup = run.warmup;
         long[] e2e = new long[requests];
         ClassifyResponse last = null;
         ManagedChannel channel = registry.channel();
         try {
             var client = registry.authorized(ClassificationGrpc.newBlockingStub(channel));
-            ClassifyRequest request = ClassifyRequest.newBuilder().setTaxonomy(taxonomy)
-                    .setImage(Image.newBuilder().setData(ByteString.copyFrom(bytes)))
-                    .setBox(Endpoints.personBox(b)).build();
+            ClassifyRequest request = ClassifyRequest.newBuilder().setTaxonomy(taxonomy).setImage(run.protoImage())
+                    .setBox(run.personBox()).build();
             for (int i = -warmup; i < requests; i++) {
                 long t0 = System.nanoTime();
                 last = client.classify(request);
@@ -69,7 +48,7 @@ public class ClassifyBenchmarkCommand implements Callable<Integer> {
         double rawP50 = RawOnnxRuntimeTiming.percentile(raw, 0.5);
         double p50 = RawOnnxRuntimeTiming.percentile(e2e, 0.5);
         System.out.printf("Classify benchmark: taxonomy %s (%d classes, model %s), %s, %d requests after %d warm-up, ms%n",
-                taxonomy, last.getClassesCount(), last.getModelVersion(), image.getFileName(), requests, warmup);
+                taxonomy, last.getClassesCount(), last.getModelVersion(), run.image.getFileName(), requests, warmup);
         System.out.printf("  raw ONNX Runtime (segmenter + encoders + head) p50 %8.2f%n", rawP50 / 1e3);
         System.out.printf("  end-to-end Classify p50 %8.2f  p90 %8.2f%n", p50 / 1e3, RawOnnxRuntimeTiming.percentile(e2e, 0.9) / 1e3);
         System.out.printf("RATIO end-to-end Classify p50 / raw ONNX Runtime p50 = %.3f (target <= 1.2)%n", p50 / rawP50);

@@ -1,17 +1,14 @@
 package org.affectdml.cli;
 
-import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import org.affectdml.proto.v1.ClassScore;
 import org.affectdml.proto.v1.ClassificationGrpc;
 import org.affectdml.proto.v1.ClassifyRequest;
 import org.affectdml.proto.v1.ClassifyResponse;
-import org.affectdml.proto.v1.Image;
 import org.affectdml.proto.v1.ScoringRule;
 import picocli.CommandLine;
 
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /** affect classify --taxonomy T image.jpg --box x1,y1,x2,y2 */
@@ -25,11 +22,8 @@ public class ClassifyCommand implements Callable<Integer> {
     @CommandLine.Option(names = "--taxonomy", required = true)
     String taxonomy;
 
-    @CommandLine.Parameters(index = "0", description = "JPEG or PNG image")
-    Path image;
-
-    @CommandLine.Option(names = "--box", required = true, description = "person box x1,y1,x2,y2 in pixels")
-    String box;
+    @CommandLine.Mixin
+    PersonPhoto photo;
 
     @CommandLine.Option(names = "--top-k", defaultValue = "0", description = "classes to show; 0 = all")
     int topK;
@@ -39,14 +33,13 @@ public class ClassifyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        float[] b = Endpoints.parseBox(box);
         ManagedChannel channel = registry.channel();
         try {
             ClassifyResponse r = registry.authorized(ClassificationGrpc.newBlockingStub(channel)).classify(ClassifyRequest.newBuilder()
                     .setTaxonomy(taxonomy).setTopK(topK)
                     .setScoring(prototype ? ScoringRule.SCORING_RULE_MEAN_PROTOTYPE : ScoringRule.SCORING_RULE_NEAREST_SUPPORT)
-                    .setImage(Image.newBuilder().setData(ByteString.copyFrom(Endpoints.read(image))))
-                    .setBox(Endpoints.personBox(b)).build());
+                    .setImage(photo.protoImage())
+                    .setBox(photo.personBox()).build());
             System.out.printf("taxonomy %s (revision %d), model %s%n", taxonomy, r.getTaxonomyRevision(), r.getModelVersion());
             System.out.printf("  %-24s %10s %12s%n", "class", "distance", "probability");
             for (ClassScore c : r.getClassesList()) {

@@ -1,15 +1,11 @@
 package org.affectdml.cli;
 
-import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
-import org.affectdml.inference.bundle.ModelStore;
 import org.affectdml.proto.v1.EmbedRequest;
 import org.affectdml.proto.v1.EmbedResponse;
 import org.affectdml.proto.v1.EmbeddingServiceGrpc;
-import org.affectdml.proto.v1.Image;
 import picocli.CommandLine;
 
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
 import java.util.function.ToLongFunction;
@@ -23,47 +19,24 @@ import java.util.function.ToLongFunction;
         description = "Embed latency vs raw ONNX Runtime time of the same models (run the services first).")
 public class EmbedBenchmarkCommand implements Callable<Integer> {
 
-    @CommandLine.Option(names = "--store", required = true, description = "model store whose active bundle the services serve")
-    Path store;
-
-    @CommandLine.Option(names = "--image", required = true, description = "JPEG or PNG image")
-    Path image;
-
-    @CommandLine.Option(names = "--box", required = true, description = "person box x1,y1,x2,y2")
-    String box;
-
-    @CommandLine.Option(names = "--requests", defaultValue = "50", description = "measured requests (default ${DEFAULT-VALUE})")
-    int requests;
-
-    @CommandLine.Option(names = "--warmup", defaultValue = "5", description = "unmeasured requests first (default ${DEFAULT-VALUE})")
-    int warmup;
-
-    @CommandLine.Option(names = "--threads", defaultValue = "0", description = "ONNX Runtime intra-op threads for the raw runs; 0 = all cores, as the services")
-    int threads;
+    @CommandLine.Mixin
+    BenchmarkRun run;
 
     @CommandLine.Option(names = "--target", defaultValue = "${AFFECT_EMBEDDING_TARGET:-localhost:8102}", description = "embedding-service host:port")
     String target;
 
     @Override
     public Integer call() throws Exception {
-        if (requests < 1 || warmup < 0) {
-            throw new IllegalArgumentException("--requests must be >= 1 and --warmup >= 0");
-        }
-        byte[] bytes = Endpoints.read(image);
-        float[] b = Endpoints.parseBox(box);
-        ModelStore modelStore = new ModelStore(store);
-        String version = modelStore.activeVersion().orElseThrow(() -> new IllegalArgumentException("no active bundle in " + store));
-
-        long[] raw = RawOnnxRuntimeTiming.measure(modelStore, version, bytes, b, threads, warmup, requests);
+        String version = run.prepare();
+        long[] raw = run.rawTimings();
+        int requests = run.requests;
         ManagedChannel channel = Endpoints.channel(target);
         EmbedResponse[] responses = new EmbedResponse[requests];
         long[] endToEnd = new long[requests];
         try {
             var client = EmbeddingServiceGrpc.newBlockingStub(channel);
-            EmbedRequest request = EmbedRequest.newBuilder()
-                    .setImage(Image.newBuilder().setData(ByteString.copyFrom(bytes)))
-                    .setBox(Endpoints.personBox(b)).build();
-            for (int i = 0; i < warmup; i++) {
+            EmbedRequest request = EmbedRequest.newBuilder().setImage(run.protoImage()).setBox(run.personBox()).build();
+            for (int i = 0; i < run.warmup; i++) {
                 client.embed(request);
             }
             for (int i = 0; i < requests; i++) {
@@ -85,7 +58,9 @@ public class EmbedBenchmarkCommand implements Callable<Integer> {
     private void report(long[] raw, long[] endToEnd, EmbedResponse[] responses) {
         double rawMedian = median(raw);
         double e2eMedian = median(endToEnd);
-        System.out.printf("Embed benchmark: %s, box %s, %d requests after %d warm-up, medians in ms%n", image.getFileName(), box, requests, warmup);
+        int requests = run.requests;
+        System.out.printf("Embed benchmark: %s, box %s, %d requests after %d warm-up, medians in ms%n", run.image.getFileName(), run.box,
+                requests, run.warmup);
         System.out.printf("  raw ONNX Runtime (segmenter + encoders + head)  %8.2f%n", rawMedian / 1e3);
         System.out.printf("  server stages: decode %8.2f%n", stage(responses, r -> r.getTimings().getDecodeUs()));
         System.out.printf("                 preprocess %8.2f%n", stage(responses, r -> r.getTimings().getPreprocessUs()));

@@ -1,15 +1,12 @@
 package org.affectdml.cli;
 
-import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import org.affectdml.proto.v1.EmbedRequest;
 import org.affectdml.proto.v1.EmbedResponse;
 import org.affectdml.proto.v1.EmbeddingServiceGrpc;
-import org.affectdml.proto.v1.Image;
 import picocli.CommandLine;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -19,11 +16,8 @@ import java.util.concurrent.Callable;
         description = "Embed the person in the box of an image with embedding-service.")
 public class EmbedCommand implements Callable<Integer> {
 
-    @CommandLine.Parameters(index = "0", description = "JPEG or PNG image")
-    Path image;
-
-    @CommandLine.Option(names = "--box", required = true, description = "person box x1,y1,x2,y2 in pixels")
-    String box;
+    @CommandLine.Mixin
+    PersonPhoto photo;
 
     @CommandLine.Option(names = "--target", defaultValue = "${AFFECT_EMBEDDING_TARGET:-localhost:8102}",
             description = "embedding-service host:port (default ${DEFAULT-VALUE})")
@@ -31,12 +25,11 @@ public class EmbedCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        float[] b = Endpoints.parseBox(box);
         ManagedChannel channel = Endpoints.channel(target);
         try {
             EmbedResponse r = EmbeddingServiceGrpc.newBlockingStub(channel).embed(EmbedRequest.newBuilder()
-                    .setImage(Image.newBuilder().setData(ByteString.copyFrom(Endpoints.read(image))))
-                    .setBox(Endpoints.personBox(b))
+                    .setImage(photo.protoImage())
+                    .setBox(photo.personBox())
                     .build());
             List<String> present = new ArrayList<>();
             for (int i = 0; i < r.getSem2VecCount(); i++) {

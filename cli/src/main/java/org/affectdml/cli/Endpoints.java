@@ -59,6 +59,19 @@ final class Endpoints {
         return Files.readAllBytes(image);
     }
 
+    /** Every page of a paged List call, one line per item; {@code none} when there is no item. */
+    static <P> String allPages(java.util.function.Function<String, P> fetch, java.util.function.Function<P, java.util.List<String>> lines,
+                               java.util.function.Function<P, String> nextPageToken, String none) {
+        StringBuilder out = new StringBuilder();
+        String token = "";
+        do {
+            P page = fetch.apply(token);
+            lines.apply(page).forEach(line -> out.append(line).append('\n'));
+            token = nextPageToken.apply(page);
+        } while (!token.isEmpty());
+        return out.length() == 0 ? none : out.toString().stripTrailing();
+    }
+
     /** One line for a failed call: status and the server's message. */
     static int fail(StatusRuntimeException e) {
         System.err.println("error: " + e.getStatus().getCode() + ": " + e.getStatus().getDescription());

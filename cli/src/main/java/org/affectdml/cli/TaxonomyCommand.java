@@ -8,6 +8,7 @@ import org.affectdml.proto.v1.EmotionClass;
 import org.affectdml.proto.v1.GetReembeddingStatusRequest;
 import org.affectdml.proto.v1.GetTaxonomyRequest;
 import org.affectdml.proto.v1.ListTaxonomiesRequest;
+import org.affectdml.proto.v1.ListTaxonomiesResponse;
 import org.affectdml.proto.v1.Taxonomy;
 import org.affectdml.proto.v1.TaxonomyAdminGrpc;
 import org.affectdml.proto.v1.TaxonomyKind;
@@ -19,8 +20,7 @@ import java.util.function.Function;
 
 /** affect taxonomy create|list|get|delete|reembedding (admin key). */
 @CommandLine.Command(name = "taxonomy", mixinStandardHelpOptions = true, description = "Manage taxonomies (admin key).",
-        subcommands = {TaxonomyCommand.Create.class, TaxonomyCommand.ListAll.class, TaxonomyCommand.Get.class,
-                TaxonomyCommand.Delete.class, TaxonomyCommand.Reembedding.class})
+        subcommands = TaxonomyCommand.Create.class)
 public class TaxonomyCommand {
 
     /** Runs one admin call and prints its result, or the status on failure. */
@@ -69,65 +69,31 @@ public class TaxonomyCommand {
     }
 
     @CommandLine.Command(name = "list", mixinStandardHelpOptions = true, description = "List taxonomies.")
-    static class ListAll implements Callable<Integer> {
-        @CommandLine.Mixin
-        RegistryOptions registry;
-
-        @Override
-        public Integer call() {
-            return admin(registry, s -> {
-                StringBuilder out = new StringBuilder();
-                String token = "";
-                do {
-                    var page = s.listTaxonomies(ListTaxonomiesRequest.newBuilder().setPageSize(200).setPageToken(token).build());
-                    page.getTaxonomiesList().forEach(t -> out.append(describe(t)).append('\n'));
-                    token = page.getNextPageToken();
-                } while (!token.isEmpty());
-                return out.length() == 0 ? "(no taxonomies)" : out.toString().stripTrailing();
-            });
-        }
+    int list(@CommandLine.Mixin RegistryOptions registry) {
+        return admin(registry, s -> Endpoints.allPages(
+                token -> s.listTaxonomies(ListTaxonomiesRequest.newBuilder().setPageSize(200).setPageToken(token).build()),
+                page -> page.getTaxonomiesList().stream().map(TaxonomyCommand::describe).toList(),
+                ListTaxonomiesResponse::getNextPageToken, "(no taxonomies)"));
     }
 
     @CommandLine.Command(name = "get", mixinStandardHelpOptions = true, description = "Show a taxonomy.")
-    static class Get implements Callable<Integer> {
-        @CommandLine.Mixin
-        RegistryOptions registry;
-        @CommandLine.Parameters(index = "0")
-        String name;
-
-        @Override
-        public Integer call() {
-            return admin(registry, s -> describe(s.getTaxonomy(GetTaxonomyRequest.newBuilder().setName(name).build())));
-        }
+    int get(@CommandLine.Mixin RegistryOptions registry, @CommandLine.Parameters(paramLabel = "NAME") String name) {
+        return admin(registry, s -> describe(s.getTaxonomy(GetTaxonomyRequest.newBuilder().setName(name).build())));
     }
 
     @CommandLine.Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete a taxonomy and its supports.")
-    static class Delete implements Callable<Integer> {
-        @CommandLine.Mixin
-        RegistryOptions registry;
-        @CommandLine.Parameters(index = "0")
-        String name;
-
-        @Override
-        public Integer call() {
-            return admin(registry, s -> "deleted " + name + " with "
-                    + s.deleteTaxonomy(DeleteTaxonomyRequest.newBuilder().setName(name).build()).getDeletedSupports() + " support(s)");
-        }
+    int delete(@CommandLine.Mixin RegistryOptions registry, @CommandLine.Parameters(paramLabel = "NAME") String name) {
+        return admin(registry, s -> "deleted " + name + " with "
+                + s.deleteTaxonomy(DeleteTaxonomyRequest.newBuilder().setName(name).build()).getDeletedSupports() + " support(s)");
     }
 
     @CommandLine.Command(name = "reembedding", mixinStandardHelpOptions = true, description = "Progress of re-embedding supports with the active model.")
-    static class Reembedding implements Callable<Integer> {
-        @CommandLine.Mixin
-        RegistryOptions registry;
-
-        @Override
-        public Integer call() {
-            return admin(registry, s -> {
-                var r = s.getReembeddingStatus(GetReembeddingStatusRequest.getDefaultInstance());
-                return String.format("model %s: %d of %d supports embedded, %d of %d taxonomies ready%s%s", r.getTargetModelVersion(),
-                        r.getSamplesDone(), r.getSamplesTotal(), r.getTaxonomiesReady(), r.getTaxonomiesTotal(),
-                        r.getRunning() ? " (running)" : "", r.getLastError().isEmpty() ? "" : "; last error: " + r.getLastError());
-            });
-        }
+    int reembedding(@CommandLine.Mixin RegistryOptions registry) {
+        return admin(registry, s -> {
+            var r = s.getReembeddingStatus(GetReembeddingStatusRequest.getDefaultInstance());
+            return String.format("model %s: %d of %d supports embedded, %d of %d taxonomies ready%s%s", r.getTargetModelVersion(),
+                    r.getSamplesDone(), r.getSamplesTotal(), r.getTaxonomiesReady(), r.getTaxonomiesTotal(),
+                    r.getRunning() ? " (running)" : "", r.getLastError().isEmpty() ? "" : "; last error: " + r.getLastError());
+        });
     }
 }

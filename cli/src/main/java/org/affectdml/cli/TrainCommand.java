@@ -18,12 +18,12 @@ import picocli.CommandLine;
 import java.util.Iterator;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.function.ToIntFunction;
 
 /** affect train: the trainer service's operations (start, status, watch, cancel, models, activate). */
 @CommandLine.Command(name = "train", mixinStandardHelpOptions = true,
         description = "Train the Affect-DML head on an EMOTIC-format data set and manage model bundles (trainer service).",
-        subcommands = {TrainCommand.Start.class, TrainCommand.Status.class, TrainCommand.Watch.class, TrainCommand.Cancel.class,
-                TrainCommand.Models.class, TrainCommand.Activate.class})
+        subcommands = TrainCommand.Start.class)
 public class TrainCommand {
 
     /** Where the trainer is and which (admin) key to send. */
@@ -34,9 +34,21 @@ public class TrainCommand {
 
         @CommandLine.Option(names = "--key", defaultValue = "${AFFECT_API_KEY:-}", description = "admin API key (default: $AFFECT_API_KEY)")
         String key;
+
+        /** Runs a call on a trainer stub, printing a failed call's status; returns the exit code. */
+        int call(ToIntFunction<TrainerGrpc.TrainerBlockingStub> work) {
+            ManagedChannel channel = Endpoints.channel(target);
+            try {
+                return work.applyAsInt(Endpoints.withKey(TrainerGrpc.newBlockingStub(channel), key));
+            } catch (StatusRuntimeException e) {
+                return Endpoints.fail(e);
+            } finally {
+                channel.shutdownNow();
+            }
+        }
     }
 
-    /** Runs a call on a trainer stub, printing a failed call's status. */
+    /** A command with the trainer's options and one call on its stub. */
     abstract static class TrainerCall implements Callable<Integer> {
         @CommandLine.Mixin
         TrainerOptions options;
@@ -45,14 +57,7 @@ public class TrainCommand {
 
         @Override
         public Integer call() {
-            ManagedChannel channel = Endpoints.channel(options.target);
-            try {
-                return run(Endpoints.withKey(TrainerGrpc.newBlockingStub(channel), options.key));
-            } catch (StatusRuntimeException e) {
-                return Endpoints.fail(e);
-            } finally {
-                channel.shutdownNow();
-            }
+            return options.call(this::run);
         }
     }
 
@@ -97,72 +102,51 @@ public class TrainCommand {
         }
     }
 
-    /** A call about one job, named by the JOB_ID argument. */
-    abstract static class JobCall extends TrainerCall {
-        @CommandLine.Parameters(paramLabel = "JOB_ID")
-        String id;
-
-        GetJobRequest job() {
-            return GetJobRequest.newBuilder().setJobId(id).build();
-        }
-    }
-
     @CommandLine.Command(name = "status", mixinStandardHelpOptions = true, description = "Show a job.")
-    static class Status extends JobCall {
-        @Override
-        int run(TrainerGrpc.TrainerBlockingStub trainer) {
-            System.out.println(line(trainer.getJob(job())));
-            return 0;
-        }
+    int status(@CommandLine.Mixin TrainerOptions trainer, @CommandLine.Parameters(paramLabel = "JOB_ID") String id) {
+        return trainer.call(t -> print(line(t.getJob(job(id)))));
     }
 
     @CommandLine.Command(name = "watch", mixinStandardHelpOptions = true, description = "Follow a job until it ends; exit 0 if it succeeded.")
-    static class Watch extends JobCall {
-        @Override
-        int run(TrainerGrpc.TrainerBlockingStub trainer) {
-            return follow(trainer, id);
-        }
+    int watch(@CommandLine.Mixin TrainerOptions trainer, @CommandLine.Parameters(paramLabel = "JOB_ID") String id) {
+        return trainer.call(t -> follow(t, id));
     }
 
     @CommandLine.Command(name = "cancel", mixinStandardHelpOptions = true, description = "Cancel a job; it stops at the next batch.")
-    static class Cancel extends JobCall {
-        @Override
-        int run(TrainerGrpc.TrainerBlockingStub trainer) {
-            System.out.println(line(trainer.cancelJob(job())));
-            return 0;
-        }
+    int cancel(@CommandLine.Mixin TrainerOptions trainer, @CommandLine.Parameters(paramLabel = "JOB_ID") String id) {
+        return trainer.call(t -> print(line(t.cancelJob(job(id)))));
     }
 
     @CommandLine.Command(name = "models", mixinStandardHelpOptions = true, description = "List the bundles in the model store, newest first.")
-    static class Models extends TrainerCall {
-        @Override
-        int run(TrainerGrpc.TrainerBlockingStub trainer) {
-            for (ModelInfo m : trainer.listModels(ListModelsRequest.getDefaultInstance()).getModelsList()) {
+    int models(@CommandLine.Mixin TrainerOptions trainer) {
+        return trainer.call(t -> {
+            for (ModelInfo m : t.listModels(ListModelsRequest.getDefaultInstance()).getModelsList()) {
                 Double acc = m.getMetricsMap().get("one_shot_mean_balanced");
                 System.out.printf("%s %-40s %-26s %-12s %s%n", m.getActive() ? "*" : " ", m.getVersion(), m.getHeadKind(), m.getProtocol(),
                         acc == null ? "" : String.format(Locale.ROOT, "one-shot balanced %.3f", acc));
             }
             return 0;
-        }
+        });
     }
 
     @CommandLine.Command(name = "activate", mixinStandardHelpOptions = true, description = "Verify a bundle and make it the active one.")
-    static class Activate extends TrainerCall {
-        @CommandLine.Parameters(paramLabel = "VERSION")
-        String version;
+    int activate(@CommandLine.Mixin TrainerOptions trainer, @CommandLine.Parameters(paramLabel = "VERSION") String version) {
+        return trainer.call(t -> print("active: " + t.activateModel(ActivateModelRequest.newBuilder().setVersion(version).build()).getVersion()));
+    }
 
-        @Override
-        int run(TrainerGrpc.TrainerBlockingStub trainer) {
-            ModelInfo m = trainer.activateModel(ActivateModelRequest.newBuilder().setVersion(version).build());
-            System.out.println("active: " + m.getVersion());
-            return 0;
-        }
+    private static int print(String line) {
+        System.out.println(line);
+        return 0;
+    }
+
+    private static GetJobRequest job(String id) {
+        return GetJobRequest.newBuilder().setJobId(id).build();
     }
 
     static int follow(TrainerGrpc.TrainerBlockingStub trainer, String id) {
         TrainingJob last = null;
         String previous = "";
-        for (Iterator<TrainingJob> it = trainer.watchJob(GetJobRequest.newBuilder().setJobId(id).build()); it.hasNext(); ) {
+        for (Iterator<TrainingJob> it = trainer.watchJob(job(id)); it.hasNext(); ) {
             last = it.next();
             String now = line(last);
             if (!now.equals(previous)) {

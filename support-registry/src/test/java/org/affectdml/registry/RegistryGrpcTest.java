@@ -16,6 +16,7 @@ import org.affectdml.proto.v1.ExportTaxonomyRequest;
 import org.affectdml.proto.v1.GetTaxonomyRequest;
 import org.affectdml.proto.v1.ListSupportsRequest;
 import org.affectdml.proto.v1.ListTaxonomiesRequest;
+import org.affectdml.proto.v1.PersonBox;
 import org.affectdml.proto.v1.RemoveSupportRequest;
 import org.affectdml.proto.v1.ScoringRule;
 import org.affectdml.proto.v1.TaxonomyAdminGrpc;
@@ -121,6 +122,34 @@ class RegistryGrpcTest {
         assertEquals(1, admin.deleteTaxonomy(DeleteTaxonomyRequest.newBuilder().setName("life-a").build()).getDeletedSupports());
         assertStatus(Status.Code.NOT_FOUND, "taxonomy 'life-a' does not exist",
                 () -> admin.getTaxonomy(GetTaxonomyRequest.newBuilder().setName("life-a").build()));
+    }
+
+    @Test
+    void listSupportsPagesThroughEverySampleOnce() {
+        admin.createTaxonomy(taxonomy("pages", "x", "y"));
+        byte[] image = TestImages.png(scene(2));
+        Set<String> added = new HashSet<>();
+        for (int i = 0; i < 7; i++) {
+            // the same photo, seven different boxes: seven supports
+            PersonBox box = BOX.toBuilder().setX1(40 + i).build();
+            added.add(admin.addSupport(support("pages", i % 2 == 0 ? "x" : "y", image, box)).getSample().getId());
+        }
+        List<Integer> sizes = new java.util.ArrayList<>();
+        List<String> listed = new java.util.ArrayList<>();
+        String token = "";
+        do {
+            var page = admin.listSupports(ListSupportsRequest.newBuilder().setTaxonomy("pages").setPageSize(3).setPageToken(token).build());
+            sizes.add(page.getSamplesCount());
+            page.getSamplesList().forEach(sample -> listed.add(sample.getId()));
+            token = page.getNextPageToken();
+        } while (!token.isEmpty() && sizes.size() < 10);
+        assertEquals(List.of(3, 3, 1), sizes, "pages of page_size, the rest last");
+        assertEquals(7, listed.size(), "no sample twice: " + listed);
+        assertEquals(added, new HashSet<>(listed), "every sample once");
+        assertStatus(Status.Code.INVALID_ARGUMENT, "page_size must be >= 0",
+                () -> admin.listSupports(ListSupportsRequest.newBuilder().setTaxonomy("pages").setPageSize(-1).build()));
+        assertStatus(Status.Code.INVALID_ARGUMENT, "page_size must be >= 0",
+                () -> admin.listTaxonomies(ListTaxonomiesRequest.newBuilder().setPageSize(-5).build()));
     }
 
     @Test

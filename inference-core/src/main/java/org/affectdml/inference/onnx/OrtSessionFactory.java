@@ -12,25 +12,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Creates ONNX Runtime sessions with the configured execution provider and thread count. With
  * {@link ExecutionProvider#AUTO}, a missing CUDA provider (CPU build of ONNX Runtime, no GPU, no CUDA
  * libraries) falls back to CPU with one clear log line; with {@link ExecutionProvider#CUDA} it is an error.
+ *
+ * @param intraOpThreads threads per session for one operator; 0 = ONNX Runtime's default (all cores)
  */
-public final class OrtSessionFactory {
+public record OrtSessionFactory(ExecutionProvider provider, int intraOpThreads, int cudaDevice) {
 
     private static final Logger LOG = Logger.getLogger(OrtSessionFactory.class);
     private static final AtomicBoolean FALLBACK_LOGGED = new AtomicBoolean();
     private static final AtomicBoolean CUDA_LOGGED = new AtomicBoolean();
-
-    private final ExecutionProvider provider;
-    private final int intraOpThreads;
-    private final int cudaDevice;
-
-    /**
-     * @param intraOpThreads threads per session for one operator; 0 = ONNX Runtime's default (all cores)
-     */
-    public OrtSessionFactory(ExecutionProvider provider, int intraOpThreads, int cudaDevice) {
-        this.provider = provider;
-        this.intraOpThreads = intraOpThreads;
-        this.cudaDevice = cudaDevice;
-    }
 
     public static OrtSessionFactory cpu(int intraOpThreads) {
         return new OrtSessionFactory(ExecutionProvider.CPU, intraOpThreads, 0);
@@ -76,9 +65,5 @@ public final class OrtSessionFactory {
             }
         }
         return options;
-    }
-
-    public ExecutionProvider provider() {
-        return provider;
     }
 }

@@ -45,18 +45,12 @@ public class ReembeddingWorker {
 
     private static final Logger LOG = Logger.getLogger(ReembeddingWorker.class);
 
-    @Inject
-    EmbeddingClient embeddings;
-    @Inject
-    TaxonomyRepository taxonomies;
-    @Inject
-    SupportRepository supports;
-    @Inject
-    SupportEmbeddingRepository supportEmbeddings;
-    @Inject
-    RegistryConfig config;
-    @Inject
-    MeterRegistry registry;
+    private final EmbeddingClient embeddings;
+    private final SupportRepository supports;
+    private final SupportEmbeddingRepository supportEmbeddings;
+    private final TaxonomyRepository taxonomies;
+    private final RegistryConfig config;
+    private final MeterRegistry registry;
 
     private ScheduledExecutorService scheduler;
     private volatile long pending;
@@ -68,6 +62,17 @@ public class ReembeddingWorker {
     private volatile String targetVersion = "";
     private volatile String previousVersion = "";
     private volatile String lastError = "";
+
+    @Inject
+    public ReembeddingWorker(EmbeddingClient embeddings, SupportRepository supports, SupportEmbeddingRepository supportEmbeddings,
+                             TaxonomyRepository taxonomies, RegistryConfig config, MeterRegistry registry) {
+        this.embeddings = embeddings;
+        this.supports = supports;
+        this.supportEmbeddings = supportEmbeddings;
+        this.taxonomies = taxonomies;
+        this.config = config;
+        this.registry = registry;
+    }
 
     void start(@Observes StartupEvent event) {
         registerMetrics();

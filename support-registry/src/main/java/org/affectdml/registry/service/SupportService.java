@@ -31,8 +31,6 @@ import java.util.UUID;
 @ApplicationScoped
 public class SupportService {
 
-    private static final int DEFAULT_PAGE_SIZE = 50;
-    private static final int MAX_PAGE_SIZE = 500;
 
     @Inject
     TaxonomyService taxonomies;
@@ -135,7 +133,7 @@ public class SupportService {
 
     /** A page of the taxonomy's supports (or of one class), oldest first; the token is the offset of the next page. */
     public ListSupportsResponse list(String taxonomy, String className, int pageSize, String pageToken) {
-        int size = pageSize <= 0 ? DEFAULT_PAGE_SIZE : Math.min(pageSize, MAX_PAGE_SIZE);
+        int size = Paging.pageSize(pageSize);
         int offset = pageToken == null || pageToken.isEmpty() ? 0 : parseOffset(pageToken);
         return QuarkusTransaction.requiringNew().call(() -> {
             TaxonomyEntity t = taxonomies.require(taxonomy);

@@ -25,8 +25,6 @@ public class TaxonomyService {
 
     static final Pattern TAXONOMY_NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
     private static final int MAX_CLASS_NAME = 64;
-    private static final int DEFAULT_PAGE_SIZE = 50;
-    private static final int MAX_PAGE_SIZE = 500;
 
     @Inject
     TaxonomyRepository taxonomies;
@@ -84,7 +82,7 @@ public class TaxonomyService {
 
     /** A page of taxonomies by name; the page token is the last name of the previous page. */
     public ListTaxonomiesResponse list(int pageSize, String pageToken) {
-        int size = pageSize <= 0 ? DEFAULT_PAGE_SIZE : Math.min(pageSize, MAX_PAGE_SIZE);
+        int size = Paging.pageSize(pageSize);
         return QuarkusTransaction.requiringNew().call(() -> {
             List<TaxonomyEntity> page = taxonomies.pageAfter(pageToken == null ? "" : pageToken, size + 1);
             ListTaxonomiesResponse.Builder r = ListTaxonomiesResponse.newBuilder();

@@ -9,7 +9,7 @@ import java.util.List;
  * combinations of an anchor's mined positives and negatives (PML >= 0.9.98; the legacy cyclic pairing is
  * available as a switch), loss max(d_ap - d_an + m, 0) (or softplus), averaged over the non-zero triplets.
  */
-public final class TripletMarginLoss {
+public record TripletMarginLoss(double margin, boolean swap, boolean smooth, TripletConversion conversion) {
 
     /** How mined pairs become triplets. */
     public enum TripletConversion {
@@ -21,18 +21,6 @@ public final class TripletMarginLoss {
 
     /** The loss and the triplets it was computed on, with each triplet's loss. */
     public record Result(double loss, List<int[]> triplets, double[] perTriplet) {
-    }
-
-    private final double margin;
-    private final boolean swap;
-    private final boolean smooth;
-    private final TripletConversion conversion;
-
-    public TripletMarginLoss(double margin, boolean swap, boolean smooth, TripletConversion conversion) {
-        this.margin = margin;
-        this.swap = swap;
-        this.smooth = smooth;
-        this.conversion = conversion;
     }
 
     /** The paper's setting: margin 0.2, no swap, hinge, all combinations. */

@@ -34,28 +34,10 @@ import java.util.Map;
  * the file system allows, else copies), the exported head, and a manifest recording the data set, protocol,
  * variant, hyper-parameters and, once evaluated, the metrics. Publishing is the store's atomic rename.
  */
-final class BundleAssembly {
+record BundleAssembly(Path staging, String version, BundleManifest draft) {
 
     static final String HEAD_KIND = "affect-dml-trained";
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss").withZone(ZoneOffset.UTC);
-
-    private final Path staging;
-    private final String version;
-    private final BundleManifest draft;
-
-    private BundleAssembly(Path staging, String version, BundleManifest draft) {
-        this.staging = staging;
-        this.version = version;
-        this.draft = draft;
-    }
-
-    Path staging() {
-        return staging;
-    }
-
-    String version() {
-        return version;
-    }
 
     static BundleAssembly stage(ModelStore store, LoadedBundle parent, HeadWeights head, TrainingRequest request, EmoticDataset dataset,
                                 HeadTrainer.Result result) throws IOException {

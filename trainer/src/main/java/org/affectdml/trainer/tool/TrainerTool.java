@@ -34,8 +34,7 @@ import java.util.concurrent.Callable;
  * Exit codes: 0 done, 1 the work failed, 2 the command line or its inputs are wrong.
  */
 @Command(name = "trainer-tool.sh", mixinStandardHelpOptions = true, description = "Offline Affect-DML trainer operations.",
-        subcommands = {TrainerTool.GenerateSynthetic.class, TrainerTool.Evaluate.class, TrainerTool.Train.class,
-                TrainerTool.BenchEpoch.class, TrainerTool.Tables.class})
+        subcommands = {TrainerTool.GenerateSynthetic.class, TrainerTool.Train.class, TrainerTool.BenchEpoch.class})
 public final class TrainerTool {
 
     public static void main(String[] args) {
@@ -115,22 +114,15 @@ public final class TrainerTool {
         }
     }
 
-    @Command(name = "evaluate", mixinStandardHelpOptions = true, description = "One-shot evaluation of a stored bundle.")
-    static class Evaluate implements Callable<Integer> {
-        @Mixin
-        Stores stores;
-        @Mixin
-        Benchmark benchmark;
-        @Option(names = "--version", required = true, description = "bundle version in the store")
-        String version;
-
-        @Override
-        public Integer call() throws Exception {
-            EvaluationReport r = stores.pipeline().evaluateStored(version, benchmark.dataset, benchmark.protocol(), benchmark.dimension(),
-                    benchmark.seed, benchmark.draws, printer());
-            System.out.println(ReportWriter.markdown(r));
-            return 0;
-        }
+    // --version names the bundle here, so only --help of the standard options (-V/--version would clash)
+    @Command(name = "evaluate", description = "One-shot evaluation of a stored bundle.")
+    int evaluate(@Mixin Stores stores, @Mixin Benchmark benchmark,
+                 @Option(names = "--version", required = true, description = "bundle version in the store") String version,
+                 @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.") boolean help) throws Exception {
+        EvaluationReport r = stores.pipeline().evaluateStored(version, benchmark.dataset, benchmark.protocol(), benchmark.dimension(),
+                benchmark.seed, benchmark.draws, printer());
+        System.out.println(ReportWriter.markdown(r));
+        return 0;
     }
 
     @Command(name = "train", mixinStandardHelpOptions = true, description = "Train a head on the base classes, evaluate it one-shot, publish the bundle.")
@@ -192,28 +184,23 @@ public final class TrainerTool {
 
     @Command(name = "tables", mixinStandardHelpOptions = true,
             description = "Every evaluation.json under the reports directory as the paper's Tables II and III (also written to tables.md).")
-    static class Tables implements Callable<Integer> {
-        @Option(names = "--reports", defaultValue = "var/trainer/reports", description = "reports directory (default ${DEFAULT-VALUE})")
-        Path reports;
-
-        @Override
-        public Integer call() throws Exception {
-            List<EvaluationReport> all = new ArrayList<>();
-            if (Files.isDirectory(reports)) {
-                try (var files = Files.walk(reports)) {
-                    for (Path f : files.filter(p -> p.getFileName().toString().equals("evaluation.json")).sorted().toList()) {
-                        all.add(ReportWriter.read(f));
-                    }
+    int tables(@Option(names = "--reports", defaultValue = "var/trainer/reports", description = "reports directory (default ${DEFAULT-VALUE})")
+               Path reports) throws Exception {
+        List<EvaluationReport> all = new ArrayList<>();
+        if (Files.isDirectory(reports)) {
+            try (var files = Files.walk(reports)) {
+                for (Path f : files.filter(p -> p.getFileName().toString().equals("evaluation.json")).sorted().toList()) {
+                    all.add(ReportWriter.read(f));
                 }
             }
-            if (all.isEmpty()) {
-                throw new IllegalArgumentException("no evaluation.json under " + reports);
-            }
-            String tables = PaperTables.render(all);
-            Files.writeString(reports.resolve("tables.md"), tables);
-            System.out.println(tables);
-            return 0;
         }
+        if (all.isEmpty()) {
+            throw new IllegalArgumentException("no evaluation.json under " + reports);
+        }
+        String tables = PaperTables.render(all);
+        Files.writeString(reports.resolve("tables.md"), tables);
+        System.out.println(tables);
+        return 0;
     }
 
     /**
