@@ -15,7 +15,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * KNN benchmark of Classify's support search (docs/benchmarks.md): the exact SQL the Classifier runs, on
+ * KNN benchmark of Classify's support search (docs/benchmarks.md): the exact SQL Classify runs (SupportEmbeddingRepository), on
  * synthetic clustered 128-d unit vectors in a scratch schema "knn_bench" of the registry database.
  * Reports p50/p90 latency and recall@1 (top class of the path Classify takes vs exact search) for
  * 1e4 and 1e5 supports in one taxonomy and 1e5 spread over 1000 taxonomies.
@@ -173,7 +173,7 @@ public final class KnnBenchmark {
         }
     }
 
-    /** Runs one of the Classifier's queries (JPA-style ?N parameters) and returns the nearest class. */
+    /** Runs one of Classify's queries (JPA-style ?N parameters) and returns the nearest class. */
     private static long topClass(Connection c, String jpaSql, float[] q, long taxonomy) throws Exception {
         Matcher m = Pattern.compile("\\?(\\d)").matcher(jpaSql);
         List<Integer> order = new ArrayList<>();

@@ -110,7 +110,7 @@ class TrainingPipelineTest {
         assertEquals("Sem-IB-DML", m.variant());
         assertEquals(defaultVersion, m.parent());
         assertEquals(after.draws().balancedMean(), m.metrics().get("one_shot_mean_balanced"));
-        assertEquals(3.5e-4 * 1e-3 / 3.5e-4, m.hyperparameters().get("learning_rate"));
+        assertEquals(1e-3, (double) m.hyperparameters().get("learning_rate"), 1e-12, "the manifest records the learning rate trained with");
         assertEquals(outcome.version(), store.activeVersion().orElseThrow(), "activated");
         assertTrue(store.list().stream().anyMatch(b -> b.version().equals(outcome.version())), "published");
         for (String f : List.of("evaluation.json", "evaluation.csv", "evaluation.md", "confusion.png", "tsne.png")) {
