@@ -8,8 +8,8 @@ if [ -d "$AFFECT_SHARED_DIR/models" ]; then
   export AFFECT_SHARED_DIR
   log "AFFECT_SHARED_DIR=$AFFECT_SHARED_DIR: stand-in model tests enabled"
 else
-  unset AFFECT_SHARED_DIR
   log "no $AFFECT_SHARED_DIR/models: stand-in model tests will be skipped (they say so)"
+  unset AFFECT_SHARED_DIR
 fi
 cd "$REPO_ROOT"
 ./mvnw -B verify "$@"
