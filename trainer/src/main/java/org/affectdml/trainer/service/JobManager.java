@@ -68,6 +68,7 @@ public class JobManager {
         // DJL's PyTorch natives ship in the pytorch-native-cpu jar: never download; plots render without a display
         System.setProperty("ai.djl.offline", System.getProperty("ai.djl.offline", "true"));
         System.setProperty("java.awt.headless", "true");
+        config.deprecatedKeysInUse().forEach(key -> LOG.warnf("deprecated setting %s", key));
         records = new JobRecords(config.workDir().resolve("jobs"));
         for (TrainingJob job : records.loadAll()) {
             if (!ENDED.contains(job.getState())) {

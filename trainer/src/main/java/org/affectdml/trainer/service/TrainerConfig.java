@@ -37,6 +37,28 @@ public interface TrainerConfig {
 
     Auth auth();
 
+    /** Deprecated alias of {@code affect.model-store.path} (application.properties reads it first). */
+    @Deprecated
+    Optional<Path> modelStore();
+
+    /** Deprecated alias of {@code affect.onnx.execution-provider}. */
+    @Deprecated
+    Optional<String> executionProvider();
+
+    /** Deprecated alias of {@code affect.onnx.intra-op-threads}. */
+    @Deprecated
+    Optional<Integer> intraOpThreads();
+
+    /** The deprecated keys that are set, for a warning at start-up. */
+    @SuppressWarnings("deprecation")
+    default List<String> deprecatedKeysInUse() {
+        List<String> keys = new java.util.ArrayList<>();
+        modelStore().ifPresent(v -> keys.add("affect.trainer.model-store (use affect.model-store.path)"));
+        executionProvider().ifPresent(v -> keys.add("affect.trainer.execution-provider (use affect.onnx.execution-provider)"));
+        intraOpThreads().ifPresent(v -> keys.add("affect.trainer.intra-op-threads (use affect.onnx.intra-op-threads)"));
+        return keys;
+    }
+
     interface Auth {
         /** Require an admin key on every Trainer call ("authorization: Bearer KEY"). */
         @WithDefault("true")

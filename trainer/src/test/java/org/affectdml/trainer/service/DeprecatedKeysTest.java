@@ -39,11 +39,14 @@ class DeprecatedKeysTest {
 
     @Inject
     InferenceConfig config;
+    @Inject
+    TrainerConfig trainerConfig;
 
     @Test
     void theFormerTrainerKeysAreRead() {
         assertEquals(Path.of("target/test-trainer/former-key-store"), config.modelStore().path());
         assertEquals(ExecutionProvider.CPU, ExecutionProvider.parse(config.onnx().executionProvider()));
         assertEquals(2, config.onnx().intraOpThreads());
+        assertEquals(3, trainerConfig.deprecatedKeysInUse().size(), "each is named in a start-up warning");
     }
 }
