@@ -164,14 +164,7 @@ class KubernetesManifestsTest {
         List<Map<String, Object>> docs = new ArrayList<>();
         try (Stream<Path> files = Files.list(BASE)) {
             for (Path f : files.filter(p -> p.toString().endsWith(".yaml") && !p.endsWith("kustomization.yaml")).sorted().toList()) {
-                try (Reader r = Files.newBufferedReader(f)) {
-                    for (Object doc : new Yaml().loadAll(r)) {
-                        if (doc != null) {
-                            @SuppressWarnings("unchecked") Map<String, Object> m = (Map<String, Object>) doc;
-                            docs.add(m);
-                        }
-                    }
-                }
+                docs.addAll(yaml(f));
             }
         }
         return docs;
