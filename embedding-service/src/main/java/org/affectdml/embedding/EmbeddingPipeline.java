@@ -9,6 +9,7 @@ import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.affectdml.inference.bundle.ActiveBundleHolder;
+import org.affectdml.inference.bundle.BundleManifest;
 import org.affectdml.inference.bundle.LoadedBundle;
 import org.affectdml.inference.embedding.FusedEmbedder;
 import org.affectdml.inference.embedding.PersonInImage;
@@ -21,6 +22,8 @@ import org.affectdml.proto.v1.EmbedResponse;
 import org.affectdml.proto.v1.Embedding;
 import org.affectdml.proto.v1.MutinySegmentationGrpc;
 import org.affectdml.proto.v1.StageTimings;
+import org.affectdml.service.errors.Errors;
+import org.affectdml.service.errors.Inputs;
 import org.affectdml.service.media.ImageFormats;
 import org.affectdml.serving.InferenceConfig;
 
@@ -74,6 +77,10 @@ public class EmbeddingPipeline {
 
     /** Embeds the items with the given bundle version (empty = the active one). */
     public List<EmbedResponse> embed(List<EmbedRequest> items, String modelVersion) throws Exception {
+        if (!modelVersion.isEmpty() && !BundleManifest.VERSION_PATTERN.matcher(modelVersion).matches()) {
+            throw Errors.invalidArgument("model_version " + Inputs.quoted(modelVersion)
+                    + " is not a bundle version (1-128 of A-Z, a-z, 0-9, '.', '_', '-'); leave it empty for the active one");
+        }
         long start = System.nanoTime();
         List<PersonInImage> samples = new ArrayList<>(items.size());
         for (int i = 0; i < items.size(); i++) {

@@ -139,6 +139,13 @@ class EmbeddingGrpcServiceTest {
         assertInvalid(request(new byte[0], "", 0, 0, 1, 1), "empty");
         assertInvalid(request(TestImages.pngDeclaring(50_000, 50_000), "image/png", 0, 0, 10, 10), "above the limit of 40000000 pixels");
         assertInvalid(EmbedRequest.newBuilder(request(png, "", 0, 0, 1, 1)).clearBox().build(), "no person box");
+        // hostile strings: answered INVALID_ARGUMENT with a short message, never echoed whole
+        String huge = "v".repeat(10_000);
+        assertInvalid(request(png, "", 40, 20, 100, 110).toBuilder().setModelVersion(huge).build(), "is not a bundle version");
+        assertInvalid(request(png, "", 40, 20, 100, 110).toBuilder().setModelVersion("v1\u0000").build(), "'v1\\u0000'");
+        StatusRuntimeException media = assertThrows(StatusRuntimeException.class, () -> client.embed(request(png, huge, 40, 20, 100, 110)));
+        assertEquals(Status.Code.INVALID_ARGUMENT, media.getStatus().getCode(), media.getStatus().toString());
+        assertTrue(media.getStatus().getDescription().length() < 200, media.getStatus().getDescription());
 
         var tooMany = EmbedBatchRequest.newBuilder();
         for (int i = 0; i < 33; i++) {

@@ -124,6 +124,49 @@ class RegistryGrpcTest {
                 () -> admin.getTaxonomy(GetTaxonomyRequest.newBuilder().setName("life-a").build()));
     }
 
+    /** INVALID_ARGUMENT, a message naming the field, and never more than a short prefix of the input. */
+    private static void assertRefusedBriefly(String fragment, Runnable call) {
+        assertRefusedBriefly(Status.Code.INVALID_ARGUMENT, fragment, call);
+    }
+
+    private static void assertRefusedBriefly(Status.Code code, String fragment, Runnable call) {
+        assertStatus(code, fragment, call);
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call::run);
+        assertTrue(e.getStatus().getDescription().length() < 300, "bounded: " + e.getStatus().getDescription().length() + " characters");
+        assertTrue(!e.getStatus().getDescription().contains("Exception"), e.getStatus().getDescription());
+    }
+
+    @Test
+    void hostileStringsAreRefusedBrieflyAndNothingIsStored() {
+        String huge = "x".repeat(10_000);
+        byte[] image = TestImages.png(scene(4));
+        assertRefusedBriefly("taxonomy name 'xxxx", () -> admin.createTaxonomy(taxonomy(huge, "a", "b")));
+        assertRefusedBriefly("taxonomy name 'xxxx", () -> admin.getTaxonomy(GetTaxonomyRequest.newBuilder().setName(huge).build()));
+        assertRefusedBriefly("taxonomy name 'a\\u0000b'", () -> admin.getTaxonomy(GetTaxonomyRequest.newBuilder().setName("a\u0000b").build()));
+        assertRefusedBriefly("taxonomy name", () -> client.classify(classify(huge, image, BOX)));
+        assertRefusedBriefly("class name has a control character (U+0000) at position 1: 'a\\u0000'", () -> admin.createTaxonomy(taxonomy("hostile", "a\u0000", "b")));
+        assertRefusedBriefly("must be 1-64 characters", () -> admin.createTaxonomy(taxonomy("hostile", huge, "b")));
+        assertStatus(Status.Code.NOT_FOUND, "does not exist", () -> admin.getTaxonomy(GetTaxonomyRequest.newBuilder().setName("hostile").build()));
+
+        admin.createTaxonomy(taxonomy("hostile", "a", "b"));
+        assertRefusedBriefly("unsupported media type 'xxxx", () -> admin.addSupport(support("hostile", "a", image, BOX).toBuilder()
+                .setImage(org.affectdml.proto.v1.Image.newBuilder().setData(com.google.protobuf.ByteString.copyFrom(image)).setMediaType(huge)).build()));
+        assertRefusedBriefly(Status.Code.NOT_FOUND, "has no class 'xxxx", () -> admin.addSupport(support("hostile", huge, image, BOX)));
+        var tooMuch = support("hostile", "a", image, BOX).toBuilder();
+        for (int i = 0; i < 33; i++) {
+            tooMuch.putMetadata("k" + i, "v");
+        }
+        assertRefusedBriefly("entries, above the limit of 32", () -> admin.addSupport(tooMuch.build()));
+        assertRefusedBriefly("metadata value of 'note' has a control character",
+                () -> admin.addSupport(support("hostile", "a", image, BOX).toBuilder().putMetadata("note", "a\u0000b").build()));
+        assertRefusedBriefly("page_token 'zzzz", () -> admin.listSupports(ListSupportsRequest.newBuilder().setTaxonomy("hostile")
+                .setPageToken("z".repeat(10_000)).build()));
+        assertRefusedBriefly("support id", () -> admin.removeSupport(RemoveSupportRequest.newBuilder().setTaxonomy("hostile")
+                .setSupportId(huge).build()));
+        assertEquals(0, admin.listSupports(ListSupportsRequest.newBuilder().setTaxonomy("hostile").build()).getSamplesCount(),
+                "no refused support was stored");
+    }
+
     @Test
     void listSupportsPagesThroughEverySampleOnce() {
         admin.createTaxonomy(taxonomy("pages", "x", "y"));

@@ -1,6 +1,7 @@
 package org.affectdml.service.media;
 
 import org.affectdml.service.errors.Errors;
+import org.affectdml.service.errors.Inputs;
 
 import java.util.Locale;
 
@@ -31,7 +32,7 @@ public final class ImageFormats {
         if (declaredMediaType != null && !declaredMediaType.isBlank()) {
             Format declared = declared(declaredMediaType);
             if (declared != actual) {
-                throw Errors.invalidArgument("media type '" + abbreviated(declaredMediaType) + "' does not match the bytes, which are "
+                throw Errors.invalidArgument("media type " + Inputs.quoted(declaredMediaType) + " does not match the bytes, which are "
                         + actual.mediaType);
             }
         }
@@ -67,13 +68,8 @@ public final class ImageFormats {
         return switch (normalized) {
             case "image/jpeg", "image/jpg", "image/pjpeg" -> Format.JPEG;
             case "image/png" -> Format.PNG;
-            default -> throw Errors.invalidArgument("unsupported media type '" + abbreviated(mediaType)
-                    + "'; supported: image/jpeg, image/png (or leave it empty to detect)");
+            default -> throw Errors.invalidArgument("unsupported media type " + Inputs.quoted(mediaType)
+                    + "; supported: image/jpeg, image/png (or leave it empty to detect)");
         };
-    }
-
-    /** Never echo unbounded input: at most 64 characters of it. */
-    private static String abbreviated(String s) {
-        return s.length() <= 64 ? s : s.substring(0, 64) + "...";
     }
 }

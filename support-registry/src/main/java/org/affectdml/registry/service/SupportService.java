@@ -15,6 +15,7 @@ import org.affectdml.registry.model.TaxonomyEntity;
 import org.affectdml.registry.repository.SupportEmbeddingRepository;
 import org.affectdml.registry.repository.SupportRepository;
 import org.affectdml.service.errors.Errors;
+import org.affectdml.service.errors.Inputs;
 import org.affectdml.service.media.ImageFormats;
 import org.apache.commons.codec.digest.DigestUtils;
 
@@ -30,6 +31,10 @@ import java.util.UUID;
  */
 @ApplicationScoped
 public class SupportService {
+
+    static final int MAX_METADATA_ENTRIES = 32;
+    static final int MAX_METADATA_KEY = 64;
+    static final int MAX_METADATA_VALUE = 1024;
 
 
     @Inject
@@ -56,6 +61,7 @@ public class SupportService {
             throw Errors.invalidArgument("support image is " + image.getData().size() + " bytes, above the limit of "
                     + config.maxImageBytes() + " bytes (affect.registry.max-image-bytes)");
         }
+        requireMetadata(metadata);
         byte[] bytes = image.getData().toByteArray();
         String mediaType = ImageFormats.check(bytes, image.getMediaType()).mediaType;
         String sha = DigestUtils.sha256Hex(bytes);
@@ -110,7 +116,7 @@ public class SupportService {
             }
             if (!s.emotionClass.name.equals(className)) {
                 throw Errors.alreadyExists("this image and box are already a support of class '" + s.emotionClass.name
-                        + "' in taxonomy '" + taxonomy + "' (sample " + s.id + "); remove it first to move it to '" + className + "'");
+                        + "' in taxonomy '" + taxonomy + "' (sample " + s.id + "); remove it first to move it to " + Inputs.quoted(className));
             }
             return AddSupportResponse.newBuilder().setSample(ProtoMapping.sample(s, taxonomy, embeddingsStored.versionsOf(s.id)))
                     .setCreated(false).build();
@@ -151,11 +157,25 @@ public class SupportService {
         });
     }
 
+    /** Free-form metadata of a support: bounded in entries and lengths, printable keys and values. */
+    private static void requireMetadata(Map<String, String> metadata) {
+        if (metadata.size() > MAX_METADATA_ENTRIES) {
+            throw Errors.invalidArgument("metadata has " + metadata.size() + " entries, above the limit of " + MAX_METADATA_ENTRIES);
+        }
+        metadata.forEach((key, value) -> {
+            if (key.isEmpty()) {
+                throw Errors.invalidArgument("metadata has an empty key");
+            }
+            Inputs.requireText("metadata key", key, MAX_METADATA_KEY, false);
+            Inputs.requireText("metadata value of " + Inputs.quoted(key), value, MAX_METADATA_VALUE, true);
+        });
+    }
+
     private static UUID parseId(String id) {
         try {
             return UUID.fromString(id);
         } catch (IllegalArgumentException e) {
-            throw Errors.invalidArgument("support id '" + id + "' is not a UUID");
+            throw Errors.invalidArgument("support id " + Inputs.quoted(id) + " is not a UUID");
         }
     }
 
@@ -163,7 +183,7 @@ public class SupportService {
         try {
             return Math.max(0, Integer.parseInt(token));
         } catch (NumberFormatException e) {
-            throw Errors.invalidArgument("page_token '" + token + "' was not issued by this service");
+            throw Errors.invalidArgument("page_token " + Inputs.quoted(token) + " was not issued by this service");
         }
     }
 }

@@ -12,6 +12,7 @@ import org.affectdml.registry.model.TaxonomyEntity;
 import org.affectdml.registry.repository.SupportRepository;
 import org.affectdml.registry.repository.TaxonomyRepository;
 import org.affectdml.service.errors.Errors;
+import org.affectdml.service.errors.Inputs;
 
 import java.util.HashSet;
 import java.util.List;
@@ -25,6 +26,7 @@ public class TaxonomyService {
 
     static final Pattern TAXONOMY_NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
     private static final int MAX_CLASS_NAME = 64;
+    private static final int MAX_DESCRIPTION = 2000;
 
     @Inject
     TaxonomyRepository taxonomies;
@@ -32,9 +34,8 @@ public class TaxonomyService {
     SupportRepository supports;
 
     public Taxonomy create(Taxonomy request) {
-        if (!TAXONOMY_NAME.matcher(request.getName()).matches()) {
-            throw Errors.invalidArgument("taxonomy name '" + request.getName() + "' must be 1-64 characters of a-z, 0-9, '.', '_', '-' starting with a letter or digit");
-        }
+        requireValidName(request.getName());
+        Inputs.requireText("taxonomy description", request.getDescription(), MAX_DESCRIPTION, true);
         if (request.getKind() != TaxonomyKind.TAXONOMY_KIND_CATEGORICAL && request.getKind() != TaxonomyKind.TAXONOMY_KIND_LEVEL) {
             throw Errors.invalidArgument("taxonomy kind must be TAXONOMY_KIND_CATEGORICAL or TAXONOMY_KIND_LEVEL");
         }
@@ -44,10 +45,12 @@ public class TaxonomyService {
         Set<String> names = new HashSet<>();
         for (EmotionClass c : request.getClassesList()) {
             if (c.getName().isBlank() || c.getName().length() > MAX_CLASS_NAME) {
-                throw Errors.invalidArgument("class name '" + c.getName() + "' must be 1-" + MAX_CLASS_NAME + " characters");
+                throw Errors.invalidArgument("class name " + Inputs.quoted(c.getName()) + " must be 1-" + MAX_CLASS_NAME + " characters");
             }
+            Inputs.requireText("class name", c.getName(), MAX_CLASS_NAME, false);
+            Inputs.requireText("description of class " + Inputs.quoted(c.getName()), c.getDescription(), MAX_DESCRIPTION, true);
             if (!names.add(c.getName())) {
-                throw Errors.invalidArgument("class '" + c.getName() + "' is listed twice");
+                throw Errors.invalidArgument("class " + Inputs.quoted(c.getName()) + " is listed twice");
             }
         }
         return QuarkusTransaction.requiringNew().call(() -> {
@@ -106,15 +109,23 @@ public class TaxonomyService {
         });
     }
 
-    /** The named taxonomy, within the caller's transaction; NOT_FOUND otherwise. */
+    /** The named taxonomy, within the caller's transaction; INVALID_ARGUMENT for a name no taxonomy can have, else NOT_FOUND. */
     public TaxonomyEntity require(String name) {
+        requireValidName(name);
         return taxonomies.findByName(name).orElseThrow(() -> Errors.notFound("taxonomy '" + name + "' does not exist"));
+    }
+
+    private static void requireValidName(String name) {
+        if (!TAXONOMY_NAME.matcher(name).matches()) {
+            throw Errors.invalidArgument("taxonomy name " + Inputs.quoted(name)
+                    + " must be 1-64 characters of a-z, 0-9, '.', '_', '-' starting with a letter or digit");
+        }
     }
 
     /** The taxonomy's class of that name; NOT_FOUND naming the classes there are otherwise. */
     public static EmotionClassEntity requireClass(TaxonomyEntity t, String className) {
         return t.classes.stream().filter(c -> c.name.equals(className)).findFirst()
-                .orElseThrow(() -> Errors.notFound("taxonomy '" + t.name + "' has no class '" + className + "' (classes: "
+                .orElseThrow(() -> Errors.notFound("taxonomy '" + t.name + "' has no class " + Inputs.quoted(className) + " (classes: "
                         + t.classes.stream().map(c -> c.name).toList() + ")"));
     }
 }
