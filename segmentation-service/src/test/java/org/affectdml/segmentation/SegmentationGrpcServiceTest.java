@@ -60,6 +60,15 @@ class SegmentationGrpcServiceTest {
         channel.shutdownNow();
     }
 
+    @Test
+    void genericGrpcToolsDiscoverTheServiceAndItsHealth() throws Exception {
+        var services = org.affectdml.service.testing.GrpcReflection.listServices(channel);
+        assertTrue(services.containsAll(java.util.List.of("affect.v1.Segmentation", "grpc.health.v1.Health")), services.toString());
+        var health = grpc.health.v1.HealthGrpc.newBlockingStub(channel);
+        assertEquals(grpc.health.v1.HealthOuterClass.HealthCheckResponse.ServingStatus.SERVING,
+                health.check(grpc.health.v1.HealthOuterClass.HealthCheckRequest.getDefaultInstance()).getStatus());
+    }
+
     private static SegmentRequest encoded(byte[] bytes, String mediaType) {
         return SegmentRequest.newBuilder().setImage(Image.newBuilder().setData(ByteString.copyFrom(bytes)).setMediaType(mediaType)).build();
     }

@@ -245,6 +245,12 @@ class RegistryGrpcTest {
     }
 
     @Test
+    void reflectionNeedsNoKeySoGenericToolsFindTheApi() throws Exception {
+        var services = org.affectdml.service.testing.GrpcReflection.listServices(channel);
+        assertTrue(services.containsAll(List.of("affect.v1.TaxonomyAdmin", "affect.v1.Classification")), services.toString());
+    }
+
+    @Test
     void credentialsAreRequiredPerRole() {
         var anonymous = ClassificationGrpc.newBlockingStub(channel);
         assertStatus(Status.Code.UNAUTHENTICATED, "missing or unknown API key", () -> anonymous.classify(classify("x", new byte[]{1}, BOX)));
