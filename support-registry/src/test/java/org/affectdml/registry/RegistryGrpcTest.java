@@ -151,6 +151,10 @@ class RegistryGrpcTest {
         admin.createTaxonomy(taxonomy("hostile", "a", "b"));
         assertRefusedBriefly("unsupported media type 'xxxx", () -> admin.addSupport(support("hostile", "a", image, BOX).toBuilder()
                 .setImage(org.affectdml.proto.v1.Image.newBuilder().setData(com.google.protobuf.ByteString.copyFrom(image)).setMediaType(huge)).build()));
+        assertRefusedBriefly("unsupported media type 'text/plain'", () -> admin.addSupport(support("hostile", "a", image, BOX).toBuilder()
+                .setImage(org.affectdml.proto.v1.Image.newBuilder().setData(com.google.protobuf.ByteString.copyFrom(image)).setMediaType("text/plain")).build()));
+        assertRefusedBriefly("does not match the bytes, which are image/png", () -> admin.addSupport(support("hostile", "a", image, BOX).toBuilder()
+                .setImage(org.affectdml.proto.v1.Image.newBuilder().setData(com.google.protobuf.ByteString.copyFrom(image)).setMediaType("image/jpeg")).build()));
         assertRefusedBriefly(Status.Code.NOT_FOUND, "has no class 'xxxx", () -> admin.addSupport(support("hostile", huge, image, BOX)));
         var tooMuch = support("hostile", "a", image, BOX).toBuilder();
         for (int i = 0; i < 33; i++) {

@@ -105,5 +105,9 @@ class RegistryRestTest {
         assertJsonError(send("POST", "/api/v1/taxonomies/import", ADMIN_KEY, "[1,"), 400, "INVALID_ARGUMENT");
         assertJsonError(send("GET", "/api/v1/taxonomies/nope", ADMIN_KEY, null), 404, "NOT_FOUND");
         assertJsonError(send("GET", "/api/v1/taxonomies", null, null), 401, "UNAUTHENTICATED");
+        var notANumber = send("GET", "/api/v1/taxonomies?page_size=abc", ADMIN_KEY, null);
+        assertJsonError(notANumber, 400, "INVALID_ARGUMENT");
+        assertTrue(notANumber.body().contains("page_size must be a whole number"), notANumber.body());
+        assertJsonError(send("GET", "/api/v1/taxonomies?page_size=-1", ADMIN_KEY, null), 400, "INVALID_ARGUMENT");
     }
 }

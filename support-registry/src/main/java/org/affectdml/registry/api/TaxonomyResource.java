@@ -30,6 +30,7 @@ import org.affectdml.registry.service.SupportService;
 import org.affectdml.registry.service.TaxonomyArchiveService;
 import org.affectdml.registry.service.TaxonomyService;
 import org.affectdml.service.errors.Errors;
+import org.affectdml.service.errors.Inputs;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
@@ -72,9 +73,9 @@ public class TaxonomyResource {
     @GET
     @Path("/taxonomies")
     @Operation(summary = "List taxonomies (affect.v1.ListTaxonomiesResponse)")
-    public Response list(@QueryParam("page_size") @DefaultValue("0") int pageSize, @QueryParam("page_token") @DefaultValue("") String token)
+    public Response list(@QueryParam("page_size") @DefaultValue("0") String pageSize, @QueryParam("page_token") @DefaultValue("") String token)
             throws InvalidProtocolBufferException {
-        return json(200, taxonomies.list(pageSize, token));
+        return json(200, taxonomies.list(pageSize(pageSize), token));
     }
 
     @GET
@@ -104,9 +105,9 @@ public class TaxonomyResource {
     @Path("/taxonomies/{name}/supports")
     @Operation(summary = "List support samples (affect.v1.ListSupportsResponse)")
     public Response listSupports(@PathParam("name") String name, @QueryParam("class") @DefaultValue("") String className,
-                                 @QueryParam("page_size") @DefaultValue("0") int pageSize, @QueryParam("page_token") @DefaultValue("") String token)
+                                 @QueryParam("page_size") @DefaultValue("0") String pageSize, @QueryParam("page_token") @DefaultValue("") String token)
             throws InvalidProtocolBufferException {
-        return json(200, supports.list(name, className, pageSize, token));
+        return json(200, supports.list(name, className, pageSize(pageSize), token));
     }
 
     @DELETE
@@ -161,6 +162,15 @@ public class TaxonomyResource {
     @Operation(summary = "Progress of re-embedding supports with the active model (affect.v1.ReembeddingStatus)")
     public Response reembeddingStatus() throws InvalidProtocolBufferException {
         return json(200, reembedding.status());
+    }
+
+    /** The page_size query parameter; a value that is not a number is a 400 naming it, not JAX-RS' 404. */
+    private static int pageSize(String value) {
+        try {
+            return Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw Errors.invalidArgument("page_size must be a whole number (0 = the default), got " + Inputs.quoted(value));
+        }
     }
 
     @SuppressWarnings("unchecked")
