@@ -15,7 +15,6 @@ import org.affectdml.inference.bundle.ModelStore;
 import org.affectdml.inference.onnx.OrtSessionFactory;
 import org.affectdml.service.testing.GrpcTestChannels;
 import org.affectdml.service.testing.PrometheusScrape;
-import org.affectdml.inference.testing.TestImages;
 import org.affectdml.proto.v1.ClassificationGrpc;
 import org.affectdml.proto.v1.ClassifyResponse;
 import org.affectdml.proto.v1.DeleteTaxonomyRequest;
