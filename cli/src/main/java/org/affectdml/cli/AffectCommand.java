@@ -8,6 +8,7 @@ import picocli.CommandLine;
 @CommandLine.Command(name = "affect", mixinStandardHelpOptions = true,
         description = "Affect-DML command-line client: classify, manage taxonomies and supports, embed, train, model bundles, benchmarks.",
         subcommands = {ClassifyCommand.class, TaxonomyCommand.class, SupportCommand.class, EmbedCommand.class, ModelCommand.class,
-                TrainCommand.class, BundleCommand.class, EmbedBenchmarkCommand.class, ClassifyBenchmarkCommand.class})
+                TrainCommand.class, BundleCommand.class, EmbedBenchmarkCommand.class, ClassifyBenchmarkCommand.class,
+                MessageSizeBenchmarkCommand.class})
 public class AffectCommand {
 }

@@ -174,6 +174,10 @@ class AffectCliIT {
         assertEquals(0, embed.exit(), embed.toString());
         assertTrue(ratio(embed) > 0, embed.toString());
 
+        Run message = affect("bench-message", "--sizes", "1,2", "--repeats", "1", embeddingTarget());
+        assertEquals(0, message.exit(), message.toString());
+        assertTrue(ratio(message) > 0, message.toString());
+
         String admin = "--key=" + ADMIN;
         affect("taxonomy", "create", "cli-bench", "--class", "calm", "--class", "tense", registry(), admin);
         affect("support", "add", "--taxonomy", "cli-bench", "--class", "calm", calm.toString(), "--box", BOX, registry(), admin);
