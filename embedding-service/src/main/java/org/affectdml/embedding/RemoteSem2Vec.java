@@ -9,6 +9,8 @@ import org.affectdml.inference.image.RgbImage;
 import org.affectdml.proto.v1.MutinySegmentationGrpc;
 import org.affectdml.proto.v1.SegmentRequest;
 import org.affectdml.proto.v1.SegmentResponse;
+import org.affectdml.service.errors.Errors;
+import org.jboss.logging.Logger;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,6 +24,8 @@ import java.util.concurrent.TimeUnit;
  * caller knows to retry.
  */
 final class RemoteSem2Vec implements Sem2VecSource {
+
+    private static final Logger LOG = Logger.getLogger(RemoteSem2Vec.class);
 
     private final MutinySegmentationGrpc.MutinySegmentationStub client;
     private final Duration timeout;
@@ -51,9 +55,9 @@ final class RemoteSem2Vec implements Sem2VecSource {
 
     private static float[] sem2vec(SegmentResponse response, String expectedSha, String bundleVersion) {
         if (!response.getSegmenterSha256().equals(expectedSha)) {
-            throw Status.UNAVAILABLE.withDescription("segmentation-service runs segmenter " + response.getSegmenterSha256()
+            throw Errors.unavailable("segmentation-service runs segmenter " + response.getSegmenterSha256()
                     + " (bundle " + response.getModelVersion() + "), bundle " + bundleVersion + " needs " + expectedSha
-                    + "; the two services are switching bundles, retry shortly").asRuntimeException();
+                    + "; the two services are switching bundles, retry shortly");
         }
         float[] v = new float[response.getSem2VecCount()];
         for (int i = 0; i < v.length; i++) {
@@ -73,9 +77,10 @@ final class RemoteSem2Vec implements Sem2VecSource {
             if (code == Status.Code.UNAVAILABLE && description != null && description.startsWith("segmentation-service")) {
                 return s;  // our own segmenter-mismatch answer
             }
-            return Status.UNAVAILABLE.withDescription("segmentation-service answered " + code + ": " + description)
-                    .asRuntimeException();
+            return Errors.unavailable("segmentation-service answered " + code + ": " + description);
         }
-        return Status.UNAVAILABLE.withDescription("segmentation-service call failed: " + cause).asRuntimeException();
+        // not a status: a local failure of the call; its details go to the log, not to the client
+        LOG.warn("segmentation-service call failed", cause);
+        return Errors.unavailable("segmentation-service call failed; retry shortly");
     }
 }

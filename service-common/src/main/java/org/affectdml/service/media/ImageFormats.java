@@ -40,7 +40,7 @@ public final class ImageFormats {
     }
 
     /** The format from the file signature; anything else is not an image the services read. */
-    public static Format sniff(byte[] d) {
+    private static Format sniff(byte[] d) {
         if (d == null || d.length == 0) {
             throw Errors.invalidArgument("image is empty (0 bytes); send the encoded JPEG or PNG file");
         }

@@ -16,6 +16,7 @@ import org.affectdml.proto.v1.ModelInfo;
 import org.affectdml.proto.v1.PersonBox;
 import org.affectdml.registry.RegistryConfig;
 import org.affectdml.registry.model.SupportEmbeddingEntity;
+import org.affectdml.service.errors.Errors;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -87,8 +88,8 @@ public class EmbeddingClient {
     private static Embedded checked(EmbedResponse r) {
         int n = r.getEmbedding().getValuesCount();
         if (n != SupportEmbeddingEntity.DIMENSION) {
-            throw Status.FAILED_PRECONDITION.withDescription("model " + r.getEmbedding().getModelVersion() + " gives " + n
-                    + "-d embeddings; the registry stores " + SupportEmbeddingEntity.DIMENSION + "-d vectors").asRuntimeException();
+            throw Errors.failedPrecondition("model " + r.getEmbedding().getModelVersion() + " gives " + n
+                    + "-d embeddings; the registry stores " + SupportEmbeddingEntity.DIMENSION + "-d vectors");
         }
         float[] v = new float[n];
         for (int i = 0; i < n; i++) {
@@ -102,7 +103,6 @@ public class EmbeddingClient {
         if (code == Status.Code.INVALID_ARGUMENT) {
             return e;
         }
-        return Status.UNAVAILABLE.withDescription("embedding-service: " + code + ": " + e.getStatus().getDescription())
-                .asRuntimeException();
+        return Errors.unavailable("embedding-service: " + code + ": " + e.getStatus().getDescription());
     }
 }

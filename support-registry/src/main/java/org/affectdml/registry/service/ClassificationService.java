@@ -19,7 +19,6 @@ import org.affectdml.registry.repository.SupportEmbeddingRepository;
 import org.affectdml.registry.repository.SupportEmbeddingRepository.ClassDistance;
 import org.affectdml.registry.repository.TaxonomyRepository;
 import org.affectdml.service.errors.Errors;
-import org.affectdml.service.media.ImageFormats;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -75,12 +74,7 @@ public class ClassificationService {
         if (!request.hasBox()) {
             throw Errors.invalidArgument("request has no person box (x1, y1, x2, y2 in pixels)");
         }
-        if (request.getImage().getData().size() > config.maxImageBytes()) {
-            throw Errors.invalidArgument("image is " + request.getImage().getData().size() + " bytes, above the limit of "
-                    + config.maxImageBytes() + " bytes");
-        }
-        byte[] bytes = request.getImage().getData().toByteArray();
-        String mediaType = ImageFormats.check(bytes, request.getImage().getMediaType()).mediaType;
+        UploadedImage upload = UploadedImage.accept(request.getImage(), "image", config.maxImageBytes());
         List<String> candidates = versions.candidates();
         String version = QuarkusTransaction.requiringNew().call(() -> {
             // A snapshot, so a concurrent delete shows as no taxonomy (NOT_FOUND), never as one with its classes gone.
@@ -90,7 +84,7 @@ public class ClassificationService {
 
         var b = request.getBox();
         Timer.Sample embedding = Timer.start(registry);
-        EmbeddingClient.Embedded query = embeddings.embed(new EmbeddingClient.Item(bytes, mediaType,
+        EmbeddingClient.Embedded query = embeddings.embed(new EmbeddingClient.Item(upload.bytes(), upload.mediaType(),
                 b.getX1(), b.getY1(), b.getX2(), b.getY2()), version);
         embedding.stop(embedTime);
 

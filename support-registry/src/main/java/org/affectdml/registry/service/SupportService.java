@@ -16,7 +16,6 @@ import org.affectdml.registry.repository.SupportEmbeddingRepository;
 import org.affectdml.registry.repository.SupportRepository;
 import org.affectdml.service.errors.Errors;
 import org.affectdml.service.errors.Inputs;
-import org.affectdml.service.media.ImageFormats;
 import org.apache.commons.codec.digest.DigestUtils;
 
 import java.util.ArrayList;
@@ -54,16 +53,10 @@ public class SupportService {
         if (box == null) {
             throw Errors.invalidArgument("request has no person box (x1, y1, x2, y2 in pixels)");
         }
-        if (image.getData().isEmpty()) {
-            throw Errors.invalidArgument("support image is empty (0 bytes)");
-        }
-        if (image.getData().size() > config.maxImageBytes()) {
-            throw Errors.invalidArgument("support image is " + image.getData().size() + " bytes, above the limit of "
-                    + config.maxImageBytes() + " bytes (affect.registry.max-image-bytes)");
-        }
+        UploadedImage upload = UploadedImage.accept(image, "support image", config.maxImageBytes());
         requireMetadata(metadata);
-        byte[] bytes = image.getData().toByteArray();
-        String mediaType = ImageFormats.check(bytes, image.getMediaType()).mediaType;
+        byte[] bytes = upload.bytes();
+        String mediaType = upload.mediaType();
         String sha = DigestUtils.sha256Hex(bytes);
         SupportRepository.Box at = new SupportRepository.Box(box.getX1(), box.getY1(), box.getX2(), box.getY2());
 
