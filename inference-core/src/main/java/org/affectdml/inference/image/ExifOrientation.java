@@ -34,4 +34,52 @@ final class ExifOrientation {
         }
         return new RgbImage(outW, outH, out);
     }
+
+    /** Width of the image as displayed, from its stored size. */
+    static int orientedWidth(int storedWidth, int storedHeight, int orientation) {
+        return orientation >= 5 && orientation <= 8 ? storedHeight : storedWidth;
+    }
+
+    static int orientedHeight(int storedWidth, int storedHeight, int orientation) {
+        return orientation >= 5 && orientation <= 8 ? storedWidth : storedHeight;
+    }
+
+    /**
+     * The stored pixels that {@link #apply} turns into the given region of the displayed image
+     * (W, H = the stored size); the inverse of {@link #toOriented}.
+     */
+    static PixelRegion toStored(PixelRegion r, int w, int h, int orientation) {
+        int x = r.x();
+        int y = r.y();
+        int rw = r.width();
+        int rh = r.height();
+        return switch (orientation) {
+            case 2 -> new PixelRegion(w - x - rw, y, rw, rh);
+            case 3 -> new PixelRegion(w - x - rw, h - y - rh, rw, rh);
+            case 4 -> new PixelRegion(x, h - y - rh, rw, rh);
+            case 5 -> new PixelRegion(y, x, rh, rw);
+            case 6 -> new PixelRegion(y, h - x - rw, rh, rw);
+            case 7 -> new PixelRegion(w - y - rh, h - x - rw, rh, rw);
+            case 8 -> new PixelRegion(w - y - rh, x, rh, rw);
+            default -> r;
+        };
+    }
+
+    /** The region of the displayed image that a region of the stored pixels becomes (W, H = the stored size). */
+    static PixelRegion toOriented(PixelRegion s, int w, int h, int orientation) {
+        int x = s.x();
+        int y = s.y();
+        int sw = s.width();
+        int sh = s.height();
+        return switch (orientation) {
+            case 2 -> new PixelRegion(w - x - sw, y, sw, sh);
+            case 3 -> new PixelRegion(w - x - sw, h - y - sh, sw, sh);
+            case 4 -> new PixelRegion(x, h - y - sh, sw, sh);
+            case 5 -> new PixelRegion(y, x, sh, sw);
+            case 6 -> new PixelRegion(h - y - sh, x, sh, sw);
+            case 7 -> new PixelRegion(h - y - sh, w - x - sw, sh, sw);
+            case 8 -> new PixelRegion(y, w - x - sw, sh, sw);
+            default -> s;
+        };
+    }
 }

@@ -6,9 +6,11 @@ import com.drew.metadata.exif.ExifIFD0Directory;
 import com.twelvemonkeys.imageio.plugins.jpeg.JPEGImageReaderSpi;
 
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
 import javax.imageio.spi.IIORegistry;
 import javax.imageio.stream.ImageInputStream;
+import java.awt.Rectangle;
 import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
@@ -17,12 +19,21 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
 
 /**
- * Decodes JPEG and PNG bytes into {@link RgbImage}, enforcing {@link ImageLimits} before any raster is
- * allocated (the pixel count comes from the header). EXIF orientation is applied; greyscale is replicated
- * to R=G=B; CMYK/YCCK JPEGs are converted by TwelveMonkeys; alpha is dropped, as PIL's convert("RGB").
- * Truncated or corrupt data, which ImageIO may only report as a warning, is rejected.
+ * Decodes JPEG and PNG bytes into RGB pixels, enforcing {@link ImageLimits} before any raster is allocated (the
+ * pixel count comes from the header). EXIF orientation is applied; greyscale is replicated to R=G=B; CMYK/YCCK
+ * JPEGs are converted by TwelveMonkeys; alpha is dropped, as PIL's convert("RGB").
+ * <p>
+ * Decodes at reduced resolution when a caller needs less than the full image ({@link #decode(EncodedImage,
+ * PixelRegion, double)}): JPEGs through TurboJPEG at n/8 of the size in the DCT domain, and only the region
+ * asked for (lossless crop first); without libturbojpeg, and for PNG, ImageIO reads just the region with
+ * subsampling, so the raster is never allocated at full size. All decodes share a memory budget.
+ * <p>
+ * Truncated or corrupt data is rejected, also when ImageIO reports it only as a warning; warnings that say
+ * nothing about the pixels (a missing ICC profile, an odd JFIF marker) are accepted.
  */
 public final class ImageDecoder {
 
@@ -32,20 +43,41 @@ public final class ImageDecoder {
     }
 
     private final ImageLimits limits;
+    private final Optional<TurboJpeg> turboJpeg;
+    private final DecodeMemoryBudget budget;
 
+    /** Uses TurboJPEG for JPEG when the system has libturbojpeg. */
     public ImageDecoder(ImageLimits limits) {
+        this(limits, true);
+    }
+
+    /** {@code useTurboJpeg = false}: ImageIO only (tests of the fallback, or a system where TurboJPEG misbehaves). */
+    public ImageDecoder(ImageLimits limits, boolean useTurboJpeg) {
         this.limits = limits;
+        this.turboJpeg = useTurboJpeg ? TurboJpeg.load() : Optional.empty();
+        this.budget = new DecodeMemoryBudget(limits.decodeMemoryBytes());
     }
 
     public ImageLimits limits() {
         return limits;
     }
 
-    /**
-     * Decodes JPEG or PNG bytes (told apart by ImageIO from their signature). Services check the bytes against
-     * the media type a client declared before they get here (service-common's ImageFormats).
-     */
+    /** Whether JPEGs are decoded by TurboJPEG (DCT-scaled) rather than ImageIO. */
+    public boolean usesTurboJpeg() {
+        return turboJpeg.isPresent();
+    }
+
+    /** The whole image at full resolution. */
     public RgbImage decode(byte[] data) {
+        EncodedImage image = open(data);
+        return decode(image, image.whole(), 1).pixels();
+    }
+
+    /**
+     * Reads the header: checks the byte and pixel limits, the format and the EXIF orientation. Services check the
+     * bytes against the media type a client declared before they get here (service-common's ImageFormats).
+     */
+    public EncodedImage open(byte[] data) {
         if (data == null || data.length == 0) {
             throw new InvalidImageException("image is empty (0 bytes); send the encoded JPEG or PNG file");
         }
@@ -53,17 +85,10 @@ public final class ImageDecoder {
             throw new InvalidImageException("image is " + data.length + " bytes, above the limit of "
                     + limits.maxBytes() + " bytes");
         }
-        BufferedImage decoded = read(data);
-        int orientation = exifOrientation(data);
-        return ExifOrientation.apply(toRgb(decoded), orientation);
-    }
-
-    private BufferedImage read(byte[] data) {
-        List<String> warnings = new ArrayList<>();
         ImageReader reader = null;
         try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(data))) {
             reader = newReader(in);
-            String mediaType = reader.getOriginatingProvider().getMIMETypes()[0];
+            String mediaType = mediaType(reader);
             reader.setInput(in, true, true);
             int width;
             int height;
@@ -73,23 +98,100 @@ public final class ImageDecoder {
             } catch (IOException | RuntimeException e) {
                 throw new InvalidImageException("cannot read the " + mediaType + " header: " + describe(e), e);
             }
-            long pixels = (long) width * height;
             if (width <= 0 || height <= 0) {
                 throw new InvalidImageException(mediaType + " header declares an empty image (" + width + "x" + height + ")");
             }
+            long pixels = (long) width * height;
             if (pixels > limits.maxPixels()) {
                 throw new InvalidImageException("image is " + width + "x" + height + " = " + pixels
                         + " pixels, above the limit of " + limits.maxPixels() + " pixels");
             }
+            TurboJpeg.Header jpeg = mediaType.equals("image/jpeg") ? turboJpegHeader(data, width, height) : null;
+            return new EncodedImage(data, mediaType, width, height, exifOrientation(data), jpeg);
+        } catch (IOException e) {
+            throw new InvalidImageException("cannot read the image: " + describe(e), e);
+        } finally {
+            if (reader != null) {
+                reader.dispose();
+            }
+        }
+    }
+
+    /**
+     * Decodes the region (in displayed, full-resolution pixels) at no less than {@code minScale} of full
+     * resolution, but not much more: the smallest scale the format offers that is at least that (capped at 1).
+     * The result may cover a little more than the region (JPEG crops start on an 8 or 16 pixel boundary).
+     */
+    public DecodedImage decode(EncodedImage image, PixelRegion area, double minScale) {
+        PixelRegion stored = ExifOrientation.toStored(area, image.storedWidth(), image.storedHeight(), image.orientation());
+        if (image.jpegHeader() != null) {
+            try {
+                return turboJpegDecode(image, stored, minScale);
+            } catch (TurboJpeg.Failure e) {
+                // ImageIO then either decodes it (e.g. a warning ImageIO does not raise) or says precisely what is wrong.
+            }
+        }
+        int step = Math.max(1, (int) Math.floor(1 / Math.max(minScale, 1e-6)));
+        step = Math.min(step, Math.min(stored.width(), stored.height()));
+        int outW = (stored.width() + step - 1) / step;
+        int outH = (stored.height() + step - 1) / step;
+        try (DecodeMemoryBudget.Reservation ignored = budget.reserve((long) outW * outH)) {
+            RgbImage pixels = toRgb(read(image.data(), stored, step));
+            return oriented(image, pixels, stored);
+        }
+    }
+
+    private DecodedImage turboJpegDecode(EncodedImage image, PixelRegion stored, double minScale) throws TurboJpeg.Failure {
+        TurboJpeg.Header header = image.jpegHeader();
+        int eighths = Math.max(1, Math.min(8, (int) Math.ceil(minScale * 8 - 1e-9)));
+        // A crop must start on an MCU boundary; it then covers a few more pixels to the left and top.
+        int x = stored.x() / header.mcuWidth() * header.mcuWidth();
+        int y = stored.y() / header.mcuHeight() * header.mcuHeight();
+        PixelRegion aligned = new PixelRegion(x, y, stored.x() + stored.width() - x, stored.y() + stored.height() - y);
+        long pixels = (long) TurboJpeg.scaled(aligned.width(), eighths) * TurboJpeg.scaled(aligned.height(), eighths);
+        try (DecodeMemoryBudget.Reservation ignored = budget.reserve(pixels)) {
+            return oriented(image, turboJpeg.orElseThrow().decode(image.data(), header, aligned, eighths), aligned);
+        }
+    }
+
+    private static DecodedImage oriented(EncodedImage image, RgbImage storedPixels, PixelRegion storedRegion) {
+        return new DecodedImage(ExifOrientation.apply(storedPixels, image.orientation()),
+                ExifOrientation.toOriented(storedRegion, image.storedWidth(), image.storedHeight(), image.orientation()));
+    }
+
+    /** TurboJPEG's header when it will decode this JPEG: not CMYK/YCCK (ImageIO converts those), and it agrees on the size. */
+    private TurboJpeg.Header turboJpegHeader(byte[] data, int width, int height) {
+        if (turboJpeg.isEmpty()) {
+            return null;
+        }
+        try {
+            TurboJpeg.Header header = turboJpeg.get().header(data);
+            return header.cmyk() || header.width() != width || header.height() != height ? null : header;
+        } catch (TurboJpeg.Failure e) {
+            return null;
+        }
+    }
+
+    private BufferedImage read(byte[] data, PixelRegion stored, int step) {
+        List<String> warnings = new ArrayList<>();
+        ImageReader reader = null;
+        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(data))) {
+            reader = newReader(in);
+            String mediaType = mediaType(reader);
+            reader.setInput(in, true, true);
             reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
+            ImageReadParam param = reader.getDefaultReadParam();
+            param.setSourceRegion(new Rectangle(stored.x(), stored.y(), stored.width(), stored.height()));
+            param.setSourceSubsampling(step, step, 0, 0);
             BufferedImage image;
             try {
-                image = reader.read(0);
+                image = reader.read(0, param);
             } catch (IOException | RuntimeException e) {
                 throw new InvalidImageException("corrupt or truncated " + mediaType + ": " + describe(e), e);
             }
-            if (!warnings.isEmpty()) {
-                throw new InvalidImageException("corrupt or truncated " + mediaType + ": " + String.join("; ", warnings));
+            List<String> corruption = warnings.stream().filter(ImageDecoder::signalsCorruption).toList();
+            if (!corruption.isEmpty()) {
+                throw new InvalidImageException("corrupt or truncated " + mediaType + ": " + String.join("; ", corruption));
             }
             return image;
         } catch (IOException e) {
@@ -101,13 +203,28 @@ public final class ImageDecoder {
         }
     }
 
+    /**
+     * Reader warnings about colour management or metadata leave the pixels intact (TwelveMonkeys warns about a
+     * CMYK JPEG without an ICC profile, the JDK about odd JFIF/APP markers); every other warning, such as libjpeg's
+     * "Premature end of JPEG file" or "Corrupt JPEG data", means pixels are missing or wrong.
+     */
+    static boolean signalsCorruption(String warning) {
+        String w = warning.toLowerCase(Locale.ROOT);
+        return !(w.contains("icc") || w.contains("color profile") || w.contains("colour profile")
+                || w.contains("jfif") || w.contains("thumbnail") || w.contains("app14") || w.contains("adobe"));
+    }
+
+    private static String mediaType(ImageReader reader) {
+        return reader.getOriginatingProvider().getMIMETypes()[0];
+    }
+
     /** A JPEG or PNG reader that recognises the stream's signature; TwelveMonkeys' JPEG reader when there are several. */
     private static ImageReader newReader(ImageInputStream in) throws IOException {
         Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
         ImageReader chosen = null;
         while (readers.hasNext()) {
             ImageReader r = readers.next();
-            String format = r.getFormatName().toLowerCase(java.util.Locale.ROOT);
+            String format = r.getFormatName().toLowerCase(Locale.ROOT);
             boolean supported = format.equals("jpeg") || format.equals("png");
             if (supported && (chosen == null || r.getOriginatingProvider() instanceof JPEGImageReaderSpi)) {
                 chosen = r;
