@@ -27,4 +27,23 @@ public interface EmbeddingConfig {
     /** Most items one EmbedBatch may carry. */
     @WithDefault("32")
     int maxBatchSize();
+
+    /** Most person boxes one EmbedPersons (and the registry's ClassifyPersons) may carry. */
+    @WithDefault("64")
+    int maxPersons();
+
+    SceneCacheConfig sceneCache();
+
+    /** The cache of recently seen images' scene features (see SceneCache). */
+    interface SceneCacheConfig {
+        @WithDefault("true")
+        boolean enabled();
+
+        @WithDefault("2048")
+        int maxEntries();
+
+        /** About 3.5 KB per entry with the default bundle (150 + 150 + 512 floats). */
+        @WithDefault("16777216")
+        long maxBytes();
+    }
 }

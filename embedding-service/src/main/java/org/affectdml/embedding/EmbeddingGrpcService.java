@@ -1,5 +1,6 @@
 package org.affectdml.embedding;
 
+import io.grpc.Status;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Uni;
@@ -10,7 +11,12 @@ import org.affectdml.inference.bundle.BundleManifest;
 import org.affectdml.proto.v1.EmbedBatchRequest;
 import org.affectdml.proto.v1.EmbedBatchResponse;
 import org.affectdml.proto.v1.EmbedRequest;
+import org.affectdml.proto.v1.EmbedPersonsRequest;
+import org.affectdml.proto.v1.EmbedPersonsResponse;
 import org.affectdml.proto.v1.EmbedResponse;
+import org.affectdml.proto.v1.Embedding;
+import org.affectdml.proto.v1.PersonEmbedding;
+import org.affectdml.proto.v1.PersonError;
 import org.affectdml.proto.v1.MutinyEmbeddingServiceGrpc;
 import org.affectdml.proto.v1.GetModelRequest;
 import org.affectdml.proto.v1.ModelInfo;
@@ -19,6 +25,7 @@ import org.affectdml.service.errors.Errors;
 import org.affectdml.serving.ModelInfos;
 import org.affectdml.serving.runtime.ConcurrencyLimit;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /** gRPC affect.v1.EmbeddingService. */
@@ -43,8 +50,10 @@ public class EmbeddingGrpcService extends MutinyEmbeddingServiceGrpc.EmbeddingSe
     @Blocking
     public Uni<EmbedResponse> embed(EmbedRequest request) {
         // Failures go to the shared gRPC error handler (service-common); checked ones are unexpected.
-        return Uni.createFrom().item(Unchecked.supplier(
-                () -> limit.run("Embed", () -> pipeline.embed(List.of(request), request.getModelVersion()).get(0))));
+        return Uni.createFrom().item(Unchecked.supplier(() -> limit.run("Embed", () -> {
+            EmbeddingPipeline.Outcome outcome = pipeline.embed(List.of(imageRequest(request, "")), request.getModelVersion(), false);
+            return embedResponse(outcome, 0);
+        })));
     }
 
     @Override
@@ -57,9 +66,78 @@ public class EmbeddingGrpcService extends MutinyEmbeddingServiceGrpc.EmbeddingSe
             throw Errors.invalidArgument("EmbedBatch has " + request.getItemsCount() + " items, above the limit of "
                     + embeddingConfig.maxBatchSize() + " (affect.embedding.max-batch-size); split it");
         }
-        return Uni.createFrom().item(Unchecked.supplier(() -> EmbedBatchResponse.newBuilder()
-                .addAllItems(limit.run("EmbedBatch", () -> pipeline.embed(request.getItemsList(), request.getModelVersion())))
-                .build()));
+        List<EmbeddingPipeline.ImageRequest> items = new ArrayList<>();
+        for (int i = 0; i < request.getItemsCount(); i++) {
+            items.add(imageRequest(request.getItems(i), "item " + i + ": "));
+        }
+        return Uni.createFrom().item(Unchecked.supplier(() -> limit.run("EmbedBatch", () -> {
+            EmbeddingPipeline.Outcome outcome = pipeline.embed(items, request.getModelVersion(), false);
+            EmbedBatchResponse.Builder response = EmbedBatchResponse.newBuilder();
+            for (int i = 0; i < items.size(); i++) {
+                response.addItems(embedResponse(outcome, i));
+            }
+            return response.build();
+        })));
+    }
+
+    @Override
+    @Blocking
+    public Uni<EmbedPersonsResponse> embedPersons(EmbedPersonsRequest request) {
+        if (request.getBoxesCount() == 0) {
+            throw Errors.invalidArgument("EmbedPersons needs at least one person box");
+        }
+        if (request.getBoxesCount() > embeddingConfig.maxPersons()) {
+            throw Errors.invalidArgument("EmbedPersons has " + request.getBoxesCount() + " boxes, above the limit of "
+                    + embeddingConfig.maxPersons() + " (affect.embedding.max-persons); split it");
+        }
+        EmbeddingPipeline.ImageRequest image = new EmbeddingPipeline.ImageRequest(
+                request.hasImage() ? request.getImage() : null, request.getBoxesList(), "");
+        return Uni.createFrom().item(Unchecked.supplier(() -> limit.run("EmbedPersons", () -> {
+            EmbeddingPipeline.Outcome outcome = pipeline.embed(List.of(image), request.getModelVersion(), true);
+            EmbeddingPipeline.ImageOutcome result = outcome.images().get(0);
+            EmbedPersonsResponse.Builder response = EmbedPersonsResponse.newBuilder()
+                    .setModelVersion(outcome.modelVersion())
+                    .setTimings(outcome.timings())
+                    .setSceneCached(result.sceneCached());
+            addAll(result.sem2vec(), response::addSem2Vec);
+            for (EmbeddingPipeline.PersonOutcome person : result.persons()) {
+                response.addPersons(person.error() != null
+                        ? PersonEmbedding.newBuilder().setError(PersonError.newBuilder()
+                                .setCode(Status.Code.INVALID_ARGUMENT.name()).setMessage(person.error()))
+                        : PersonEmbedding.newBuilder().setEmbedding(embedding(person.embedding(), outcome.modelVersion())));
+            }
+            return response.build();
+        })));
+    }
+
+    private static EmbeddingPipeline.ImageRequest imageRequest(EmbedRequest item, String where) {
+        return new EmbeddingPipeline.ImageRequest(item.hasImage() ? item.getImage() : null,
+                item.hasBox() ? List.of(item.getBox()) : List.of(), where);
+    }
+
+    /** The one person of request i. */
+    private static EmbedResponse embedResponse(EmbeddingPipeline.Outcome outcome, int i) {
+        EmbeddingPipeline.ImageOutcome image = outcome.images().get(i);
+        EmbedResponse.Builder response = EmbedResponse.newBuilder()
+                .setEmbedding(embedding(image.persons().get(0).embedding(), outcome.modelVersion()))
+                .setTimings(outcome.timings())
+                .setSceneCached(image.sceneCached());
+        addAll(image.sem2vec(), response::addSem2Vec);
+        return response.build();
+    }
+
+    private static Embedding embedding(float[] values, String modelVersion) {
+        Embedding.Builder e = Embedding.newBuilder().setModelVersion(modelVersion);
+        addAll(values, e::addValues);
+        return e.build();
+    }
+
+    private static void addAll(float[] values, java.util.function.Consumer<Float> add) {
+        if (values != null) {
+            for (float v : values) {
+                add.accept(v);
+            }
+        }
     }
 
     @Override

@@ -9,36 +9,85 @@ import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.affectdml.inference.bundle.ActiveBundleHolder;
-import org.affectdml.inference.bundle.BundleManifest;
 import org.affectdml.inference.bundle.LoadedBundle;
+import org.affectdml.inference.bundle.Roles;
+import org.affectdml.inference.bundle.Sha256;
 import org.affectdml.inference.embedding.FusedEmbedder;
-import org.affectdml.inference.embedding.PersonInImage;
+import org.affectdml.inference.embedding.FusedEmbedder.Crop;
+import org.affectdml.inference.image.DecodedImage;
+import org.affectdml.inference.image.EncodedImage;
 import org.affectdml.inference.image.ImageDecoder;
 import org.affectdml.inference.image.InvalidImageException;
 import org.affectdml.inference.image.PixelRegion;
+import org.affectdml.inference.image.Preprocessing;
 import org.affectdml.inference.image.RgbImage;
-import org.affectdml.proto.v1.EmbedRequest;
-import org.affectdml.proto.v1.EmbedResponse;
-import org.affectdml.proto.v1.Embedding;
+import org.affectdml.inference.image.TensorPreprocessor;
+import org.affectdml.proto.v1.Image;
 import org.affectdml.proto.v1.MutinySegmentationGrpc;
+import org.affectdml.proto.v1.PersonBox;
 import org.affectdml.proto.v1.StageTimings;
-import org.affectdml.service.errors.Errors;
-import org.affectdml.service.errors.Inputs;
 import org.affectdml.service.media.ImageFormats;
 import org.affectdml.serving.InferenceConfig;
+import org.affectdml.serving.RequestedVersion;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
- * (image, box) pairs to embeddings: decode once, check every item, then on one bundle lease start Sem2Vec
- * (remote or in-process), run the encoders meanwhile, and the head on all streams.
+ * Images with person boxes to embeddings, on one bundle lease. Per distinct image (by sha256): read the header,
+ * look up its scene features in the {@link SceneCache}; on a miss decode it once at the reduced resolution the
+ * segmenter and the image encoder need, send the segmenter its already resized input (remote or in-process) and
+ * run the image encoder meanwhile. Each person's crop comes from that decode when it is fine enough, else from
+ * a decode of just the box at the body encoder's resolution. All crops run as one body-encoder batch, then the
+ * head on every person's streams.
  */
 @ApplicationScoped
 public class EmbeddingPipeline {
+
+    /** One image (null when the request had none) and its persons' boxes; {@code where} prefixes messages about it ("item 3: ", or empty). */
+    public record ImageRequest(Image image, List<PersonBox> boxes, String where) {
+    }
+
+    /** A person's L2-normalised embedding, or why this person got none. */
+    public record PersonOutcome(float[] embedding, String error) {
+    }
+
+    /** Per image: its persons in box order, its Sem2Vec (null when unused) and whether the cache answered. */
+    public record ImageOutcome(List<PersonOutcome> persons, float[] sem2vec, boolean sceneCached) {
+    }
+
+    public record Outcome(List<ImageOutcome> images, String modelVersion, StageTimings timings) {
+    }
+
+    /** One distinct image of the request and the persons asked of it (over every request that sent it). */
+    private static final class Scene {
+        final EncodedImage image;
+        final String sha256;
+        final List<Person> persons = new ArrayList<>();
+        SceneFeatures features;
+        boolean cached;
+        DecodedImage whole;
+
+        Scene(EncodedImage image, String sha256) {
+            this.image = image;
+            this.sha256 = sha256;
+        }
+    }
+
+    private static final class Person {
+        final PixelRegion box;
+        Crop crop;
+        float[] embedding;
+
+        Person(PixelRegion box) {
+            this.box = box;
+        }
+    }
 
     @Inject
     ActiveBundleHolder bundles;
@@ -46,6 +95,8 @@ public class EmbeddingPipeline {
     InferenceConfig config;
     @Inject
     EmbeddingConfig embeddingConfig;
+    @Inject
+    SceneCache cache;
     @GrpcClient("segmentation")
     MutinySegmentationGrpc.MutinySegmentationStub segmentationClient;
     @Inject
@@ -62,107 +113,274 @@ public class EmbeddingPipeline {
     @PostConstruct
     void init() {
         batchSizes = DistributionSummary.builder("affect.embedding.batch.size")
-                .description("Persons per Embed/EmbedBatch call that reached the models")
+                .description("Persons per Embed/EmbedBatch/EmbedPersons call that reached the models")
                 .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64)
                 .register(registry);
         decodeTime = stageTimer("decode");
         encodersTime = stageTimer("encoders");
         segmentationTime = stageTimer("segmentation");
         headTime = stageTimer("head");
-        decoder = new ImageDecoder(config.imageLimits());
+        decoder = new ImageDecoder(config.imageLimits(), config.image().turboJpeg());
         sem2vec = embeddingConfig.segmentation() == EmbeddingConfig.Sem2VecMode.IN_PROCESS
                 ? new InProcessSem2Vec()
                 : new RemoteSem2Vec(segmentationClient, embeddingConfig.segmentationTimeout());
     }
 
-    /** Embeds the items with the given bundle version (empty = the active one). */
-    public List<EmbedResponse> embed(List<EmbedRequest> items, String modelVersion) throws Exception {
-        if (!modelVersion.isEmpty() && !BundleManifest.VERSION_PATTERN.matcher(modelVersion).matches()) {
-            throw Errors.invalidArgument("model_version " + Inputs.quoted(modelVersion)
-                    + " is not a bundle version (1-128 of A-Z, a-z, 0-9, '.', '_', '-'); leave it empty for the active one");
-        }
+    /**
+     * Embeds every person of every image with the given bundle version (empty = the active one). A bad image
+     * fails the call (its message starts with the request's {@code where}). A bad box fails the call too unless
+     * {@code perPersonErrors}: then that person's outcome carries the message and the others are answered.
+     */
+    public Outcome embed(List<ImageRequest> requests, String modelVersion, boolean perPersonErrors) throws Exception {
+        RequestedVersion.check(modelVersion);
         long start = System.nanoTime();
-        List<PersonInImage> samples = new ArrayList<>(items.size());
-        for (int i = 0; i < items.size(); i++) {
-            samples.add(decode(items.get(i), items.size() == 1 ? "" : "item " + i + ": "));
+        Map<String, Scene> scenes = new LinkedHashMap<>();
+        List<Scene> sceneOfRequest = new ArrayList<>();
+        List<List<Object>> slots = new ArrayList<>();  // per request, per box: its Person or its error message
+        for (ImageRequest request : requests) {
+            Scene scene = sceneOf(request, scenes);
+            sceneOfRequest.add(scene);
+            slots.add(persons(request, scene, perPersonErrors));
         }
-        long decoded = System.nanoTime();
         try (ActiveBundleHolder.Lease lease = bundles.lease(modelVersion)) {
             LoadedBundle bundle = lease.bundle();
-            CompletableFuture<List<float[]>> semantic = FusedEmbedder.needsSem2Vec(bundle)
-                    ? sem2vec.start(bundle, samples.stream().map(PersonInImage::image).toList())
-                    : CompletableFuture.completedFuture(null);
-            long semStarted = System.nanoTime();
-            FusedEmbedder.EncoderFeatures features = FusedEmbedder.encode(bundle, samples);
-            List<float[]> semRows = await(semantic);
-            long semDone = System.nanoTime();
-            float[][] z = FusedEmbedder.head(bundle, features, semRows == null ? null : semRows.toArray(float[][]::new));
+            boolean useSem2Vec = FusedEmbedder.needsSem2Vec(bundle);
+            boolean useImage = FusedEmbedder.usesImageFeatures(bundle);
+            boolean useBody = FusedEmbedder.usesBodyFeatures(bundle);
+            for (Scene scene : scenes.values()) {
+                cache.get(scene.sha256, bundle.version()).ifPresent(f -> {
+                    scene.features = f;
+                    scene.cached = true;
+                });
+                decode(bundle, scene, useSem2Vec, useImage, useBody);
+            }
+            long decoded = System.nanoTime();
+
+            List<Scene> toSegment = scenes.values().stream().filter(s -> !s.cached && useSem2Vec).toList();
+            CompletableFuture<List<Sem2VecSource.Segmented>> segmentation = toSegment.isEmpty()
+                    ? CompletableFuture.completedFuture(List.of())
+                    : sem2vec.start(bundle, toSegment.stream().map(s -> segmenterInput(bundle, s)).toList());
+            long segmentationStarted = System.nanoTime();
+
+            List<Scene> toEncode = scenes.values().stream().filter(s -> !s.cached && useImage).toList();
+            List<Person> persons = scenes.values().stream().flatMap(s -> s.persons.stream()).toList();
+            FusedEmbedder.EncoderFeatures features = FusedEmbedder.encodeCrops(bundle,
+                    toEncode.stream().map(s -> new Crop(s.whole.pixels(), s.whole.map(s.image.whole()))).toList(),
+                    useBody ? persons.stream().map(p -> p.crop).toList() : List.of());
+            List<Sem2VecSource.Segmented> segmented = await(segmentation);
+            long segmentationDone = System.nanoTime();
+
+            remember(bundle, scenes, toSegment, segmented, toEncode, features.image(), useSem2Vec, useImage);
+            runHead(bundle, scenes, persons, useBody ? features.body() : null);
             long done = System.nanoTime();
-            batchSizes.record(samples.size());
+
+            batchSizes.record(persons.size());
             decodeTime.record(decoded - start, TimeUnit.NANOSECONDS);
             encodersTime.record(features.preprocessNanos() + features.inferenceNanos(), TimeUnit.NANOSECONDS);
-            if (semRows != null) {
-                segmentationTime.record(semDone - semStarted, TimeUnit.NANOSECONDS);
+            if (!toSegment.isEmpty()) {
+                segmentationTime.record(segmentationDone - segmentationStarted, TimeUnit.NANOSECONDS);
             }
-            headTime.record(done - semDone, TimeUnit.NANOSECONDS);
-
+            headTime.record(done - segmentationDone, TimeUnit.NANOSECONDS);
             StageTimings timings = StageTimings.newBuilder()
                     .setDecodeUs((decoded - start) / 1000)
                     .setPreprocessUs(features.preprocessNanos() / 1000)
                     .setEncodersUs(features.inferenceNanos() / 1000)
                     // Segmentation overlaps the encoders; this is its wall time from start to result.
-                    .setSegmentationUs((semDone - semStarted) / 1000)
-                    .setHeadUs((done - semDone) / 1000)
+                    .setSegmentationUs((segmentationDone - segmentationStarted) / 1000)
+                    .setHeadUs((done - segmentationDone) / 1000)
                     .setTotalUs((done - start) / 1000)
                     .build();
-            List<EmbedResponse> responses = new ArrayList<>(z.length);
-            for (int i = 0; i < z.length; i++) {
-                Embedding.Builder e = Embedding.newBuilder().setModelVersion(bundle.version());
-                for (float v : z[i]) {
-                    e.addValues(v);
-                }
-                EmbedResponse.Builder r = EmbedResponse.newBuilder().setEmbedding(e).setTimings(timings);
-                if (semRows != null) {
-                    for (float v : semRows.get(i)) {
-                        r.addSem2Vec(v);
-                    }
-                }
-                responses.add(r.build());
-            }
-            return responses;
+            return new Outcome(outcomes(sceneOfRequest, slots), bundle.version(), timings);
         }
+    }
+
+    /** The request's image, its header checked, shared with earlier requests that sent the same bytes. */
+    private Scene sceneOf(ImageRequest request, Map<String, Scene> scenes) {
+        String where = request.where();
+        if (request.image() == null) {
+            throw new InvalidImageException(where + "request has no image");
+        }
+        byte[] bytes = request.image().getData().toByteArray();
+        String sha256 = Sha256.of(bytes);
+        Scene scene = scenes.get(sha256);
+        if (scene == null) {
+            try {
+                ImageFormats.check(bytes, request.image().getMediaType());
+                scene = new Scene(decoder.open(bytes), sha256);
+            } catch (InvalidImageException e) {
+                throw where.isEmpty() ? e : new InvalidImageException(where + e.getMessage(), e);
+            } catch (StatusRuntimeException e) {
+                throw where.isEmpty() ? e : e.getStatus().withDescription(where + e.getStatus().getDescription()).asRuntimeException();
+            }
+            scenes.put(sha256, scene);
+        }
+        return scene;
+    }
+
+    /** Checks the request's boxes and files its persons under their image: a slot per box, its Person or why not. */
+    private static List<Object> persons(ImageRequest request, Scene scene, boolean perPersonErrors) {
+        String where = request.where();
+        if (request.boxes().isEmpty()) {
+            throw new InvalidImageException(where + "request has no person box (x1, y1, x2, y2 in pixels)");
+        }
+        List<Object> slots = new ArrayList<>(request.boxes().size());
+        for (int i = 0; i < request.boxes().size(); i++) {
+            PersonBox b = request.boxes().get(i);
+            String prefix = perPersonErrors ? where + "box " + i + ": " : where;
+            try {
+                Person person = new Person(PixelRegion.ofPersonBox(b.getX1(), b.getY1(), b.getX2(), b.getY2(),
+                        scene.image.width(), scene.image.height()));
+                scene.persons.add(person);
+                slots.add(person);
+            } catch (InvalidImageException e) {
+                if (!perPersonErrors) {
+                    throw new InvalidImageException(prefix + e.getMessage(), e);
+                }
+                slots.add(prefix + e.getMessage());
+            }
+        }
+        return slots;
+    }
+
+    /**
+     * Decodes what the scene still needs at the smallest sufficient scale: the whole image for the segmenter and
+     * the image encoder (unless cached), and each person's crop at the body encoder's resolution, taken from the
+     * whole decode when that is fine enough, else decoded on its own.
+     */
+    private void decode(LoadedBundle bundle, Scene scene, boolean useSem2Vec, boolean useImage, boolean useBody) {
+        EncodedImage image = scene.image;
+        double wholeScale = 0;
+        if (!scene.cached && useSem2Vec) {
+            wholeScale = Math.max(wholeScale, preprocessing(bundle, Roles.SEGMENTER).minimumScale(image.width(), image.height()));
+        }
+        if (!scene.cached && useImage) {
+            wholeScale = Math.max(wholeScale, preprocessing(bundle, Roles.IMAGE_ENCODER).minimumScale(image.width(), image.height()));
+        }
+        double[] bodyScale = new double[scene.persons.size()];
+        if (useBody) {
+            Preprocessing body = preprocessing(bundle, Roles.BODY_ENCODER);
+            for (int i = 0; i < bodyScale.length; i++) {
+                PixelRegion box = scene.persons.get(i).box;
+                bodyScale[i] = body.minimumScale(box.width(), box.height());
+            }
+            if (wholeScale == 0 && bodyScale.length > 0) {
+                wholeScale = cheaperAsOneDecode(image, scene.persons, bodyScale);
+            }
+        }
+        if (wholeScale > 0) {
+            scene.whole = decoder.decode(image, image.whole(), wholeScale);
+        }
+        if (!useBody) {
+            return;
+        }
+        for (int i = 0; i < bodyScale.length; i++) {
+            Person person = scene.persons.get(i);
+            DecodedImage source = fineEnough(scene.whole, person.box, bodyScale[i])
+                    ? scene.whole
+                    : decoder.decode(image, person.box, bodyScale[i]);
+            person.crop = new Crop(source.pixels(), source.map(person.box));
+        }
+    }
+
+    /** Decoding the whole image once at the finest scale any box needs, when that costs fewer pixels than one decode per box; else 0. */
+    private static double cheaperAsOneDecode(EncodedImage image, List<Person> persons, double[] bodyScale) {
+        double finest = 0;
+        double perBox = 0;
+        for (int i = 0; i < bodyScale.length; i++) {
+            finest = Math.max(finest, bodyScale[i]);
+            perBox += (double) persons.get(i).box.width() * persons.get(i).box.height() * bodyScale[i] * bodyScale[i];
+        }
+        return (double) image.width() * image.height() * finest * finest <= perBox ? finest : 0;
+    }
+
+    private static boolean fineEnough(DecodedImage decoded, PixelRegion box, double scale) {
+        double tolerance = 1e-9;
+        return decoded != null && decoded.covers(box)
+                && decoded.scaleX() >= scale - tolerance && decoded.scaleY() >= scale - tolerance;
+    }
+
+    /** The whole decoded image resized to the segmenter's input (its resize step; the segmenter side crops if its preprocessing says so). */
+    private static RgbImage segmenterInput(LoadedBundle bundle, Scene scene) {
+        PixelRegion all = scene.whole.map(scene.image.whole());
+        int[] size = preprocessing(bundle, Roles.SEGMENTER).resizedSize(all.width(), all.height());
+        return TensorPreprocessor.resize(scene.whole.pixels(), all, size[0], size[1]);
+    }
+
+    private static Preprocessing preprocessing(LoadedBundle bundle, String role) {
+        return bundle.manifest().file(role).preprocessing();
+    }
+
+    /** Completes every scene's features from what just ran and caches the new ones. */
+    private void remember(LoadedBundle bundle, Map<String, Scene> scenes, List<Scene> segmentedScenes,
+                          List<Sem2VecSource.Segmented> segmented, List<Scene> encodedScenes, float[][] imageRows,
+                          boolean useSem2Vec, boolean useImage) {
+        Map<Scene, Sem2VecSource.Segmented> segmentation = new java.util.IdentityHashMap<>();
+        for (int i = 0; i < segmentedScenes.size(); i++) {
+            segmentation.put(segmentedScenes.get(i), segmented.get(i));
+        }
+        Map<Scene, float[]> imageFeatures = new java.util.IdentityHashMap<>();
+        for (int i = 0; i < encodedScenes.size(); i++) {
+            imageFeatures.put(encodedScenes.get(i), imageRows[i]);
+        }
+        for (Scene scene : scenes.values()) {
+            if (scene.cached) {
+                continue;
+            }
+            Sem2VecSource.Segmented s = useSem2Vec ? segmentation.get(scene) : null;
+            scene.features = new SceneFeatures(s == null ? null : s.sem2vec(), s == null ? null : s.pixelFractions(),
+                    useImage ? imageFeatures.get(scene) : null);
+            cache.put(scene.sha256, bundle.version(), scene.features);
+        }
+    }
+
+    /** The head on every person's streams (image and Sem2Vec rows from its scene), L2-normalised. */
+    private static void runHead(LoadedBundle bundle, Map<String, Scene> scenes, List<Person> persons, float[][] bodyRows)
+            throws Exception {
+        if (persons.isEmpty()) {
+            return;
+        }
+        float[][] imageRows = new float[persons.size()][];
+        float[][] semRows = new float[persons.size()][];
+        int row = 0;
+        for (Scene scene : scenes.values()) {
+            for (Person ignored : scene.persons) {
+                imageRows[row] = scene.features.imageFeatures();
+                semRows[row] = scene.features.sem2vec();
+                row++;
+            }
+        }
+        boolean useImage = imageRows[0] != null;
+        boolean useSem2Vec = semRows[0] != null;
+        float[][] z = FusedEmbedder.head(bundle, new FusedEmbedder.EncoderFeatures(useImage ? imageRows : null, bodyRows, 0, 0),
+                useSem2Vec ? semRows : null);
+        for (int i = 0; i < z.length; i++) {
+            persons.get(i).embedding = z[i];
+        }
+    }
+
+    private static List<ImageOutcome> outcomes(List<Scene> sceneOfRequest, List<List<Object>> slots) {
+        List<ImageOutcome> out = new ArrayList<>(sceneOfRequest.size());
+        for (int r = 0; r < sceneOfRequest.size(); r++) {
+            Scene scene = sceneOfRequest.get(r);
+            List<PersonOutcome> persons = new ArrayList<>();
+            for (Object slot : slots.get(r)) {
+                persons.add(slot instanceof Person p ? new PersonOutcome(p.embedding, null) : new PersonOutcome(null, (String) slot));
+            }
+            out.add(new ImageOutcome(persons, scene.features.sem2vec(), scene.cached));
+        }
+        return out;
     }
 
     /** Per-call time of one pipeline stage; segmentation overlaps the encoders (its wall time is recorded). */
     private Timer stageTimer(String stage) {
         return Timer.builder("affect.embedding.stage")
-                .description("Time per Embed/EmbedBatch call spent in one stage of the pipeline")
+                .description("Time per Embed/EmbedBatch/EmbedPersons call spent in one stage of the pipeline")
                 .tag("stage", stage)
                 .register(registry);
     }
 
-    private PersonInImage decode(EmbedRequest item, String prefix) {
-        try {
-            if (!item.hasImage()) {
-                throw new InvalidImageException("request has no image");
-            }
-            if (!item.hasBox()) {
-                throw new InvalidImageException("request has no person box (x1, y1, x2, y2 in pixels)");
-            }
-            byte[] bytes = item.getImage().getData().toByteArray();
-            ImageFormats.check(bytes, item.getImage().getMediaType());
-            RgbImage image = decoder.decode(bytes);
-            var b = item.getBox();
-            return new PersonInImage(image, PixelRegion.ofPersonBox(b.getX1(), b.getY1(), b.getX2(), b.getY2(), image.width(), image.height()));
-        } catch (InvalidImageException e) {
-            throw prefix.isEmpty() ? e : new InvalidImageException(prefix + e.getMessage(), e);
-        } catch (StatusRuntimeException e) {
-            throw prefix.isEmpty() ? e : e.getStatus().withDescription(prefix + e.getStatus().getDescription()).asRuntimeException();
-        }
-    }
-
-    /** The Sem2Vec rows; a failure of the source surfaces as itself (the shared error handler maps it). */
-    private static List<float[]> await(CompletableFuture<List<float[]>> future) throws Exception {
+    /** The segmentation results; a failure of the source surfaces as itself (the shared error handler maps it). */
+    private static <T> T await(CompletableFuture<T> future) throws Exception {
         try {
             return future.get();
         } catch (ExecutionException e) {

@@ -2,7 +2,6 @@ package org.affectdml.embedding;
 
 import org.affectdml.inference.bundle.LoadedBundle;
 import org.affectdml.inference.image.RgbImage;
-import org.affectdml.inference.segmentation.SegmentationResult;
 import org.affectdml.inference.segmentation.SemanticSegmenter;
 
 import java.util.List;
@@ -12,11 +11,11 @@ import java.util.concurrent.CompletableFuture;
 final class InProcessSem2Vec implements Sem2VecSource {
 
     @Override
-    public CompletableFuture<List<float[]>> start(LoadedBundle bundle, List<RgbImage> images) {
+    public CompletableFuture<List<Segmented>> start(LoadedBundle bundle, List<RgbImage> segmenterInputs) {
         // Runs on the calling thread: on one machine the segmenter and the encoders share the same cores anyway.
         try {
-            return CompletableFuture.completedFuture(SemanticSegmenter.segment(bundle, images, 0).stream()
-                    .map(SegmentationResult::sem2vec).toList());
+            return CompletableFuture.completedFuture(SemanticSegmenter.segment(bundle, segmenterInputs, 0).stream()
+                    .map(r -> new Segmented(r.sem2vec(), r.pixelFractions())).toList());
         } catch (Exception e) {
             return CompletableFuture.failedFuture(e);
         }

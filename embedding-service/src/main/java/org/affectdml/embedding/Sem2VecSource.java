@@ -6,9 +6,16 @@ import org.affectdml.inference.image.RgbImage;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
-/** Computes Sem2Vec for decoded images with the segmenter of the given bundle. */
+/** Segments images with the segmenter of the given bundle: Sem2Vec and the per-class pixel fractions. */
 public interface Sem2VecSource {
 
-    /** Starts the work and returns at once, so the encoders can run meanwhile. */
-    CompletableFuture<List<float[]>> start(LoadedBundle bundle, List<RgbImage> images);
+    /** One image's segmentation summary. */
+    record Segmented(float[] sem2vec, float[] pixelFractions) {
+    }
+
+    /**
+     * Starts the work and returns at once, so the encoders can run meanwhile. The images are already resized to the
+     * segmenter's input (its preprocessing's resize step), so no full-resolution pixels leave this process.
+     */
+    CompletableFuture<List<Segmented>> start(LoadedBundle bundle, List<RgbImage> segmenterInputs);
 }

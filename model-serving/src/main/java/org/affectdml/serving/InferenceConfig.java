@@ -58,6 +58,17 @@ public interface InferenceConfig {
         /** Largest decoded image accepted, in pixels (checked from the header before decoding). */
         @WithDefault("40000000")
         long maxPixels();
+
+        /**
+         * Bytes all decodes in flight may hold together (about 12 per decoded pixel); a decode waits up to 10 s
+         * for its share, then RESOURCE_EXHAUSTED.
+         */
+        @WithDefault("268435456")
+        long decodeMemoryBytes();
+
+        /** Decode JPEGs with libturbojpeg (DCT-scaled) when the system has it; false = ImageIO only. */
+        @WithDefault("true")
+        boolean turboJpeg();
     }
 
     interface InferenceLimits {
@@ -71,7 +82,7 @@ public interface InferenceConfig {
     }
 
     default ImageLimits imageLimits() {
-        return new ImageLimits(image().maxBytes(), image().maxPixels());
+        return new ImageLimits(image().maxBytes(), image().maxPixels(), image().decodeMemoryBytes());
     }
 
     default OrtSessionFactory sessionFactory() {

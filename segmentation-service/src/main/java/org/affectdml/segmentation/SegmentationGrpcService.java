@@ -8,6 +8,8 @@ import io.smallrye.mutiny.unchecked.Unchecked;
 import jakarta.inject.Inject;
 import org.affectdml.inference.bundle.ActiveBundleHolder;
 import org.affectdml.inference.bundle.Roles;
+import org.affectdml.inference.image.EncodedImage;
+import org.affectdml.inference.image.Preprocessing;
 import org.affectdml.inference.image.ImageDecoder;
 import org.affectdml.inference.image.InvalidImageException;
 import org.affectdml.inference.image.RgbImage;
@@ -21,6 +23,7 @@ import org.affectdml.proto.v1.StageTimings;
 import org.affectdml.service.errors.Errors;
 import org.affectdml.service.media.ImageFormats;
 import org.affectdml.serving.InferenceConfig;
+import org.affectdml.serving.RequestedVersion;
 import org.affectdml.serving.runtime.ConcurrencyLimit;
 
 import java.util.List;
@@ -36,7 +39,7 @@ public class SegmentationGrpcService extends MutinySegmentationGrpc.Segmentation
     @Inject
     public SegmentationGrpcService(ActiveBundleHolder bundles, InferenceConfig config, ConcurrencyLimit limit) {
         this.bundles = bundles;
-        this.decoder = new ImageDecoder(config.imageLimits());
+        this.decoder = new ImageDecoder(config.imageLimits(), config.image().turboJpeg());
         this.limit = limit;
     }
 
@@ -53,13 +56,15 @@ public class SegmentationGrpcService extends MutinySegmentationGrpc.Segmentation
         if (!(minFraction >= 0 && minFraction < 1)) {
             throw Errors.invalidArgument("min_pixel_fraction must be in [0, 1), got " + minFraction);
         }
-        RgbImage image = switch (request.getSourceCase()) {
-            case IMAGE -> decode(request.getImage());
-            case RGB -> checkedRaw(request.getRgb());
-            case SOURCE_NOT_SET -> throw Errors.invalidArgument("request has no image: set image (encoded bytes) or rgb");
-        };
-        long decoded = System.nanoTime();
-        try (ActiveBundleHolder.Lease lease = bundles.lease()) {
+        String version = RequestedVersion.check(request.getModelVersion());
+        if (request.getSourceCase() == SegmentRequest.SourceCase.SOURCE_NOT_SET) {
+            throw Errors.invalidArgument("request has no image: set image (encoded bytes) or rgb");
+        }
+        try (ActiveBundleHolder.Lease lease = bundles.lease(version)) {
+            RgbImage image = request.getSourceCase() == SegmentRequest.SourceCase.IMAGE
+                    ? decode(request.getImage(), lease.bundle().manifest().file(Roles.SEGMENTER).preprocessing())
+                    : checkedRaw(request.getRgb());
+            long decoded = System.nanoTime();
             SegmentationResult result = SemanticSegmenter.segment(lease.bundle(), List.of(image), minFraction).get(0);
             long done = System.nanoTime();
             SegmentResponse.Builder response = SegmentResponse.newBuilder()
@@ -83,10 +88,12 @@ public class SegmentationGrpcService extends MutinySegmentationGrpc.Segmentation
         }
     }
 
-    private RgbImage decode(org.affectdml.proto.v1.Image image) {
+    /** Decoded at the smallest scale from which the segmenter's resize still only shrinks. */
+    private RgbImage decode(org.affectdml.proto.v1.Image image, Preprocessing segmenter) {
         byte[] bytes = image.getData().toByteArray();
         ImageFormats.check(bytes, image.getMediaType());
-        return decoder.decode(bytes);
+        EncodedImage encoded = decoder.open(bytes);
+        return decoder.decode(encoded, encoded.whole(), segmenter.minimumScale(encoded.width(), encoded.height())).pixels();
     }
 
     private RgbImage checkedRaw(org.affectdml.proto.v1.RgbImage raw) {

@@ -9,10 +9,13 @@ import org.affectdml.inference.bundle.ModelFile;
 import org.affectdml.inference.bundle.Roles;
 import org.affectdml.inference.image.PixelRegion;
 import org.affectdml.inference.image.Preprocessing;
+import org.affectdml.inference.image.RgbImage;
 import org.affectdml.inference.image.TensorPreprocessor;
 import org.affectdml.inference.onnx.OrtSessionFactory;
 
 import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,6 +41,7 @@ public final class FusedEmbedder {
 
     /** Rows of one encoder run and where its time went. */
     private record Run(float[][] rows, long preprocessNanos, long inferenceNanos) {
+        static final Run EMPTY = new Run(new float[0][], 0, 0);
     }
 
     public static boolean needsSem2Vec(LoadedBundle bundle) {
@@ -46,54 +50,64 @@ public final class FusedEmbedder {
 
     /** The encoder streams the bundle's head uses. */
     public static EncoderFeatures encode(LoadedBundle bundle, List<PersonInImage> samples) throws OrtException {
-        BundleManifest m = bundle.manifest();
-        return encode(bundle, samples, m.headInput(Roles.HEAD_IMAGE_FEATURES) != null, m.headInput(Roles.HEAD_BODY_FEATURES) != null);
+        return encode(bundle, samples, usesImageFeatures(bundle), usesBodyFeatures(bundle));
     }
 
     /** The chosen encoder streams, whatever the head uses (the trainer extracts both for every variant). */
     public static EncoderFeatures encode(LoadedBundle bundle, List<PersonInImage> samples, boolean useImage, boolean useBody)
             throws OrtException {
+        List<Crop> wholes = useImage ? samples.stream().map(s -> new Crop(s.image(), PixelRegion.whole(s.image()))).toList() : List.of();
+        List<Crop> bodies = useBody ? samples.stream().map(s -> new Crop(s.image(), s.body())).toList() : List.of();
+        EncoderFeatures f = encodeCrops(bundle, wholes, bodies);
+        return new EncoderFeatures(useImage ? f.image() : null, useBody ? f.body() : null, f.preprocessNanos(), f.inferenceNanos());
+    }
+
+    public static boolean usesImageFeatures(LoadedBundle bundle) {
+        return bundle.manifest().headInput(Roles.HEAD_IMAGE_FEATURES) != null;
+    }
+
+    public static boolean usesBodyFeatures(LoadedBundle bundle) {
+        return bundle.manifest().headInput(Roles.HEAD_BODY_FEATURES) != null;
+    }
+
+    /** A region of decoded pixels an encoder looks at: a whole (possibly reduced) image, or a person's box in it. */
+    public record Crop(RgbImage image, PixelRegion region) {
+    }
+
+    /**
+     * The image encoder on {@code wholes} and the body encoder on {@code bodies} (either may be empty): one
+     * batch per encoder, or a single batch when both are the same file with the same preprocessing.
+     */
+    public static EncoderFeatures encodeCrops(LoadedBundle bundle, List<Crop> wholes, List<Crop> bodies) throws OrtException {
         BundleManifest m = bundle.manifest();
         ModelFile imageEncoder = m.file(Roles.IMAGE_ENCODER);
         ModelFile bodyEncoder = m.file(Roles.BODY_ENCODER);
-        if (useImage && useBody && imageEncoder.sha256().equals(bodyEncoder.sha256())
+        if (!wholes.isEmpty() && !bodies.isEmpty() && imageEncoder.sha256().equals(bodyEncoder.sha256())
                 && imageEncoder.preprocessing().equals(bodyEncoder.preprocessing())) {
-            int n = samples.size();
-            Run both = run(bundle, Roles.IMAGE_ENCODER, samples, true, true);
-            float[][] image = new float[n][];
-            float[][] body = new float[n][];
-            System.arraycopy(both.rows(), 0, image, 0, n);
-            System.arraycopy(both.rows(), n, body, 0, n);
+            List<Crop> all = new ArrayList<>(wholes);
+            all.addAll(bodies);
+            Run both = run(bundle, Roles.IMAGE_ENCODER, all);
+            float[][] image = Arrays.copyOfRange(both.rows(), 0, wholes.size());
+            float[][] body = Arrays.copyOfRange(both.rows(), wholes.size(), all.size());
             return new EncoderFeatures(image, body, both.preprocessNanos(), both.inferenceNanos());
         }
-        Run image = useImage ? run(bundle, Roles.IMAGE_ENCODER, samples, true, false) : null;
-        Run body = useBody ? run(bundle, Roles.BODY_ENCODER, samples, false, true) : null;
-        return new EncoderFeatures(image == null ? null : image.rows(), body == null ? null : body.rows(),
-                (image == null ? 0 : image.preprocessNanos()) + (body == null ? 0 : body.preprocessNanos()),
-                (image == null ? 0 : image.inferenceNanos()) + (body == null ? 0 : body.inferenceNanos()));
+        Run image = wholes.isEmpty() ? Run.EMPTY : run(bundle, Roles.IMAGE_ENCODER, wholes);
+        Run body = bodies.isEmpty() ? Run.EMPTY : run(bundle, Roles.BODY_ENCODER, bodies);
+        return new EncoderFeatures(image.rows(), body.rows(), image.preprocessNanos() + body.preprocessNanos(),
+                image.inferenceNanos() + body.inferenceNanos());
     }
 
-    /** Rows: the whole images first (if asked), then the body crops (if asked). */
-    private static Run run(LoadedBundle bundle, String role, List<PersonInImage> samples, boolean whole, boolean body)
-            throws OrtException {
+    /** One encoder on the crops, in order. */
+    private static Run run(LoadedBundle bundle, String role, List<Crop> crops) throws OrtException {
         long start = System.nanoTime();
         ModelFile file = bundle.manifest().file(role);
         Preprocessing p = file.preprocessing();
         int slice = TensorPreprocessor.sliceLength(p);
-        int rows = samples.size() * ((whole ? 1 : 0) + (body ? 1 : 0));
-        float[] input = new float[slice * rows];
-        int row = 0;
-        if (whole) {
-            for (PersonInImage s : samples) {
-                TensorPreprocessor.write(s.image(), PixelRegion.whole(s.image()), p, input, row++ * slice);
-            }
+        float[] input = new float[slice * crops.size()];
+        for (int row = 0; row < crops.size(); row++) {
+            TensorPreprocessor.write(crops.get(row).image(), crops.get(row).region(), p, input, row * slice);
         }
-        if (body) {
-            for (PersonInImage s : samples) {
-                TensorPreprocessor.write(s.image(), s.body(), p, input, row++ * slice);
-            }
-        }
-        long[] shape = {rows, 3, p.height(), p.width()};
+        long[] shape = {crops.size(), 3, p.height(), p.width()};
         String output = file.outputs().get(0).name();
         long preprocessed = System.nanoTime();
         try (OnnxTensor tensor = OnnxTensor.createTensor(OrtSessionFactory.environment(), FloatBuffer.wrap(input), shape);

@@ -43,6 +43,27 @@ public record Preprocessing(
         return new Preprocessing(SHORTER_SIDE, shorterSide, cropWidth, cropHeight, 1.0 / 255, mean, std);
     }
 
+    /** Size {width, height} of the resize step's output for a region of w x h pixels, before any crop. */
+    public int[] resizedSize(int w, int h) {
+        if (!SHORTER_SIDE.equals(resize)) {
+            return new int[]{width, height};
+        }
+        return w <= h
+                ? new int[]{shorterSide, (int) ((long) shorterSide * h / w)}
+                : new int[]{(int) ((long) shorterSide * w / h), shorterSide};
+    }
+
+    /**
+     * The smallest scale (at most 1) at which a w x h region still has at least as many pixels as this
+     * preprocessing samples from it, so decoding it smaller would lose detail the model sees.
+     */
+    public double minimumScale(int w, int h) {
+        double scale = SHORTER_SIDE.equals(resize)
+                ? (double) shorterSide / Math.min(w, h)
+                : Math.max((double) width / w, (double) height / h);
+        return Math.min(1, scale);
+    }
+
     /** Checks the values make sense; the message names the offending field. */
     public void validate(String where) {
         String prefix = where + ".preprocessing: ";

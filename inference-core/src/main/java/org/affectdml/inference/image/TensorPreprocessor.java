@@ -22,21 +22,9 @@ public final class TensorPreprocessor {
         int outW = p.width();
         int outH = p.height();
         // The size the region is resized to before the crop, and where the crop starts in it.
-        int resizedW;
-        int resizedH;
-        if (Preprocessing.SHORTER_SIDE.equals(p.resize())) {
-            int s = p.shorterSide();
-            if (region.width() <= region.height()) {
-                resizedW = s;
-                resizedH = (int) ((long) s * region.height() / region.width());
-            } else {
-                resizedH = s;
-                resizedW = (int) ((long) s * region.width() / region.height());
-            }
-        } else {
-            resizedW = outW;
-            resizedH = outH;
-        }
+        int[] resized = p.resizedSize(region.width(), region.height());
+        int resizedW = resized[0];
+        int resizedH = resized[1];
         // torchvision CenterCrop: int(round((resized - crop) / 2)), Python's round-half-to-even.
         int cropLeft = (int) Math.rint((resizedW - outW) / 2.0);
         int cropTop = (int) Math.rint((resizedH - outH) / 2.0);
@@ -80,6 +68,27 @@ public final class TensorPreprocessor {
                 }
             }
         }
+    }
+
+    /**
+     * The region resized to {@code width x height} 8-bit pixels with the same bilinear geometry as the tensors:
+     * what a remote stage receives instead of full-resolution pixels (rounding to 8 bits moves values by at
+     * most half a level).
+     */
+    public static RgbImage resize(RgbImage image, PixelRegion region, int width, int height) {
+        Preprocessing identity = new Preprocessing(Preprocessing.EXACT, 0, width, height, 1.0, new double[3], new double[]{1, 1, 1});
+        float[] planes = new float[sliceLength(identity)];
+        write(image, region, identity, planes, 0);
+        int plane = width * height;
+        int[] pixels = new int[plane];
+        for (int i = 0; i < plane; i++) {
+            pixels[i] = level(planes[i]) << 16 | level(planes[i + plane]) << 8 | level(planes[i + 2 * plane]);
+        }
+        return new RgbImage(width, height, pixels);
+    }
+
+    private static int level(float v) {
+        return Math.max(0, Math.min(255, Math.round(v)));
     }
 
     /**
