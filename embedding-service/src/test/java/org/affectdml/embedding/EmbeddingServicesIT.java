@@ -13,6 +13,7 @@ import org.affectdml.inference.image.ImageDecoder;
 import org.affectdml.inference.image.ImageLimits;
 import org.affectdml.inference.image.PixelRegion;
 import org.affectdml.inference.image.RgbImage;
+import org.affectdml.inference.image.TensorPreprocessor;
 import org.affectdml.inference.onnx.OrtSessionFactory;
 import org.affectdml.inference.segmentation.SemanticSegmenter;
 import org.affectdml.service.testing.ServiceProcess;
@@ -87,14 +88,17 @@ class EmbeddingServicesIT {
         }
     }
 
-    /** The same forward pass in this JVM: decode, segment, encode, head. */
+    /** The same forward pass in this JVM: decode, segment the image resized to the segmenter's input (as sent to segmentation-service), encode, head. */
     private static float[] embedLocally(Path store, byte[] image, float[] box) throws Exception {
         ModelStore s = new ModelStore(store);
         try (LoadedBundle bundle = new BundleLoader(OrtSessionFactory.cpu(1))
                 .load(s.bundleDirectory(s.activeVersion().orElseThrow()), Set.copyOf(Roles.ONNX_ROLES))) {
             RgbImage decoded = new ImageDecoder(ImageLimits.DEFAULT).decode(image);
             PersonInImage sample = new PersonInImage(decoded, PixelRegion.ofPersonBox(box[0], box[1], box[2], box[3], decoded.width(), decoded.height()));
-            float[][] sem = {SemanticSegmenter.segment(bundle, List.of(decoded), 0).get(0).sem2vec()};
+            var segmenter = bundle.manifest().file(Roles.SEGMENTER).preprocessing();
+            int[] size = segmenter.resizedSize(decoded.width(), decoded.height());
+            RgbImage segmenterInput = TensorPreprocessor.resize(decoded, PixelRegion.whole(decoded), size[0], size[1]);
+            float[][] sem = {SemanticSegmenter.segment(bundle, List.of(segmenterInput), 0).get(0).sem2vec()};
             return FusedEmbedder.head(bundle, FusedEmbedder.encode(bundle, List.of(sample)), sem)[0];
         }
     }

@@ -11,7 +11,6 @@ import java.awt.Color;
 import java.awt.image.BufferedImage;
 import java.awt.image.WritableRaster;
 import java.io.ByteArrayOutputStream;
-import java.nio.ByteBuffer;
 import java.util.Arrays;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -77,7 +76,7 @@ class ImageDecoderTest {
     void exifOrientationSixRotatesClockwise() {
         // Left half red, right half blue; rotated 90 degrees clockwise the red half is on top.
         BufferedImage src = TestImages.scene(32, 16, Color.BLUE, Color.RED, 0, 0, 16, 16);
-        byte[] jpeg = withExifOrientation(TestImages.jpeg(src), 6);
+        byte[] jpeg = TestImages.withExifOrientation(TestImages.jpeg(src), 6);
         RgbImage image = decoder.decode(jpeg);
         assertEquals(16, image.width());
         assertEquals(32, image.height());
@@ -134,21 +133,6 @@ class ImageDecoderTest {
         // Decoding the raster would need 10 GB; the header check answers at once.
         assertTimeoutPreemptively(java.time.Duration.ofSeconds(5),
                 () -> assertRejected("50000x50000 = 2500000000 pixels, above the limit of 4000000", () -> decoder.decode(bomb)));
-    }
-
-    /** Inserts an APP1 Exif segment with one IFD0 entry, Orientation, right after SOI. */
-    static byte[] withExifOrientation(byte[] jpeg, int orientation) {
-        ByteBuffer tiff = ByteBuffer.allocate(26);
-        tiff.put(new byte[]{'M', 'M', 0, 42}).putInt(8)      // big-endian TIFF header, IFD0 at 8
-                .putShort((short) 1)                         // one entry
-                .putShort((short) 0x0112).putShort((short) 3).putInt(1)
-                .putShort((short) orientation).putShort((short) 0)
-                .putInt(0);                                  // no next IFD
-        byte[] exif = ByteBuffer.allocate(6 + tiff.capacity()).put("Exif\0\0".getBytes()).put(tiff.array()).array();
-        ByteBuffer out = ByteBuffer.allocate(jpeg.length + 4 + exif.length);
-        out.put(jpeg, 0, 2).put((byte) 0xFF).put((byte) 0xE1).putShort((short) (exif.length + 2)).put(exif)
-                .put(jpeg, 2, jpeg.length - 2);
-        return out.array();
     }
 
     /** A 4-component (plain CMYK, no Adobe marker) JPEG of one flat colour, written from a raster. */

@@ -46,7 +46,7 @@ class ReducedResolutionDecodingTest {
     @ValueSource(booleans = {true, false})
     void aRegionAtFullScaleHasTheFullDecodesPixels(boolean turbo) {
         ImageDecoder decoder = decoder(turbo);
-        byte[] rotated = ImageDecoderTest.withExifOrientation(JPEG, 6);
+        byte[] rotated = org.affectdml.inference.testing.TestImages.withExifOrientation(JPEG, 6);
         RgbImage full = decoder.decode(rotated);
         EncodedImage image = decoder.open(rotated);
         assertEquals(1200, image.width());

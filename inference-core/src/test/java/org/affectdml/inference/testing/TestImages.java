@@ -7,6 +7,7 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 
 /** Small generated photos-of-sorts for tests: a coloured background with a coloured "person" block. */
 public final class TestImages {
@@ -84,4 +85,20 @@ public final class TestImages {
         }
         return shared;
     }
+
+    /** Inserts an APP1 Exif segment with one IFD0 entry, Orientation, right after SOI. */
+    public static byte[] withExifOrientation(byte[] jpeg, int orientation) {
+        ByteBuffer tiff = ByteBuffer.allocate(26);
+        tiff.put(new byte[]{'M', 'M', 0, 42}).putInt(8)      // big-endian TIFF header, IFD0 at 8
+                .putShort((short) 1)                         // one entry
+                .putShort((short) 0x0112).putShort((short) 3).putInt(1)
+                .putShort((short) orientation).putShort((short) 0)
+                .putInt(0);                                  // no next IFD
+        byte[] exif = ByteBuffer.allocate(6 + tiff.capacity()).put("Exif\0\0".getBytes()).put(tiff.array()).array();
+        ByteBuffer out = ByteBuffer.allocate(jpeg.length + 4 + exif.length);
+        out.put(jpeg, 0, 2).put((byte) 0xFF).put((byte) 0xE1).putShort((short) (exif.length + 2)).put(exif)
+                .put(jpeg, 2, jpeg.length - 2);
+        return out.array();
+    }
+
 }
