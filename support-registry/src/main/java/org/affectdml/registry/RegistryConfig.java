@@ -31,6 +31,10 @@ public interface RegistryConfig {
     @WithDefault("20971520")
     int maxImageBytes();
 
+    /** Most person boxes one ClassifyPersons may carry; keep it at most embedding-service's affect.embedding.max-persons. */
+    @WithDefault("64")
+    int maxPersons();
+
     Reembedding reembedding();
 
     Auth auth();

@@ -10,6 +10,8 @@ import org.affectdml.service.testing.GrpcTestChannels;
 import org.affectdml.inference.testing.TestImages;
 import org.affectdml.proto.v1.AddSupportResponse;
 import org.affectdml.proto.v1.ClassificationGrpc;
+import org.affectdml.proto.v1.ClassifyPersonsRequest;
+import org.affectdml.proto.v1.ClassifyPersonsResponse;
 import org.affectdml.proto.v1.ClassifyResponse;
 import org.affectdml.proto.v1.DeleteTaxonomyRequest;
 import org.affectdml.proto.v1.ExportTaxonomyRequest;
@@ -97,6 +99,45 @@ class RegistryGrpcTest {
                 .setScoring(ScoringRule.SCORING_RULE_MEAN_PROTOTYPE).build());
         assertEquals(1, top1.getClassesCount());
         assertEquals("anger", top1.getClasses(0).getClassName());
+    }
+
+    @Test
+    void classifyPersonsAnswersEveryBoxInOrderAsClassifyWouldAndABadBoxOnlyFailsItself() {
+        RegistryTestSupport.threeClassTaxonomy(admin, "group");
+        byte[] photo = nearDuplicate(1);
+        PersonBox outside = PersonBox.newBuilder().setX1(500).setY1(10).setX2(600).setY2(50).build();
+        PersonBox other = PersonBox.newBuilder().setX1(5).setY1(5).setX2(60).setY2(80).build();
+        ClassifyPersonsResponse r = client.classifyPersons(ClassifyPersonsRequest.newBuilder().setTaxonomy("group")
+                .setImage(classify("group", photo, NEAR_BOX).getImage())
+                .addBoxes(NEAR_BOX).addBoxes(outside).addBoxes(other).setTopK(2).build());
+        assertEquals(3, r.getPersonsCount());
+        assertEquals(4, r.getTaxonomyRevision());
+        assertTrue(r.getPersons(1).hasError());
+        assertEquals("INVALID_ARGUMENT", r.getPersons(1).getError().getCode());
+        assertTrue(r.getPersons(1).getError().getMessage().startsWith("box 1: "), r.getPersons(1).getError().getMessage());
+        for (int i : new int[]{0, 2}) {
+            PersonBox box = i == 0 ? NEAR_BOX : other;
+            ClassifyResponse alone = client.classify(classify("group", photo, box).toBuilder().setTopK(2).build());
+            ClassifyResponse together = r.getPersons(i).getClassification();
+            assertEquals(2, together.getClassesCount());
+            for (int c = 0; c < 2; c++) {
+                assertEquals(alone.getClasses(c).getClassName(), together.getClasses(c).getClassName(), "box " + i);
+                assertEquals(alone.getClasses(c).getDistance(), together.getClasses(c).getDistance(), 1e-4, "box " + i);
+            }
+        }
+        assertEquals("anger", r.getPersons(0).getClassification().getClasses(0).getClassName());
+
+        var tooMany = ClassifyPersonsRequest.newBuilder().setTaxonomy("group").setImage(classify("group", photo, NEAR_BOX).getImage());
+        for (int i = 0; i < 65; i++) {
+            tooMany.addBoxes(NEAR_BOX);
+        }
+        assertStatus(Status.Code.INVALID_ARGUMENT, "65 boxes, above the limit of 64 (affect.registry.max-persons)",
+                () -> client.classifyPersons(tooMany.build()));
+        assertStatus(Status.Code.INVALID_ARGUMENT, "at least one person box",
+                () -> client.classifyPersons(ClassifyPersonsRequest.newBuilder().setTaxonomy("group")
+                        .setImage(classify("group", photo, NEAR_BOX).getImage()).build()));
+        assertStatus(Status.Code.NOT_FOUND, "taxonomy 'nobody' does not exist",
+                () -> client.classifyPersons(tooMany.setTaxonomy("nobody").clearBoxes().addBoxes(NEAR_BOX).build()));
     }
 
     @Test

@@ -60,6 +60,13 @@ class RegistryRestTest {
                 "{\"image\":{\"data\":\"" + Base64.getEncoder().encodeToString(nearDuplicate(1)) + "\"},\"box\":{\"x1\":30,\"y1\":14,\"x2\":90,\"y2\":90}}");
         assertEquals(200, classified.statusCode(), classified.body());
         assertTrue(classified.body().startsWith("{\"classes\":[{\"className\":\"anger\""), classified.body());
+        var persons = send("POST", "/api/v1/taxonomies/rest-tax/classify-persons", CLIENT_KEY,
+                "{\"image\":{\"data\":\"" + Base64.getEncoder().encodeToString(nearDuplicate(1)) + "\"},\"boxes\":["
+                        + "{\"x1\":30,\"y1\":14,\"x2\":90,\"y2\":90},{\"x1\":900,\"y1\":0,\"x2\":990,\"y2\":9}],\"topK\":1}");
+        assertEquals(200, persons.statusCode(), persons.body());
+        assertTrue(persons.body().startsWith("{\"persons\":[{\"classification\":{\"classes\":[{\"className\":\"anger\""), persons.body());
+        assertTrue(persons.body().contains("{\"error\":{\"code\":\"INVALID_ARGUMENT\",\"message\":\"box 1: "), persons.body());
+        assertEquals(401, send("POST", "/api/v1/taxonomies/rest-tax/classify-persons", null, "{}").statusCode());
 
         var listed = send("GET", "/api/v1/taxonomies/rest-tax", ADMIN_KEY, null);
         assertTrue(listed.body().contains("\"supportCount\":1"), listed.body());

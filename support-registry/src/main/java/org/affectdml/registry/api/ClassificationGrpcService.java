@@ -4,6 +4,8 @@ import io.quarkus.grpc.GrpcService;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
+import org.affectdml.proto.v1.ClassifyPersonsRequest;
+import org.affectdml.proto.v1.ClassifyPersonsResponse;
 import org.affectdml.proto.v1.ClassifyRequest;
 import org.affectdml.proto.v1.ClassifyResponse;
 import org.affectdml.proto.v1.MutinyClassificationGrpc;
@@ -20,5 +22,11 @@ public class ClassificationGrpcService extends MutinyClassificationGrpc.Classifi
     @Blocking
     public Uni<ClassifyResponse> classify(ClassifyRequest request) {
         return Uni.createFrom().item(() -> classification.classify(request));
+    }
+
+    @Override
+    @Blocking
+    public Uni<ClassifyPersonsResponse> classifyPersons(ClassifyPersonsRequest request) {
+        return Uni.createFrom().item(() -> classification.classifyPersons(request));
     }
 }

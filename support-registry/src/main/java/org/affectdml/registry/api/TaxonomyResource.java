@@ -19,6 +19,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.affectdml.proto.v1.AddSupportRequest;
 import org.affectdml.proto.v1.AddSupportResponse;
+import org.affectdml.proto.v1.ClassifyPersonsRequest;
 import org.affectdml.proto.v1.ClassifyRequest;
 import org.affectdml.proto.v1.DeleteTaxonomyResponse;
 import org.affectdml.proto.v1.RemoveSupportResponse;
@@ -124,6 +125,14 @@ public class TaxonomyResource {
     public Response classify(@PathParam("name") String name, String body) throws InvalidProtocolBufferException {
         ClassifyRequest request = parse(body, ClassifyRequest.newBuilder());
         return json(200, classification.classify(request.toBuilder().setTaxonomy(name).build()));
+    }
+
+    @POST
+    @Path("/taxonomies/{name}/classify-persons")
+    @Operation(summary = "Classify every person box of one image (body: affect.v1.ClassifyPersonsRequest without taxonomy); client key")
+    public Response classifyPersons(@PathParam("name") String name, String body) throws InvalidProtocolBufferException {
+        ClassifyPersonsRequest request = parse(body, ClassifyPersonsRequest.newBuilder());
+        return json(200, classification.classifyPersons(request.toBuilder().setTaxonomy(name).build()));
     }
 
     @GET

@@ -7,6 +7,10 @@ import io.quarkus.grpc.GrpcClient;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.affectdml.proto.v1.EmbedBatchRequest;
+import org.affectdml.proto.v1.EmbedPersonsRequest;
+import org.affectdml.proto.v1.Embedding;
+import org.affectdml.proto.v1.PersonEmbedding;
+import org.affectdml.proto.v1.PersonError;
 import org.affectdml.proto.v1.EmbedRequest;
 import org.affectdml.proto.v1.EmbedResponse;
 import org.affectdml.proto.v1.EmbeddingServiceGrpc;
@@ -70,6 +74,27 @@ public class EmbeddingClient {
         }
     }
 
+    /** One person of {@link #embedPersons}: its embedding, or why it has none. */
+    public record PersonResult(Embedded embedded, PersonError error) {
+    }
+
+    /** Embeds every box of one image in one call (decoded, segmented and encoded once). */
+    public List<PersonResult> embedPersons(byte[] image, String mediaType, List<PersonBox> boxes, String modelVersion) {
+        EmbedPersonsRequest request = EmbedPersonsRequest.newBuilder()
+                .setImage(Image.newBuilder().setData(ByteString.copyFrom(image)).setMediaType(mediaType))
+                .addAllBoxes(boxes).setModelVersion(modelVersion).build();
+        try {
+            List<PersonResult> out = new ArrayList<>();
+            for (PersonEmbedding person : withDeadline().embedPersons(request).getPersonsList()) {
+                out.add(person.hasError() ? new PersonResult(null, person.getError())
+                        : new PersonResult(checked(person.getEmbedding()), null));
+            }
+            return out;
+        } catch (StatusRuntimeException e) {
+            throw translate(e);
+        }
+    }
+
     /** The model embedding-service serves now (and the one it replaced, still available on request). */
     public ModelInfo model() {
         try {
@@ -86,16 +111,20 @@ public class EmbeddingClient {
     }
 
     private static Embedded checked(EmbedResponse r) {
-        int n = r.getEmbedding().getValuesCount();
+        return checked(r.getEmbedding());
+    }
+
+    private static Embedded checked(Embedding e) {
+        int n = e.getValuesCount();
         if (n != SupportEmbeddingEntity.DIMENSION) {
-            throw Errors.failedPrecondition("model " + r.getEmbedding().getModelVersion() + " gives " + n
+            throw Errors.failedPrecondition("model " + e.getModelVersion() + " gives " + n
                     + "-d embeddings; the registry stores " + SupportEmbeddingEntity.DIMENSION + "-d vectors");
         }
         float[] v = new float[n];
         for (int i = 0; i < n; i++) {
-            v[i] = r.getEmbedding().getValues(i);
+            v[i] = e.getValues(i);
         }
-        return new Embedded(v, r.getEmbedding().getModelVersion());
+        return new Embedded(v, e.getModelVersion());
     }
 
     private static StatusRuntimeException translate(StatusRuntimeException e) {

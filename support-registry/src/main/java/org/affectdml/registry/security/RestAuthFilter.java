@@ -8,7 +8,7 @@ import org.affectdml.registry.api.RestErrors;
 import org.affectdml.service.security.ApiKeyVerifier;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
-/** The REST API needs the same keys as gRPC: classify the client role, everything else under /api the admin role. */
+/** The REST API needs the same keys as gRPC: classify and classify-persons the client role, everything else under /api the admin role. */
 public class RestAuthFilter {
 
     @Inject
@@ -20,7 +20,7 @@ public class RestAuthFilter {
         if (!path.startsWith("/api/")) {
             return null;
         }
-        ApiKeyVerifier.Role needed = path.endsWith("/classify") ? ApiKeyVerifier.Role.CLIENT : ApiKeyVerifier.Role.ADMIN;
+        ApiKeyVerifier.Role needed = path.endsWith("/classify") || path.endsWith("/classify-persons") ? ApiKeyVerifier.Role.CLIENT : ApiKeyVerifier.Role.ADMIN;
         return switch (keys.verifier().check(request.getHeaderString(HttpHeaders.AUTHORIZATION), needed)) {
             case ALLOWED -> null;
             case UNAUTHENTICATED -> RestErrors.body(401, "UNAUTHENTICATED", "missing or unknown API key: send 'Authorization: Bearer <key>'");

@@ -9,7 +9,11 @@ import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import org.affectdml.proto.v1.ClassScore;
 import org.affectdml.proto.v1.ClassifyRequest;
+import org.affectdml.proto.v1.ClassifyPersonsRequest;
+import org.affectdml.proto.v1.ClassifyPersonsResponse;
 import org.affectdml.proto.v1.ClassifyResponse;
+import org.affectdml.proto.v1.Image;
+import org.affectdml.proto.v1.PersonClassification;
 import org.affectdml.proto.v1.ScoringRule;
 import org.affectdml.registry.RegistryConfig;
 import org.affectdml.registry.client.EmbeddingClient;
@@ -32,8 +36,10 @@ import java.util.Map;
  * Small taxonomies are searched exactly; large ones through the HNSW index with iterative scan. The search
  * runs in one REPEATABLE READ transaction, as does the check before it, so a concurrent delete never yields a
  * half-deleted answer or a misleading error.
+ * ClassifyPersons does the same for every box of one image, with one EmbedPersons call and one snapshot.
  * Each answered Classify is timed by stage ({@code affect_registry_classify_stage_seconds{stage="embed"|"knn"}})
- * and counted by the model version that served it ({@code affect_registry_classify_total{model_version}}).
+ * and each classified person counted by the model version that served it
+ * ({@code affect_registry_classify_total{model_version}}).
  */
 @ApplicationScoped
 public class ClassificationService {
@@ -65,42 +71,91 @@ public class ClassificationService {
     }
 
     public ClassifyResponse classify(ClassifyRequest request) {
-        if (request.getTopK() < 0) {
-            throw Errors.invalidArgument("top_k must be >= 0 (0 = all classes), got " + request.getTopK());
-        }
-        if (!request.hasImage() || request.getImage().getData().isEmpty()) {
-            throw Errors.invalidArgument("request has no image");
-        }
         if (!request.hasBox()) {
             throw Errors.invalidArgument("request has no person box (x1, y1, x2, y2 in pixels)");
         }
-        UploadedImage upload = UploadedImage.accept(request.getImage(), "image", config.maxImageBytes());
+        Query query = prepare(request.getTaxonomy(), request.hasImage() ? request.getImage() : null, request.getTopK());
+        var b = request.getBox();
+        Timer.Sample embedding = Timer.start(registry);
+        EmbeddingClient.Embedded embedded = embeddings.embed(new EmbeddingClient.Item(query.upload().bytes(),
+                query.upload().mediaType(), b.getX1(), b.getY1(), b.getX2(), b.getY2()), query.version());
+        embedding.stop(embedTime);
+        return rank(request.getTaxonomy(), List.of(embedded), request.getScoring(), request.getTopK()).get(0);
+    }
+
+    public ClassifyPersonsResponse classifyPersons(ClassifyPersonsRequest request) {
+        if (request.getBoxesCount() == 0) {
+            throw Errors.invalidArgument("ClassifyPersons needs at least one person box (x1, y1, x2, y2 in pixels)");
+        }
+        if (request.getBoxesCount() > config.maxPersons()) {
+            throw Errors.invalidArgument("ClassifyPersons has " + request.getBoxesCount() + " boxes, above the limit of "
+                    + config.maxPersons() + " (affect.registry.max-persons); split it");
+        }
+        Query query = prepare(request.getTaxonomy(), request.hasImage() ? request.getImage() : null, request.getTopK());
+        Timer.Sample embedding = Timer.start(registry);
+        List<EmbeddingClient.PersonResult> persons = embeddings.embedPersons(query.upload().bytes(), query.upload().mediaType(),
+                request.getBoxesList(), query.version());
+        embedding.stop(embedTime);
+        List<EmbeddingClient.Embedded> embedded = persons.stream().map(EmbeddingClient.PersonResult::embedded)
+                .filter(java.util.Objects::nonNull).toList();
+        List<ClassifyResponse> ranked = embedded.isEmpty() ? List.of()
+                : rank(request.getTaxonomy(), embedded, request.getScoring(), request.getTopK());
+        ClassifyPersonsResponse.Builder response = ClassifyPersonsResponse.newBuilder().setModelVersion(query.version());
+        int next = 0;
+        for (EmbeddingClient.PersonResult person : persons) {
+            if (person.error() != null) {
+                response.addPersons(PersonClassification.newBuilder().setError(person.error()));
+            } else {
+                ClassifyResponse answer = ranked.get(next++);
+                response.setModelVersion(answer.getModelVersion()).setTaxonomyRevision(answer.getTaxonomyRevision());
+                response.addPersons(PersonClassification.newBuilder().setClassification(answer));
+            }
+        }
+        return response.build();
+    }
+
+    /** A checked query image and the model version the taxonomy is served with. */
+    private record Query(UploadedImage upload, String version) {
+    }
+
+    private Query prepare(String taxonomy, Image image, int topK) {
+        if (topK < 0) {
+            throw Errors.invalidArgument("top_k must be >= 0 (0 = all classes), got " + topK);
+        }
+        if (image == null || image.getData().isEmpty()) {
+            throw Errors.invalidArgument("request has no image");
+        }
+        UploadedImage upload = UploadedImage.accept(image, "image", config.maxImageBytes());
         List<String> candidates = versions.candidates();
         String version = QuarkusTransaction.requiringNew().call(() -> {
             // A snapshot, so a concurrent delete shows as no taxonomy (NOT_FOUND), never as one with its classes gone.
             repeatableRead();
-            return checkClassifiable(request.getTaxonomy(), candidates);
+            return checkClassifiable(taxonomy, candidates);
         });
+        return new Query(upload, version);
+    }
 
-        var b = request.getBox();
-        Timer.Sample embedding = Timer.start(registry);
-        EmbeddingClient.Embedded query = embeddings.embed(new EmbeddingClient.Item(upload.bytes(), upload.mediaType(),
-                b.getX1(), b.getY1(), b.getX2(), b.getY2()), version);
-        embedding.stop(embedTime);
-
+    /** Every query's ranking, all in one snapshot of the taxonomy. */
+    private List<ClassifyResponse> rank(String taxonomy, List<EmbeddingClient.Embedded> queries, ScoringRule scoring, int topK) {
         Timer.Sample search = Timer.start(registry);
-        ClassifyResponse response = QuarkusTransaction.requiringNew().call(() -> {
+        List<ClassifyResponse> responses = QuarkusTransaction.requiringNew().call(() -> {
             repeatableRead();
-            TaxonomyEntity t = taxonomies.require(request.getTaxonomy());
-            boolean prototype = request.getScoring() == ScoringRule.SCORING_RULE_MEAN_PROTOTYPE;
-            List<ClassDistance> distances = prototype
-                    ? supportEmbeddings.prototypeDistances(t.id, query.modelVersion(), query.values())
-                    : nearestSupports(t.id, query);
-            return answer(t, distances, request.getTopK(), query.modelVersion());
+            TaxonomyEntity t = taxonomies.require(taxonomy);
+            boolean prototype = scoring == ScoringRule.SCORING_RULE_MEAN_PROTOTYPE;
+            List<ClassifyResponse> out = new ArrayList<>(queries.size());
+            for (EmbeddingClient.Embedded query : queries) {
+                List<ClassDistance> distances = prototype
+                        ? supportEmbeddings.prototypeDistances(t.id, query.modelVersion(), query.values())
+                        : nearestSupports(t.id, query);
+                out.add(answer(t, distances, topK, query.modelVersion()));
+            }
+            return out;
         });
         search.stop(knnTime);
-        registry.counter("affect.registry.classify", "model_version", response.getModelVersion()).increment();
-        return response;
+        for (ClassifyResponse response : responses) {
+            registry.counter("affect.registry.classify", "model_version", response.getModelVersion()).increment();
+        }
+        return responses;
     }
 
     /** Must be the transaction's first statement: every later read then sees one snapshot. */
