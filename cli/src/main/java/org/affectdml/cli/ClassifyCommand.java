@@ -4,6 +4,8 @@ import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import org.affectdml.proto.v1.ClassScore;
 import org.affectdml.proto.v1.ClassificationGrpc;
+import org.affectdml.proto.v1.ClassifyPersonsRequest;
+import org.affectdml.proto.v1.ClassifyPersonsResponse;
 import org.affectdml.proto.v1.ClassifyRequest;
 import org.affectdml.proto.v1.ClassifyResponse;
 import org.affectdml.proto.v1.ScoringRule;
@@ -11,9 +13,10 @@ import picocli.CommandLine;
 
 import java.util.concurrent.Callable;
 
-/** affect classify --taxonomy T image.jpg --box x1,y1,x2,y2 */
+/** affect classify --taxonomy T image.jpg --box x1,y1,x2,y2 [--box ...] */
 @CommandLine.Command(name = "classify", mixinStandardHelpOptions = true,
-        description = "Which class of a taxonomy does the person in the box show? (client or admin key)")
+        description = "Which class of a taxonomy does the person in each box show? Several --box: one ClassifyPersons "
+                + "call (the image is processed once). (client or admin key)")
 public class ClassifyCommand implements Callable<Integer> {
 
     @CommandLine.Mixin
@@ -34,22 +37,42 @@ public class ClassifyCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ManagedChannel channel = registry.channel();
+        ScoringRule scoring = prototype ? ScoringRule.SCORING_RULE_MEAN_PROTOTYPE : ScoringRule.SCORING_RULE_NEAREST_SUPPORT;
         try {
-            ClassifyResponse r = registry.authorized(ClassificationGrpc.newBlockingStub(channel)).classify(ClassifyRequest.newBuilder()
-                    .setTaxonomy(taxonomy).setTopK(topK)
-                    .setScoring(prototype ? ScoringRule.SCORING_RULE_MEAN_PROTOTYPE : ScoringRule.SCORING_RULE_NEAREST_SUPPORT)
-                    .setImage(photo.protoImage())
-                    .setBox(photo.personBox()).build());
-            System.out.printf("taxonomy %s (revision %d), model %s%n", taxonomy, r.getTaxonomyRevision(), r.getModelVersion());
-            System.out.printf("  %-24s %10s %12s%n", "class", "distance", "probability");
-            for (ClassScore c : r.getClassesList()) {
-                System.out.printf("  %-24s %10.4f %12.4f%n", c.getClassName(), c.getDistance(), c.getProbability());
+            var stub = registry.authorized(ClassificationGrpc.newBlockingStub(channel));
+            if (photo.boxes.size() == 1) {
+                ClassifyResponse r = stub.classify(ClassifyRequest.newBuilder().setTaxonomy(taxonomy).setTopK(topK)
+                        .setScoring(scoring).setImage(photo.protoImage()).setBox(photo.personBox()).build());
+                System.out.printf("taxonomy %s (revision %d), model %s%n", taxonomy, r.getTaxonomyRevision(), r.getModelVersion());
+                print(r);
+                return 0;
             }
-            return 0;
+            ClassifyPersonsResponse r = stub.classifyPersons(ClassifyPersonsRequest.newBuilder().setTaxonomy(taxonomy)
+                    .setTopK(topK).setScoring(scoring).setImage(photo.protoImage()).addAllBoxes(photo.personBoxes()).build());
+            System.out.printf("taxonomy %s (revision %d), model %s%n", taxonomy, r.getTaxonomyRevision(), r.getModelVersion());
+            boolean allAnswered = true;
+            for (int i = 0; i < r.getPersonsCount(); i++) {
+                System.out.printf("person %d (box %s)%n", i, photo.boxes.get(i));
+                if (r.getPersons(i).hasError()) {
+                    System.out.printf("  %s: %s%n", r.getPersons(i).getError().getCode(), r.getPersons(i).getError().getMessage());
+                    allAnswered = false;
+                } else {
+                    print(r.getPersons(i).getClassification());
+                }
+            }
+            // Some boxes refused: the bad-input exit code, so scripts notice.
+            return allAnswered ? 0 : CommandLineSetup.BAD_INPUT;
         } catch (StatusRuntimeException e) {
             return Endpoints.fail(e);
         } finally {
             channel.shutdownNow();
+        }
+    }
+
+    private static void print(ClassifyResponse r) {
+        System.out.printf("  %-24s %10s %12s%n", "class", "distance", "probability");
+        for (ClassScore c : r.getClassesList()) {
+            System.out.printf("  %-24s %10.4f %12.4f%n", c.getClassName(), c.getDistance(), c.getProbability());
         }
     }
 }

@@ -8,15 +8,20 @@ import picocli.CommandLine;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.List;
 
-/** The photo and the person box a command sends: {@code IMAGE --box x1,y1,x2,y2}. */
+/** The photo and the person box(es) a command sends: {@code IMAGE --box x1,y1,x2,y2 [--box ...]}. */
 public class PersonPhoto {
 
     @CommandLine.Parameters(index = "0", description = "JPEG or PNG image")
     Path image;
 
-    @CommandLine.Option(names = "--box", required = true, description = "person box x1,y1,x2,y2 in pixels")
-    String box;
+    @CommandLine.Option(names = "--box", required = true, description = "person box x1,y1,x2,y2 in pixels of the image as "
+            + "displayed (after EXIF orientation); classify takes several")
+    List<String> boxes;
+
+    @CommandLine.Spec(CommandLine.Spec.Target.MIXEE)
+    CommandLine.Model.CommandSpec spec;
 
     /** The encoded file as the API takes it (media type left empty: the services tell it from the bytes). */
     Image protoImage() {
@@ -27,8 +32,16 @@ public class PersonPhoto {
         }
     }
 
+    /** The one box of a command that takes one. */
     PersonBox personBox() {
-        return Endpoints.personBox(Endpoints.parseBox(box));
+        if (boxes.size() != 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "this command takes one --box, got " + boxes.size());
+        }
+        return Endpoints.personBox(Endpoints.parseBox(boxes.get(0)));
+    }
+
+    List<PersonBox> personBoxes() {
+        return boxes.stream().map(b -> Endpoints.personBox(Endpoints.parseBox(b))).toList();
     }
 
     String fileName() {

@@ -158,6 +158,14 @@ class AffectCliIT {
         assertEquals(0, classify.exit(), classify.toString());
         String first = classify.out().lines().filter(l -> l.contains("calm") || l.contains("tense")).findFirst().orElse("");
         assertTrue(first.contains("calm"), "the support itself ranks its class first: " + classify);
+        Run group = affect("classify", "--taxonomy", "cli-moods", calm.toString(), "--box", BOX, "--box", "9000,9000,9100,9100",
+                registry(), "--key=" + CLIENT);
+        assertEquals(2, group.exit(), "one box refused: exit 2 " + group);
+        assertTrue(group.out().contains("person 0 (box " + BOX + ")") && group.out().contains("person 1 (box 9000,9000,9100,9100)")
+                && group.out().contains("INVALID_ARGUMENT: box 1: "), group.toString());
+        Run twoBoxesToEmbed = affect("embed", calm.toString(), "--box", BOX, "--box", BOX, embeddingTarget());
+        assertEquals(2, twoBoxesToEmbed.exit(), twoBoxesToEmbed.toString());
+        assertTrue(twoBoxesToEmbed.err().contains("this command takes one --box, got 2"), twoBoxesToEmbed.toString());
 
         Run clientAsAdmin = affect("taxonomy", "delete", "cli-moods", registry(), "--key=" + CLIENT);
         assertEquals(1, clientAsAdmin.exit(), clientAsAdmin.toString());
