@@ -17,6 +17,7 @@ import org.affectdml.proto.v1.DeleteTaxonomyRequest;
 import org.affectdml.proto.v1.ExportTaxonomyRequest;
 import org.affectdml.proto.v1.GetTaxonomyRequest;
 import org.affectdml.proto.v1.ListSupportsRequest;
+import org.affectdml.proto.v1.ListSupportsResponse;
 import org.affectdml.proto.v1.ListTaxonomiesRequest;
 import org.affectdml.proto.v1.PersonBox;
 import org.affectdml.proto.v1.RemoveSupportRequest;
@@ -204,7 +205,7 @@ class RegistryGrpcTest {
         assertRefusedBriefly("entries, above the limit of 32", () -> admin.addSupport(tooMuch.build()));
         assertRefusedBriefly("metadata value of 'note' has a control character",
                 () -> admin.addSupport(support("hostile", "a", image, BOX).toBuilder().putMetadata("note", "a\u0000b").build()));
-        assertRefusedBriefly("page_token 'zzzz", () -> admin.listSupports(ListSupportsRequest.newBuilder().setTaxonomy("hostile")
+        assertRefusedBriefly("page_token is 10000 characters", () -> admin.listSupports(ListSupportsRequest.newBuilder().setTaxonomy("hostile")
                 .setPageToken("z".repeat(10_000)).build()));
         assertRefusedBriefly("support id", () -> admin.removeSupport(RemoveSupportRequest.newBuilder().setTaxonomy("hostile")
                 .setSupportId(huge).build()));
@@ -213,27 +214,83 @@ class RegistryGrpcTest {
     }
 
     @Test
-    void listSupportsPagesThroughEverySampleOnce() {
+    void everyListCallReturnsEveryItemOnceForEveryPageSizeAlsoWhileItemsAreAdded() {
         admin.createTaxonomy(taxonomy("pages", "x", "y"));
         byte[] image = TestImages.png(scene(2));
-        Set<String> added = new HashSet<>();
+        int[] boxes = {0};
+        java.util.function.Consumer<String> addSupport = className -> {
+            // the same photo, another box each time: another support
+            int i = boxes[0]++;
+            admin.addSupport(support("pages", className.isEmpty() ? (i % 2 == 0 ? "x" : "y") : className, image,
+                    BOX.toBuilder().setX1(20 + i).build()));
+        };
         for (int i = 0; i < 7; i++) {
-            // the same photo, seven different boxes: seven supports
-            PersonBox box = BOX.toBuilder().setX1(40 + i).build();
-            added.add(admin.addSupport(support("pages", i % 2 == 0 ? "x" : "y", image, box)).getSample().getId());
+            addSupport.accept("");
         }
-        List<Integer> sizes = new java.util.ArrayList<>();
-        List<String> listed = new java.util.ArrayList<>();
-        String token = "";
-        do {
-            var page = admin.listSupports(ListSupportsRequest.newBuilder().setTaxonomy("pages").setPageSize(3).setPageToken(token).build());
-            sizes.add(page.getSamplesCount());
-            page.getSamplesList().forEach(sample -> listed.add(sample.getId()));
-            token = page.getNextPageToken();
-        } while (!token.isEmpty() && sizes.size() < 10);
-        assertEquals(List.of(3, 3, 1), sizes, "pages of page_size, the rest last");
-        assertEquals(7, listed.size(), "no sample twice: " + listed);
-        assertEquals(added, new HashSet<>(listed), "every sample once");
+        for (String classFilter : List.of("", "x")) {
+            for (int pageSize = 1; pageSize <= 8; pageSize++) {
+                int size = pageSize;
+                java.util.function.Function<String, ListSupportsResponse> fetch = token -> admin.listSupports(ListSupportsRequest
+                        .newBuilder().setTaxonomy("pages").setClassName(classFilter).setPageSize(size).setPageToken(token).build());
+                Set<String> present = new HashSet<>(admin.listSupports(ListSupportsRequest.newBuilder().setTaxonomy("pages").setClassName(classFilter)
+                        .setPageSize(500).build()).getSamplesList().stream().map(x -> x.getId()).toList());
+                List<String> listed = new java.util.ArrayList<>();
+                String token = "";
+                int pages = 0;
+                do {
+                    ListSupportsResponse page = fetch.apply(token);
+                    assertTrue(page.getSamplesCount() == size || page.getNextPageToken().isEmpty(), "a full page unless it is the last");
+                    page.getSamplesList().forEach(sample -> listed.add(sample.getId()));
+                    token = page.getNextPageToken();
+                    if (pages++ == 0) {
+                        // Added and removed while paging: neither may shift what is listed after it.
+                        addSupport.accept(classFilter);
+                        admin.removeSupport(RemoveSupportRequest.newBuilder().setTaxonomy("pages").setSupportId(listed.get(0)).build());
+                        present.remove(listed.get(0));
+                    }
+                } while (!token.isEmpty() && pages < 50);
+                assertEquals(new HashSet<>(listed).size(), listed.size(), "no sample twice at page size " + size + ": " + listed);
+                assertTrue(listed.containsAll(present), "every sample present throughout is listed at page size " + size);
+            }
+        }
+
+        Set<String> mine = new HashSet<>();
+        for (int i = 0; i < 5; i++) {
+            admin.createTaxonomy(taxonomy("pg-m" + i, "x", "y"));
+            mine.add("pg-m" + i);
+        }
+        for (int pageSize = 1; pageSize <= 6; pageSize++) {
+            List<String> listed = new java.util.ArrayList<>();
+            String token = "";
+            int pages = 0;
+            do {
+                var page = admin.listTaxonomies(ListTaxonomiesRequest.newBuilder().setPageSize(pageSize).setPageToken(token).build());
+                page.getTaxonomiesList().forEach(t -> listed.add(t.getName()));
+                token = page.getNextPageToken();
+                if (pages++ == 0) {
+                    // one before every name listed so far, one after
+                    admin.createTaxonomy(taxonomy("pg-a" + pageSize, "x", "y"));
+                    admin.createTaxonomy(taxonomy("pg-z" + pageSize, "x", "y"));
+                }
+            } while (!token.isEmpty() && pages < 500);
+            assertEquals(new HashSet<>(listed).size(), listed.size(), "no taxonomy twice at page size " + pageSize);
+            assertTrue(listed.containsAll(mine), "every taxonomy present before paging is listed at page size " + pageSize);
+        }
+
+        String supportsToken = admin.listSupports(ListSupportsRequest.newBuilder().setTaxonomy("pages").setPageSize(1).build()).getNextPageToken();
+        String classToken = admin.listSupports(ListSupportsRequest.newBuilder().setTaxonomy("pages").setClassName("x").setPageSize(1).build())
+                .getNextPageToken();
+        assertStatus(Status.Code.INVALID_ARGUMENT, "page_token was not issued by this listing",
+                () -> admin.listTaxonomies(ListTaxonomiesRequest.newBuilder().setPageToken(supportsToken).build()));
+        assertStatus(Status.Code.INVALID_ARGUMENT, "belongs to another taxonomy or class filter",
+                () -> admin.listSupports(ListSupportsRequest.newBuilder().setTaxonomy("pages").setPageToken(classToken).build()));
+        assertStatus(Status.Code.INVALID_ARGUMENT, "page_token was not issued by this service",
+                () -> admin.listSupports(ListSupportsRequest.newBuilder().setTaxonomy("pages").setPageToken("3").build()));
+        assertStatus(Status.Code.INVALID_ARGUMENT, "page_token was not issued by this service",
+                () -> admin.listSupports(ListSupportsRequest.newBuilder().setTaxonomy("pages")
+                        .setPageToken(supportsToken.substring(0, supportsToken.length() - 1) + "0").build()));
+        assertStatus(Status.Code.INVALID_ARGUMENT, "is 600 characters",
+                () -> admin.listTaxonomies(ListTaxonomiesRequest.newBuilder().setPageToken("a".repeat(600)).build()));
         assertStatus(Status.Code.INVALID_ARGUMENT, "page_size must be >= 0",
                 () -> admin.listSupports(ListSupportsRequest.newBuilder().setTaxonomy("pages").setPageSize(-1).build()));
         assertStatus(Status.Code.INVALID_ARGUMENT, "page_size must be >= 0",

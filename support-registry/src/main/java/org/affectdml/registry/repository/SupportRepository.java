@@ -5,6 +5,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.affectdml.registry.model.SupportSampleEntity;
 
 import java.util.ArrayList;
+import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -44,12 +45,28 @@ public class SupportRepository implements PanacheRepositoryBase<SupportSampleEnt
                 .setParameter(11, Json.write(s.metadata())).executeUpdate() == 1;
     }
 
-    /** Samples {@code offset} to {@code offset + limit - 1} of the taxonomy (or of one class), oldest first. */
-    public List<SupportSampleEntity> page(long taxonomyId, Long classId, int offset, int limit) {
-        var query = classId == null
-                ? find("taxonomyId = ?1 order by created, id", taxonomyId)
-                : find("emotionClass.id = ?1 order by created, id", classId);
-        return query.range(offset, offset + limit - 1).list();
+    /** Where a page of supports ends: its last sample's creation time (epoch microseconds, as stored) and id. */
+    public record Cursor(long createdMicros, UUID id) {
+        public static long micros(OffsetDateTime t) {
+            return t.toEpochSecond() * 1_000_000 + t.getNano() / 1000;
+        }
+
+        OffsetDateTime created() {
+            return OffsetDateTime.ofInstant(java.time.Instant.EPOCH.plus(createdMicros, java.time.temporal.ChronoUnit.MICROS),
+                    java.time.ZoneOffset.UTC);
+        }
+    }
+
+    /** Up to {@code limit} samples of the taxonomy (or of one class) after the cursor (null = from the start), oldest first. */
+    public List<SupportSampleEntity> pageAfter(long taxonomyId, Long classId, Cursor after, int limit) {
+        String owner = classId == null ? "taxonomyId = :owner" : "emotionClass.id = :owner";
+        var parameters = io.quarkus.panache.common.Parameters.with("owner", classId == null ? taxonomyId : classId);
+        String position = "";
+        if (after != null) {
+            position = " and (created > :created or (created = :created and id > :id))";
+            parameters = parameters.and("created", after.created()).and("id", after.id());
+        }
+        return find(owner + position + " order by created, id", parameters).page(0, limit).list();
     }
 
     public List<SupportSampleEntity> ofTaxonomy(long taxonomyId) {

@@ -130,21 +130,29 @@ public class SupportService {
         });
     }
 
-    /** A page of the taxonomy's supports (or of one class), oldest first; the token is the offset of the next page. */
+    /**
+     * A page of the taxonomy's supports (or of one class), oldest first; the token holds the (created, id) of the
+     * previous page's last sample, so supports added or removed meanwhile never shift the pages.
+     */
     public ListSupportsResponse list(String taxonomy, String className, int pageSize, String pageToken) {
         int size = Paging.pageSize(pageSize);
-        int offset = pageToken == null || pageToken.isEmpty() ? 0 : parseOffset(pageToken);
+        String classFilter = className == null ? "" : className;
+        String scope = taxonomy + "/" + classFilter;
+        List<String> after = PageTokens.read(pageToken, "supports", scope, 2);
         return QuarkusTransaction.requiringNew().call(() -> {
             TaxonomyEntity t = taxonomies.require(taxonomy);
-            Long classId = className == null || className.isEmpty() ? null : TaxonomyService.requireClass(t, className).id;
+            Long classId = classFilter.isEmpty() ? null : TaxonomyService.requireClass(t, classFilter).id;
+            SupportRepository.Cursor cursor = after.isEmpty() ? null : cursor(after);
             // One more than the page: whether it exists says if there is a next page.
-            List<SupportSampleEntity> rows = supports.page(t.id, classId, offset, size + 1);
+            List<SupportSampleEntity> rows = supports.pageAfter(t.id, classId, cursor, size + 1);
             ListSupportsResponse.Builder r = ListSupportsResponse.newBuilder();
             for (SupportSampleEntity s : rows.subList(0, Math.min(size, rows.size()))) {
                 r.addSamples(ProtoMapping.sample(s, taxonomy, embeddingsStored.versionsOf(s.id)));
             }
             if (rows.size() > size) {
-                r.setNextPageToken(Integer.toString(offset + size));
+                SupportSampleEntity last = rows.get(size - 1);
+                r.setNextPageToken(PageTokens.issue("supports", scope, Long.toString(SupportRepository.Cursor.micros(last.created)),
+                        last.id.toString()));
             }
             return r.build();
         });
@@ -172,11 +180,11 @@ public class SupportService {
         }
     }
 
-    private static int parseOffset(String token) {
+    private static SupportRepository.Cursor cursor(List<String> key) {
         try {
-            return Math.max(0, Integer.parseInt(token));
-        } catch (NumberFormatException e) {
-            throw Errors.invalidArgument("page_token " + Inputs.quoted(token) + " was not issued by this service");
+            return new SupportRepository.Cursor(Long.parseLong(key.get(0)), UUID.fromString(key.get(1)));
+        } catch (IllegalArgumentException e) {
+            throw Errors.invalidArgument("page_token was not issued by this service (tokens are opaque: pass next_page_token back unchanged)");
         }
     }
 }

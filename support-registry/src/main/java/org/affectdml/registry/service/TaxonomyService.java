@@ -83,17 +83,18 @@ public class TaxonomyService {
         });
     }
 
-    /** A page of taxonomies by name; the page token is the last name of the previous page. */
+    /** A page of taxonomies by name; the page token holds the last name of the previous page. */
     public ListTaxonomiesResponse list(int pageSize, String pageToken) {
         int size = Paging.pageSize(pageSize);
+        List<String> after = PageTokens.read(pageToken, "taxonomies", "", 1);
         return QuarkusTransaction.requiringNew().call(() -> {
-            List<TaxonomyEntity> page = taxonomies.pageAfter(pageToken == null ? "" : pageToken, size + 1);
+            List<TaxonomyEntity> page = taxonomies.pageAfter(after.isEmpty() ? "" : after.get(0), size + 1);
             ListTaxonomiesResponse.Builder r = ListTaxonomiesResponse.newBuilder();
             for (TaxonomyEntity t : page.subList(0, Math.min(size, page.size()))) {
                 r.addTaxonomies(ProtoMapping.taxonomy(t, taxonomies.supportCountsByClass(t.id)));
             }
             if (page.size() > size) {
-                r.setNextPageToken(page.get(size - 1).name);
+                r.setNextPageToken(PageTokens.issue("taxonomies", "", page.get(size - 1).name));
             }
             return r.build();
         });
