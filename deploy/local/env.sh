@@ -31,6 +31,14 @@ export AFFECT_ADMIN_KEYS AFFECT_CLIENT_KEYS
 log() { printf '[affect] %s\n' "$*" >&2; }
 die() { printf '[affect] error: %s\n' "$*" >&2; exit 1; }
 
+# Debian packages, installed quietly (apt-get update once per script run).
+SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+apt_updated=""
+apt_install() {
+  [ -n "$apt_updated" ] || { $SUDO apt-get update -qq; apt_updated=1; }
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$@" >/dev/null
+}
+
 app_jar() { echo "$REPO_ROOT/$1/target/quarkus-app/quarkus-run.jar"; }
 
 affect_cli() { java -jar "$(app_jar cli)" "$@"; }

@@ -9,13 +9,6 @@ PG_CONFIG=/usr/lib/postgresql/$PG_VERSION/bin/pg_config
 DB_NAME="${AFFECT_DB_NAME:-affect}"
 DB_USER="${AFFECT_DB_USER:-affect}"
 DB_PASSWORD="${AFFECT_DB_PASSWORD:-affect}"
-SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-
-apt_updated=""
-apt_install() {
-  [ -n "$apt_updated" ] || { $SUDO apt-get update -qq; apt_updated=1; }
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$@" >/dev/null
-}
 
 if [ ! -x "/usr/lib/postgresql/$PG_VERSION/bin/postgres" ]; then
   log "installing postgresql-$PG_VERSION"

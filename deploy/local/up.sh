@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# One command on a fresh machine: install/start PostgreSQL + pgvector, build, assemble and activate the
+# One command on a fresh machine: install/start PostgreSQL + pgvector and libturbojpeg, build, assemble and activate the
 # default model bundle, start the four services, register a demo taxonomy with one support photo per class,
 # and Classify a photo through them. The services keep running; stop them with down.sh.
 set -euo pipefail
@@ -8,6 +8,7 @@ command -v java >/dev/null || die "java 17+ is needed (apt-get install openjdk-1
 command -v curl >/dev/null || die "curl is needed (apt-get install curl)"
 
 "$REPO_ROOT/deploy/local/postgres.sh"
+"$REPO_ROOT/deploy/local/system-libraries.sh"
 "$REPO_ROOT/deploy/local/build.sh"
 "$REPO_ROOT/deploy/local/default-bundle.sh"
 "$REPO_ROOT/deploy/local/start.sh"

@@ -105,6 +105,13 @@ class ContainerBuildTest {
     }
 
     @Test
+    void jvmImagesInstallTurboJpegForDctScaledDecoding() throws IOException {
+        // The JNA binding loads libturbojpeg.so.0; the package is named differently on UBI and Ubuntu.
+        assertTrue(Pattern.compile("(?m)^RUN microdnf install -y turbojpeg").matcher(Files.readString(CONTAINERS.resolve("Dockerfile.jvm"))).find());
+        assertTrue(Pattern.compile("apt-get install [^\\n]*libturbojpeg").matcher(Files.readString(CONTAINERS.resolve("Dockerfile.jvm-gpu"))).find());
+    }
+
+    @Test
     void gpuImagesRunOnCuda12WithCudnn9AndTheRegistryHasANativeProfile() throws IOException {
         String gpu = Files.readString(CONTAINERS.resolve("Dockerfile.jvm-gpu"));
         assertTrue(Pattern.compile("(?m)^FROM nvidia/cuda:12\\.[0-9.]+-cudnn-runtime-").matcher(gpu).find(),
