@@ -31,6 +31,13 @@ public interface RegistryConfig {
     @WithDefault("20971520")
     int maxImageBytes();
 
+    /**
+     * Longest REST request URI (414 with a JSON body above it). URIs above quarkus.http.limits.max-initial-line-length
+     * are refused by the HTTP layer itself, without a body.
+     */
+    @WithDefault("8192")
+    int maxUriLength();
+
     /** Most person boxes one ClassifyPersons may carry; keep it at most embedding-service's affect.embedding.max-persons. */
     @WithDefault("64")
     int maxPersons();

@@ -15,6 +15,8 @@ import java.util.Map;
 public class EmbeddingServiceProcess implements QuarkusTestResourceLifecycleManager {
 
     public static final String STORE_PROPERTY = "test.affect.model-store";
+    /** The embedding-service's port, for tests that call it directly. */
+    public static final String PORT_PROPERTY = "test.affect.embedding-port";
     private ServiceProcess process;
 
     @Override
@@ -30,6 +32,7 @@ public class EmbeddingServiceProcess implements QuarkusTestResourceLifecycleMana
                     "affect.model-store.poll-interval", "200ms",
                     "affect.embedding.segmentation", "in-process",
                     "affect.onnx.intra-op-threads", "1"), dir.resolve("logs"));
+            System.setProperty(PORT_PROPERTY, Integer.toString(process.port));
             // In test mode a Quarkus gRPC client dials test-port (by default the app's own port), not port.
             return Map.of("quarkus.grpc.clients.embedding.host", "127.0.0.1",
                     "quarkus.grpc.clients.embedding.port", Integer.toString(process.port),

@@ -13,6 +13,9 @@ import java.util.Locale;
  */
 public final class ImageFormats {
 
+    /** Longest declared media type accepted (RFC 6838: type and subtype of up to 127 characters each). */
+    public static final int MAX_MEDIA_TYPE = 255;
+
     private ImageFormats() {
     }
 
@@ -60,7 +63,9 @@ public final class ImageFormats {
     }
 
     private static Format declared(String mediaType) {
-        String normalized = mediaType.trim().toLowerCase(Locale.ROOT);
+        Inputs.requireText("media type", mediaType, MAX_MEDIA_TYPE, false);
+        // strip(), not trim(): trim() would also drop control characters such as NUL.
+        String normalized = mediaType.strip().toLowerCase(Locale.ROOT);
         int semicolon = normalized.indexOf(';');
         if (semicolon >= 0) {
             normalized = normalized.substring(0, semicolon).trim();

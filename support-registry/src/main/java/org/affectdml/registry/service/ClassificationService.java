@@ -74,7 +74,7 @@ public class ClassificationService {
         if (!request.hasBox()) {
             throw Errors.invalidArgument("request has no person box (x1, y1, x2, y2 in pixels)");
         }
-        Query query = prepare(request.getTaxonomy(), request.hasImage() ? request.getImage() : null, request.getTopK());
+        Query query = prepare(request.getTaxonomy(), request.hasImage() ? request.getImage() : null, request.getTopK(), request.getScoring());
         var b = request.getBox();
         Timer.Sample embedding = Timer.start(registry);
         EmbeddingClient.Embedded embedded = embeddings.embed(new EmbeddingClient.Item(query.upload().bytes(),
@@ -91,7 +91,7 @@ public class ClassificationService {
             throw Errors.invalidArgument("ClassifyPersons has " + request.getBoxesCount() + " boxes, above the limit of "
                     + config.maxPersons() + " (affect.registry.max-persons); split it");
         }
-        Query query = prepare(request.getTaxonomy(), request.hasImage() ? request.getImage() : null, request.getTopK());
+        Query query = prepare(request.getTaxonomy(), request.hasImage() ? request.getImage() : null, request.getTopK(), request.getScoring());
         Timer.Sample embedding = Timer.start(registry);
         List<EmbeddingClient.PersonResult> persons = embeddings.embedPersons(query.upload().bytes(), query.upload().mediaType(),
                 request.getBoxesList(), query.version());
@@ -118,9 +118,13 @@ public class ClassificationService {
     private record Query(UploadedImage upload, String version) {
     }
 
-    private Query prepare(String taxonomy, Image image, int topK) {
+    private Query prepare(String taxonomy, Image image, int topK, ScoringRule scoring) {
         if (topK < 0) {
             throw Errors.invalidArgument("top_k must be >= 0 (0 = all classes), got " + topK);
+        }
+        if (scoring == ScoringRule.UNRECOGNIZED) {
+            throw Errors.invalidArgument("scoring is not a ScoringRule this service knows; use SCORING_RULE_NEAREST_SUPPORT (default) "
+                    + "or SCORING_RULE_MEAN_PROTOTYPE");
         }
         if (image == null || image.getData().isEmpty()) {
             throw Errors.invalidArgument("request has no image");

@@ -44,10 +44,7 @@ public class TaxonomyService {
         }
         Set<String> names = new HashSet<>();
         for (EmotionClass c : request.getClassesList()) {
-            if (c.getName().isBlank() || c.getName().length() > MAX_CLASS_NAME) {
-                throw Errors.invalidArgument("class name " + Inputs.quoted(c.getName()) + " must be 1-" + MAX_CLASS_NAME + " characters");
-            }
-            Inputs.requireText("class name", c.getName(), MAX_CLASS_NAME, false);
+            requireClassName(c.getName());
             Inputs.requireText("description of class " + Inputs.quoted(c.getName()), c.getDescription(), MAX_DESCRIPTION, true);
             if (!names.add(c.getName())) {
                 throw Errors.invalidArgument("class " + Inputs.quoted(c.getName()) + " is listed twice");
@@ -124,7 +121,16 @@ public class TaxonomyService {
     }
 
     /** The taxonomy's class of that name; NOT_FOUND naming the classes there are otherwise. */
+    /** A class name as any request may carry one: 1-64 printable characters. */
+    static String requireClassName(String name) {
+        if (name.isBlank() || name.length() > MAX_CLASS_NAME) {
+            throw Errors.invalidArgument("class name " + Inputs.quoted(name) + " must be 1-" + MAX_CLASS_NAME + " characters");
+        }
+        return Inputs.requireText("class name", name, MAX_CLASS_NAME, false);
+    }
+
     public static EmotionClassEntity requireClass(TaxonomyEntity t, String className) {
+        requireClassName(className);
         return t.classes.stream().filter(c -> c.name.equals(className)).findFirst()
                 .orElseThrow(() -> Errors.notFound("taxonomy '" + t.name + "' has no class " + Inputs.quoted(className) + " (classes: "
                         + t.classes.stream().map(c -> c.name).toList() + ")"));
