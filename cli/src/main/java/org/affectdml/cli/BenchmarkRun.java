@@ -56,6 +56,11 @@ public class BenchmarkRun {
         return Image.newBuilder().setData(ByteString.copyFrom(bytes)).build();
     }
 
+    /** The image with the same pixels and different bytes for each n, so the scene cache never answers. */
+    Image protoImage(long n) {
+        return Image.newBuilder().setData(ByteString.copyFrom(DistinctCopies.copy(bytes, n))).build();
+    }
+
     PersonBox personBox() {
         return Endpoints.personBox(Endpoints.parseBox(box));
     }

@@ -33,9 +33,10 @@ public class ClassifyBenchmarkCommand implements Callable<Integer> {
         ManagedChannel channel = registry.channel();
         try {
             var client = registry.authorized(ClassificationGrpc.newBlockingStub(channel));
-            ClassifyRequest request = ClassifyRequest.newBuilder().setTaxonomy(taxonomy).setImage(run.protoImage())
-                    .setBox(run.personBox()).build();
             for (int i = -warmup; i < requests; i++) {
+                // A distinct copy each time: every request is a first sight for the scene cache, as a new photo is.
+                ClassifyRequest request = ClassifyRequest.newBuilder().setTaxonomy(taxonomy).setImage(run.protoImage(i + warmup))
+                        .setBox(run.personBox()).build();
                 long t0 = System.nanoTime();
                 last = client.classify(request);
                 if (i >= 0) {
@@ -51,7 +52,7 @@ public class ClassifyBenchmarkCommand implements Callable<Integer> {
                 taxonomy, last.getClassesCount(), last.getModelVersion(), run.image.getFileName(), requests, warmup);
         System.out.printf("  raw ONNX Runtime (segmenter + encoders + head) p50 %8.2f%n", rawP50 / 1e3);
         System.out.printf("  end-to-end Classify p50 %8.2f  p90 %8.2f%n", p50 / 1e3, RawOnnxRuntimeTiming.percentile(e2e, 0.9) / 1e3);
-        System.out.printf("RATIO end-to-end Classify p50 / raw ONNX Runtime p50 = %.3f (target <= 1.2)%n", p50 / rawP50);
+        System.out.printf("RATIO end-to-end Classify p50 / raw ONNX Runtime p50 = %.3f (target <= 1.10)%n", p50 / rawP50);
         return 0;
     }
 }

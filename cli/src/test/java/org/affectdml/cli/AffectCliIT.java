@@ -194,6 +194,12 @@ class AffectCliIT {
                 "--box", BOX, "--requests", "3", "--warmup", "1", "--threads", "1", registry(), "--key=" + CLIENT);
         assertEquals(0, classify.exit(), classify.toString());
         assertTrue(ratio(classify) > 0, classify.toString());
+
+        Run photos = affect("bench-photos", "--taxonomy", "cli-bench", "--megapixels", "0.3,12", "--persons", "1,8", "--requests", "1",
+                "--warmup", "0", "--runs", "1", "--large-request-mib", "4", registry(), "--key=" + CLIENT);
+        assertEquals(0, photos.exit(), photos.toString());
+        assertTrue(photos.out().contains("RATIO Classify p50 12 Mpx / 0.3 Mpx") && photos.out().contains("RATIO ClassifyPersons p50 8 persons")
+                && photos.out().contains("RATIO Classify p50 repeated photo") && photos.out().contains("4 MiB image: INVALID_ARGUMENT"), photos.toString());
     }
 
     /** The "RATIO ... = x" line every benchmark prints (what docs/benchmarks.md records). */

@@ -8,7 +8,8 @@ import org.affectdml.inference.bundle.LoadedBundle;
 import org.affectdml.inference.bundle.ModelStore;
 import org.affectdml.inference.bundle.Roles;
 import org.affectdml.inference.embedding.FusedEmbedder;
-import org.affectdml.inference.embedding.PersonInImage;
+import org.affectdml.inference.image.DecodedImage;
+import org.affectdml.inference.image.EncodedImage;
 import org.affectdml.inference.image.ImageDecoder;
 import org.affectdml.inference.image.ImageLimits;
 import org.affectdml.inference.image.PixelRegion;
@@ -88,18 +89,34 @@ class EmbeddingServicesIT {
         }
     }
 
-    /** The same forward pass in this JVM: decode, segment the image resized to the segmenter's input (as sent to segmentation-service), encode, head. */
+    /**
+     * The same forward pass in this JVM, as docs/method.md §10 describes it: the whole image decoded at the larger of
+     * the segmenter's and the image encoder's minimum scale, the person's crop from it when that is fine enough for
+     * the body encoder (else the box decoded alone), the segmenter fed the 8-bit resize of the decoded image.
+     */
     private static float[] embedLocally(Path store, byte[] image, float[] box) throws Exception {
         ModelStore s = new ModelStore(store);
         try (LoadedBundle bundle = new BundleLoader(OrtSessionFactory.cpu(1))
                 .load(s.bundleDirectory(s.activeVersion().orElseThrow()), Set.copyOf(Roles.ONNX_ROLES))) {
-            RgbImage decoded = new ImageDecoder(ImageLimits.DEFAULT).decode(image);
-            PersonInImage sample = new PersonInImage(decoded, PixelRegion.ofPersonBox(box[0], box[1], box[2], box[3], decoded.width(), decoded.height()));
+            ImageDecoder decoder = new ImageDecoder(ImageLimits.DEFAULT);
+            EncodedImage encoded = decoder.open(image);
             var segmenter = bundle.manifest().file(Roles.SEGMENTER).preprocessing();
-            int[] size = segmenter.resizedSize(decoded.width(), decoded.height());
-            RgbImage segmenterInput = TensorPreprocessor.resize(decoded, PixelRegion.whole(decoded), size[0], size[1]);
+            var imageEncoder = bundle.manifest().file(Roles.IMAGE_ENCODER).preprocessing();
+            var bodyEncoder = bundle.manifest().file(Roles.BODY_ENCODER).preprocessing();
+            double wholeScale = Math.max(segmenter.minimumScale(encoded.width(), encoded.height()),
+                    imageEncoder.minimumScale(encoded.width(), encoded.height()));
+            DecodedImage whole = decoder.decode(encoded, encoded.whole(), wholeScale);
+            PixelRegion person = PixelRegion.ofPersonBox(box[0], box[1], box[2], box[3], encoded.width(), encoded.height());
+            double bodyScale = bodyEncoder.minimumScale(person.width(), person.height());
+            DecodedImage bodySource = whole.scaleX() >= bodyScale && whole.scaleY() >= bodyScale
+                    ? whole : decoder.decode(encoded, person, bodyScale);
+            PixelRegion all = whole.map(encoded.whole());
+            int[] size = segmenter.resizedSize(all.width(), all.height());
+            RgbImage segmenterInput = TensorPreprocessor.resize(whole.pixels(), all, size[0], size[1]);
             float[][] sem = {SemanticSegmenter.segment(bundle, List.of(segmenterInput), 0).get(0).sem2vec()};
-            return FusedEmbedder.head(bundle, FusedEmbedder.encode(bundle, List.of(sample)), sem)[0];
+            var features = FusedEmbedder.encodeCrops(bundle, List.of(new FusedEmbedder.Crop(whole.pixels(), all)),
+                    List.of(new FusedEmbedder.Crop(bodySource.pixels(), bodySource.map(person))));
+            return FusedEmbedder.head(bundle, features, sem)[0];
         }
     }
 

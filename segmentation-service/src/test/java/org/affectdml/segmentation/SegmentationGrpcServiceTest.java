@@ -67,6 +67,13 @@ class SegmentationGrpcServiceTest {
         var health = grpc.health.v1.HealthGrpc.newBlockingStub(channel);
         assertEquals(grpc.health.v1.HealthOuterClass.HealthCheckResponse.ServingStatus.SERVING,
                 health.check(grpc.health.v1.HealthOuterClass.HealthCheckRequest.getDefaultInstance()).getStatus());
+        assertEquals(grpc.health.v1.HealthOuterClass.HealthCheckResponse.ServingStatus.SERVING, health.check(
+                grpc.health.v1.HealthOuterClass.HealthCheckRequest.newBuilder().setService("affect.v1.Segmentation").build()).getStatus());
+        // The health protocol: an unknown service is NOT_FOUND, not a successful UNKNOWN.
+        StatusRuntimeException unknown = assertThrows(StatusRuntimeException.class, () -> health.check(
+                grpc.health.v1.HealthOuterClass.HealthCheckRequest.newBuilder().setService("no.such.Service").build()));
+        assertEquals(Status.Code.NOT_FOUND, unknown.getStatus().getCode());
+        assertTrue(unknown.getStatus().getDescription().contains("unknown service 'no.such.Service'"), unknown.getStatus().getDescription());
     }
 
     private static SegmentRequest encoded(byte[] bytes, String mediaType) {

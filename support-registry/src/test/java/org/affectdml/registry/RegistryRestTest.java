@@ -92,6 +92,34 @@ class RegistryRestTest {
         assertTrue(openapi.body().contains("/api/v1/taxonomies/{name}/classify"));
     }
 
+    @Test
+    void theOpenApiDocumentTypesEveryBodyFromTheProtoDescriptorsAndNamesTheApiKeyScheme() throws Exception {
+        var doc = new com.fasterxml.jackson.databind.ObjectMapper().readTree(send("GET", "/q/openapi?format=json", null, null).body());
+        var schemas = doc.path("components").path("schemas");
+        // Proto JSON mapping: camelCase names, messages by reference, int64 as string, enums by name, bytes as base64.
+        assertEquals("#/components/schemas/affect.v1.PersonBox", schemas.path("affect.v1.ClassifyRequest").path("properties").path("box").path("$ref").asText());
+        assertEquals("number", schemas.path("affect.v1.PersonBox").path("properties").path("x1").path("type").asText());
+        assertEquals("int64", schemas.path("affect.v1.Taxonomy").path("properties").path("revision").path("format").asText());
+        assertTrue(schemas.path("affect.v1.Taxonomy").path("properties").path("kind").path("enum").toString().contains("TAXONOMY_KIND_CATEGORICAL"));
+        assertEquals("byte", schemas.path("affect.v1.Image").path("properties").path("data").path("format").asText());
+        assertEquals("object", schemas.path("affect.v1.AddSupportRequest").path("properties").path("metadata").path("type").asText());
+        assertEquals("array", schemas.path("affect.v1.ClassifyPersonsRequest").path("properties").path("boxes").path("type").asText());
+        assertTrue(schemas.path("Error").path("properties").path("code").path("enum").toString().contains("INVALID_ARGUMENT"));
+        var classify = doc.path("paths").path("/api/v1/taxonomies/{name}/classify").path("post");
+        assertEquals("#/components/schemas/affect.v1.ClassifyRequest",
+                classify.path("requestBody").path("content").path("application/json").path("schema").path("$ref").asText(), classify.toString());
+        assertEquals("#/components/schemas/affect.v1.ClassifyResponse",
+                classify.path("responses").path("200").path("content").path("application/json").path("schema").path("$ref").asText());
+        assertEquals("#/components/schemas/Error",
+                classify.path("responses").path("default").path("content").path("application/json").path("schema").path("$ref").asText());
+        assertEquals("bearer", doc.path("components").path("securitySchemes").path("apiKey").path("scheme").asText());
+        // Every reference resolves.
+        java.util.regex.Matcher ref = java.util.regex.Pattern.compile("\"#/components/schemas/([^\"]+)\"").matcher(doc.toString());
+        while (ref.find()) {
+            assertTrue(schemas.has(ref.group(1)), "dangling reference " + ref.group(1));
+        }
+    }
+
     /** {"code": "...", "message": "..."} with the status, and nothing that names the server's internals. */
     private static void assertJsonError(HttpResponse<String> r, int status, String code) {
         assertEquals(status, r.statusCode(), r.body());

@@ -33,6 +33,10 @@ import org.affectdml.registry.service.TaxonomyService;
 import org.affectdml.service.errors.Errors;
 import org.affectdml.service.errors.Inputs;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import java.util.ArrayList;
@@ -41,7 +45,9 @@ import java.util.List;
 /**
  * REST/JSON face of the admin API and Classify for people using curl. Bodies are the affect.v1 messages in
  * protobuf's canonical JSON (camelCase fields, bytes as base64), so REST and gRPC share one contract.
- * Errors: {"code": "NOT_FOUND", "message": "..."} with the matching HTTP status ({@link RestErrors}).
+ * Errors: {"code": "NOT_FOUND", "message": "..."} with the matching HTTP status ({@link RestErrors}). The OpenAPI
+ * document types each body by the message named here, with schemas generated from the descriptors
+ * ({@link ProtoOpenApiFilter}).
  */
 @Path("/api/v1")
 @Produces(MediaType.APPLICATION_JSON)
@@ -67,6 +73,8 @@ public class TaxonomyResource {
     @POST
     @Path("/taxonomies")
     @Operation(summary = "Create a taxonomy (body: affect.v1.Taxonomy)")
+    @RequestBody(content = @Content(schema = @Schema(ref = "affect.v1.Taxonomy")))
+    @APIResponse(responseCode = "201", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "affect.v1.Taxonomy")))
     public Response create(String body) throws InvalidProtocolBufferException {
         return json(201, taxonomies.create(parse(body, Taxonomy.newBuilder())));
     }
@@ -74,6 +82,7 @@ public class TaxonomyResource {
     @GET
     @Path("/taxonomies")
     @Operation(summary = "List taxonomies (affect.v1.ListTaxonomiesResponse)")
+    @APIResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "affect.v1.ListTaxonomiesResponse")))
     public Response list(@QueryParam("page_size") @DefaultValue("0") String pageSize, @QueryParam("page_token") @DefaultValue("") String token)
             throws InvalidProtocolBufferException {
         return json(200, taxonomies.list(pageSize(pageSize), token));
@@ -82,6 +91,7 @@ public class TaxonomyResource {
     @GET
     @Path("/taxonomies/{name}")
     @Operation(summary = "Get a taxonomy with its classes and support counts")
+    @APIResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "affect.v1.Taxonomy")))
     public Response get(@PathParam("name") String name) throws InvalidProtocolBufferException {
         return json(200, taxonomies.get(name));
     }
@@ -89,6 +99,7 @@ public class TaxonomyResource {
     @DELETE
     @Path("/taxonomies/{name}")
     @Operation(summary = "Delete a taxonomy with all its supports")
+    @APIResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "affect.v1.DeleteTaxonomyResponse")))
     public Response delete(@PathParam("name") String name) throws InvalidProtocolBufferException {
         return json(200, DeleteTaxonomyResponse.newBuilder().setDeletedSupports(taxonomies.delete(name)).build());
     }
@@ -96,6 +107,9 @@ public class TaxonomyResource {
     @POST
     @Path("/taxonomies/{name}/supports")
     @Operation(summary = "Add a support sample (body: affect.v1.AddSupportRequest without taxonomy); 201 when new, 200 when already stored")
+    @RequestBody(content = @Content(schema = @Schema(ref = "affect.v1.AddSupportRequest")))
+    @APIResponse(responseCode = "201", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "affect.v1.AddSupportResponse")))
+    @APIResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "affect.v1.AddSupportResponse")))
     public Response addSupport(@PathParam("name") String name, String body) throws InvalidProtocolBufferException {
         AddSupportRequest r = parse(body, AddSupportRequest.newBuilder());
         AddSupportResponse added = supports.add(name, r.getClassName(), r.getImage(), r.hasBox() ? r.getBox() : null, r.getMetadataMap());
@@ -105,6 +119,7 @@ public class TaxonomyResource {
     @GET
     @Path("/taxonomies/{name}/supports")
     @Operation(summary = "List support samples (affect.v1.ListSupportsResponse)")
+    @APIResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "affect.v1.ListSupportsResponse")))
     public Response listSupports(@PathParam("name") String name, @QueryParam("class") @DefaultValue("") String className,
                                  @QueryParam("page_size") @DefaultValue("0") String pageSize, @QueryParam("page_token") @DefaultValue("") String token)
             throws InvalidProtocolBufferException {
@@ -114,6 +129,7 @@ public class TaxonomyResource {
     @DELETE
     @Path("/taxonomies/{name}/supports/{id}")
     @Operation(summary = "Remove a support sample")
+    @APIResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "affect.v1.RemoveSupportResponse")))
     public Response removeSupport(@PathParam("name") String name, @PathParam("id") String id) throws InvalidProtocolBufferException {
         supports.remove(name, id);
         return json(200, RemoveSupportResponse.getDefaultInstance());
@@ -122,6 +138,8 @@ public class TaxonomyResource {
     @POST
     @Path("/taxonomies/{name}/classify")
     @Operation(summary = "Classify a person (body: affect.v1.ClassifyRequest without taxonomy); client key")
+    @RequestBody(content = @Content(schema = @Schema(ref = "affect.v1.ClassifyRequest")))
+    @APIResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "affect.v1.ClassifyResponse")))
     public Response classify(@PathParam("name") String name, String body) throws InvalidProtocolBufferException {
         ClassifyRequest request = parse(body, ClassifyRequest.newBuilder());
         return json(200, classification.classify(request.toBuilder().setTaxonomy(name).build()));
@@ -130,6 +148,8 @@ public class TaxonomyResource {
     @POST
     @Path("/taxonomies/{name}/classify-persons")
     @Operation(summary = "Classify every person box of one image (body: affect.v1.ClassifyPersonsRequest without taxonomy); client key")
+    @RequestBody(content = @Content(schema = @Schema(ref = "affect.v1.ClassifyPersonsRequest")))
+    @APIResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "affect.v1.ClassifyPersonsResponse")))
     public Response classifyPersons(@PathParam("name") String name, String body) throws InvalidProtocolBufferException {
         ClassifyPersonsRequest request = parse(body, ClassifyPersonsRequest.newBuilder());
         return json(200, classification.classifyPersons(request.toBuilder().setTaxonomy(name).build()));
@@ -149,6 +169,7 @@ public class TaxonomyResource {
     @POST
     @Path("/taxonomies/import")
     @Operation(summary = "Import what export produced; supports are embedded with the local active model")
+    @APIResponse(responseCode = "201", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "affect.v1.Taxonomy")))
     public Response importTaxonomy(String body) throws InvalidProtocolBufferException {
         JsonNode array;
         try {
@@ -169,6 +190,7 @@ public class TaxonomyResource {
     @GET
     @Path("/reembedding")
     @Operation(summary = "Progress of re-embedding supports with the active model (affect.v1.ReembeddingStatus)")
+    @APIResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "affect.v1.ReembeddingStatus")))
     public Response reembeddingStatus() throws InvalidProtocolBufferException {
         return json(200, reembedding.status());
     }
