@@ -191,13 +191,14 @@ class RegistryGrpcTest {
         assertStatus(Status.Code.NOT_FOUND, "does not exist", () -> admin.getTaxonomy(GetTaxonomyRequest.newBuilder().setName("hostile").build()));
 
         admin.createTaxonomy(taxonomy("hostile", "a", "b"));
-        assertRefusedBriefly("unsupported media type 'xxxx", () -> admin.addSupport(support("hostile", "a", image, BOX).toBuilder()
+        assertRefusedBriefly("media type has 10000 characters, above the limit of 255", () -> admin.addSupport(support("hostile", "a", image, BOX).toBuilder()
                 .setImage(org.affectdml.proto.v1.Image.newBuilder().setData(com.google.protobuf.ByteString.copyFrom(image)).setMediaType(huge)).build()));
         assertRefusedBriefly("unsupported media type 'text/plain'", () -> admin.addSupport(support("hostile", "a", image, BOX).toBuilder()
                 .setImage(org.affectdml.proto.v1.Image.newBuilder().setData(com.google.protobuf.ByteString.copyFrom(image)).setMediaType("text/plain")).build()));
         assertRefusedBriefly("does not match the bytes, which are image/png", () -> admin.addSupport(support("hostile", "a", image, BOX).toBuilder()
                 .setImage(org.affectdml.proto.v1.Image.newBuilder().setData(com.google.protobuf.ByteString.copyFrom(image)).setMediaType("image/jpeg")).build()));
-        assertRefusedBriefly(Status.Code.NOT_FOUND, "has no class 'xxxx", () -> admin.addSupport(support("hostile", huge, image, BOX)));
+        assertRefusedBriefly("must be 1-64 characters", () -> admin.addSupport(support("hostile", huge, image, BOX)));
+        assertRefusedBriefly(Status.Code.NOT_FOUND, "has no class 'nope'", () -> admin.addSupport(support("hostile", "nope", image, BOX)));
         var tooMuch = support("hostile", "a", image, BOX).toBuilder();
         for (int i = 0; i < 33; i++) {
             tooMuch.putMetadata("k" + i, "v");
