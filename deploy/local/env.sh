@@ -11,6 +11,9 @@ export REGISTRY_PORT="${REGISTRY_PORT:-8103}"
 export TRAINER_PORT="${TRAINER_PORT:-8104}"
 export AFFECT_TRAINER_DIR="${AFFECT_TRAINER_DIR:-$VAR_DIR/trainer}"
 JAVA_OPTS="${JAVA_OPTS:--Xms64m -Xmx512m}"
+# All services share this machine's cores: embedding-service encodes after Sem2Vec instead of meanwhile
+# (overlapping only oversubscribes the cores; separate pods keep the default, true).
+export AFFECT_EMBEDDING_OVERLAP_ENCODERS="${AFFECT_EMBEDDING_OVERLAP_ENCODERS:-false}"
 LOG_DIR="$VAR_DIR/log"
 RUN_DIR="$VAR_DIR/run"
 mkdir -p "$LOG_DIR" "$RUN_DIR" "$AFFECT_MODEL_STORE"

@@ -6,15 +6,19 @@ import java.util.zip.CRC32;
 
 /**
  * Copies of an encoded image with the same pixels but different bytes (a JPEG comment or a PNG text chunk holding
- * a counter), so each benchmark request is a first sight for the services' scene cache, as distinct photos are.
+ * a run id and a counter), so each benchmark request is a first sight for the services' scene cache, as distinct
+ * photos are.
  */
 final class DistinctCopies {
+
+    /** Differs per process, so a second benchmark run against the same services is not answered from the cache either. */
+    private static final long RUN = new java.security.SecureRandom().nextLong();
 
     private DistinctCopies() {
     }
 
     static byte[] copy(byte[] image, long n) {
-        byte[] note = ("affect-bench " + n).getBytes(StandardCharsets.US_ASCII);
+        byte[] note = ("affect-bench " + Long.toHexString(RUN) + " " + n).getBytes(StandardCharsets.US_ASCII);
         if (image.length > 2 && (image[0] & 0xFF) == 0xFF && (image[1] & 0xFF) == 0xD8) {
             // COM segment right after SOI
             return ByteBuffer.allocate(image.length + 4 + note.length).put(image, 0, 2).put((byte) 0xFF).put((byte) 0xFE)

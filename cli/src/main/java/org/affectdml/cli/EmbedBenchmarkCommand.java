@@ -66,7 +66,7 @@ public class EmbedBenchmarkCommand implements Callable<Integer> {
         System.out.printf("  server stages: decode %8.2f%n", stage(responses, r -> r.getTimings().getDecodeUs()));
         System.out.printf("                 preprocess %8.2f%n", stage(responses, r -> r.getTimings().getPreprocessUs()));
         System.out.printf("                 encoders %8.2f%n", stage(responses, r -> r.getTimings().getEncodersUs()));
-        System.out.printf("                 segmentation (overlaps encoders) %8.2f%n", stage(responses, r -> r.getTimings().getSegmentationUs()));
+        System.out.printf("                 segmentation (remote call)       %8.2f%n", stage(responses, r -> r.getTimings().getSegmentationUs()));
         System.out.printf("                 head %8.2f%n", stage(responses, r -> r.getTimings().getHeadUs()));
         System.out.printf("                 server total %8.2f%n", stage(responses, r -> r.getTimings().getTotalUs()));
         long[] grpc = new long[requests];

@@ -24,6 +24,14 @@ public interface EmbeddingConfig {
     @WithDefault("30s")
     Duration segmentationTimeout();
 
+    /**
+     * Run the encoders while Sem2Vec is computed (separate GPU or CPU pods: their times overlap). false = one after
+     * the other, for machines where segmentation-service shares the cores (the local scripts), where overlapping
+     * only oversubscribes them.
+     */
+    @WithDefault("true")
+    boolean overlapEncoders();
+
     /** Most items one EmbedBatch may carry. */
     @WithDefault("32")
     int maxBatchSize();
