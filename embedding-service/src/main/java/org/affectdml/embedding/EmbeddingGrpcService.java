@@ -59,13 +59,7 @@ public class EmbeddingGrpcService extends MutinyEmbeddingServiceGrpc.EmbeddingSe
     @Override
     @Blocking
     public Uni<EmbedBatchResponse> embedBatch(EmbedBatchRequest request) {
-        if (request.getItemsCount() == 0) {
-            throw Errors.invalidArgument("EmbedBatch needs at least one item");
-        }
-        if (request.getItemsCount() > embeddingConfig.maxBatchSize()) {
-            throw Errors.invalidArgument("EmbedBatch has " + request.getItemsCount() + " items, above the limit of "
-                    + embeddingConfig.maxBatchSize() + " (affect.embedding.max-batch-size); split it");
-        }
+        requireCount("EmbedBatch", "items", request.getItemsCount(), embeddingConfig.maxBatchSize(), "affect.embedding.max-batch-size");
         List<EmbeddingPipeline.ImageRequest> items = new ArrayList<>();
         for (int i = 0; i < request.getItemsCount(); i++) {
             items.add(imageRequest(request.getItems(i), "item " + i + ": "));
@@ -83,13 +77,7 @@ public class EmbeddingGrpcService extends MutinyEmbeddingServiceGrpc.EmbeddingSe
     @Override
     @Blocking
     public Uni<EmbedPersonsResponse> embedPersons(EmbedPersonsRequest request) {
-        if (request.getBoxesCount() == 0) {
-            throw Errors.invalidArgument("EmbedPersons needs at least one person box");
-        }
-        if (request.getBoxesCount() > embeddingConfig.maxPersons()) {
-            throw Errors.invalidArgument("EmbedPersons has " + request.getBoxesCount() + " boxes, above the limit of "
-                    + embeddingConfig.maxPersons() + " (affect.embedding.max-persons); split it");
-        }
+        requireCount("EmbedPersons", "boxes", request.getBoxesCount(), embeddingConfig.maxPersons(), "affect.embedding.max-persons");
         EmbeddingPipeline.ImageRequest image = new EmbeddingPipeline.ImageRequest(
                 request.hasImage() ? request.getImage() : null, request.getBoxesList(), "");
         return Uni.createFrom().item(Unchecked.supplier(() -> limit.run("EmbedPersons", () -> {
@@ -108,6 +96,16 @@ public class EmbeddingGrpcService extends MutinyEmbeddingServiceGrpc.EmbeddingSe
             }
             return response.build();
         })));
+    }
+
+    /** At least one and at most {@code max} of what a call carries; the message names the setting. */
+    private static void requireCount(String call, String what, int count, int max, String setting) {
+        if (count == 0) {
+            throw Errors.invalidArgument(call + " needs at least one of its " + what);
+        }
+        if (count > max) {
+            throw Errors.invalidArgument(call + " has " + count + " " + what + ", above the limit of " + max + " (" + setting + "); split it");
+        }
     }
 
     private static EmbeddingPipeline.ImageRequest imageRequest(EmbedRequest item, String where) {

@@ -33,11 +33,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
-import javax.imageio.IIOImage;
-import javax.imageio.ImageIO;
-import javax.imageio.ImageWriteParam;
-import javax.imageio.ImageWriter;
-import javax.imageio.stream.ImageOutputStream;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -169,10 +164,10 @@ class HostileInputCorpusTest {
         cases.add(classify("a 10000-character media type", photo, "image/" + FILLER, "INVALID_ARGUMENT", "media type"));
         cases.add(classify("a media type with a NUL byte", photo, "image/jpeg\u0000", "INVALID_ARGUMENT", "media type"));
         cases.add(classify("a greyscale JPEG", jpegOf(grey(320, 240)), "", "OK", ""));
-        cases.add(classify("a progressive JPEG", progressiveJpeg(SyntheticPhotos.photo(320, 240, 3)), "", "OK", ""));
+        cases.add(classify("a progressive JPEG", SyntheticPhotos.progressiveJpeg(SyntheticPhotos.photo(320, 240, 3), 0.9f), "", "OK", ""));
         cases.add(classify("a 16-bit PNG", sixteenBitPng(320, 240), "", "OK", ""));
         cases.add(classify("a PNG with alpha", TestImages.png(withAlpha(SyntheticPhotos.photo(320, 240, 4))), "", "OK", ""));
-        cases.add(classify("a CMYK JPEG with an Adobe marker and no ICC profile", adobeCmykJpeg(320, 240), "", "OK", ""));
+        cases.add(classify("a CMYK JPEG with an Adobe marker and no ICC profile", TestImages.withAdobeMarker(TestImages.cmykJpeg(320, 240, new byte[]{20, (byte) 200, 90, 10})), "", "OK", ""));
         cases.add(classify("a JPEG rotated by EXIF (boxes in displayed pixels)", TestImages.withExifOrientation(photo, 6), "", "OK", ""));
         cases.add(new Case("EXIF-rotated JPEG, box outside the displayed frame", () -> grpc(() -> client.classify(
                 classifyRequest(TestImages.withExifOrientation(photo, 6), "", box(250, 300, 300, 310)))), "INVALID_ARGUMENT",
@@ -468,24 +463,6 @@ class HostileInputCorpusTest {
         return SyntheticPhotos.jpeg(image, 0.9f);
     }
 
-    private static byte[] progressiveJpeg(BufferedImage image) {
-        try {
-            ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            try (ImageOutputStream out = ImageIO.createImageOutputStream(bytes)) {
-                writer.setOutput(out);
-                ImageWriteParam param = writer.getDefaultWriteParam();
-                param.setProgressiveMode(ImageWriteParam.MODE_DEFAULT);
-                writer.write(null, new IIOImage(image, null, null), param);
-            } finally {
-                writer.dispose();
-            }
-            return bytes.toByteArray();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
-
     private static byte[] sixteenBitPng(int w, int h) {
         BufferedImage image = new BufferedImage(w, h, BufferedImage.TYPE_USHORT_GRAY);
         for (int y = 0; y < h; y++) {
@@ -504,37 +481,5 @@ class HostileInputCorpusTest {
             }
         }
         return argb;
-    }
-
-    /** A 4-component JPEG with an Adobe APP14 marker (transform 0) and no ICC profile. */
-    private static byte[] adobeCmykJpeg(int w, int h) {
-        try {
-            java.awt.image.WritableRaster raster = java.awt.image.Raster.createInterleavedRaster(java.awt.image.DataBuffer.TYPE_BYTE, w, h, 4, null);
-            for (int y = 0; y < h; y++) {
-                for (int x = 0; x < w; x++) {
-                    raster.setSample(x, y, 0, x % 256);
-                    raster.setSample(x, y, 1, y % 256);
-                    raster.setSample(x, y, 2, 128);
-                    raster.setSample(x, y, 3, 20);
-                }
-            }
-            ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            try (ImageOutputStream out = ImageIO.createImageOutputStream(bytes)) {
-                writer.setOutput(out);
-                writer.write(null, new IIOImage(raster, null, null), null);
-            } finally {
-                writer.dispose();
-            }
-            byte[] jpeg = bytes.toByteArray();
-            byte[] app14 = {(byte) 0xFF, (byte) 0xEE, 0, 14, 'A', 'd', 'o', 'b', 'e', 0, 100, 0, 0, 0, 0, 0};
-            byte[] result = new byte[jpeg.length + app14.length];
-            System.arraycopy(jpeg, 0, result, 0, 2);
-            System.arraycopy(app14, 0, result, 2, app14.length);
-            System.arraycopy(jpeg, 2, result, 2 + app14.length, jpeg.length - 2);
-            return result;
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
     }
 }

@@ -67,6 +67,15 @@ public final class SyntheticPhotos {
 
     /** Baseline JPEG at the given quality (0..1), as cameras write them. */
     public static byte[] jpeg(BufferedImage image, float quality) {
+        return encode(image, quality, false);
+    }
+
+    /** Progressive JPEG, as some editors and web pipelines write them. */
+    public static byte[] progressiveJpeg(BufferedImage image, float quality) {
+        return encode(image, quality, true);
+    }
+
+    private static byte[] encode(BufferedImage image, float quality, boolean progressive) {
         ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ImageOutputStream out = ImageIO.createImageOutputStream(bytes)) {
@@ -74,6 +83,9 @@ public final class SyntheticPhotos {
             ImageWriteParam param = writer.getDefaultWriteParam();
             param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
             param.setCompressionQuality(quality);
+            if (progressive) {
+                param.setProgressiveMode(ImageWriteParam.MODE_DEFAULT);
+            }
             writer.write(null, new IIOImage(image, null, null), param);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -3,14 +3,8 @@ package org.affectdml.inference.image;
 import org.affectdml.inference.testing.TestImages;
 import org.junit.jupiter.api.Test;
 
-import javax.imageio.IIOImage;
-import javax.imageio.ImageIO;
-import javax.imageio.ImageWriter;
-import javax.imageio.stream.ImageOutputStream;
 import java.awt.Color;
 import java.awt.image.BufferedImage;
-import java.awt.image.WritableRaster;
-import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -87,8 +81,8 @@ class ImageDecoderTest {
     @Test
     void fourComponentCmykJpegDecodesToRgb() throws Exception {
         // The JDK's own reader refuses 4-component JPEGs ("Unsupported Image Type"); TwelveMonkeys converts them.
-        byte[] red = cmykJpeg(16, 16, new byte[]{0, (byte) 255, (byte) 255, 0});
-        byte[] cyan = cmykJpeg(16, 16, new byte[]{(byte) 255, 0, 0, 0});
+        byte[] red = TestImages.cmykJpeg(16, 16, new byte[]{0, (byte) 255, (byte) 255, 0});
+        byte[] cyan = TestImages.cmykJpeg(16, 16, new byte[]{(byte) 255, 0, 0, 0});
         RgbImage a = decoder.decode(red);
         RgbImage b = decoder.decode(cyan);
         assertEquals(16, a.width());
@@ -133,26 +127,5 @@ class ImageDecoderTest {
         // Decoding the raster would need 10 GB; the header check answers at once.
         assertTimeoutPreemptively(java.time.Duration.ofSeconds(5),
                 () -> assertRejected("50000x50000 = 2500000000 pixels, above the limit of 4000000", () -> decoder.decode(bomb)));
-    }
-
-    /** A 4-component (plain CMYK, no Adobe marker) JPEG of one flat colour, written from a raster. */
-    static byte[] cmykJpeg(int w, int h, byte[] cmyk) throws Exception {
-        WritableRaster raster = java.awt.image.Raster.createInterleavedRaster(java.awt.image.DataBuffer.TYPE_BYTE, w, h, 4, null);
-        for (int y = 0; y < h; y++) {
-            for (int x = 0; x < w; x++) {
-                for (int b = 0; b < 4; b++) {
-                    raster.setSample(x, y, b, cmyk[b] & 0xFF);
-                }
-            }
-        }
-        ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (ImageOutputStream out = ImageIO.createImageOutputStream(bytes)) {
-            writer.setOutput(out);
-            writer.write(null, new IIOImage(raster, null, null), null);
-        } finally {
-            writer.dispose();
-        }
-        return bytes.toByteArray();
     }
 }

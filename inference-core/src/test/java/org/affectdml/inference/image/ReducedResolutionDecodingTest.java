@@ -90,7 +90,7 @@ class ReducedResolutionDecodingTest {
 
     @Test
     void aCmykJpegWithAnAdobeMarkerAndNoIccProfileDecodes() throws Exception {
-        byte[] cmyk = withAdobeMarker(ImageDecoderTest.cmykJpeg(32, 16, new byte[]{0, (byte) 255, (byte) 255, 0}));
+        byte[] cmyk = org.affectdml.inference.testing.TestImages.withAdobeMarker(org.affectdml.inference.testing.TestImages.cmykJpeg(32, 16, new byte[]{0, (byte) 255, (byte) 255, 0}));
         RgbImage image = decoder(false).decode(cmyk);
         assertEquals(32, image.width());
         assertEquals(image.rgb(3, 3), image.rgb(28, 12), "a flat colour stays flat");
@@ -101,16 +101,6 @@ class ReducedResolutionDecodingTest {
         assertTrue(!ImageDecoder.signalsCorruption("No embedded ICC color profile, will convert using inaccurate CMYK to RGB conversion"));
         assertTrue(ImageDecoder.signalsCorruption("Premature end of JPEG file"));
         assertTrue(ImageDecoder.signalsCorruption("Corrupt JPEG data: 12 extraneous bytes before marker 0xd9"));
-    }
-
-    /** An APP14 "Adobe" segment (transform 0: CMYK stored as is) right after SOI, and no ICC profile. */
-    static byte[] withAdobeMarker(byte[] jpeg) {
-        byte[] app14 = {(byte) 0xFF, (byte) 0xEE, 0, 14, 'A', 'd', 'o', 'b', 'e', 0, 100, 0, 0, 0, 0, 0};
-        byte[] out = new byte[jpeg.length + app14.length];
-        System.arraycopy(jpeg, 0, out, 0, 2);
-        System.arraycopy(app14, 0, out, 2, app14.length);
-        System.arraycopy(jpeg, 2, out, 2 + app14.length, jpeg.length - 2);
-        return out;
     }
 
     private static byte[] pngOf(BufferedImage image) {

@@ -101,4 +101,38 @@ public final class TestImages {
         return out.array();
     }
 
+
+    /** A 4-component (plain CMYK, no Adobe marker) JPEG of one flat colour, written from a raster. */
+    public static byte[] cmykJpeg(int w, int h, byte[] cmyk) {
+        java.awt.image.WritableRaster raster = java.awt.image.Raster.createInterleavedRaster(java.awt.image.DataBuffer.TYPE_BYTE, w, h, 4, null);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                for (int b = 0; b < 4; b++) {
+                    raster.setSample(x, y, b, cmyk[b] & 0xFF);
+                }
+            }
+        }
+        javax.imageio.ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (javax.imageio.stream.ImageOutputStream out = ImageIO.createImageOutputStream(bytes)) {
+            writer.setOutput(out);
+            writer.write(null, new javax.imageio.IIOImage(raster, null, null), null);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            writer.dispose();
+        }
+        return bytes.toByteArray();
+    }
+
+    /** An APP14 "Adobe" segment (transform 0: CMYK stored as is) right after SOI, and no ICC profile. */
+    public static byte[] withAdobeMarker(byte[] jpeg) {
+        byte[] app14 = {(byte) 0xFF, (byte) 0xEE, 0, 14, 'A', 'd', 'o', 'b', 'e', 0, 100, 0, 0, 0, 0, 0};
+        byte[] out = new byte[jpeg.length + app14.length];
+        System.arraycopy(jpeg, 0, out, 0, 2);
+        System.arraycopy(app14, 0, out, 2, app14.length);
+        System.arraycopy(jpeg, 2, out, 2 + app14.length, jpeg.length - 2);
+        return out;
+    }
+
 }
