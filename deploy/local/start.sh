@@ -12,6 +12,8 @@ start_service() {
     return
   fi
   [ -f "$(app_jar "$name")" ] || die "build first: deploy/local/build.sh"
+  # Keep the previous run's log (what a crash left) next to the new one.
+  [ -s "$LOG_DIR/$name.log" ] && mv -f "$LOG_DIR/$name.log" "$LOG_DIR/$name.log.1"
   # shellcheck disable=SC2086
   nohup java $opts -jar "$(app_jar "$name")" >"$LOG_DIR/$name.log" 2>&1 &
   echo $! >"$pidfile"

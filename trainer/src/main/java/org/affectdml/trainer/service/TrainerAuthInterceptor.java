@@ -22,7 +22,8 @@ public class TrainerAuthInterceptor extends ApiKeyInterceptor {
     @Inject
     public TrainerAuthInterceptor(TrainerConfig config) {
         keys = new ApiKeyVerifier(config.auth().enabled(),
-                Map.of(ApiKeyVerifier.Role.ADMIN, config.auth().adminKeys().orElse(List.of())));
+                Map.of(ApiKeyVerifier.Role.ADMIN, config.auth().adminKeys().orElse(List.of()),
+                        ApiKeyVerifier.Role.CLIENT, config.auth().clientKeys().orElse(List.of())));
         if (keys.enabled() && !keys.hasKeys(ApiKeyVerifier.Role.ADMIN)) {
             LOG.warn("affect.trainer.auth is enabled but no admin key is configured (AFFECT_ADMIN_KEYS): every Trainer call will be refused");
         }

@@ -66,5 +66,11 @@ public interface TrainerConfig {
 
         /** Keys with the admin role; the same keys as support-registry's. */
         Optional<List<String>> adminKeys();
+
+        /**
+         * support-registry's client keys: known here only so that a valid key of the wrong role is told apart
+         * (PERMISSION_DENIED) from an unknown one (UNAUTHENTICATED). They grant nothing on the trainer.
+         */
+        Optional<List<String>> clientKeys();
     }
 }

@@ -167,5 +167,8 @@ class TrainerGrpcTest {
         assertStatus(Status.Code.UNAUTHENTICATED, "authorization: Bearer", () -> anonymous.listModels(ListModelsRequest.getDefaultInstance()));
         var wrong = GrpcTestChannels.withKey(TrainerGrpc.newBlockingStub(channel), "not-a-key");
         assertStatus(Status.Code.UNAUTHENTICATED, "unknown API key", () -> wrong.getJob(GetJobRequest.newBuilder().setJobId("x").build()));
+        // A valid key of the wrong role is PERMISSION_DENIED, as on every other service.
+        var client = GrpcTestChannels.withKey(TrainerGrpc.newBlockingStub(channel), "test-client-key");
+        assertStatus(Status.Code.PERMISSION_DENIED, "needs an admin key", () -> client.listModels(ListModelsRequest.getDefaultInstance()));
     }
 }
