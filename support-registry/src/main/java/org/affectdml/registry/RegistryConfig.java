@@ -54,6 +54,13 @@ public interface RegistryConfig {
         /** Supports embedded per EmbedBatch call while re-embedding. */
         @WithDefault("16")
         int batchSize();
+
+        /**
+         * Of several registry replicas one re-embeds at a time, holding a lease in PostgreSQL that it renews after
+         * every batch; if it stops, another takes over once the lease is this old.
+         */
+        @WithDefault("30s")
+        Duration leaseTtl();
     }
 
     interface Auth {

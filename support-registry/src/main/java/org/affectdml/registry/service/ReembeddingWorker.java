@@ -20,6 +20,7 @@ import org.affectdml.registry.client.EmbeddingClient;
 import org.affectdml.registry.repository.SupportEmbeddingRepository;
 import org.affectdml.registry.repository.SupportRepository;
 import org.affectdml.registry.repository.TaxonomyRepository;
+import org.affectdml.registry.repository.WorkerLeaseRepository;
 import org.jboss.logging.Logger;
 
 import java.util.List;
@@ -33,6 +34,9 @@ import java.util.concurrent.TimeUnit;
  * embeds, batch by batch, the supports that have no embedding of it. The work to do is derived from the
  * database each time, so it resumes by itself after a restart. Embeddings of versions that are neither
  * active nor the previous one are deleted once nothing is missing.
+ * <p>Registry replicas share one database: a pass runs only on the replica that holds the "reembedding" lease
+ * ({@link WorkerLeaseRepository}), renewed after every batch, so each support is embedded once per version and
+ * progress is reported by one replica; the others stand by and take over when the lease expires.
  * <p>Progress is exported as metrics: {@code affect_registry_reembedding_pending} (supports still lacking an
  * embedding of the target version, counted when a pass finds work and lowered after each batch),
  * {@code affect_registry_reembedding_embedded_total}, {@code affect_registry_reembedding_running},
@@ -43,11 +47,15 @@ import java.util.concurrent.TimeUnit;
 public class ReembeddingWorker {
 
     private static final Logger LOG = Logger.getLogger(ReembeddingWorker.class);
+    private static final String LEASE = "reembedding";
+    /** This process, among the replicas that compete for the lease. */
+    private final String holder = hostName() + "/" + UUID.randomUUID();
 
     private final EmbeddingClient embeddings;
     private final SupportRepository supports;
     private final SupportEmbeddingRepository supportEmbeddings;
     private final TaxonomyRepository taxonomies;
+    private final WorkerLeaseRepository leases;
     private final RegistryConfig config;
     private final MeterRegistry registry;
 
@@ -64,11 +72,13 @@ public class ReembeddingWorker {
 
     @Inject
     public ReembeddingWorker(EmbeddingClient embeddings, SupportRepository supports, SupportEmbeddingRepository supportEmbeddings,
-                             TaxonomyRepository taxonomies, RegistryConfig config, MeterRegistry registry) {
+                             TaxonomyRepository taxonomies, WorkerLeaseRepository leases, RegistryConfig config,
+                             MeterRegistry registry) {
         this.embeddings = embeddings;
         this.supports = supports;
         this.supportEmbeddings = supportEmbeddings;
         this.taxonomies = taxonomies;
+        this.leases = leases;
         this.config = config;
         this.registry = registry;
     }
@@ -106,11 +116,35 @@ public class ReembeddingWorker {
         if (scheduler != null) {
             scheduler.shutdownNow();
         }
+        try {
+            QuarkusTransaction.requiringNew().run(() -> leases.release(LEASE, holder));
+        } catch (RuntimeException e) {
+            LOG.debugf("could not release the re-embedding lease (it expires by itself): %s", e.getMessage());
+        }
+    }
+
+    /** Takes or renews the lease; false when another replica holds it (this one stands by). */
+    private boolean lease() {
+        return QuarkusTransaction.requiringNew().call(() -> leases.acquire(LEASE, holder, config.reembedding().leaseTtl()));
+    }
+
+    private static String hostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            return "registry";
+        }
     }
 
     /** One pass: find the active version, embed what is missing, prune unused versions. */
     public void runOnce() {
         try {
+            if (!lease()) {
+                // Another replica does (and reports) the work; status() then names the active version as target.
+                pending = 0;
+                targetVersion = "";
+                return;
+            }
             ModelInfo model = embeddings.model();
             if (!model.getVersion().equals(targetVersion)) {
                 target.register(List.of(MultiGauge.Row.of(Tags.of("version", model.getVersion()), 1)), true);
@@ -124,6 +158,10 @@ public class ReembeddingWorker {
                 pending = countMissing(targetVersion);
             }
             for (; !batch.isEmpty(); batch = missing(targetVersion, config.reembedding().batchSize())) {
+                if (!lease()) {
+                    LOG.infof("re-embedding lease passed to another replica after %d supports", done);
+                    break;
+                }
                 running = true;
                 embedBatch(batch, targetVersion);
                 done += batch.size();
@@ -191,7 +229,8 @@ public class ReembeddingWorker {
                 .setSamplesDone(supportEmbeddings.countOfVersion(target))
                 .setTaxonomiesReady((int) taxonomies.countCompleteIn(target))
                 .setTaxonomiesTotal((int) taxonomies.count())
-                .setRunning(running)
+                // Any replica's answer: a live lease with work left means the holder is at it.
+                .setRunning(running || leases.held(LEASE) && supports.countWithoutEmbedding(target) > 0)
                 .setLastError(lastError)
                 .build());
     }

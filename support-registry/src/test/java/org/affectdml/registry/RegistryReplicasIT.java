@@ -1,0 +1,125 @@
+package org.affectdml.registry;
+
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import org.affectdml.inference.bundle.BundleLoader;
+import org.affectdml.inference.bundle.BundleTestSupport;
+import org.affectdml.inference.bundle.ModelStore;
+import org.affectdml.inference.onnx.OrtSessionFactory;
+import org.affectdml.inference.testing.TestImages;
+import org.affectdml.inference.testing.TinyModels;
+import org.affectdml.proto.v1.GetReembeddingStatusRequest;
+import org.affectdml.proto.v1.PersonBox;
+import org.affectdml.proto.v1.ReembeddingStatus;
+import org.affectdml.proto.v1.TaxonomyAdminGrpc;
+import org.affectdml.service.testing.PrometheusScrape;
+import org.affectdml.service.testing.ServiceProcess;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+import static org.affectdml.registry.RegistryTestSupport.support;
+import static org.affectdml.registry.RegistryTestSupport.taxonomy;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Two packaged registry processes on one database, as the Kubernetes manifests run them: after a model swap every
+ * support is re-embedded once in all (the re-embedding lease), not once per replica, and both replicas report the
+ * same progress; when the replica doing the work stops, the other one takes the lease over.
+ */
+class RegistryReplicasIT {
+
+    private static final String ADMIN = "replicas-admin-key";
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void aModelSwapIsReembeddedOnceAcrossReplicasAndTheOtherReplicaTakesOver() throws Exception {
+        Path store = tmp.resolve("store");
+        String v1 = TinyModels.activeDefaultBundle(store);
+        Map<String, String> models = Map.of("affect.model-store.path", store.toString(), "affect.model-store.poll-interval", "200ms",
+                "affect.embedding.segmentation", "in-process", "affect.onnx.intra-op-threads", "1");
+        try (ServiceProcess embedding = ServiceProcess.start(ServiceProcess.requirePackagedApp("embedding-service"), models, tmp.resolve("logs"));
+             ServiceProcess a = registry(embedding.port);
+             ServiceProcess b = registry(embedding.port)) {
+            ManagedChannel channelA = ManagedChannelBuilder.forAddress("127.0.0.1", a.port).usePlaintext().build();
+            ManagedChannel channelB = ManagedChannelBuilder.forAddress("127.0.0.1", b.port).usePlaintext().build();
+            try {
+                var adminA = RegistryTestSupport.withKey(TaxonomyAdminGrpc.newBlockingStub(channelA), ADMIN);
+                var adminB = RegistryTestSupport.withKey(TaxonomyAdminGrpc.newBlockingStub(channelB), ADMIN);
+                String name = "replicas-" + Long.toHexString(System.nanoTime());
+                adminA.createTaxonomy(taxonomy(name, "x", "y"));
+                for (int i = 0; i < 20; i++) {
+                    PersonBox box = RegistryTestSupport.BOX.toBuilder().setX1(10 + i).build();
+                    adminA.addSupport(support(name, i % 2 == 0 ? "x" : "y", TestImages.png(RegistryTestSupport.scene(i % 4)), box));
+                }
+                // Supports other tests left in the database may still lack v1: let that settle first.
+                long supports = awaitAllEmbeddedWith(v1, adminA).getSamplesTotal();
+                double beforeA = embedded(a);
+                double beforeB = embedded(b);
+
+                ModelStore modelStore = new ModelStore(store);
+                String v2 = BundleTestSupport.copyWithManifest(modelStore, v1, v1 + "-next", m -> m);
+                modelStore.activate(v2, new BundleLoader(OrtSessionFactory.cpu(1)));
+                ReembeddingStatus done = awaitAllEmbeddedWith(v2, adminA);
+                assertEquals(supports, done.getSamplesDone());
+                assertEquals(done.getSamplesDone(), adminB.getReembeddingStatus(GetReembeddingStatusRequest.getDefaultInstance())
+                        .getSamplesDone(), "both replicas report the same progress");
+
+                double byA = embedded(a) - beforeA;
+                double byB = embedded(b) - beforeB;
+                assertEquals(supports, byA + byB, 0.0, "every support embedded once in all: A " + byA + ", B " + byB);
+                assertTrue(byA == 0 || byB == 0, "one replica did the work: A " + byA + ", B " + byB);
+
+                // The worker stops (graceful shutdown releases the lease); the other replica does the next swap.
+                ServiceProcess worker = byA > 0 ? a : b;
+                ServiceProcess other = worker == a ? b : a;
+                var otherAdmin = worker == a ? adminB : adminA;
+                double otherBefore = embedded(other);
+                worker.close();
+                String v3 = BundleTestSupport.copyWithManifest(modelStore, v1, v1 + "-third", m -> m);
+                modelStore.activate(v3, new BundleLoader(OrtSessionFactory.cpu(1)));
+                awaitAllEmbeddedWith(v3, otherAdmin);
+                assertEquals(supports, embedded(other) - otherBefore, 0.0, "the remaining replica took the work over");
+            } finally {
+                channelA.shutdownNow();
+                channelB.shutdownNow();
+            }
+        }
+    }
+
+    private ServiceProcess registry(int embeddingPort) throws Exception {
+        Map<String, String> props = new HashMap<>(Map.of(
+                "quarkus.datasource.jdbc.url", System.getenv().getOrDefault("AFFECT_TEST_DB_URL", "jdbc:postgresql://127.0.0.1:5432/affect_test"),
+                "quarkus.grpc.clients.embedding.host", "127.0.0.1",
+                "quarkus.grpc.clients.embedding.port", Integer.toString(embeddingPort),
+                "affect.registry.auth.admin-keys", ADMIN,
+                "affect.registry.auth.client-keys", "replicas-client-key",
+                "affect.registry.reembedding.interval", "200ms",
+                "affect.registry.reembedding.lease-ttl", "3s"));
+        return ServiceProcess.start(ServiceProcess.requirePackagedApp("support-registry"), props, tmp.resolve("logs"));
+    }
+
+    private static ReembeddingStatus awaitAllEmbeddedWith(String version, TaxonomyAdminGrpc.TaxonomyAdminBlockingStub admin)
+            throws InterruptedException {
+        ReembeddingStatus status = null;
+        long deadline = System.currentTimeMillis() + 90_000;
+        while (System.currentTimeMillis() < deadline) {
+            status = admin.getReembeddingStatus(GetReembeddingStatusRequest.getDefaultInstance());
+            if (status.getTargetModelVersion().equals(version) && status.getSamplesDone() == status.getSamplesTotal()) {
+                return status;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("not all supports embedded with " + version + " in 90 s: " + status);
+    }
+
+    private static double embedded(ServiceProcess registry) throws Exception {
+        return PrometheusScrape.of("http://127.0.0.1:" + registry.port + "/").value("affect_registry_reembedding_embedded_total").orElse(0);
+    }
+}
