@@ -100,9 +100,13 @@ class EmbeddingServicesIT {
      * the body encoder (else the box decoded alone), the segmenter fed the 8-bit resize of the decoded image.
      */
     private static float[] embedLocally(Path store, byte[] image, float[] box) throws Exception {
+        return embedLocally(store, new ModelStore(store).activeVersion().orElseThrow(), image, box);
+    }
+
+    private static float[] embedLocally(Path store, String version, byte[] image, float[] box) throws Exception {
         ModelStore s = new ModelStore(store);
         try (LoadedBundle bundle = new BundleLoader(OrtSessionFactory.cpu(1))
-                .load(s.bundleDirectory(s.activeVersion().orElseThrow()), Set.copyOf(Roles.ONNX_ROLES))) {
+                .load(s.bundleDirectory(version), Set.copyOf(Roles.ONNX_ROLES))) {
             ImageDecoder decoder = new ImageDecoder(ImageLimits.DEFAULT);
             EncodedImage encoded = decoder.open(image);
             var segmenter = bundle.manifest().file(Roles.SEGMENTER).preprocessing();
@@ -141,6 +145,86 @@ class EmbeddingServicesIT {
         // Encoders after Sem2Vec here (the local scripts' setting); the stand-in test below overlaps them (the default).
         List<List<Float>> remote = embedRemotely(store, List.of(request(png, "image/png", box[0], box[1], box[2], box[3])), false);
         assertClose(embedLocally(store, png, box), remote.get(0), 1e-5);
+    }
+
+    /**
+     * Two bundles that share the segmenter file but not its preprocessing (a rollout that a segmenter-sha check cannot
+     * tell apart): after the swap both are served, each Embed names its version, and each answer equals the local
+     * forward pass of the version it names. segmentation-service keeps the replaced bundle and runs the one asked.
+     */
+    @Test
+    void aSwapBetweenBundlesSharingTheSegmenterFileNeverMixesTheirPreprocessing() throws Exception {
+        Path store = tmp.resolve("store");
+        String v1 = TinyModels.activeDefaultBundle(store);
+        ModelStore modelStore = new ModelStore(store);
+        String v2 = org.affectdml.inference.bundle.BundleTestSupport.copyWithManifest(modelStore, v1, v1 + "-renormalised", m -> {
+            var files = new java.util.HashMap<>(m.files());
+            var seg = files.get(Roles.SEGMENTER);
+            var p = seg.preprocessing();
+            // Same file, other normalisation: every pixel's class can change, its sha256 cannot.
+            files.put(Roles.SEGMENTER, new org.affectdml.inference.bundle.ModelFile(seg.path(), seg.sha256(), seg.bytes(), seg.inputs(),
+                    seg.outputs(), new org.affectdml.inference.image.Preprocessing(p.resize(), p.shorterSide(), p.width(), p.height(),
+                    p.rescale(), new double[]{0.95, 0.05, 0.6}, new double[]{0.05, 0.05, 0.05})));
+            return new org.affectdml.inference.bundle.BundleManifest(m.format(), m.version(), m.created(), m.parent(), m.description(),
+                    m.headKind(), m.embeddingDimension(), m.dataset(), m.protocol(), m.variant(), m.hyperparameters(), m.metrics(), files);
+        });
+        byte[] png = TestImages.png(TestImages.scene(96, 80, Color.RED, Color.BLUE, 40, 10, 90, 78));
+        float[] box = {40, 10, 90, 78};
+        float[] expected1 = embedLocally(store, v1, png, box);
+        float[] expected2 = embedLocally(store, v2, png, box);
+        double differ = 0;
+        for (int i = 0; i < expected1.length; i++) {
+            differ = Math.max(differ, Math.abs(expected1[i] - expected2[i]));
+        }
+        assertTrue(differ > 1e-3, "the two preprocessings must give different embeddings for the test to mean anything");
+
+        Path segJar = ServiceProcess.requirePackagedApp("segmentation-service");
+        Path embJar = ServiceProcess.requirePackagedApp("embedding-service");
+        Map<String, String> common = Map.of("affect.model-store.path", store.toString(), "affect.onnx.intra-op-threads", "1",
+                "affect.model-store.poll-interval", "200ms");
+        try (ServiceProcess seg = ServiceProcess.start(segJar, common, tmp.resolve("logs"))) {
+            var props = new java.util.HashMap<>(common);
+            props.put("affect.embedding.segmentation", "remote");
+            props.put("quarkus.grpc.clients.segmentation.host", "127.0.0.1");
+            props.put("quarkus.grpc.clients.segmentation.port", Integer.toString(seg.port));
+            try (ServiceProcess emb = ServiceProcess.start(embJar, props, tmp.resolve("logs"))) {
+                ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", emb.port).usePlaintext().build();
+                try {
+                    var client = EmbeddingServiceGrpc.newBlockingStub(channel);
+                    EmbedRequest request = request(png, "image/png", box[0], box[1], box[2], box[3]);
+                    assertClose(expected1, client.embed(request).getEmbedding().getValuesList(), 1e-5);
+                    modelStore.activate(v2, new BundleLoader(OrtSessionFactory.cpu(1)));
+                    long deadline = System.currentTimeMillis() + 30_000;
+                    while (!client.getModel(org.affectdml.proto.v1.GetModelRequest.getDefaultInstance()).getVersion().equals(v2)) {
+                        assertTrue(System.currentTimeMillis() < deadline, "embedding-service did not swap to " + v2);
+                        Thread.sleep(100);
+                    }
+                    for (int round = 0; round < 3; round++) {
+                        // Distinct bytes each round, so the scene cache answers none of them.
+                        var first = client.embed(request(withText(png, round), "image/png", box[0], box[1], box[2], box[3]).toBuilder()
+                                .setModelVersion(v1).build());
+                        assertEquals(v1, first.getEmbedding().getModelVersion());
+                        assertClose(expected1, first.getEmbedding().getValuesList(), 1e-5);
+                        var second = client.embed(request(withText(png, 10 + round), "image/png", box[0], box[1], box[2], box[3]));
+                        assertEquals(v2, second.getEmbedding().getModelVersion());
+                        assertClose(expected2, second.getEmbedding().getValuesList(), 1e-5);
+                    }
+                } finally {
+                    channel.shutdownNow();
+                }
+            }
+        }
+    }
+
+    /** The PNG with a tEXt chunk after IHDR: same pixels, other bytes. */
+    private static byte[] withText(byte[] png, int n) {
+        byte[] data = ("Comment\0" + n).getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        byte[] type = "tEXt".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(type);
+        crc.update(data);
+        return java.nio.ByteBuffer.allocate(png.length + 12 + data.length).put(png, 0, 33).putInt(data.length).put(type).put(data)
+                .putInt((int) crc.getValue()).put(png, 33, png.length - 33).array();
     }
 
     @Test
