@@ -106,6 +106,34 @@ class KubernetesManifestsTest {
     }
 
     @Test
+    void aTerminatedPodLeavesTheEndpointsFirstAndItsGracePeriodCoversTheCallsInFlight() throws IOException {
+        List<Map<String, Object>> docs = documents();
+        Map<String, Object> settings = map(find(docs, "ConfigMap", "affect-observability"), "data");
+        long delay = seconds(String.valueOf(settings.get("AFFECT_SHUTDOWN_DELAY")));
+        assertTrue(delay >= 1, "readiness goes DOWN before the pod stops taking calls");
+        Properties shared = new Properties();
+        try (var in = Files.newBufferedReader(REPO.resolve("service-common/src/main/resources/META-INF/microprofile-config.properties"))) {
+            shared.load(in);
+        }
+        assertEquals("AFFECT_SHUTDOWN_DELAY", variable(shared, "quarkus.shutdown.delay"));
+        java.util.regex.Matcher timeout = java.util.regex.Pattern.compile("\\$\\{AFFECT_SHUTDOWN_TIMEOUT:(\\w+)}")
+                .matcher(shared.getProperty("quarkus.shutdown.timeout"));
+        assertTrue(timeout.matches(), shared.getProperty("quarkus.shutdown.timeout"));
+        for (String name : PORT_VARIABLES.keySet()) {
+            Map<String, Object> pod = map(map(find(docs, "Deployment", name), "spec"), "template");
+            long grace = ((Number) map(pod, "spec").get("terminationGracePeriodSeconds")).longValue();
+            assertTrue(grace > delay + seconds(timeout.group(1)), name + ": grace period " + grace + " s must exceed the shutdown delay "
+                    + delay + " s plus the request timeout " + timeout.group(1));
+        }
+    }
+
+    private static long seconds(String duration) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)s").matcher(duration);
+        assertTrue(m.matches(), "a duration in seconds, e.g. 5s: " + duration);
+        return Long.parseLong(m.group(1));
+    }
+
+    @Test
     void theGpuAutoscalingMetricIsTheOneTheServicesExport() throws IOException {
         // Micrometer's Prometheus naming: dots become underscores.
         String exported = org.affectdml.serving.runtime.InferenceMetrics.IN_FLIGHT.replace('.', '_');

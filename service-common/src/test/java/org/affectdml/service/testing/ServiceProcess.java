@@ -111,6 +111,16 @@ public final class ServiceProcess implements AutoCloseable {
         return log;
     }
 
+    /** Sends SIGTERM (what Kubernetes does first) and returns at once; the service shuts down gracefully. */
+    public void terminate() {
+        process.destroy();
+    }
+
+    /** Waits for the process to exit; its exit code, or -1 if it still runs after the timeout. */
+    public int awaitExit(Duration timeout) throws InterruptedException {
+        return process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS) ? process.exitValue() : -1;
+    }
+
     /** Whether the process still runs. */
     public boolean isAlive() {
         return process.isAlive();
