@@ -106,6 +106,16 @@ class KubernetesManifestsTest {
     }
 
     @Test
+    void inferenceServicesAreHeadlessAndTheirCallersBalanceRoundRobin() throws IOException {
+        List<Map<String, Object>> docs = documents();
+        for (String name : List.of("embedding-service", "segmentation-service")) {
+            assertEquals("None", String.valueOf(map(find(docs, "Service", name), "spec").get("clusterIP")), name + " is headless");
+        }
+        assertEquals("round_robin", properties("support-registry").getProperty("quarkus.grpc.clients.embedding.load-balancing-policy"));
+        assertEquals("round_robin", properties("embedding-service").getProperty("quarkus.grpc.clients.segmentation.load-balancing-policy"));
+    }
+
+    @Test
     void aTerminatedPodLeavesTheEndpointsFirstAndItsGracePeriodCoversTheCallsInFlight() throws IOException {
         List<Map<String, Object>> docs = documents();
         Map<String, Object> settings = map(find(docs, "ConfigMap", "affect-observability"), "data");

@@ -18,11 +18,13 @@ public final class ServiceProcess implements AutoCloseable {
 
     private final Process process;
     private final Path log;
+    public final String host;
     public final int port;
 
-    private ServiceProcess(Process process, Path log, int port) {
+    private ServiceProcess(Process process, Path log, String host, int port) {
         this.process = process;
         this.log = log;
+        this.host = host;
         this.port = port;
     }
 
@@ -66,20 +68,32 @@ public final class ServiceProcess implements AutoCloseable {
 
     /** Starts the packaged application ({@link #packagedApp}: a quarkus-run.jar or a native executable). */
     public static ServiceProcess start(Path app, Map<String, String> properties, Path logDir) throws Exception {
-        int port = freePort();
+        return start(app, properties, logDir, "127.0.0.1", freePort(), List.of());
+    }
+
+    /**
+     * Starts it listening on {@code host:port} only (replicas on 127.0.0.2, .3, ... can share a port, as pods behind
+     * one name do), with extra JVM options (e.g. -Djdk.net.hosts.file).
+     */
+    public static ServiceProcess start(Path app, Map<String, String> properties, Path logDir, String host, int port,
+                                       List<String> jvmOptions) throws Exception {
         boolean nativeExecutable = !app.toString().endsWith(".jar");
         List<String> command = new ArrayList<>(nativeExecutable ? List.of(app.toString())
                 : List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m"));
+        command.addAll(jvmOptions);
         command.add("-Dquarkus.http.port=" + port);
+        if (!"127.0.0.1".equals(host)) {
+            command.add("-Dquarkus.http.host=" + host);
+        }
         properties.forEach((k, v) -> command.add("-D" + k + "=" + v));
         if (!nativeExecutable) {
             command.addAll(List.of("-jar", app.toString()));
         }
         Files.createDirectories(logDir);
         Path module = nativeExecutable ? app.getParent().getParent() : app.getParent().getParent().getParent();
-        Path log = logDir.resolve(module.getFileName() + "-" + port + ".log");
+        Path log = logDir.resolve(module.getFileName() + "-" + host + "-" + port + ".log");
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        ServiceProcess service = new ServiceProcess(process, log, port);
+        ServiceProcess service = new ServiceProcess(process, log, host, port);
         service.awaitReady(Duration.ofSeconds(90));
         return service;
     }
@@ -92,7 +106,7 @@ public final class ServiceProcess implements AutoCloseable {
                 throw new IllegalStateException("service exited with " + process.exitValue() + "; log:\n" + Files.readString(log));
             }
             try {
-                var r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/health/ready")).build(),
+                var r = http.send(HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + "/q/health/ready")).build(),
                         HttpResponse.BodyHandlers.ofString());
                 if (r.statusCode() == 200) {
                     return;
