@@ -38,7 +38,7 @@ class GracefulShutdownIT {
     void sigtermLetsTheCallsInFlightFinish() throws Exception {
         Path store = tmp.resolve("store");
         TinyModels.activeDefaultBundle(store);
-        // Large PNGs (no DCT scaling) take a few hundred milliseconds each to decode: the calls are surely in flight.
+        // Large PNGs (no DCT scaling) take a few hundred milliseconds each to decode, so the calls stay in flight a while.
         byte[] png = TestImages.png(TestImages.scene(4000, 3000, java.awt.Color.GREEN, java.awt.Color.RED, 100, 100, 2000, 2800));
         ServiceProcess service = ServiceProcess.start(ServiceProcess.requirePackagedApp("embedding-service"), Map.of(
                 "affect.model-store.path", store.toString(), "affect.embedding.segmentation", "in-process",
@@ -54,7 +54,13 @@ class GracefulShutdownIT {
                 int n = i;
                 calls.add(pool.submit(() -> client.embed(request(png, "image/png", 100 + n, 100, 2000, 2800))));
             }
-            Thread.sleep(150);
+            // SIGTERM once the service reports all four running (not merely sent), so the test never depends on timing.
+            long deadline = System.currentTimeMillis() + 20_000;
+            while (org.affectdml.service.testing.PrometheusScrape.of("http://127.0.0.1:" + service.port + "/")
+                    .value("affect_inference_in_flight").orElse(0) < 4) {
+                assertTrue(System.currentTimeMillis() < deadline, "the four calls never ran at once");
+                Thread.sleep(20);
+            }
             service.terminate();
             List<String> failures = new ArrayList<>();
             for (Future<EmbedResponse> call : calls) {
