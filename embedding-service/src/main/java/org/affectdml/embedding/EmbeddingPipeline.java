@@ -156,7 +156,9 @@ public class EmbeddingPipeline {
             }
             long decoded = System.nanoTime();
 
-            List<Scene> toSegment = scenes.values().stream().filter(s -> !s.cached && useSem2Vec).toList();
+            // The scenes the cache did not answer: each is segmented and image-encoded (as its bundle uses), in this order.
+            List<Scene> fresh = scenes.values().stream().filter(s -> !s.cached).toList();
+            List<Scene> toSegment = useSem2Vec ? fresh : List.of();
             CompletableFuture<List<Sem2VecSource.Segmented>> segmentation = toSegment.isEmpty()
                     ? CompletableFuture.completedFuture(List.of())
                     : sem2vec.start(bundle, toSegment.stream().map(s -> segmenterInput(bundle, s)).toList());
@@ -166,7 +168,7 @@ public class EmbeddingPipeline {
             List<Sem2VecSource.Segmented> segmented = embeddingConfig.overlapEncoders() ? null : await(segmentation);
             long segmentationDone = System.nanoTime();
 
-            List<Scene> toEncode = scenes.values().stream().filter(s -> !s.cached && useImage).toList();
+            List<Scene> toEncode = useImage ? fresh : List.of();
             List<Person> persons = scenes.values().stream().flatMap(s -> s.persons.stream()).toList();
             FusedEmbedder.EncoderFeatures features = FusedEmbedder.encodeCrops(bundle,
                     toEncode.stream().map(s -> new Crop(s.whole.pixels(), s.whole.map(s.image.whole()))).toList(),
@@ -177,7 +179,7 @@ public class EmbeddingPipeline {
             }
             long beforeHead = System.nanoTime();
 
-            remember(bundle, scenes, toSegment, segmented, toEncode, features.image(), useSem2Vec, useImage);
+            remember(bundle, fresh, useSem2Vec ? segmented : null, useImage ? features.image() : null);
             runHead(bundle, scenes, persons, useBody ? features.body() : null);
             long done = System.nanoTime();
 
@@ -317,25 +319,13 @@ public class EmbeddingPipeline {
         return bundle.manifest().file(role).preprocessing();
     }
 
-    /** Completes every scene's features from what just ran and caches the new ones. */
-    private void remember(LoadedBundle bundle, Map<String, Scene> scenes, List<Scene> segmentedScenes,
-                          List<Sem2VecSource.Segmented> segmented, List<Scene> encodedScenes, float[][] imageRows,
-                          boolean useSem2Vec, boolean useImage) {
-        Map<Scene, Sem2VecSource.Segmented> segmentation = new java.util.IdentityHashMap<>();
-        for (int i = 0; i < segmentedScenes.size(); i++) {
-            segmentation.put(segmentedScenes.get(i), segmented.get(i));
-        }
-        Map<Scene, float[]> imageFeatures = new java.util.IdentityHashMap<>();
-        for (int i = 0; i < encodedScenes.size(); i++) {
-            imageFeatures.put(encodedScenes.get(i), imageRows[i]);
-        }
-        for (Scene scene : scenes.values()) {
-            if (scene.cached) {
-                continue;
-            }
-            Sem2VecSource.Segmented s = useSem2Vec ? segmentation.get(scene) : null;
+    /** The fresh scenes' features from what just ran (row i of each stream is scene i; null = unused), cached. */
+    private void remember(LoadedBundle bundle, List<Scene> fresh, List<Sem2VecSource.Segmented> segmented, float[][] imageRows) {
+        for (int i = 0; i < fresh.size(); i++) {
+            Sem2VecSource.Segmented s = segmented == null ? null : segmented.get(i);
+            Scene scene = fresh.get(i);
             scene.features = new SceneFeatures(s == null ? null : s.sem2vec(), s == null ? null : s.pixelFractions(),
-                    useImage ? imageFeatures.get(scene) : null);
+                    imageRows == null ? null : imageRows[i]);
             cache.put(scene.sha256, bundle.version(), scene.features);
         }
     }

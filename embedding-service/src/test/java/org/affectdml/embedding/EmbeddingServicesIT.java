@@ -201,11 +201,11 @@ class EmbeddingServicesIT {
                     }
                     for (int round = 0; round < 3; round++) {
                         // Distinct bytes each round, so the scene cache answers none of them.
-                        var first = client.embed(request(withText(png, round), "image/png", box[0], box[1], box[2], box[3]).toBuilder()
+                        var first = client.embed(request(org.affectdml.inference.image.SyntheticPhotos.withComment(png, "round " + round), "image/png", box[0], box[1], box[2], box[3]).toBuilder()
                                 .setModelVersion(v1).build());
                         assertEquals(v1, first.getEmbedding().getModelVersion());
                         assertClose(expected1, first.getEmbedding().getValuesList(), 1e-5);
-                        var second = client.embed(request(withText(png, 10 + round), "image/png", box[0], box[1], box[2], box[3]));
+                        var second = client.embed(request(org.affectdml.inference.image.SyntheticPhotos.withComment(png, "round " + (10 + round)), "image/png", box[0], box[1], box[2], box[3]));
                         assertEquals(v2, second.getEmbedding().getModelVersion());
                         assertClose(expected2, second.getEmbedding().getValuesList(), 1e-5);
                     }
@@ -214,17 +214,6 @@ class EmbeddingServicesIT {
                 }
             }
         }
-    }
-
-    /** The PNG with a tEXt chunk after IHDR: same pixels, other bytes. */
-    private static byte[] withText(byte[] png, int n) {
-        byte[] data = ("Comment\0" + n).getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
-        byte[] type = "tEXt".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
-        crc.update(type);
-        crc.update(data);
-        return java.nio.ByteBuffer.allocate(png.length + 12 + data.length).put(png, 0, 33).putInt(data.length).put(type).put(data)
-                .putInt((int) crc.getValue()).put(png, 33, png.length - 33).array();
     }
 
     @Test

@@ -85,11 +85,7 @@ public final class ImageDecoder {
             throw new InvalidImageException("image is " + data.length + " bytes, above the limit of "
                     + limits.maxBytes() + " bytes");
         }
-        ImageReader reader = null;
-        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(data))) {
-            reader = newReader(in);
-            String mediaType = mediaType(reader);
-            reader.setInput(in, true, true);
+        return withReader(data, (reader, mediaType) -> {
             int width;
             int height;
             try {
@@ -108,13 +104,7 @@ public final class ImageDecoder {
             }
             TurboJpeg.Header jpeg = mediaType.equals("image/jpeg") ? turboJpegHeader(data, width, height) : null;
             return new EncodedImage(data, mediaType, width, height, exifOrientation(data), jpeg);
-        } catch (IOException e) {
-            throw new InvalidImageException("cannot read the image: " + describe(e), e);
-        } finally {
-            if (reader != null) {
-                reader.dispose();
-            }
-        }
+        });
     }
 
     /**
@@ -173,12 +163,8 @@ public final class ImageDecoder {
     }
 
     private BufferedImage read(byte[] data, PixelRegion stored, int step) {
-        List<String> warnings = new ArrayList<>();
-        ImageReader reader = null;
-        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(data))) {
-            reader = newReader(in);
-            String mediaType = mediaType(reader);
-            reader.setInput(in, true, true);
+        return withReader(data, (reader, mediaType) -> {
+            List<String> warnings = new ArrayList<>();
             reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
             ImageReadParam param = reader.getDefaultReadParam();
             param.setSourceRegion(new Rectangle(stored.x(), stored.y(), stored.width(), stored.height()));
@@ -194,6 +180,21 @@ public final class ImageDecoder {
                 throw new InvalidImageException("corrupt or truncated " + mediaType + ": " + String.join("; ", corruption));
             }
             return image;
+        });
+    }
+
+    /** What an ImageIO reader of the bytes does, with its media type; the reader is disposed afterwards. */
+    private interface ReaderWork<T> {
+        T apply(ImageReader reader, String mediaType) throws IOException;
+    }
+
+    private static <T> T withReader(byte[] data, ReaderWork<T> work) {
+        ImageReader reader = null;
+        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(data))) {
+            reader = newReader(in);
+            String mediaType = mediaType(reader);
+            reader.setInput(in, true, true);
+            return work.apply(reader, mediaType);
         } catch (IOException e) {
             throw new InvalidImageException("cannot read the image: " + describe(e), e);
         } finally {

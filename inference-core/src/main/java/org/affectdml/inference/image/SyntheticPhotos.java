@@ -9,7 +9,10 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.Random;
+import java.util.zip.CRC32;
 
 /**
  * Camera-like test photos of any size, generated deterministically from a seed, for benchmarks and tests that
@@ -93,6 +96,30 @@ public final class SyntheticPhotos {
             writer.dispose();
         }
         return bytes.toByteArray();
+    }
+
+    /**
+     * The encoded image with a text note added (a JPEG COM segment after SOI, a PNG tEXt chunk after IHDR): the same
+     * pixels with other bytes, i.e. another sha256, as a distinct photo has.
+     */
+    public static byte[] withComment(byte[] image, String note) {
+        byte[] text = note.getBytes(StandardCharsets.ISO_8859_1);
+        if (image.length > 2 && (image[0] & 0xFF) == 0xFF && (image[1] & 0xFF) == 0xD8) {
+            return ByteBuffer.allocate(image.length + 4 + text.length).put(image, 0, 2).put((byte) 0xFF).put((byte) 0xFE)
+                    .putShort((short) (text.length + 2)).put(text).put(image, 2, image.length - 2).array();
+        }
+        if (image.length > 33 && image[1] == 'P' && image[2] == 'N' && image[3] == 'G') {
+            byte[] type = "tEXt".getBytes(StandardCharsets.US_ASCII);
+            byte[] data = ByteBuffer.allocate(8 + text.length).put("Comment".getBytes(StandardCharsets.US_ASCII)).put((byte) 0)
+                    .put(text).array();
+            CRC32 crc = new CRC32();
+            crc.update(type);
+            crc.update(data);
+            // 8-byte signature + 25-byte IHDR chunk, then the new chunk
+            return ByteBuffer.allocate(image.length + 12 + data.length).put(image, 0, 33).putInt(data.length).put(type).put(data)
+                    .putInt((int) crc.getValue()).put(image, 33, image.length - 33).array();
+        }
+        throw new IllegalArgumentException("not a JPEG or PNG");
     }
 
     private static int clamp(int v) {

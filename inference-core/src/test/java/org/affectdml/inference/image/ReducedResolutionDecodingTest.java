@@ -97,6 +97,17 @@ class ReducedResolutionDecodingTest {
     }
 
     @Test
+    void aCommentGivesOtherBytesButTheSamePixels() {
+        ImageDecoder decoder = decoder(false);
+        byte[] png = pngOf(SyntheticPhotos.photo(40, 30, 5));
+        for (byte[] image : new byte[][]{JPEG, png}) {
+            byte[] noted = SyntheticPhotos.withComment(image, "copy 7");
+            assertTrue(!java.util.Arrays.equals(image, noted));
+            assertTrue(java.util.Arrays.equals(decoder.decode(image).pixels(), decoder.decode(noted).pixels()));
+        }
+    }
+
+    @Test
     void warningsAboutColourProfilesAreNotCorruption() {
         assertTrue(!ImageDecoder.signalsCorruption("No embedded ICC color profile, will convert using inaccurate CMYK to RGB conversion"));
         assertTrue(ImageDecoder.signalsCorruption("Premature end of JPEG file"));
