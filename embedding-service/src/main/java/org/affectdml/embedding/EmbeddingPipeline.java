@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.grpc.GrpcClient;
+import org.affectdml.service.transport.FastReconnect;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -99,6 +100,10 @@ public class EmbeddingPipeline {
     SceneCache cache;
     @GrpcClient("segmentation")
     MutinySegmentationGrpc.MutinySegmentationStub segmentationClient;
+    @GrpcClient("segmentation")
+    io.grpc.Channel segmentationChannel;
+    @Inject
+    FastReconnect reconnect;
     @Inject
     MeterRegistry registry;
 
@@ -124,6 +129,9 @@ public class EmbeddingPipeline {
         sem2vec = embeddingConfig.segmentation() == EmbeddingConfig.Sem2VecMode.IN_PROCESS
                 ? new InProcessSem2Vec()
                 : new RemoteSem2Vec(segmentationClient, embeddingConfig.segmentationTimeout());
+        if (embeddingConfig.segmentation() == EmbeddingConfig.Sem2VecMode.REMOTE) {
+            reconnect.watch(segmentationChannel);
+        }
     }
 
     /**

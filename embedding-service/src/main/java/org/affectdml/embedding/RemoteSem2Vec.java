@@ -1,6 +1,8 @@
 package org.affectdml.embedding;
 
 import com.google.protobuf.ByteString;
+import io.grpc.Context;
+import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import org.affectdml.inference.bundle.LoadedBundle;
@@ -39,6 +41,9 @@ final class RemoteSem2Vec implements Sem2VecSource {
     @Override
     public CompletableFuture<List<Segmented>> start(LoadedBundle bundle, List<RgbImage> segmenterInputs) {
         String expectedSha = bundle.manifest().file(Roles.SEGMENTER).sha256();
+        // The served call's deadline (IncomingDeadline): grpc-java bounds the calls below by it on its own, this
+        // copy only tells the failure "the caller's time ran out" apart from "segmentation-service is in trouble".
+        Deadline callerDeadline = Context.current().getDeadline();
         List<CompletableFuture<Segmented>> calls = new ArrayList<>();
         for (RgbImage image : segmenterInputs) {
             SegmentRequest request = SegmentRequest.newBuilder()
@@ -50,7 +55,7 @@ final class RemoteSem2Vec implements Sem2VecSource {
                     .subscribeAsCompletionStage()
                     .thenApply(response -> segmented(response, expectedSha, bundle.version()))
                     .exceptionally(e -> {
-                        throw toUnavailable(e);
+                        throw toUnavailable(e, callerDeadline);
                     }));
         }
         return CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new))
@@ -74,13 +79,17 @@ final class RemoteSem2Vec implements Sem2VecSource {
         return new Segmented(sem2vec, fractions);
     }
 
-    private static RuntimeException toUnavailable(Throwable e) {
+    private static RuntimeException toUnavailable(Throwable e, Deadline callerDeadline) {
         Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
         if (cause instanceof StatusRuntimeException s) {
             Status.Code code = s.getStatus().getCode();
             String description = s.getStatus().getDescription();
             if (code == Status.Code.INVALID_ARGUMENT) {
                 return s;  // it refused the pixels themselves (e.g. a lower pixel limit there): the client's problem
+            }
+            if (callerDeadline != null && callerDeadline.isExpired()) {
+                return Status.DEADLINE_EXCEEDED.withDescription("the call's deadline passed while segmentation-service was working")
+                        .asRuntimeException();
             }
             if (code == Status.Code.UNAVAILABLE && description != null && description.startsWith("segmentation-service")) {
                 return s;  // our own segmenter-mismatch answer

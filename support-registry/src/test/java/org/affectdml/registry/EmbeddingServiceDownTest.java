@@ -7,15 +7,22 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
+import org.affectdml.inference.image.SyntheticPhotos;
+import org.affectdml.proto.v1.PersonBox;
 import org.affectdml.service.testing.GrpcTestChannels;
-import org.affectdml.service.testing.ServiceProcess;
+import org.affectdml.service.testing.UnavailableDependency;
 import org.affectdml.inference.testing.TestImages;
 import org.affectdml.proto.v1.GetTaxonomyRequest;
 import org.affectdml.proto.v1.TaxonomyAdminGrpc;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URL;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import static org.affectdml.registry.RegistryTestSupport.ADMIN_KEY;
 import static org.affectdml.registry.RegistryTestSupport.BOX;
@@ -24,31 +31,52 @@ import static org.affectdml.registry.RegistryTestSupport.support;
 import static org.affectdml.registry.RegistryTestSupport.taxonomy;
 import static org.affectdml.registry.RegistryTestSupport.withKey;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** embedding-service unreachable: AddSupport answers UNAVAILABLE and stores nothing. */
+/**
+ * embedding-service up but answering UNAVAILABLE (a real gRPC server standing in for it): the registry retries the
+ * idempotent Embed call, large photos included, within the caller's deadline, then answers UNAVAILABLE and stores
+ * nothing.
+ */
 @QuarkusTest
-@TestProfile(EmbeddingServiceDownTest.NoEmbeddingService.class)
+@TestProfile(EmbeddingServiceDownTest.FailingEmbeddingService.class)
 class EmbeddingServiceDownTest {
 
-    public static class NoEmbeddingService implements QuarkusTestProfile {
+    private static final int ATTEMPTS = 3;
+    private static UnavailableDependency embeddingService;
+
+    static synchronized UnavailableDependency embeddingService() {
+        if (embeddingService == null) {
+            try {
+                embeddingService = new UnavailableDependency();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return embeddingService;
+    }
+
+    public static class FailingEmbeddingService implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            try {
-                String closed = Integer.toString(ServiceProcess.freePort());
-                return Map.of("quarkus.grpc.clients.embedding.host", "127.0.0.1",
-                        "quarkus.grpc.clients.embedding.port", closed,
-                        "quarkus.grpc.clients.embedding.test-port", closed,
-                        "affect.registry.embedding-timeout", "5s");
-            } catch (java.io.IOException e) {
-                throw new IllegalStateException(e);
-            }
+            String port = Integer.toString(embeddingService().port());
+            return Map.of("quarkus.grpc.clients.embedding.host", "127.0.0.1",
+                    "quarkus.grpc.clients.embedding.port", port,
+                    "quarkus.grpc.clients.embedding.test-port", port,
+                    "affect.transport.retry.max-attempts", Integer.toString(ATTEMPTS),
+                    "affect.registry.embedding-timeout", "60s");
         }
     }
 
     @TestHTTPResource("/")
     URL url;
+
+    @BeforeEach
+    void forget() {
+        embeddingService().clear();
+    }
 
     @Test
     void addSupportIsUnavailableAndNothingIsHalfWritten() {
@@ -63,6 +91,37 @@ class EmbeddingServiceDownTest {
             var t = admin.getTaxonomy(GetTaxonomyRequest.newBuilder().setName("no-embedder").build());
             assertEquals(0, t.getClassesList().stream().mapToInt(c -> c.getSupportCount()).sum());
             assertEquals(1, t.getRevision());
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+
+    @Test
+    void aLargePhotoIsRetriedWithinTheCallersDeadline() {
+        // 3000 x 2000 camera-like JPEG: about 2 MB, above grpc-java's default 1 MiB per-call retry buffer
+        byte[] photo = SyntheticPhotos.jpeg(SyntheticPhotos.photo(3000, 2000, 7), 0.9f);
+        assertTrue(photo.length > 1024 * 1024, "photo of " + photo.length + " bytes");
+        PersonBox box = PersonBox.newBuilder().setX1(1000).setY1(500).setX2(1800).setY2(1900).build();
+        ManagedChannel channel = GrpcTestChannels.to(url);
+        try {
+            var admin = withKey(TaxonomyAdminGrpc.newBlockingStub(channel), ADMIN_KEY);
+            admin.createTaxonomy(taxonomy("retried", "a", "b"));
+            long deadlineMillis = 8000;
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> admin
+                    .withDeadlineAfter(deadlineMillis, TimeUnit.MILLISECONDS).addSupport(support("retried", "a", photo, box)));
+            assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode(), e.getStatus().toString());
+
+            // (the registry's background GetModel calls reach the stand-in too; only the Embed calls count here)
+            List<UnavailableDependency.Attempt> attempts = embeddingService().attempts().stream()
+                    .filter(a -> a.method().endsWith("/Embed")).toList();
+            assertEquals(ATTEMPTS, attempts.size(), "Embed attempts: " + attempts);
+            for (UnavailableDependency.Attempt a : attempts) {
+                assertEquals("affect.v1.EmbeddingService/Embed", a.method());
+                assertTrue(a.requestBytes() > photo.length, "each attempt carried the whole photo: " + a);
+                assertNotNull(a.deadlineMillis(), "the Embed call has a deadline");
+                // bounded by the admin's 8 s deadline, not the registry's 60 s embedding timeout
+                assertTrue(a.deadlineMillis() > 0 && a.deadlineMillis() <= deadlineMillis, "deadline left: " + a);
+            }
         } finally {
             channel.shutdownNow();
         }

@@ -20,6 +20,7 @@ public final class ServiceProcess implements AutoCloseable {
     private final Path log;
     public final String host;
     public final int port;
+    private volatile long readyAtNanos;
 
     private ServiceProcess(Process process, Path log, String host, int port) {
         this.process = process;
@@ -92,7 +93,9 @@ public final class ServiceProcess implements AutoCloseable {
         Files.createDirectories(logDir);
         Path module = nativeExecutable ? app.getParent().getParent() : app.getParent().getParent().getParent();
         Path log = logDir.resolve(module.getFileName() + "-" + host + "-" + port + ".log");
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        // appended: a replica restarted on the same address keeps the log of its previous run above the new one
+        Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         ServiceProcess service = new ServiceProcess(process, log, host, port);
         service.awaitReady(Duration.ofSeconds(90));
         return service;
@@ -109,15 +112,27 @@ public final class ServiceProcess implements AutoCloseable {
                 var r = http.send(HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + "/q/health/ready")).build(),
                         HttpResponse.BodyHandlers.ofString());
                 if (r.statusCode() == 200) {
+                    readyAtNanos = System.nanoTime();
                     return;
                 }
             } catch (IOException notYet) {
                 // not listening yet
             }
-            Thread.sleep(200);
+            Thread.sleep(50);
         }
         close();
         throw new IllegalStateException("service not ready after " + timeout + "; log:\n" + Files.readString(log));
+    }
+
+    /** {@link System#nanoTime()} when the readiness check first answered 200 (polled every 50 ms). */
+    public long readyAtNanos() {
+        return readyAtNanos;
+    }
+
+    /** Sends SIGKILL: the process dies at once, its calls in flight and its connections cut. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
     }
 
     /** The file the process's stdout and stderr go to. */

@@ -1,9 +1,12 @@
 package org.affectdml.registry.client;
 
 import com.google.protobuf.ByteString;
+import io.grpc.Channel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.grpc.GrpcClient;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.affectdml.proto.v1.EmbedBatchRequest;
@@ -21,6 +24,7 @@ import org.affectdml.proto.v1.PersonBox;
 import org.affectdml.registry.RegistryConfig;
 import org.affectdml.registry.model.SupportEmbeddingEntity;
 import org.affectdml.service.errors.Errors;
+import org.affectdml.service.transport.FastReconnect;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -44,9 +48,23 @@ public class EmbeddingClient {
     @GrpcClient("embedding")
     EmbeddingServiceGrpc.EmbeddingServiceBlockingStub stub;
 
+    @GrpcClient("embedding")
+    Channel channel;
+
+    @Inject
+    FastReconnect reconnect;
+
     @Inject
     RegistryConfig config;
 
+    void watchReplicas(@Observes StartupEvent started) {
+        reconnect.watch(channel);
+    }
+
+    /**
+     * The configured timeout; grpc-java shortens it to the deadline of the gRPC call being served, if any (the
+     * context {@code IncomingDeadline} sets), so a Classify's deadline bounds its Embed call.
+     */
     private EmbeddingServiceGrpc.EmbeddingServiceBlockingStub withDeadline() {
         return stub.withDeadlineAfter(config.embeddingTimeout().toMillis(), TimeUnit.MILLISECONDS);
     }
@@ -131,6 +149,13 @@ public class EmbeddingClient {
         Status.Code code = e.getStatus().getCode();
         if (code == Status.Code.INVALID_ARGUMENT) {
             return e;
+        }
+        io.grpc.Deadline callerDeadline = io.grpc.Context.current().getDeadline();
+        if (code == Status.Code.CANCELLED || callerDeadline != null && callerDeadline.isExpired()) {
+            // the caller's own deadline (propagated) passed or it cancelled: say so rather than blame the dependency
+            return code == Status.Code.CANCELLED
+                    ? Status.CANCELLED.withDescription("the call was cancelled while embedding-service was working").asRuntimeException()
+                    : Status.DEADLINE_EXCEEDED.withDescription("the call's deadline passed while embedding-service was working").asRuntimeException();
         }
         return Errors.unavailable("embedding-service: " + code + ": " + e.getStatus().getDescription());
     }

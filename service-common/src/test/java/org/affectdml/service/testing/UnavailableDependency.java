@@ -1,0 +1,91 @@
+package org.affectdml.service.testing;
+
+import io.grpc.Context;
+import io.grpc.Deadline;
+import io.grpc.HandlerRegistry;
+import io.grpc.MethodDescriptor;
+import io.grpc.Server;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerMethodDefinition;
+import io.grpc.Status;
+import io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.ServerCalls;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A stand-in for a dependency that is up but failing: a real gRPC server (grpc-java, its own deadline handling)
+ * that answers every unary call of any service UNAVAILABLE and records what arrived, so a test sees how many
+ * attempts a client made, how large each was and how much time the caller's deadline left it.
+ */
+public final class UnavailableDependency implements AutoCloseable {
+
+    /** One call as the server saw it. */
+    public record Attempt(String method, int requestBytes, Long deadlineMillis) {
+    }
+
+    private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
+        @Override
+        public InputStream stream(byte[] value) {
+            return new ByteArrayInputStream(value);
+        }
+
+        @Override
+        public byte[] parse(InputStream stream) {
+            try {
+                return stream.readAllBytes();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    };
+
+    private final List<Attempt> attempts = new CopyOnWriteArrayList<>();
+    private final Server server;
+
+    public UnavailableDependency() throws IOException {
+        server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+                .maxInboundMessageSize(256 * 1024 * 1024)
+                .fallbackHandlerRegistry(new HandlerRegistry() {
+                    @Override
+                    public ServerMethodDefinition<?, ?> lookupMethod(String methodName, String authority) {
+                        MethodDescriptor<byte[], byte[]> method = MethodDescriptor.<byte[], byte[]>newBuilder()
+                                .setType(MethodDescriptor.MethodType.UNARY).setFullMethodName(methodName)
+                                .setRequestMarshaller(BYTES).setResponseMarshaller(BYTES).build();
+                        ServerCallHandler<byte[], byte[]> handler = ServerCalls.asyncUnaryCall((request, answer) -> {
+                            Deadline deadline = Context.current().getDeadline();
+                            attempts.add(new Attempt(methodName, request.length,
+                                    deadline == null ? null : deadline.timeRemaining(TimeUnit.MILLISECONDS)));
+                            answer.onError(Status.UNAVAILABLE.withDescription("stand-in dependency is failing").asRuntimeException());
+                        });
+                        return ServerMethodDefinition.create(method, handler);
+                    }
+                })
+                .build().start();
+    }
+
+    public int port() {
+        return server.getPort();
+    }
+
+    /** The calls received so far, in arrival order. */
+    public List<Attempt> attempts() {
+        return List.copyOf(attempts);
+    }
+
+    public void clear() {
+        attempts.clear();
+    }
+
+    @Override
+    public void close() {
+        server.shutdownNow();
+    }
+}
