@@ -18,18 +18,24 @@ LOG_DIR="$VAR_DIR/log"
 RUN_DIR="$VAR_DIR/run"
 mkdir -p "$LOG_DIR" "$RUN_DIR" "$AFFECT_MODEL_STORE"
 
-# Local API keys for support-registry: generated once into var/api-keys.env unless set in the environment.
+# Local API keys for support-registry, and the service key of the calls between the services: generated once into
+# var/api-keys.env unless set in the environment.
 KEYS_FILE="$VAR_DIR/api-keys.env"
-if [ -z "${AFFECT_ADMIN_KEYS:-}" ] || [ -z "${AFFECT_CLIENT_KEYS:-}" ]; then
+random_hex() { head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+if [ -z "${AFFECT_ADMIN_KEYS:-}" ] || [ -z "${AFFECT_CLIENT_KEYS:-}" ] || [ -z "${AFFECT_SERVICE_KEY:-}" ]; then
+  umask 077
   if [ ! -f "$KEYS_FILE" ]; then
-    umask 077
-    printf 'AFFECT_ADMIN_KEYS=admin-%s\nAFFECT_CLIENT_KEYS=client-%s\n' "$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
-      "$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')" >"$KEYS_FILE"
+    printf 'AFFECT_ADMIN_KEYS=admin-%s\nAFFECT_CLIENT_KEYS=client-%s\n' "$(random_hex)" "$(random_hex)" >"$KEYS_FILE"
+  fi
+  if ! grep -q '^AFFECT_SERVICE_KEY=' "$KEYS_FILE"; then
+    printf 'AFFECT_SERVICE_KEY=service-%s\n' "$(random_hex)" >>"$KEYS_FILE"
   fi
   # shellcheck disable=SC1090
   source "$KEYS_FILE"
 fi
-export AFFECT_ADMIN_KEYS AFFECT_CLIENT_KEYS
+# embedding-service and segmentation-service accept the key every service presents (and the CLI's embed commands).
+AFFECT_SERVICE_KEYS="${AFFECT_SERVICE_KEYS:-$AFFECT_SERVICE_KEY}"
+export AFFECT_ADMIN_KEYS AFFECT_CLIENT_KEYS AFFECT_SERVICE_KEY AFFECT_SERVICE_KEYS
 
 log() { printf '[affect] %s\n' "$*" >&2; }
 die() { printf '[affect] error: %s\n' "$*" >&2; exit 1; }

@@ -22,19 +22,19 @@ public class EmbedBenchmarkCommand implements Callable<Integer> {
     @CommandLine.Mixin
     BenchmarkRun run;
 
-    @CommandLine.Option(names = "--target", defaultValue = "${AFFECT_EMBEDDING_TARGET:-localhost:8102}", description = "embedding-service host:port")
-    String target;
+    @CommandLine.Mixin
+    EmbeddingOptions embedding;
 
     @Override
     public Integer call() throws Exception {
         String version = run.prepare();
         long[] raw = run.rawTimings();
         int requests = run.requests;
-        ManagedChannel channel = Endpoints.channel(target);
+        ManagedChannel channel = embedding.channel();
         EmbedResponse[] responses = new EmbedResponse[requests];
         long[] endToEnd = new long[requests];
         try {
-            var client = EmbeddingServiceGrpc.newBlockingStub(channel);
+            var client = embedding.authorized(EmbeddingServiceGrpc.newBlockingStub(channel));
             // A distinct copy each time: every request is a first sight for the scene cache, as a new photo is.
             for (int i = 0; i < run.warmup; i++) {
                 client.embed(EmbedRequest.newBuilder().setImage(run.protoImage(i)).setBox(run.personBox()).build());

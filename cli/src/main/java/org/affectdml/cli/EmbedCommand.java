@@ -19,15 +19,14 @@ public class EmbedCommand implements Callable<Integer> {
     @CommandLine.Mixin
     PersonPhoto photo;
 
-    @CommandLine.Option(names = "--target", defaultValue = "${AFFECT_EMBEDDING_TARGET:-localhost:8102}",
-            description = "embedding-service host:port (default ${DEFAULT-VALUE})")
-    String target;
+    @CommandLine.Mixin
+    EmbeddingOptions embedding;
 
     @Override
     public Integer call() throws Exception {
-        ManagedChannel channel = Endpoints.channel(target);
+        ManagedChannel channel = embedding.channel();
         try {
-            EmbedResponse r = EmbeddingServiceGrpc.newBlockingStub(channel).embed(EmbedRequest.newBuilder()
+            EmbedResponse r = embedding.authorized(EmbeddingServiceGrpc.newBlockingStub(channel)).embed(EmbedRequest.newBuilder()
                     .setImage(photo.protoImage())
                     .setBox(photo.personBox())
                     .build());

@@ -27,17 +27,17 @@ public class MessageSizeBenchmarkCommand implements Callable<Integer> {
     @CommandLine.Option(names = "--repeats", defaultValue = "3", description = "sends per size; the median counts (default ${DEFAULT-VALUE})")
     int repeats;
 
-    @CommandLine.Option(names = "--target", defaultValue = "${AFFECT_EMBEDDING_TARGET:-localhost:8102}", description = "embedding-service host:port")
-    String target;
+    @CommandLine.Mixin
+    EmbeddingOptions embedding;
 
     @Override
     public Integer call() {
         if (sizes.isEmpty() || sizes.stream().anyMatch(s -> s < 1 || s > 60) || repeats < 1) {
             throw new IllegalArgumentException("--sizes must be 1..60 MiB each and --repeats >= 1");
         }
-        ManagedChannel channel = Endpoints.channel(target);
+        ManagedChannel channel = embedding.channel();
         try {
-            var client = EmbeddingServiceGrpc.newBlockingStub(channel);
+            var client = embedding.authorized(EmbeddingServiceGrpc.newBlockingStub(channel));
             send(client, 1);  // connection set-up, not measured
             double first = 0;
             double last = 0;

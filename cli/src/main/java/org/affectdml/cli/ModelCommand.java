@@ -13,15 +13,14 @@ import java.util.concurrent.Callable;
 @CommandLine.Command(name = "model", mixinStandardHelpOptions = true, description = "Show the model bundle embedding-service serves.")
 public class ModelCommand implements Callable<Integer> {
 
-    @CommandLine.Option(names = "--target", defaultValue = "${AFFECT_EMBEDDING_TARGET:-localhost:8102}",
-            description = "embedding-service host:port (default ${DEFAULT-VALUE})")
-    String target;
+    @CommandLine.Mixin
+    EmbeddingOptions embedding;
 
     @Override
     public Integer call() {
-        ManagedChannel channel = Endpoints.channel(target);
+        ManagedChannel channel = embedding.channel();
         try {
-            ModelInfo m = EmbeddingServiceGrpc.newBlockingStub(channel).getModel(GetModelRequest.getDefaultInstance());
+            ModelInfo m = embedding.authorized(EmbeddingServiceGrpc.newBlockingStub(channel)).getModel(GetModelRequest.getDefaultInstance());
             System.out.printf("version %s%nhead %s, %d-d embedding%ncreated %s%n", m.getVersion(), m.getHeadKind(),
                     m.getEmbeddingDimension(), m.getCreated());
             m.getFileSha256Map().forEach((role, sha) -> System.out.printf("  %-17s %s%n", role, sha));

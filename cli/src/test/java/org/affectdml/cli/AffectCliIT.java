@@ -106,11 +106,11 @@ class AffectCliIT {
         assertEquals(2, missing.exit(), missing.toString());
         assertTrue(missing.err().contains("Missing required option: '--taxonomy"), missing.toString());
 
-        Run box = affect("embed", calm.toString(), "--box", "1,2,3", embeddingTarget());
+        Run box = affect("embed", calm.toString(), "--box", "1,2,3", embeddingTarget(), "--key=" + ServiceProcess.SERVICE_KEY);
         assertEquals(2, box.exit(), box.toString());
         assertTrue(box.err().contains("affect: --box must be x1,y1,x2,y2 in pixels, got 1,2,3"), box.toString());
 
-        Run noFile = affect("embed", tmp.resolve("nothing.jpg").toString(), "--box", BOX, embeddingTarget());
+        Run noFile = affect("embed", tmp.resolve("nothing.jpg").toString(), "--box", BOX, embeddingTarget(), "--key=" + ServiceProcess.SERVICE_KEY);
         assertEquals(2, noFile.exit(), noFile.toString());
         assertTrue(noFile.err().contains("no such image file"), noFile.toString());
 
@@ -138,11 +138,11 @@ class AffectCliIT {
 
     @Test
     void aTaxonomyIsBuiltAndClassifiedFromTheCommandLine() throws Exception {
-        Run model = affect("model", embeddingTarget());
+        Run model = affect("model", embeddingTarget(), "--key=" + ServiceProcess.SERVICE_KEY);
         assertEquals(0, model.exit(), model.toString());
         assertTrue(model.out().contains("version " + version) && model.out().contains("head default-random-projection"), model.toString());
 
-        Run embed = affect("embed", calm.toString(), "--box", BOX, embeddingTarget());
+        Run embed = affect("embed", calm.toString(), "--box", BOX, embeddingTarget(), "--key=" + ServiceProcess.SERVICE_KEY);
         assertEquals(0, embed.exit(), embed.toString());
         assertTrue(embed.out().contains(version), embed.toString());
 
@@ -163,7 +163,7 @@ class AffectCliIT {
         assertEquals(2, group.exit(), "one box refused: exit 2 " + group);
         assertTrue(group.out().contains("person 0 (box " + BOX + ")") && group.out().contains("person 1 (box 9000,9000,9100,9100)")
                 && group.out().contains("INVALID_ARGUMENT: box 1: "), group.toString());
-        Run twoBoxesToEmbed = affect("embed", calm.toString(), "--box", BOX, "--box", BOX, embeddingTarget());
+        Run twoBoxesToEmbed = affect("embed", calm.toString(), "--box", BOX, "--box", BOX, embeddingTarget(), "--key=" + ServiceProcess.SERVICE_KEY);
         assertEquals(2, twoBoxesToEmbed.exit(), twoBoxesToEmbed.toString());
         assertTrue(twoBoxesToEmbed.err().contains("this command takes one --box, got 2"), twoBoxesToEmbed.toString());
 
@@ -178,11 +178,11 @@ class AffectCliIT {
     @Test
     void theBenchmarkCommandsRunAndReportTheirRatio() throws Exception {
         Run embed = affect("bench-embed", "--store", store.toString(), "--image", calm.toString(), "--box", BOX,
-                "--requests", "3", "--warmup", "1", "--threads", "1", embeddingTarget());
+                "--requests", "3", "--warmup", "1", "--threads", "1", embeddingTarget(), "--key=" + ServiceProcess.SERVICE_KEY);
         assertEquals(0, embed.exit(), embed.toString());
         assertTrue(ratio(embed) > 0, embed.toString());
 
-        Run message = affect("bench-message", "--sizes", "1,2", "--repeats", "1", embeddingTarget());
+        Run message = affect("bench-message", "--sizes", "1,2", "--repeats", "1", embeddingTarget(), "--key=" + ServiceProcess.SERVICE_KEY);
         assertEquals(0, message.exit(), message.toString());
         assertTrue(ratio(message) > 0, message.toString());
 

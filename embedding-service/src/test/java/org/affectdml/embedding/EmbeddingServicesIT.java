@@ -17,6 +17,7 @@ import org.affectdml.inference.image.RgbImage;
 import org.affectdml.inference.image.TensorPreprocessor;
 import org.affectdml.inference.onnx.OrtSessionFactory;
 import org.affectdml.inference.segmentation.SemanticSegmenter;
+import org.affectdml.service.testing.GrpcTestChannels;
 import org.affectdml.service.testing.ServiceProcess;
 import org.affectdml.inference.testing.TestImages;
 import org.affectdml.inference.testing.TinyModels;
@@ -79,7 +80,7 @@ class EmbeddingServicesIT {
                 ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", emb.port).usePlaintext()
                         .maxInboundMessageSize(64 << 20).build();
                 try {
-                    var client = EmbeddingServiceGrpc.newBlockingStub(channel);
+                    var client = GrpcTestChannels.withKey(EmbeddingServiceGrpc.newBlockingStub(channel), ServiceProcess.SERVICE_KEY);
                     List<List<Float>> out = new ArrayList<>();
                     for (EmbedRequest r : requests) {
                         var response = client.embed(r);
@@ -190,7 +191,7 @@ class EmbeddingServicesIT {
             try (ServiceProcess emb = ServiceProcess.start(embJar, props, tmp.resolve("logs"))) {
                 ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", emb.port).usePlaintext().build();
                 try {
-                    var client = EmbeddingServiceGrpc.newBlockingStub(channel);
+                    var client = GrpcTestChannels.withKey(EmbeddingServiceGrpc.newBlockingStub(channel), ServiceProcess.SERVICE_KEY);
                     EmbedRequest request = request(png, "image/png", box[0], box[1], box[2], box[3]);
                     assertClose(expected1, client.embed(request).getEmbedding().getValuesList(), 1e-5);
                     modelStore.activate(v2, new BundleLoader(OrtSessionFactory.cpu(1)));

@@ -8,6 +8,7 @@ import org.affectdml.inference.testing.TestImages;
 import org.affectdml.inference.testing.TinyModels;
 import org.affectdml.proto.v1.EmbedResponse;
 import org.affectdml.proto.v1.EmbeddingServiceGrpc;
+import org.affectdml.service.testing.GrpcTestChannels;
 import org.affectdml.service.testing.ServiceProcess;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,7 +48,7 @@ class GracefulShutdownIT {
                 .maxInboundMessageSize(64 << 20).build();
         ExecutorService pool = Executors.newFixedThreadPool(4);
         try {
-            var client = EmbeddingServiceGrpc.newBlockingStub(channel);
+            var client = GrpcTestChannels.withKey(EmbeddingServiceGrpc.newBlockingStub(channel), ServiceProcess.SERVICE_KEY);
             client.embed(request(TestImages.png(SyntheticPhotos.photo(64, 48, 1)), "image/png", 1, 1, 40, 40));  // warm
             List<Future<EmbedResponse>> calls = new ArrayList<>();
             for (int i = 0; i < 4; i++) {

@@ -98,7 +98,7 @@ class HostileInputCorpusTest {
         client = withKey(ClassificationGrpc.newBlockingStub(channel), CLIENT_KEY);
         embeddingChannel = io.grpc.ManagedChannelBuilder.forAddress("127.0.0.1",
                 Integer.parseInt(System.getProperty(EmbeddingServiceProcess.PORT_PROPERTY))).usePlaintext().build();
-        embedding = EmbeddingServiceGrpc.newBlockingStub(embeddingChannel);
+        embedding = GrpcTestChannels.withKey(EmbeddingServiceGrpc.newBlockingStub(embeddingChannel), ServiceProcess.SERVICE_KEY);
     }
 
     @AfterEach

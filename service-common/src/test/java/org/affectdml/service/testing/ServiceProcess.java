@@ -16,6 +16,9 @@ import java.util.Map;
 /** A packaged service started as a real process on a free port, ready once /q/health/ready answers 200. */
 public final class ServiceProcess implements AutoCloseable {
 
+    /** The service key every started service accepts and presents; the same as the %test profile's. */
+    public static final String SERVICE_KEY = "test-service-key";
+
     private final Process process;
     private final Path log;
     public final String host;
@@ -94,7 +97,11 @@ public final class ServiceProcess implements AutoCloseable {
         Path module = nativeExecutable ? app.getParent().getParent() : app.getParent().getParent().getParent();
         Path log = logDir.resolve(module.getFileName() + "-" + host + "-" + port + ".log");
         // appended: a replica restarted on the same address keeps the log of its previous run above the new one
-        Process process = new ProcessBuilder(command).redirectErrorStream(true)
+        ProcessBuilder builder = new ProcessBuilder(command);
+        // One service key for every service of a test, as the pods of one deployment share it (a property overrides).
+        builder.environment().putIfAbsent("AFFECT_SERVICE_KEYS", SERVICE_KEY);
+        builder.environment().putIfAbsent("AFFECT_SERVICE_KEY", SERVICE_KEY);
+        Process process = builder.redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         ServiceProcess service = new ServiceProcess(process, log, host, port);
         service.awaitReady(Duration.ofSeconds(90));
