@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.grpc.GrpcClient;
 import org.affectdml.service.transport.FastReconnect;
+import org.affectdml.serving.batching.BatchedImageModels;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -104,6 +105,9 @@ public class EmbeddingPipeline {
     io.grpc.Channel segmentationChannel;
     @Inject
     FastReconnect reconnect;
+    /** Concurrent requests share encoder (and in-process segmenter) runs: affect.batching.*. */
+    @Inject
+    BatchedImageModels models;
     @Inject
     MeterRegistry registry;
 
@@ -127,7 +131,7 @@ public class EmbeddingPipeline {
         headTime = stageTimer("head");
         decoder = new ImageDecoder(config.imageLimits(), config.image().turboJpeg());
         sem2vec = embeddingConfig.segmentation() == EmbeddingConfig.Sem2VecMode.IN_PROCESS
-                ? new InProcessSem2Vec()
+                ? new InProcessSem2Vec(models)
                 : new RemoteSem2Vec(segmentationClient, embeddingConfig.segmentationTimeout());
         if (embeddingConfig.segmentation() == EmbeddingConfig.Sem2VecMode.REMOTE) {
             reconnect.watch(segmentationChannel);
@@ -180,7 +184,7 @@ public class EmbeddingPipeline {
             List<Person> persons = scenes.values().stream().flatMap(s -> s.persons.stream()).toList();
             FusedEmbedder.EncoderFeatures features = FusedEmbedder.encodeCrops(bundle,
                     toEncode.stream().map(s -> new Crop(s.whole.pixels(), s.whole.map(s.image.whole()))).toList(),
-                    useBody ? persons.stream().map(p -> p.crop).toList() : List.of());
+                    useBody ? persons.stream().map(p -> p.crop).toList() : List.of(), models);
             if (segmented == null) {
                 segmented = await(segmentation);
                 segmentationDone = System.nanoTime();

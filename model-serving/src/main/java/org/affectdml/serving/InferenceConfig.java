@@ -8,6 +8,8 @@ import org.affectdml.inference.onnx.OrtSessionFactory;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 
 /** Settings every inference service shares (prefix {@code affect}); the README's configuration table lists them. */
 @ConfigMapping(prefix = "affect")
@@ -20,6 +22,8 @@ public interface InferenceConfig {
     ImageConfig image();
 
     InferenceLimits inference();
+
+    BatchingConfig batching();
 
     interface ModelStoreConfig {
         /** Directory of the model store (bundles/ and ACTIVE). */
@@ -79,6 +83,28 @@ public interface InferenceConfig {
         /** How long a request may wait for a slot before RESOURCE_EXHAUSTED. */
         @WithDefault("10s")
         Duration queueTimeout();
+    }
+
+    /** Dynamic batching of the image models (encoders, segmenter); see {@code BatchingPolicy}. */
+    interface BatchingConfig {
+        /** false: each request runs the models alone, concurrently with the others. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** Images (or crops) per model run at most. */
+        @WithDefault("8")
+        int maxBatchSize();
+
+        /** How long the oldest waiting request may wait for others to join; 0 never delays a lone request. */
+        @WithDefault("0ms")
+        Duration maxQueueDelay();
+
+        /** With a queue delay: start a batch before it passes once this many rows wait (the largest counts). */
+        Optional<List<Integer>> preferredBatchSizes();
+
+        /** Runs of one model at once. */
+        @WithDefault("1")
+        int instances();
     }
 
     default ImageLimits imageLimits() {

@@ -23,6 +23,7 @@ import org.affectdml.proto.v1.StageTimings;
 import org.affectdml.service.errors.Errors;
 import org.affectdml.service.media.ImageFormats;
 import org.affectdml.serving.InferenceConfig;
+import org.affectdml.serving.batching.BatchedImageModels;
 import org.affectdml.serving.RequestedVersion;
 import org.affectdml.serving.runtime.ConcurrencyLimit;
 
@@ -35,10 +36,14 @@ public class SegmentationGrpcService extends MutinySegmentationGrpc.Segmentation
     private final ActiveBundleHolder bundles;
     private final ImageDecoder decoder;
     private final ConcurrencyLimit limit;
+    /** Concurrent Segment calls share segmenter runs (affect.batching.*). */
+    private final BatchedImageModels models;
 
     @Inject
-    public SegmentationGrpcService(ActiveBundleHolder bundles, InferenceConfig config, ConcurrencyLimit limit) {
+    public SegmentationGrpcService(ActiveBundleHolder bundles, InferenceConfig config, ConcurrencyLimit limit,
+                                   BatchedImageModels models) {
         this.bundles = bundles;
+        this.models = models;
         this.decoder = new ImageDecoder(config.imageLimits(), config.image().turboJpeg());
         this.limit = limit;
     }
@@ -65,7 +70,7 @@ public class SegmentationGrpcService extends MutinySegmentationGrpc.Segmentation
                     ? decode(request.getImage(), lease.bundle().manifest().file(Roles.SEGMENTER).preprocessing())
                     : checkedRaw(request.getRgb());
             long decoded = System.nanoTime();
-            SegmentationResult result = SemanticSegmenter.segment(lease.bundle(), List.of(image), minFraction).get(0);
+            SegmentationResult result = SemanticSegmenter.segment(lease.bundle(), List.of(image), minFraction, models).get(0);
             long done = System.nanoTime();
             SegmentResponse.Builder response = SegmentResponse.newBuilder()
                     .setModelVersion(lease.bundle().version())

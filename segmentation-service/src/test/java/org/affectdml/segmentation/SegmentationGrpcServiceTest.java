@@ -165,7 +165,7 @@ class SegmentationGrpcServiceTest {
         assertTrue(m.value("grpc_server_processing_duration_seconds_bucket", "method", "Segment", "le", "0.1").isPresent(),
                 "fixed latency buckets: " + m.text());
         assertEquals(0, m.value("affect_inference_in_flight").orElseThrow());
-        assertEquals(4, m.value("affect_inference_slots").orElseThrow());
+        assertEquals(8, m.value("affect_inference_slots").orElseThrow());
         assertTrue(m.value("affect_inference_queue_wait_seconds_count").orElseThrow() >= 1);
         assertEquals(1, m.value("affect_model_bundle", "slot", "serving", "version", bundleVersion).orElseThrow(), m.text());
         assertEquals(0, m.value("affect_model_bundle_rejected").orElseThrow());

@@ -28,6 +28,7 @@ import org.affectdml.proto.v1.PersonBox;
 import org.affectdml.proto.v1.RemoveSupportRequest;
 import org.affectdml.proto.v1.TaxonomyAdminGrpc;
 import org.affectdml.service.testing.GrpcTestChannels;
+import org.affectdml.service.testing.ServiceProcess;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DynamicTest;

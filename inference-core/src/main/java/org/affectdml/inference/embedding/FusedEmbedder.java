@@ -11,6 +11,7 @@ import org.affectdml.inference.image.PixelRegion;
 import org.affectdml.inference.image.Preprocessing;
 import org.affectdml.inference.image.RgbImage;
 import org.affectdml.inference.image.TensorPreprocessor;
+import org.affectdml.inference.onnx.ImageModelRunner;
 import org.affectdml.inference.onnx.OrtSessionFactory;
 
 import java.nio.FloatBuffer;
@@ -79,6 +80,12 @@ public final class FusedEmbedder {
      * batch per encoder, or a single batch when both are the same file with the same preprocessing.
      */
     public static EncoderFeatures encodeCrops(LoadedBundle bundle, List<Crop> wholes, List<Crop> bodies) throws OrtException {
+        return encodeCrops(bundle, wholes, bodies, ImageModelRunner.DIRECT);
+    }
+
+    /** As {@link #encodeCrops(LoadedBundle, List, List)}, the encoder runs going through {@code runner}. */
+    public static EncoderFeatures encodeCrops(LoadedBundle bundle, List<Crop> wholes, List<Crop> bodies, ImageModelRunner runner)
+            throws OrtException {
         BundleManifest m = bundle.manifest();
         ModelFile imageEncoder = m.file(Roles.IMAGE_ENCODER);
         ModelFile bodyEncoder = m.file(Roles.BODY_ENCODER);
@@ -86,35 +93,29 @@ public final class FusedEmbedder {
                 && imageEncoder.preprocessing().equals(bodyEncoder.preprocessing())) {
             List<Crop> all = new ArrayList<>(wholes);
             all.addAll(bodies);
-            Run both = run(bundle, Roles.IMAGE_ENCODER, all);
+            Run both = run(bundle, Roles.IMAGE_ENCODER, all, runner);
             float[][] image = Arrays.copyOfRange(both.rows(), 0, wholes.size());
             float[][] body = Arrays.copyOfRange(both.rows(), wholes.size(), all.size());
             return new EncoderFeatures(image, body, both.preprocessNanos(), both.inferenceNanos());
         }
-        Run image = wholes.isEmpty() ? Run.EMPTY : run(bundle, Roles.IMAGE_ENCODER, wholes);
-        Run body = bodies.isEmpty() ? Run.EMPTY : run(bundle, Roles.BODY_ENCODER, bodies);
+        Run image = wholes.isEmpty() ? Run.EMPTY : run(bundle, Roles.IMAGE_ENCODER, wholes, runner);
+        Run body = bodies.isEmpty() ? Run.EMPTY : run(bundle, Roles.BODY_ENCODER, bodies, runner);
         return new EncoderFeatures(image.rows(), body.rows(), image.preprocessNanos() + body.preprocessNanos(),
                 image.inferenceNanos() + body.inferenceNanos());
     }
 
     /** One encoder on the crops, in order. */
-    private static Run run(LoadedBundle bundle, String role, List<Crop> crops) throws OrtException {
+    private static Run run(LoadedBundle bundle, String role, List<Crop> crops, ImageModelRunner runner) throws OrtException {
         long start = System.nanoTime();
-        ModelFile file = bundle.manifest().file(role);
-        Preprocessing p = file.preprocessing();
+        Preprocessing p = bundle.manifest().file(role).preprocessing();
         int slice = TensorPreprocessor.sliceLength(p);
         float[] input = new float[slice * crops.size()];
         for (int row = 0; row < crops.size(); row++) {
             TensorPreprocessor.write(crops.get(row).image(), crops.get(row).region(), p, input, row * slice);
         }
-        long[] shape = {crops.size(), 3, p.height(), p.width()};
-        String output = file.outputs().get(0).name();
         long preprocessed = System.nanoTime();
-        try (OnnxTensor tensor = OnnxTensor.createTensor(OrtSessionFactory.environment(), FloatBuffer.wrap(input), shape);
-             OrtSession.Result result = bundle.session(role).run(Map.of(file.inputs().get(0).name(), tensor), Set.of(output))) {
-            float[][] features = (float[][]) result.get(output).orElseThrow().getValue();
-            return new Run(features, preprocessed - start, System.nanoTime() - preprocessed);
-        }
+        float[][] features = runner.run(bundle, role, input, crops.size()).rows();
+        return new Run(features, preprocessed - start, System.nanoTime() - preprocessed);
     }
 
     /** The head on the given streams (rows aligned), L2-normalised rows of the embedding dimension. */

@@ -1,25 +1,20 @@
 package org.affectdml.inference.segmentation;
 
-import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtSession;
 import org.affectdml.inference.bundle.LoadedBundle;
-import org.affectdml.inference.bundle.ModelFile;
 import org.affectdml.inference.bundle.Roles;
 import org.affectdml.inference.image.PixelRegion;
 import org.affectdml.inference.image.Preprocessing;
 import org.affectdml.inference.image.RgbImage;
 import org.affectdml.inference.image.TensorPreprocessor;
-import org.affectdml.inference.onnx.OrtSessionFactory;
+import org.affectdml.inference.onnx.ImageModelRunner;
 
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 
 /**
- * Runs a bundle's segmenter on whole images: preprocess per the manifest, one batched ONNX run,
+ * Runs a bundle's segmenter on whole images: preprocess per the manifest, one batched ONNX run (or a share of one),
  * argmax over the class logits at the output resolution (1/4 of the input for SegFormer), Sem2Vec.
  */
 public final class SemanticSegmenter {
@@ -28,34 +23,30 @@ public final class SemanticSegmenter {
     }
 
     public static List<SegmentationResult> segment(LoadedBundle bundle, List<RgbImage> images, double minPixelFraction) throws OrtException {
-        ModelFile file = bundle.manifest().file(Roles.SEGMENTER);
-        Preprocessing p = file.preprocessing();
-        String inputName = file.inputs().get(0).name();
-        String outputName = file.outputs().get(0).name();
+        return segment(bundle, images, minPixelFraction, ImageModelRunner.DIRECT);
+    }
+
+    /** As {@link #segment(LoadedBundle, List, double)}, the segmenter run going through {@code runner}. */
+    public static List<SegmentationResult> segment(LoadedBundle bundle, List<RgbImage> images, double minPixelFraction,
+                                                   ImageModelRunner runner) throws OrtException {
+        Preprocessing p = bundle.manifest().file(Roles.SEGMENTER).preprocessing();
         int slice = TensorPreprocessor.sliceLength(p);
         float[] input = new float[slice * images.size()];
         for (int i = 0; i < images.size(); i++) {
             RgbImage image = images.get(i);
             TensorPreprocessor.write(image, PixelRegion.whole(image), p, input, i * slice);
         }
-        OrtSession session = bundle.session(Roles.SEGMENTER);
-        long[] shape = {images.size(), 3, p.height(), p.width()};
-        try (OnnxTensor tensor = OnnxTensor.createTensor(OrtSessionFactory.environment(), FloatBuffer.wrap(input), shape);
-             OrtSession.Result result = session.run(Map.of(inputName, tensor), Set.of(outputName))) {
-            OnnxTensor logits = (OnnxTensor) result.get(outputName).orElseThrow();
-            long[] s = logits.getInfo().getShape();
-            int classes = (int) s[1];
-            int h = (int) s[2];
-            int w = (int) s[3];
-            FloatBuffer values = logits.getFloatBuffer();
-            List<SegmentationResult> out = new ArrayList<>(images.size());
-            for (int i = 0; i < images.size(); i++) {
-                byte[] labels = argmax(values, i * classes * h * w, classes, h * w);
-                int[] counts = Sem2Vec.classCounts(labels, classes);
-                out.add(new SegmentationResult(w, h, labels, counts, Sem2Vec.multiHot(counts, minPixelFraction)));
-            }
-            return out;
+        ImageModelRunner.Output logits = runner.run(bundle, Roles.SEGMENTER, input, images.size());
+        int classes = (int) logits.rowShape()[0];
+        int h = (int) logits.rowShape()[1];
+        int w = (int) logits.rowShape()[2];
+        List<SegmentationResult> out = new ArrayList<>(images.size());
+        for (float[] row : logits.rows()) {
+            byte[] labels = argmax(FloatBuffer.wrap(row), 0, classes, h * w);
+            int[] counts = Sem2Vec.classCounts(labels, classes);
+            out.add(new SegmentationResult(w, h, labels, counts, Sem2Vec.multiHot(counts, minPixelFraction)));
         }
+        return out;
     }
 
     /** Per pixel, the channel with the largest logit; the first one wins a tie (as numpy/torch argmax). */

@@ -98,9 +98,10 @@ public final class ServiceProcess implements AutoCloseable {
         Path log = logDir.resolve(module.getFileName() + "-" + host + "-" + port + ".log");
         // appended: a replica restarted on the same address keeps the log of its previous run above the new one
         ProcessBuilder builder = new ProcessBuilder(command);
-        // One service key for every service of a test, as the pods of one deployment share it (a property overrides).
-        builder.environment().putIfAbsent("AFFECT_SERVICE_KEYS", SERVICE_KEY);
-        builder.environment().putIfAbsent("AFFECT_SERVICE_KEY", SERVICE_KEY);
+        // One service key for every service of a test, as the pods of one deployment share it, whatever the shell
+        // exported (deploy/local/env.sh generates one); a -D property still overrides it.
+        builder.environment().put("AFFECT_SERVICE_KEYS", SERVICE_KEY);
+        builder.environment().put("AFFECT_SERVICE_KEY", SERVICE_KEY);
         Process process = builder.redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         ServiceProcess service = new ServiceProcess(process, log, host, port);
