@@ -35,23 +35,36 @@ final class RawOnnxRuntimeTiming {
     /** Per-iteration raw time (µs) of segmenter + encoders + head on preprocessed tensors. */
     static long[] measure(ModelStore modelStore, String version, byte[] bytes, float[] b, int threads, int warmup, int requests)
             throws Exception {
+        return measure(modelStore, version, bytes, b, threads, warmup, requests, 1);
+    }
+
+    /**
+     * The same for {@code batch} persons of {@code batch} images at once: the segmenter on a batch of {@code batch},
+     * the encoder on {@code 2 x batch} (image and body crops), the head on {@code batch} rows; µs per iteration.
+     */
+    static long[] measure(ModelStore modelStore, String version, byte[] bytes, float[] b, int threads, int warmup, int requests,
+                          int batch) throws Exception {
         RgbImage decoded = new ImageDecoder(ImageLimits.DEFAULT).decode(bytes);
         PersonInImage sample = new PersonInImage(decoded, PixelRegion.ofPersonBox(b[0], b[1], b[2], b[3], decoded.width(), decoded.height()));
         try (LoadedBundle bundle = new BundleLoader(OrtSessionFactory.cpu(threads))
                 .load(modelStore.bundleDirectory(version), Set.copyOf(Roles.ONNX_ROLES))) {
             ModelFile seg = bundle.manifest().file(Roles.SEGMENTER);
             ModelFile enc = bundle.manifest().file(Roles.IMAGE_ENCODER);
-            float[] segInput = tensor(decoded, PixelRegion.whole(decoded), seg, 1);
-            float[] encInput = new float[2 * TensorPreprocessor.sliceLength(enc.preprocessing())];
-            TensorPreprocessor.write(decoded, PixelRegion.whole(decoded), enc.preprocessing(), encInput, 0);
-            TensorPreprocessor.write(decoded, sample.body(), enc.preprocessing(), encInput, TensorPreprocessor.sliceLength(enc.preprocessing()));
-            FusedEmbedder.EncoderFeatures features = FusedEmbedder.encode(bundle, List.of(sample));
-            float[][] sem = {SemanticSegmenter.segment(bundle, List.of(decoded), 0).get(0).sem2vec()};
+            float[] segInput = repeat(tensor(decoded, PixelRegion.whole(decoded), seg, 1), batch);
+            int encSlice = TensorPreprocessor.sliceLength(enc.preprocessing());
+            float[] pair = new float[2 * encSlice];
+            TensorPreprocessor.write(decoded, PixelRegion.whole(decoded), enc.preprocessing(), pair, 0);
+            TensorPreprocessor.write(decoded, sample.body(), enc.preprocessing(), pair, encSlice);
+            float[] encInput = repeat(pair, batch);
+            FusedEmbedder.EncoderFeatures features = FusedEmbedder.encode(bundle, java.util.Collections.nCopies(batch, sample));
+            float[] oneSem = SemanticSegmenter.segment(bundle, List.of(decoded), 0).get(0).sem2vec();
+            float[][] sem = new float[batch][];
+            Arrays.fill(sem, oneSem);
             long[] total = new long[requests];
             for (int i = -warmup; i < requests; i++) {
                 long t0 = System.nanoTime();
-                run(bundle.session(Roles.SEGMENTER), seg, segInput, 1);
-                run(bundle.session(Roles.IMAGE_ENCODER), enc, encInput, 2);
+                run(bundle.session(Roles.SEGMENTER), seg, segInput, batch);
+                run(bundle.session(Roles.IMAGE_ENCODER), enc, encInput, 2 * batch);
                 FusedEmbedder.head(bundle, features, sem);
                 if (i >= 0) {
                     total[i] = (System.nanoTime() - t0) / 1000;
@@ -59,6 +72,14 @@ final class RawOnnxRuntimeTiming {
             }
             return total;
         }
+    }
+
+    private static float[] repeat(float[] rows, int times) {
+        float[] out = new float[rows.length * times];
+        for (int i = 0; i < times; i++) {
+            System.arraycopy(rows, 0, out, i * rows.length, rows.length);
+        }
+        return out;
     }
 
     private static float[] tensor(RgbImage image, PixelRegion region, ModelFile file, int batch) {

@@ -116,6 +116,32 @@ class KubernetesManifestsTest {
     }
 
     @Test
+    void callsBetweenServicesCarryTheServiceKeyFromTheSecret() throws IOException {
+        List<Map<String, Object>> docs = documents();
+        Map<String, Object> secret = find(docs, "Secret", "affect-api-keys");
+        assertTrue(map(secret, "stringData").containsKey("service-key"), "the Secret holds the service key");
+        for (String caller : List.of("support-registry", "embedding-service")) {
+            assertSecretKey(docs, caller, "AFFECT_SERVICE_KEY");
+        }
+        for (String callee : List.of("embedding-service", "segmentation-service")) {
+            assertSecretKey(docs, callee, "AFFECT_SERVICE_KEYS");
+            assertEquals("0.0.0.0", env(container(find(docs, "Deployment", callee))).get("AFFECT_BIND_ADDRESS"),
+                    callee + " listens on the pod's interfaces");
+            assertEquals("${AFFECT_BIND_ADDRESS:127.0.0.1}", properties(callee).getProperty("quarkus.http.host"),
+                    callee + " binds loopback unless told otherwise");
+        }
+    }
+
+    private static void assertSecretKey(List<Map<String, Object>> docs, String deployment, String variable) {
+        Map<String, Object> entry = list(container(find(docs, "Deployment", deployment)), "env").stream()
+                .filter(e -> variable.equals(e.get("name"))).findFirst()
+                .orElseThrow(() -> new AssertionError(deployment + " sets no " + variable));
+        Map<String, Object> ref = map(map(entry, "valueFrom"), "secretKeyRef");
+        assertEquals("affect-api-keys", ref.get("name"), deployment + " " + variable);
+        assertEquals("service-key", ref.get("key"), deployment + " " + variable);
+    }
+
+    @Test
     void aTerminatedPodLeavesTheEndpointsFirstAndItsGracePeriodCoversTheCallsInFlight() throws IOException {
         List<Map<String, Object>> docs = documents();
         Map<String, Object> settings = map(find(docs, "ConfigMap", "affect-observability"), "data");

@@ -22,6 +22,7 @@ import org.affectdml.service.testing.ServiceProcess;
 import org.affectdml.inference.testing.TestImages;
 import org.affectdml.inference.testing.TinyModels;
 import org.affectdml.proto.v1.EmbedRequest;
+import org.affectdml.proto.v1.EmbedResponse;
 import org.affectdml.proto.v1.EmbeddingServiceGrpc;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -150,8 +151,9 @@ class EmbeddingServicesIT {
 
     /**
      * Two bundles that share the segmenter file but not its preprocessing (a rollout that a segmenter-sha check cannot
-     * tell apart): after the swap both are served, each Embed names its version, and each answer equals the local
-     * forward pass of the version it names. segmentation-service keeps the replaced bundle and runs the one asked.
+     * tell apart), swapped while four callers load the services: no call fails, every answer equals the local forward
+     * pass of the version it names (0 mixed), and after the swap both are served on request. segmentation-service keeps
+     * the replaced bundle and runs the one asked; batches never mix bundles.
      */
     @Test
     void aSwapBetweenBundlesSharingTheSegmenterFileNeverMixesTheirPreprocessing() throws Exception {
@@ -194,12 +196,57 @@ class EmbeddingServicesIT {
                     var client = GrpcTestChannels.withKey(EmbeddingServiceGrpc.newBlockingStub(channel), ServiceProcess.SERVICE_KEY);
                     EmbedRequest request = request(png, "image/png", box[0], box[1], box[2], box[3]);
                     assertClose(expected1, client.embed(request).getEmbedding().getValuesList(), 1e-5);
+                    // Under load (four callers, distinct bytes each call so the scene cache answers none, requests
+                    // batched together): the swap happens while calls run, and no answer may mix the two versions.
+                    java.util.concurrent.atomic.AtomicBoolean loading = new java.util.concurrent.atomic.AtomicBoolean(true);
+                    java.util.concurrent.atomic.AtomicLong copies = new java.util.concurrent.atomic.AtomicLong();
+                    List<EmbedResponse> answers = new java.util.concurrent.CopyOnWriteArrayList<>();
+                    List<String> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+                    List<Thread> callers = new ArrayList<>();
+                    for (int t = 0; t < 4; t++) {
+                        Thread caller = new Thread(() -> {
+                            while (loading.get()) {
+                                byte[] copy = org.affectdml.inference.image.SyntheticPhotos.withComment(png, "load " + copies.incrementAndGet());
+                                try {
+                                    answers.add(client.embed(request(copy, "image/png", box[0], box[1], box[2], box[3])));
+                                } catch (io.grpc.StatusRuntimeException e) {
+                                    failures.add(e.getStatus().toString());
+                                }
+                            }
+                        });
+                        caller.start();
+                        callers.add(caller);
+                    }
+                    while (answers.size() < 20) {
+                        Thread.sleep(10);
+                    }
                     modelStore.activate(v2, new BundleLoader(OrtSessionFactory.cpu(1)));
                     long deadline = System.currentTimeMillis() + 30_000;
                     while (!client.getModel(org.affectdml.proto.v1.GetModelRequest.getDefaultInstance()).getVersion().equals(v2)) {
                         assertTrue(System.currentTimeMillis() < deadline, "embedding-service did not swap to " + v2);
                         Thread.sleep(100);
                     }
+                    int atSwap = answers.size();
+                    while (answers.size() < atSwap + 20) {
+                        Thread.sleep(10);
+                    }
+                    loading.set(false);
+                    for (Thread caller : callers) {
+                        caller.join();
+                    }
+                    assertEquals(List.of(), failures, "no call fails during the swap");
+                    int mixed = 0;
+                    java.util.Map<String, Integer> byVersion = new java.util.TreeMap<>();
+                    for (EmbedResponse answer : answers) {
+                        String named = answer.getEmbedding().getModelVersion();
+                        byVersion.merge(named, 1, Integer::sum);
+                        float[] expected = named.equals(v1) ? expected1 : named.equals(v2) ? expected2 : null;
+                        if (expected == null || maxDifference(expected, answer.getEmbedding().getValuesList()) > 1e-5) {
+                            mixed++;
+                        }
+                    }
+                    assertEquals(0, mixed, "answers whose values are not those of the version they name, of " + byVersion);
+                    assertTrue(byVersion.getOrDefault(v1, 0) >= 20 && byVersion.getOrDefault(v2, 0) >= 20, byVersion.toString());
                     for (int round = 0; round < 3; round++) {
                         // Distinct bytes each round, so the scene cache answers none of them.
                         var first = client.embed(request(org.affectdml.inference.image.SyntheticPhotos.withComment(png, "round " + round), "image/png", box[0], box[1], box[2], box[3]).toBuilder()
@@ -215,6 +262,14 @@ class EmbeddingServicesIT {
                 }
             }
         }
+    }
+
+    private static double maxDifference(float[] expected, List<Float> actual) {
+        double max = expected.length == actual.size() ? 0 : Double.POSITIVE_INFINITY;
+        for (int i = 0; i < Math.min(expected.length, actual.size()); i++) {
+            max = Math.max(max, Math.abs(expected[i] - actual.get(i)));
+        }
+        return max;
     }
 
     @Test

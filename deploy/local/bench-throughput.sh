@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Throughput benchmark (docs/benchmarks.md): the quick-start stack and demo taxonomy, then `affect bench-throughput`
+# twice: with dynamic batching (the default) and with embedding-service and segmentation-service restarted with
+# AFFECT_BATCHING_ENABLED=false. Args are passed to bench-throughput (e.g. --concurrency 1,4 --requests 40).
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+image="${AFFECT_BENCH_IMAGE:-$AFFECT_SHARED_DIR/images/coco-000000000785-skier.jpg}"
+box="${AFFECT_BENCH_BOX:-281,45,500,392}"
+"$REPO_ROOT/deploy/local/postgres.sh"
+[ -f "$(app_jar cli)" ] || "$REPO_ROOT/deploy/local/build.sh"
+"$REPO_ROOT/deploy/local/default-bundle.sh"
+
+restart_inference() {
+  for name in embedding-service segmentation-service; do
+    pidfile="$RUN_DIR/$name.pid"
+    if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+      kill "$(cat "$pidfile")"
+      while kill -0 "$(cat "$pidfile")" 2>/dev/null; do sleep 0.2; done
+    fi
+  done
+  "$REPO_ROOT/deploy/local/start.sh"
+}
+
+bench() {
+  AFFECT_API_KEY="${AFFECT_CLIENT_KEYS%%,*}" affect_cli bench-throughput --store "$AFFECT_MODEL_STORE" --taxonomy demo \
+    --image "$image" --box "$box" --target "localhost:$EMBEDDING_PORT" --registry "localhost:$REGISTRY_PORT" "$@"
+}
+
+export AFFECT_BATCHING_ENABLED=true
+restart_inference
+"$REPO_ROOT/deploy/local/demo.sh" >/dev/null
+bench --label batching=on "$@"
+export AFFECT_BATCHING_ENABLED=false
+restart_inference
+bench --label batching=off "$@"
+unset AFFECT_BATCHING_ENABLED
+restart_inference
