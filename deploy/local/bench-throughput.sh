@@ -23,7 +23,9 @@ restart_inference() {
 
 bench() {
   AFFECT_API_KEY="${AFFECT_CLIENT_KEYS%%,*}" affect_cli bench-throughput --store "$AFFECT_MODEL_STORE" --taxonomy demo \
-    --image "$image" --box "$box" --target "localhost:$EMBEDDING_PORT" --registry "localhost:$REGISTRY_PORT" "$@"
+    --image "$image" --box "$box" --target "localhost:$EMBEDDING_PORT" --registry "localhost:$REGISTRY_PORT" \
+    --metrics "http://localhost:$EMBEDDING_MANAGEMENT_PORT/q/metrics" \
+    --segmentation-metrics "http://localhost:$SEGMENTATION_MANAGEMENT_PORT/q/metrics" "$@"
 }
 
 export AFFECT_BATCHING_ENABLED=true

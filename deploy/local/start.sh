@@ -39,7 +39,8 @@ start_service embedding-service "$EMBEDDING_PORT"
 start_service support-registry "$REGISTRY_PORT"
 # the trainer holds a data set's features in memory while it trains
 start_service trainer "$TRAINER_PORT" "${TRAINER_JAVA_OPTS:--Xms64m -Xmx4g}"
-wait_ready segmentation-service "$SEGMENTATION_PORT"
-wait_ready embedding-service "$EMBEDDING_PORT"
-wait_ready support-registry "$REGISTRY_PORT"
-wait_ready trainer "$TRAINER_PORT"
+# readiness is on each service's management port
+wait_ready segmentation-service "$SEGMENTATION_MANAGEMENT_PORT"
+wait_ready embedding-service "$EMBEDDING_MANAGEMENT_PORT"
+wait_ready support-registry "$REGISTRY_MANAGEMENT_PORT"
+wait_ready trainer "$TRAINER_MANAGEMENT_PORT"

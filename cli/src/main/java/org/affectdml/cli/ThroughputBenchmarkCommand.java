@@ -52,11 +52,20 @@ public class ThroughputBenchmarkCommand implements Callable<Integer> {
             description = "concurrent callers (default ${DEFAULT-VALUE})")
     List<Integer> concurrency;
 
+    @CommandLine.Option(names = "--metrics", defaultValue = "${AFFECT_EMBEDDING_METRICS:-http://localhost:9102/q/metrics}",
+            description = "embedding-service's metrics on its management port (default ${DEFAULT-VALUE})")
+    String metricsUrl;
+
+    @CommandLine.Option(names = "--segmentation-metrics", defaultValue = "${AFFECT_SEGMENTATION_METRICS:-http://localhost:9101/q/metrics}",
+            description = "segmentation-service's metrics, for its realised segmenter batch (default ${DEFAULT-VALUE})")
+    String segmentationMetricsUrl;
+
     @CommandLine.Option(names = "--label", defaultValue = "", description = "a label for the printed lines (e.g. batching=on)")
     String label;
 
-    private static final Pattern SAMPLE = Pattern.compile("^(affect_batch_requests_(?:sum|count))\\{[^}]*model=\"image_encoder\"[^}]*} ([0-9.eE+-]+)$",
-            Pattern.MULTILINE);
+    private static Pattern samples(String model) {
+        return Pattern.compile("^(affect_batch_requests_(?:sum|count))\\{[^}]*model=\"" + model + "\"[^}]*} ([0-9.eE+-]+)$", Pattern.MULTILINE);
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -66,7 +75,7 @@ public class ThroughputBenchmarkCommand implements Callable<Integer> {
         AtomicLong copies = new AtomicLong(1_000_000);
         System.out.printf("Throughput benchmark %s: %s, box %s, bundle %s, %d requests per level after %d warm-up%n",
                 label, run.image.getFileName(), run.box, version, run.requests, run.warmup);
-        System.out.println("op        conc  req/s    p50 ms   p99 ms  batch  raw req/s at batch  ratio");
+        System.out.println("op        conc  req/s    p50 ms   p99 ms  batch (enc/seg)  raw req/s at batch  ratio");
         ManagedChannel embeddingChannel = embedding.channel();
         ManagedChannel registryChannel = taxonomy == null ? null : Endpoints.channel(registry);
         try {
@@ -92,24 +101,24 @@ public class ThroughputBenchmarkCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** One concurrency level: throughput, latencies and the mean number of requests per encoder run. */
-    private record Level(double throughput, double p50Ms, double p99Ms, double meanBatch) {
+    /** One concurrency level: throughput, latencies and the mean number of requests per encoder and segmenter run. */
+    private record Level(double throughput, double p50Ms, double p99Ms, double meanBatch, double meanSegmenterBatch) {
     }
 
     private Level level(int callers, Runnable call) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(callers);
         try {
             run(pool, callers, run.warmup * callers, call, null);
-            double[] before = batchCounters();
+            double[] before = batchCounters(metricsUrl, "image_encoder");
+            double[] segBefore = batchCounters(segmentationMetricsUrl, "segmenter");
             long[] latencies = new long[Math.max(run.requests, 4 * callers)];
             long start = System.nanoTime();
             run(pool, callers, latencies.length, call, latencies);
             double seconds = (System.nanoTime() - start) / 1e9;
-            double[] after = batchCounters();
-            double runs = after[1] - before[1];
-            double meanBatch = runs > 0 ? (after[0] - before[0]) / runs : Double.NaN;
+            double[] after = batchCounters(metricsUrl, "image_encoder");
+            double[] segAfter = batchCounters(segmentationMetricsUrl, "segmenter");
             return new Level(latencies.length / seconds, RawOnnxRuntimeTiming.percentile(latencies, 0.5) / 1e3,
-                    RawOnnxRuntimeTiming.percentile(latencies, 0.99) / 1e3, meanBatch);
+                    RawOnnxRuntimeTiming.percentile(latencies, 0.99) / 1e3, mean(before, after), mean(segBefore, segAfter));
         } finally {
             pool.shutdownNow();
         }
@@ -136,14 +145,21 @@ public class ThroughputBenchmarkCommand implements Callable<Integer> {
         }
     }
 
-    /** embedding-service's affect_batch_requests sum and count for the image encoder (requests and runs so far). */
-    private double[] batchCounters() throws Exception {
-        String host = embedding.target.substring(0, embedding.target.lastIndexOf(':'));
-        String port = embedding.target.substring(embedding.target.lastIndexOf(':') + 1);
-        HttpResponse<String> r = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + "/q/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+    private static double mean(double[] before, double[] after) {
+        double runs = after[1] - before[1];
+        return runs > 0 ? (after[0] - before[0]) / runs : Double.NaN;
+    }
+
+    /** A service's affect_batch_requests sum and count for one model (requests and runs so far; 0 if unreachable). */
+    private static double[] batchCounters(String url, String model) {
         double[] out = new double[2];
-        Matcher m = SAMPLE.matcher(r.body());
+        HttpResponse<String> r;
+        try {
+            r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
+        } catch (Exception unreachable) {
+            return out;  // e.g. in-process segmentation: no segmentation-service to ask
+        } 
+        Matcher m = samples(model).matcher(r.body());
         while (m.find()) {
             out[m.group(1).endsWith("sum") ? 0 : 1] = Double.parseDouble(m.group(2));
         }
@@ -151,14 +167,17 @@ public class ThroughputBenchmarkCommand implements Callable<Integer> {
     }
 
     private void print(String op, int c, Level level, String version, byte[] bytes, float[] box) throws Exception {
-        int batch = Double.isNaN(level.meanBatch()) ? 1 : Math.max(1, (int) Math.round(level.meanBatch()));
+        // the raw models at the batch the service realised: the larger of the encoder's and the segmenter's
+        double realised = Math.max(Double.isNaN(level.meanBatch()) ? 1 : level.meanBatch(),
+                Double.isNaN(level.meanSegmenterBatch()) ? 1 : level.meanSegmenterBatch());
+        int batch = Math.max(1, (int) Math.round(realised));
         long[] raw = RawOnnxRuntimeTiming.measure(new ModelStore(run.store), version, bytes, box, run.threads, 2,
                 Math.max(5, 20 / batch), batch);
         double rawThroughput = batch / (RawOnnxRuntimeTiming.percentile(raw, 0.5) / 1e6);
-        System.out.printf("%-9s %4d %7.2f %9.1f %8.1f %6.2f %12.2f (b=%d) %6.3f%n", op, c, level.throughput(), level.p50Ms(),
-                level.p99Ms(), level.meanBatch(), rawThroughput, batch, level.throughput() / rawThroughput);
-        System.out.printf("LEVEL %s op=%s concurrency=%d throughput=%.3f p50_ms=%.2f p99_ms=%.2f mean_batch=%.2f raw_throughput=%.3f ratio=%.3f%n",
-                label.isBlank() ? "-" : label, op, c, level.throughput(), level.p50Ms(), level.p99Ms(), level.meanBatch(), rawThroughput,
-                level.throughput() / rawThroughput);
+        System.out.printf("%-9s %4d %7.2f %9.1f %8.1f %6.2f / %5.2f %12.2f (b=%d) %6.3f%n", op, c, level.throughput(), level.p50Ms(),
+                level.p99Ms(), level.meanBatch(), level.meanSegmenterBatch(), rawThroughput, batch, level.throughput() / rawThroughput);
+        System.out.printf("LEVEL %s op=%s concurrency=%d throughput=%.3f p50_ms=%.2f p99_ms=%.2f mean_batch=%.2f mean_segmenter_batch=%.2f"
+                        + " raw_throughput=%.3f ratio=%.3f%n", label.isBlank() ? "-" : label, op, c, level.throughput(), level.p50Ms(),
+                level.p99Ms(), level.meanBatch(), level.meanSegmenterBatch(), rawThroughput, level.throughput() / rawThroughput);
     }
 }

@@ -30,6 +30,8 @@ class KubernetesManifestsTest {
     static final Path REPO = Path.of("..").toAbsolutePath().normalize();
     static final Path BASE = REPO.resolve("deploy/k8s/base");
     /** Service name = module name; the env variable that sets its port in application.properties. */
+    private static final java.util.regex.Pattern PLACEHOLDER_WITH_DEFAULT = java.util.regex.Pattern.compile("\\$\\{(\\w+):(\\d+)}");
+
     static final Map<String, String> PORT_VARIABLES = Map.of("segmentation-service", "SEGMENTATION_PORT",
             "embedding-service", "EMBEDDING_PORT", "support-registry", "REGISTRY_PORT", "trainer", "TRAINER_PORT");
     static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([A-Z_]+):([^}]*)}");
@@ -99,7 +101,7 @@ class KubernetesManifestsTest {
             assertTrue(String.valueOf(container.get("envFrom")).contains("affect-observability"), name + ": envFrom the ConfigMap");
             Map<String, Object> annotations = map(map(map(map(deployment, "spec"), "template"), "metadata"), "annotations");
             assertEquals("/q/metrics", annotations.get("prometheus.io/path"), name);
-            assertEquals(String.valueOf(list(container, "ports").get(0).get("containerPort")), annotations.get("prometheus.io/port"), name);
+            assertEquals(String.valueOf(managementPort(container)), annotations.get("prometheus.io/port"), name + " is scraped on its management port");
             assertTrue(Poms.of(REPO.resolve(name).resolve("pom.xml")).dependencies(false).contains("quarkus-micrometer-registry-prometheus"),
                     name + ": /q/metrics exists");
         }
@@ -113,6 +115,35 @@ class KubernetesManifestsTest {
         }
         assertEquals("round_robin", properties("support-registry").getProperty("quarkus.grpc.clients.embedding.load-balancing-policy"));
         assertEquals("round_robin", properties("embedding-service").getProperty("quarkus.grpc.clients.segmentation.load-balancing-policy"));
+    }
+
+    @Test
+    void probesAndScrapersUseTheManagementPortTheServiceOpens() throws IOException {
+        List<Map<String, Object>> docs = documents();
+        List<Integer> managementPorts = new ArrayList<>();
+        for (String name : PORT_VARIABLES.keySet()) {
+            Map<String, Object> container = container(find(docs, "Deployment", name));
+            int port = managementPort(container);
+            managementPorts.add(port);
+            Matcher configured = PLACEHOLDER_WITH_DEFAULT.matcher(String.valueOf(properties(name).getProperty("quarkus.management.port")));
+            assertTrue(configured.matches(), name + ": quarkus.management.port is ${VAR:default}");
+            assertEquals(String.valueOf(port), configured.group(2), name + ": the pod's management port is the one the service opens");
+            for (String probe : List.of("readinessProbe", "startupProbe")) {
+                assertEquals("management", String.valueOf(map(map(container, probe), "httpGet").get("port")), name + " " + probe);
+            }
+        }
+        Map<String, Object> podMonitor = yaml(REPO.resolve("deploy/k8s/monitoring/podmonitor.yaml")).get(0);
+        assertEquals("management", list(map(podMonitor, "spec"), "podMetricsEndpoints").get(0).get("port"));
+        Map<String, Object> metricsPolicy = find(docs, "NetworkPolicy", "metrics-from-monitoring");
+        List<Integer> admitted = list(list(map(metricsPolicy, "spec"), "ingress").get(0), "ports").stream()
+                .map(p -> ((Number) p.get("port")).intValue()).sorted().toList();
+        assertEquals(managementPorts.stream().sorted().toList(), admitted, "Prometheus reaches the management ports only");
+    }
+
+    private static int managementPort(Map<String, Object> container) {
+        return list(container, "ports").stream().filter(p -> "management".equals(p.get("name")))
+                .map(p -> ((Number) p.get("containerPort")).intValue()).findFirst()
+                .orElseThrow(() -> new AssertionError(container.get("name") + " has no port named management"));
     }
 
     @Test
@@ -158,8 +189,11 @@ class KubernetesManifestsTest {
         for (String name : PORT_VARIABLES.keySet()) {
             Map<String, Object> pod = map(map(find(docs, "Deployment", name), "spec"), "template");
             long grace = ((Number) map(pod, "spec").get("terminationGracePeriodSeconds")).longValue();
-            assertTrue(grace > delay + seconds(timeout.group(1)), name + ": grace period " + grace + " s must exceed the shutdown delay "
-                    + delay + " s plus the request timeout " + timeout.group(1));
+            Map<String, Object> container = list(map(pod, "spec"), "containers").get(0);
+            long preStop = ((Number) map(map(map(container, "lifecycle"), "preStop"), "sleep").get("seconds")).longValue();
+            assertTrue(grace > preStop + delay + seconds(timeout.group(1)), name + ": grace period " + grace
+                    + " s must exceed the preStop sleep " + preStop + " s, the shutdown delay " + delay + " s and the request timeout "
+                    + timeout.group(1));
         }
     }
 

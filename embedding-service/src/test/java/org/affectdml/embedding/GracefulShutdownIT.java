@@ -57,7 +57,7 @@ class GracefulShutdownIT {
             }
             // SIGTERM once the service reports all four running (not merely sent), so the test never depends on timing.
             long deadline = System.currentTimeMillis() + 20_000;
-            while (org.affectdml.service.testing.PrometheusScrape.of("http://127.0.0.1:" + service.port + "/")
+            while (org.affectdml.service.testing.PrometheusScrape.of(service.managementUrl())
                     .value("affect_inference_in_flight").orElse(0) < 4) {
                 assertTrue(System.currentTimeMillis() < deadline, "the four calls never ran at once");
                 Thread.sleep(20);

@@ -194,7 +194,7 @@ class EmbeddingReplicasIT {
      */
     private static long awaitFirstEmbed(ServiceProcess replica, long sinceNanos) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (PrometheusScrape.of("http://" + replica.host + ":" + replica.port + "/")
+        while (PrometheusScrape.of(replica.managementUrl())
                 .value("grpc_server_requests_received_messages_total", "method", "Embed").orElse(0) == 0) {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError(replica.host + " got no Embed call within 60 s");
@@ -208,7 +208,7 @@ class EmbeddingReplicasIT {
     private static double[] embedCalls(List<ServiceProcess> replicas) throws Exception {
         double[] n = new double[replicas.size()];
         for (int i = 0; i < n.length; i++) {
-            n[i] = PrometheusScrape.of("http://" + replicas.get(i).host + ":" + replicas.get(i).port + "/")
+            n[i] = PrometheusScrape.of(replicas.get(i).managementUrl())
                     .value("grpc_server_processing_duration_seconds_count", "method", "Embed", "statusCode", "OK").orElse(0);
         }
         return n;

@@ -120,6 +120,6 @@ class RegistryReplicasIT {
     }
 
     private static double embedded(ServiceProcess registry) throws Exception {
-        return PrometheusScrape.of("http://127.0.0.1:" + registry.port + "/").value("affect_registry_reembedding_embedded_total").orElse(0);
+        return PrometheusScrape.of(registry.managementUrl()).value("affect_registry_reembedding_embedded_total").orElse(0);
     }
 }

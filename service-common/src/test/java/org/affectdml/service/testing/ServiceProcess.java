@@ -23,13 +23,21 @@ public final class ServiceProcess implements AutoCloseable {
     private final Path log;
     public final String host;
     public final int port;
+    /** The management interface's port: health and metrics ({@link #managementUrl()}). */
+    public final int managementPort;
     private volatile long readyAtNanos;
 
-    private ServiceProcess(Process process, Path log, String host, int port) {
+    private ServiceProcess(Process process, Path log, String host, int port, int managementPort) {
         this.process = process;
         this.log = log;
         this.host = host;
         this.port = port;
+        this.managementPort = managementPort;
+    }
+
+    /** Base URL of the management interface (/q/health, /q/metrics), e.g. for {@link PrometheusScrape#of}. */
+    public String managementUrl() {
+        return "http://" + host + ":" + managementPort + "/";
     }
 
     /**
@@ -86,6 +94,9 @@ public final class ServiceProcess implements AutoCloseable {
                 : List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m"));
         command.addAll(jvmOptions);
         command.add("-Dquarkus.http.port=" + port);
+        int managementPort = freePort();
+        command.add("-Dquarkus.management.port=" + managementPort);
+        command.add("-Dquarkus.management.host=" + host);
         if (!"127.0.0.1".equals(host)) {
             command.add("-Dquarkus.http.host=" + host);
         }
@@ -104,7 +115,7 @@ public final class ServiceProcess implements AutoCloseable {
         builder.environment().put("AFFECT_SERVICE_KEY", SERVICE_KEY);
         Process process = builder.redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-        ServiceProcess service = new ServiceProcess(process, log, host, port);
+        ServiceProcess service = new ServiceProcess(process, log, host, port, managementPort);
         service.awaitReady(Duration.ofSeconds(90));
         return service;
     }
@@ -117,7 +128,7 @@ public final class ServiceProcess implements AutoCloseable {
                 throw new IllegalStateException("service exited with " + process.exitValue() + "; log:\n" + Files.readString(log));
             }
             try {
-                var r = http.send(HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + "/q/health/ready")).build(),
+                var r = http.send(HttpRequest.newBuilder(URI.create(managementUrl() + "q/health/ready")).build(),
                         HttpResponse.BodyHandlers.ofString());
                 if (r.statusCode() == 200) {
                     readyAtNanos = System.nanoTime();
