@@ -22,4 +22,11 @@ public interface ServiceAuthConfig {
 
     /** The service key this service presents to the services it calls; none: it sends no credential. */
     Optional<String> key();
+
+    /**
+     * Refuse calls whose connection presented no client certificate (mutual TLS; the inference services set it
+     * under the "tls" profile).
+     */
+    @WithDefault("false")
+    boolean requireClientCertificate();
 }
