@@ -49,17 +49,8 @@ class SegmentationUnavailableTest {
     }
 
     private static final int ATTEMPTS = 3;
-    private static UnavailableDependency segmentationService;
-
-    static synchronized UnavailableDependency segmentationService() {
-        if (segmentationService == null) {
-            try {
-                segmentationService = new UnavailableDependency();
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        }
-        return segmentationService;
+    private static UnavailableDependency segmentationService() {
+        return UnavailableDependency.shared();
     }
 
     @TestHTTPResource("/")

@@ -17,8 +17,6 @@ import org.affectdml.proto.v1.TaxonomyAdminGrpc;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URL;
 import java.util.List;
 import java.util.Map;
@@ -45,17 +43,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class EmbeddingServiceDownTest {
 
     private static final int ATTEMPTS = 3;
-    private static UnavailableDependency embeddingService;
-
-    static synchronized UnavailableDependency embeddingService() {
-        if (embeddingService == null) {
-            try {
-                embeddingService = new UnavailableDependency();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-        return embeddingService;
+    private static UnavailableDependency embeddingService() {
+        return UnavailableDependency.shared();
     }
 
     public static class FailingEmbeddingService implements QuarkusTestProfile {

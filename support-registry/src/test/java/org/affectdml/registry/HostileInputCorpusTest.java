@@ -28,6 +28,7 @@ import org.affectdml.proto.v1.PersonBox;
 import org.affectdml.proto.v1.RemoveSupportRequest;
 import org.affectdml.proto.v1.TaxonomyAdminGrpc;
 import org.affectdml.service.testing.GrpcTestChannels;
+import org.affectdml.service.testing.RawBytes;
 import org.affectdml.service.testing.ServiceProcess;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -35,7 +36,6 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.net.URI;
@@ -354,24 +354,7 @@ class HostileInputCorpusTest {
 
     /** A unary call with hand-made request bytes (what a buggy or hostile client in any language can send). */
     private Object rawCall(String method, String key, byte[] request) {
-        MethodDescriptor.Marshaller<byte[]> bytes = new MethodDescriptor.Marshaller<>() {
-            @Override
-            public InputStream stream(byte[] value) {
-                return new ByteArrayInputStream(value);
-            }
-
-            @Override
-            public byte[] parse(InputStream stream) {
-                try {
-                    return stream.readAllBytes();
-                } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            }
-        };
-        MethodDescriptor<byte[], byte[]> descriptor = MethodDescriptor.<byte[], byte[]>newBuilder()
-                .setType(MethodDescriptor.MethodType.UNARY).setFullMethodName(method)
-                .setRequestMarshaller(bytes).setResponseMarshaller(bytes).build();
+        MethodDescriptor<byte[], byte[]> descriptor = RawBytes.unary(method);
         Metadata headers = new Metadata();
         headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + key);
         var authorized = ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));

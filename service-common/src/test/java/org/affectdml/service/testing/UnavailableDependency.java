@@ -11,9 +11,7 @@ import io.grpc.Status;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ServerCalls;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -31,24 +29,22 @@ public final class UnavailableDependency implements AutoCloseable {
     public record Attempt(String method, int requestBytes, Long deadlineMillis) {
     }
 
-    private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(byte[] value) {
-            return new ByteArrayInputStream(value);
-        }
+    private final List<Attempt> attempts = new CopyOnWriteArrayList<>();
+    private final Server server;
 
-        @Override
-        public byte[] parse(InputStream stream) {
+    private static UnavailableDependency shared;
+
+    /** One stand-in per test JVM, started on first use (a test profile needs its port before the test runs). */
+    public static synchronized UnavailableDependency shared() {
+        if (shared == null) {
             try {
-                return stream.readAllBytes();
+                shared = new UnavailableDependency();
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         }
-    };
-
-    private final List<Attempt> attempts = new CopyOnWriteArrayList<>();
-    private final Server server;
+        return shared;
+    }
 
     public UnavailableDependency() throws IOException {
         server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
@@ -56,9 +52,7 @@ public final class UnavailableDependency implements AutoCloseable {
                 .fallbackHandlerRegistry(new HandlerRegistry() {
                     @Override
                     public ServerMethodDefinition<?, ?> lookupMethod(String methodName, String authority) {
-                        MethodDescriptor<byte[], byte[]> method = MethodDescriptor.<byte[], byte[]>newBuilder()
-                                .setType(MethodDescriptor.MethodType.UNARY).setFullMethodName(methodName)
-                                .setRequestMarshaller(BYTES).setResponseMarshaller(BYTES).build();
+                        MethodDescriptor<byte[], byte[]> method = RawBytes.unary(methodName);
                         ServerCallHandler<byte[], byte[]> handler = ServerCalls.asyncUnaryCall((request, answer) -> {
                             Deadline deadline = Context.current().getDeadline();
                             attempts.add(new Attempt(methodName, request.length,
