@@ -25,6 +25,11 @@ public final class Errors {
         return Status.FAILED_PRECONDITION.withDescription(message).asRuntimeException();
     }
 
+    /** A concurrent change got there first (e.g. an expected revision that is no longer current). */
+    public static StatusRuntimeException aborted(String message) {
+        return Status.ABORTED.withDescription(message).asRuntimeException();
+    }
+
     public static StatusRuntimeException resourceExhausted(String message) {
         return Status.RESOURCE_EXHAUSTED.withDescription(message).asRuntimeException();
     }

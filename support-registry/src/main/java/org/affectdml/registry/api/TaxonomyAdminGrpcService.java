@@ -19,6 +19,7 @@ import org.affectdml.proto.v1.ListSupportsResponse;
 import org.affectdml.proto.v1.ListTaxonomiesRequest;
 import org.affectdml.proto.v1.ListTaxonomiesResponse;
 import org.affectdml.proto.v1.MutinyTaxonomyAdminGrpc;
+import org.affectdml.proto.v1.UpdateTaxonomyRequest;
 import org.affectdml.proto.v1.ReembeddingStatus;
 import org.affectdml.proto.v1.RemoveSupportRequest;
 import org.affectdml.proto.v1.RemoveSupportResponse;
@@ -49,6 +50,12 @@ public class TaxonomyAdminGrpcService extends MutinyTaxonomyAdminGrpc.TaxonomyAd
     @Blocking
     public Uni<Taxonomy> createTaxonomy(CreateTaxonomyRequest request) {
         return Uni.createFrom().item(() -> taxonomies.create(request.getTaxonomy()));
+    }
+
+    @Override
+    @Blocking
+    public Uni<Taxonomy> updateTaxonomy(UpdateTaxonomyRequest request) {
+        return Uni.createFrom().item(() -> taxonomies.update(request));
     }
 
     @Override

@@ -10,6 +10,7 @@ import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PATCH;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -22,6 +23,7 @@ import org.affectdml.proto.v1.AddSupportResponse;
 import org.affectdml.proto.v1.ClassifyPersonsRequest;
 import org.affectdml.proto.v1.ClassifyRequest;
 import org.affectdml.proto.v1.DeleteTaxonomyResponse;
+import org.affectdml.proto.v1.UpdateTaxonomyRequest;
 import org.affectdml.proto.v1.RemoveSupportResponse;
 import org.affectdml.proto.v1.Taxonomy;
 import org.affectdml.proto.v1.TaxonomyArchiveChunk;
@@ -94,6 +96,17 @@ public class TaxonomyResource {
     @APIResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "affect.v1.Taxonomy")))
     public Response get(@PathParam("name") String name) throws InvalidProtocolBufferException {
         return json(200, taxonomies.get(name));
+    }
+
+    @PATCH
+    @Path("/taxonomies/{name}")
+    @Operation(summary = "Update a taxonomy: description, rejection rule, classes added or removed (body: affect.v1.UpdateTaxonomyRequest; "
+            + "expected_revision required, 409 when it is no longer current)")
+    @RequestBody(content = @Content(schema = @Schema(ref = "affect.v1.UpdateTaxonomyRequest")))
+    @APIResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "affect.v1.Taxonomy")))
+    public Response update(@PathParam("name") String name, String body) throws InvalidProtocolBufferException {
+        UpdateTaxonomyRequest request = parse(body, UpdateTaxonomyRequest.newBuilder());
+        return json(200, taxonomies.update(request.toBuilder().setName(name).build()));
     }
 
     @DELETE

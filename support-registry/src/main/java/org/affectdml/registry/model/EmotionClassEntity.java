@@ -32,4 +32,8 @@ public class EmotionClassEntity {
 
     @Column(nullable = false)
     public int position;
+
+    /** This class's distance threshold in the taxonomy's rejection rule; null: the taxonomy's. */
+    @Column(name = "max_distance")
+    public Float maxDistance;
 }

@@ -42,9 +42,26 @@ public class TaxonomyEntity {
     @Column(nullable = false)
     public OffsetDateTime updated = OffsetDateTime.now();
 
+    /** The rejection rule (UpdateTaxonomy); a rule exists when its model version is set. Null limits: none. */
+    @Column(name = "reject_max_distance")
+    public Float rejectMaxDistance;
+
+    @Column(name = "reject_min_margin")
+    public Float rejectMinMargin;
+
+    @Column(name = "reject_model_version")
+    public String rejectModelVersion;
+
+    @Column(name = "reject_scoring")
+    public String rejectScoring;
+
     @OneToMany(mappedBy = "taxonomy", cascade = CascadeType.ALL, orphanRemoval = true)
     @OrderBy("position")
     public List<EmotionClassEntity> classes = new ArrayList<>();
+
+    public boolean hasRejectionRule() {
+        return rejectModelVersion != null;
+    }
 
     public void touch() {
         revision++;

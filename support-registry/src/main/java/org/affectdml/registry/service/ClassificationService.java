@@ -74,13 +74,14 @@ public class ClassificationService {
         if (!request.hasBox()) {
             throw Errors.invalidArgument("request has no person box (x1, y1, x2, y2 in pixels)");
         }
-        Query query = prepare(request.getTaxonomy(), request.hasImage() ? request.getImage() : null, request.getTopK(), request.getScoring());
+        Query query = prepare(request.getTaxonomy(), request.hasImage() ? request.getImage() : null, request.getTopK(), request.getScoring(),
+                request.getMultiLabel());
         var b = request.getBox();
         Timer.Sample embedding = Timer.start(registry);
         EmbeddingClient.Embedded embedded = embeddings.embed(new EmbeddingClient.Item(query.upload().bytes(),
                 query.upload().mediaType(), b.getX1(), b.getY1(), b.getX2(), b.getY2()), query.version());
         embedding.stop(embedTime);
-        return rank(request.getTaxonomy(), List.of(embedded), request.getScoring(), request.getTopK()).get(0);
+        return rank(request.getTaxonomy(), List.of(embedded), request.getScoring(), request.getTopK(), request.getMultiLabel()).get(0);
     }
 
     public ClassifyPersonsResponse classifyPersons(ClassifyPersonsRequest request) {
@@ -91,7 +92,8 @@ public class ClassificationService {
             throw Errors.invalidArgument("ClassifyPersons has " + request.getBoxesCount() + " boxes, above the limit of "
                     + config.maxPersons() + " (affect.registry.max-persons); split it");
         }
-        Query query = prepare(request.getTaxonomy(), request.hasImage() ? request.getImage() : null, request.getTopK(), request.getScoring());
+        Query query = prepare(request.getTaxonomy(), request.hasImage() ? request.getImage() : null, request.getTopK(), request.getScoring(),
+                request.getMultiLabel());
         Timer.Sample embedding = Timer.start(registry);
         List<EmbeddingClient.PersonResult> persons = embeddings.embedPersons(query.upload().bytes(), query.upload().mediaType(),
                 request.getBoxesList(), query.version());
@@ -99,7 +101,7 @@ public class ClassificationService {
         List<EmbeddingClient.Embedded> embedded = persons.stream().map(EmbeddingClient.PersonResult::embedded)
                 .filter(java.util.Objects::nonNull).toList();
         List<ClassifyResponse> ranked = embedded.isEmpty() ? List.of()
-                : rank(request.getTaxonomy(), embedded, request.getScoring(), request.getTopK());
+                : rank(request.getTaxonomy(), embedded, request.getScoring(), request.getTopK(), request.getMultiLabel());
         ClassifyPersonsResponse.Builder response = ClassifyPersonsResponse.newBuilder().setModelVersion(query.version());
         int next = 0;
         for (EmbeddingClient.PersonResult person : persons) {
@@ -118,7 +120,7 @@ public class ClassificationService {
     private record Query(UploadedImage upload, String version) {
     }
 
-    private Query prepare(String taxonomy, Image image, int topK, ScoringRule scoring) {
+    private Query prepare(String taxonomy, Image image, int topK, ScoringRule scoring, boolean multiLabel) {
         if (topK < 0) {
             throw Errors.invalidArgument("top_k must be >= 0 (0 = all classes), got " + topK);
         }
@@ -134,13 +136,18 @@ public class ClassificationService {
         String version = QuarkusTransaction.requiringNew().call(() -> {
             // A snapshot, so a concurrent delete shows as no taxonomy (NOT_FOUND), never as one with its classes gone.
             repeatableRead();
-            return checkClassifiable(taxonomy, candidates);
+            String served = checkClassifiable(taxonomy, candidates);
+            if (multiLabel) {
+                RejectionRules.requireThresholds(taxonomies.require(taxonomy));  // before the embedding call, not after it
+            }
+            return served;
         });
         return new Query(upload, version);
     }
 
     /** Every query's ranking, all in one snapshot of the taxonomy. */
-    private List<ClassifyResponse> rank(String taxonomy, List<EmbeddingClient.Embedded> queries, ScoringRule scoring, int topK) {
+    private List<ClassifyResponse> rank(String taxonomy, List<EmbeddingClient.Embedded> queries, ScoringRule scoring, int topK,
+                                        boolean multiLabel) {
         Timer.Sample search = Timer.start(registry);
         List<ClassifyResponse> responses = QuarkusTransaction.requiringNew().call(() -> {
             repeatableRead();
@@ -151,7 +158,7 @@ public class ClassificationService {
                 List<ClassDistance> distances = prototype
                         ? supportEmbeddings.prototypeDistances(t.id, query.modelVersion(), query.values())
                         : nearestSupports(t.id, query);
-                out.add(answer(t, distances, topK, query.modelVersion()));
+                out.add(answer(t, distances, topK, query.modelVersion(), scoring, multiLabel));
             }
             return out;
         });
@@ -198,7 +205,8 @@ public class ClassificationService {
                 : supportEmbeddings.nearestPerClassApproximate(taxonomyId, query.modelVersion(), query.values(), config.hnswEfSearch());
     }
 
-    private ClassifyResponse answer(TaxonomyEntity t, List<ClassDistance> distances, int topK, String version) {
+    private ClassifyResponse answer(TaxonomyEntity t, List<ClassDistance> distances, int topK, String version, ScoringRule scoring,
+                                    boolean multiLabel) {
         Map<Long, EmotionClassEntity> classes = new HashMap<>();
         t.classes.forEach(c -> classes.put(c.id, c));
         List<ClassDistance> ranked = new ArrayList<>(distances);
@@ -206,12 +214,17 @@ public class ClassificationService {
                 .thenComparingInt(d -> classes.get(d.classId()).position));
         double[] probability = Probabilities.softmaxOfNegativeSquaredDistance(
                 ranked.stream().mapToDouble(ClassDistance::distance).toArray(), config.temperature());
-        ClassifyResponse.Builder r = ClassifyResponse.newBuilder().setModelVersion(version).setTaxonomyRevision(t.revision);
+        // judged on the whole ranking (the runner-up counts), before top_k cuts it
+        RejectionRules.Verdict verdict = RejectionRules.judge(t, ranked, classes, version, scoring, multiLabel);
+        ClassifyResponse.Builder r = ClassifyResponse.newBuilder().setModelVersion(version).setTaxonomyRevision(t.revision)
+                .setUnknown(verdict.unknown()).setUnknownReason(verdict.reason()).setRejectionStale(verdict.stale())
+                .addAllAcceptedClasses(verdict.accepted());
         int limit = topK == 0 ? ranked.size() : Math.min(topK, ranked.size());
         for (int i = 0; i < limit; i++) {
             ClassDistance d = ranked.get(i);
             r.addClasses(ClassScore.newBuilder().setClassName(classes.get(d.classId()).name)
-                    .setDistance((float) d.distance()).setProbability((float) probability[i]).setNearestSupportId(d.supportId()));
+                    .setDistance((float) d.distance()).setProbability((float) probability[i]).setNearestSupportId(d.supportId())
+                    .setMaxDistance(verdict.thresholds()[i]));
         }
         return r.build();
     }

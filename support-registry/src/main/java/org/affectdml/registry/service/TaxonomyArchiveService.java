@@ -49,7 +49,8 @@ public class TaxonomyArchiveService {
 
     /** Creates the taxonomy and adds every support; on any failure the new taxonomy is removed again. */
     private Taxonomy importTaxonomy(Taxonomy header, List<ExportedSupport> supportsToAdd) {
-        Taxonomy.Builder clean = header.toBuilder().clearRevision().clearCreated().clearUpdated().clearClasses();
+        // The rejection rule's thresholds belong to the exporting registry's model version: not carried over.
+        Taxonomy.Builder clean = header.toBuilder().clearRevision().clearCreated().clearUpdated().clearClasses().clearRejection();
         header.getClassesList().forEach(c -> clean.addClasses(c.toBuilder().clearSupportCount()));
         taxonomies.create(clean.build());
         try {

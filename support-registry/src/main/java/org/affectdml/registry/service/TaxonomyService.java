@@ -7,6 +7,7 @@ import org.affectdml.proto.v1.EmotionClass;
 import org.affectdml.proto.v1.ListTaxonomiesResponse;
 import org.affectdml.proto.v1.Taxonomy;
 import org.affectdml.proto.v1.TaxonomyKind;
+import org.affectdml.proto.v1.UpdateTaxonomyRequest;
 import org.affectdml.registry.model.EmotionClassEntity;
 import org.affectdml.registry.model.TaxonomyEntity;
 import org.affectdml.registry.repository.SupportRepository;
@@ -32,6 +33,8 @@ public class TaxonomyService {
     TaxonomyRepository taxonomies;
     @Inject
     SupportRepository supports;
+    @Inject
+    ServingVersions versions;
 
     public Taxonomy create(Taxonomy request) {
         requireValidName(request.getName());
@@ -41,6 +44,10 @@ public class TaxonomyService {
         }
         if (request.getClassesCount() == 0) {
             throw Errors.invalidArgument("a taxonomy needs at least one class (Classify needs two, each with a support)");
+        }
+        if (request.hasRejection()) {
+            throw Errors.invalidArgument("set the rejection rule with UpdateTaxonomy once the classes have supports: its thresholds "
+                    + "are distances of a model version");
         }
         Set<String> names = new HashSet<>();
         for (EmotionClass c : request.getClassesList()) {
@@ -95,6 +102,86 @@ public class TaxonomyService {
             }
             return r.build();
         });
+    }
+
+    /**
+     * Applies an UpdateTaxonomy in one transaction if the taxonomy is still at the expected revision: description,
+     * classes added and removed (with their supports and embeddings), the rejection rule set, cleared or confirmed.
+     */
+    public Taxonomy update(UpdateTaxonomyRequest request) {
+        requireValidName(request.getName());
+        if (request.getExpectedRevision() <= 0) {
+            throw Errors.invalidArgument("expected_revision is required: the revision your change is based on (GetTaxonomy)");
+        }
+        if (request.hasDescription()) {
+            Inputs.requireText("taxonomy description", request.getDescription(), MAX_DESCRIPTION, true);
+        }
+        if (request.hasRejection() && request.getClearRejection()) {
+            throw Errors.invalidArgument("set rejection or clear_rejection, not both");
+        }
+        Set<String> added = new HashSet<>();
+        for (EmotionClass c : request.getAddClassesList()) {
+            requireClassName(c.getName());
+            Inputs.requireText("description of class " + Inputs.quoted(c.getName()), c.getDescription(), MAX_DESCRIPTION, true);
+            if (!added.add(c.getName())) {
+                throw Errors.invalidArgument("class " + Inputs.quoted(c.getName()) + " is listed twice in add_classes");
+            }
+        }
+        for (String name : request.getRemoveClassesList()) {
+            requireClassName(name);
+            if (added.contains(name)) {
+                throw Errors.invalidArgument("class " + Inputs.quoted(name) + " is both added and removed");
+            }
+        }
+        boolean needsServingVersion = request.getConfirmRejection()
+                || request.hasRejection() && request.getRejection().getModelVersion().isEmpty();
+        List<String> candidates = needsServingVersion ? versions.candidates() : List.of();
+        return QuarkusTransaction.requiringNew().call(() -> {
+            TaxonomyEntity t = require(request.getName());
+            if (t.revision != request.getExpectedRevision()) {
+                throw Errors.aborted("taxonomy '" + t.name + "' is at revision " + t.revision + ", not " + request.getExpectedRevision()
+                        + ": someone changed it meanwhile; read it again (GetTaxonomy) and reapply your change");
+            }
+            if (request.hasDescription()) {
+                t.description = request.getDescription();
+            }
+            for (String name : request.getRemoveClassesList()) {
+                t.classes.remove(requireClass(t, name));  // orphan removal; the database cascades to supports and embeddings
+            }
+            int position = t.classes.stream().mapToInt(c -> c.position + 1).max().orElse(0);
+            for (EmotionClass c : request.getAddClassesList()) {
+                if (t.classes.stream().anyMatch(e -> e.name.equals(c.getName()))) {
+                    throw Errors.alreadyExists("taxonomy '" + t.name + "' has a class " + Inputs.quoted(c.getName()) + " already");
+                }
+                EmotionClassEntity e = new EmotionClassEntity();
+                e.taxonomy = t;
+                e.name = c.getName();
+                e.description = c.getDescription();
+                e.level = c.getLevel();
+                e.position = position++;
+                t.classes.add(e);
+            }
+            taxonomies.flush();
+            if (request.getClearRejection()) {
+                RejectionRules.clear(t);
+            }
+            if (request.hasRejection()) {
+                String version = request.getRejection().getModelVersion().isEmpty()
+                        ? servedWith(t, candidates) : request.getRejection().getModelVersion();
+                RejectionRules.set(t, request.getRejection(), version);
+            }
+            if (request.getConfirmRejection()) {
+                RejectionRules.confirm(t, servedWith(t, candidates));
+            }
+            t.touch();
+            return ProtoMapping.taxonomy(t, taxonomies.supportCountsByClass(t.id));
+        });
+    }
+
+    private String servedWith(TaxonomyEntity t, List<String> candidates) {
+        return versions.pick(t.name, candidates).orElseThrow(() -> Errors.failedPrecondition("taxonomy '" + t.name
+                + "' is not fully embedded with a model version embedding-service serves " + candidates
+                + "; give rejection.model_version, or wait for re-embedding (GetReembeddingStatus)"));
     }
 
     /** Deletes the taxonomy with its classes, samples and embeddings in one transaction; returns how many supports it had. */

@@ -1,0 +1,210 @@
+package org.affectdml.registry;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import org.affectdml.inference.testing.TestImages;
+import org.affectdml.proto.v1.ClassScore;
+import org.affectdml.proto.v1.ClassificationGrpc;
+import org.affectdml.proto.v1.ClassifyRequest;
+import org.affectdml.proto.v1.ClassifyResponse;
+import org.affectdml.proto.v1.EmotionClass;
+import org.affectdml.proto.v1.GetTaxonomyRequest;
+import org.affectdml.proto.v1.ListSupportsRequest;
+import org.affectdml.proto.v1.RejectionRule;
+import org.affectdml.proto.v1.ScoringRule;
+import org.affectdml.proto.v1.Taxonomy;
+import org.affectdml.proto.v1.TaxonomyAdminGrpc;
+import org.affectdml.proto.v1.UpdateTaxonomyRequest;
+import org.affectdml.service.testing.GrpcTestChannels;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+
+import static org.affectdml.registry.RegistryTestSupport.ADMIN_KEY;
+import static org.affectdml.registry.RegistryTestSupport.BOX;
+import static org.affectdml.registry.RegistryTestSupport.CLIENT_KEY;
+import static org.affectdml.registry.RegistryTestSupport.NEAR_BOX;
+import static org.affectdml.registry.RegistryTestSupport.classify;
+import static org.affectdml.registry.RegistryTestSupport.nearDuplicate;
+import static org.affectdml.registry.RegistryTestSupport.scene;
+import static org.affectdml.registry.RegistryTestSupport.support;
+import static org.affectdml.registry.RegistryTestSupport.withKey;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Open-set answers and UpdateTaxonomy through the real registry and embedding-service: a near-duplicate of a support
+ * is accepted and a scene of no class is rejected at a threshold between their measured distances; margins,
+ * per-class thresholds, multi-label answers, stale thresholds after a version change, and concurrent updates.
+ */
+@QuarkusTest
+@QuarkusTestResource(EmbeddingServiceProcess.class)
+class OpenSetTest {
+
+    @TestHTTPResource("/")
+    URL url;
+
+    private ManagedChannel channel;
+    private TaxonomyAdminGrpc.TaxonomyAdminBlockingStub admin;
+    private ClassificationGrpc.ClassificationBlockingStub client;
+
+    @BeforeEach
+    void connect() {
+        channel = GrpcTestChannels.to(url);
+        admin = withKey(TaxonomyAdminGrpc.newBlockingStub(channel), ADMIN_KEY);
+        client = withKey(ClassificationGrpc.newBlockingStub(channel), CLIENT_KEY);
+    }
+
+    @AfterEach
+    void close() {
+        channel.shutdownNow();
+    }
+
+    private static String fresh(String prefix) {
+        return prefix + "-" + Long.toHexString(System.nanoTime());
+    }
+
+    private Taxonomy update(String name, UpdateTaxonomyRequest.Builder change) {
+        long revision = admin.getTaxonomy(GetTaxonomyRequest.newBuilder().setName(name).build()).getRevision();
+        return admin.updateTaxonomy(change.setName(name).setExpectedRevision(revision).build());
+    }
+
+    @Test
+    void aQueryOfNoClassIsUnknownAtAThresholdBetweenKnownAndUnknownDistances() {
+        String name = fresh("open");
+        RegistryTestSupport.threeClassTaxonomy(admin, name);
+        ClassifyRequest known = classify(name, nearDuplicate(0), NEAR_BOX);
+        ClassifyRequest stranger = classify(name, TestImages.png(scene(3)), BOX);  // a scene no class has
+
+        ClassifyResponse before = client.classify(known);
+        ClassifyResponse strangerBefore = client.classify(stranger);
+        assertFalse(before.getUnknown() || strangerBefore.getUnknown(), "without a rule every answer names a class");
+        assertEquals("joy", before.getClasses(0).getClassName());
+        double knownDistance = before.getClasses(0).getDistance();
+        double strangerDistance = strangerBefore.getClasses(0).getDistance();
+        assertTrue(knownDistance < strangerDistance, "the test needs the near-duplicate nearer than the stranger: "
+                + knownDistance + " vs " + strangerDistance);
+
+        float threshold = (float) ((knownDistance + strangerDistance) / 2);
+        Taxonomy t = update(name, UpdateTaxonomyRequest.newBuilder().setRejection(RejectionRule.newBuilder().setMaxDistance(threshold)));
+        assertEquals(before.getModelVersion(), t.getRejection().getModelVersion(), "bound to the version the taxonomy is served with");
+        assertEquals(ScoringRule.SCORING_RULE_NEAREST_SUPPORT, t.getRejection().getScoring());
+
+        ClassifyResponse accepted = client.classify(known);
+        assertFalse(accepted.getUnknown(), accepted.toString());
+        assertEquals("", accepted.getUnknownReason());
+        assertEquals(threshold, accepted.getClasses(0).getMaxDistance(), 1e-6);
+        assertFalse(accepted.getRejectionStale());
+
+        ClassifyResponse rejected = client.classify(stranger);
+        assertTrue(rejected.getUnknown(), rejected.toString());
+        assertTrue(rejected.getUnknownReason().contains("farther than its threshold"), rejected.getUnknownReason());
+        assertEquals(3, rejected.getClassesCount(), "the ranking is still given");
+        assertEquals(t.getRevision(), rejected.getTaxonomyRevision());
+
+        ClassifyResponse multi = client.classify(known.toBuilder().setMultiLabel(true).build());
+        assertTrue(multi.getAcceptedClassesList().contains("joy"), multi.toString());
+        for (ClassScore c : multi.getClassesList()) {
+            assertEquals(c.getDistance() <= threshold, multi.getAcceptedClassesList().contains(c.getClassName()), c.toString());
+        }
+        assertEquals(java.util.List.of(), client.classify(stranger.toBuilder().setMultiLabel(true).build()).getAcceptedClassesList());
+    }
+
+    @Test
+    void marginsPerClassThresholdsAndStaleRules() {
+        String name = fresh("rules");
+        RegistryTestSupport.threeClassTaxonomy(admin, name);
+        ClassifyRequest known = classify(name, nearDuplicate(0), NEAR_BOX);
+        ClassifyResponse plain = client.classify(known);
+        double gap = plain.getClasses(1).getDistance() - plain.getClasses(0).getDistance();
+
+        update(name, UpdateTaxonomyRequest.newBuilder().setRejection(RejectionRule.newBuilder().setMinMargin((float) Math.min(2, gap + 0.01))));
+        ClassifyResponse ambiguous = client.classify(known);
+        assertTrue(ambiguous.getUnknown() && ambiguous.getUnknownReason().contains("minimum margin"), ambiguous.toString());
+
+        float tight = plain.getClasses(0).getDistance() / 2;
+        update(name, UpdateTaxonomyRequest.newBuilder().setRejection(RejectionRule.newBuilder().setMaxDistance(2)
+                .putClassMaxDistance("joy", tight)));
+        ClassifyResponse perClass = client.classify(known);
+        assertTrue(perClass.getUnknown(), "joy's own threshold is below its distance: " + perClass);
+        assertEquals(tight, perClass.getClasses(0).getMaxDistance(), 1e-6);
+        assertEquals(2f, perClass.getClasses(1).getMaxDistance(), 1e-6, "other classes keep the taxonomy's threshold");
+
+        // thresholds set for another model version: applied, and reported stale until confirmed
+        update(name, UpdateTaxonomyRequest.newBuilder().setRejection(RejectionRule.newBuilder().setMaxDistance(2)
+                .setModelVersion("an-older-model")));
+        ClassifyResponse stale = client.classify(known);
+        assertTrue(stale.getRejectionStale(), stale.toString());
+        assertFalse(stale.getUnknown());
+        assertTrue(client.classify(known.toBuilder().setScoring(ScoringRule.SCORING_RULE_MEAN_PROTOTYPE).build()).getRejectionStale(),
+                "another scoring rule than the thresholds' is stale too");
+        Taxonomy confirmed = update(name, UpdateTaxonomyRequest.newBuilder().setConfirmRejection(true));
+        assertEquals(plain.getModelVersion(), confirmed.getRejection().getModelVersion());
+        assertFalse(client.classify(known).getRejectionStale());
+
+        update(name, UpdateTaxonomyRequest.newBuilder().setClearRejection(true));
+        assertFalse(admin.getTaxonomy(GetTaxonomyRequest.newBuilder().setName(name).build()).hasRejection());
+        StatusRuntimeException noRule = assertThrows(StatusRuntimeException.class,
+                () -> client.classify(known.toBuilder().setMultiLabel(true).build()));
+        assertEquals(Status.Code.FAILED_PRECONDITION, noRule.getStatus().getCode());
+        assertTrue(noRule.getStatus().getDescription().contains("multi_label needs"), noRule.getStatus().getDescription());
+    }
+
+    @Test
+    void updatesAreRefusedAgainstAnOldRevisionAndClassesComeAndGo() throws Exception {
+        String name = fresh("edit");
+        RegistryTestSupport.threeClassTaxonomy(admin, name);
+        Taxonomy t = admin.getTaxonomy(GetTaxonomyRequest.newBuilder().setName(name).build());
+
+        Taxonomy described = admin.updateTaxonomy(UpdateTaxonomyRequest.newBuilder().setName(name)
+                .setExpectedRevision(t.getRevision()).setDescription("edited").build());
+        assertEquals("edited", described.getDescription());
+        assertEquals(t.getRevision() + 1, described.getRevision());
+        // a second admin working from the old revision does not overwrite the first one's change
+        StatusRuntimeException conflict = assertThrows(StatusRuntimeException.class, () -> admin.updateTaxonomy(
+                UpdateTaxonomyRequest.newBuilder().setName(name).setExpectedRevision(t.getRevision()).setDescription("mine").build()));
+        assertEquals(Status.Code.ABORTED, conflict.getStatus().getCode());
+        assertTrue(conflict.getStatus().getDescription().contains("revision " + described.getRevision()), conflict.getStatus().getDescription());
+        assertEquals(Status.Code.INVALID_ARGUMENT, assertThrows(StatusRuntimeException.class, () -> admin.updateTaxonomy(
+                UpdateTaxonomyRequest.newBuilder().setName(name).setDescription("no revision").build())).getStatus().getCode());
+        assertEquals(Status.Code.INVALID_ARGUMENT, assertThrows(StatusRuntimeException.class, () -> update(name,
+                UpdateTaxonomyRequest.newBuilder().setRejection(RejectionRule.newBuilder().setMaxDistance(3))))
+                .getStatus().getCode(), "a cosine distance is at most 2");
+
+        // a new class without supports: Classify names it until it has one
+        update(name, UpdateTaxonomyRequest.newBuilder().addAddClasses(EmotionClass.newBuilder().setName("surprise")));
+        ClassifyRequest query = classify(name, nearDuplicate(0), NEAR_BOX);
+        StatusRuntimeException empty = assertThrows(StatusRuntimeException.class, () -> client.classify(query));
+        assertEquals(Status.Code.FAILED_PRECONDITION, empty.getStatus().getCode());
+        assertTrue(empty.getStatus().getDescription().contains("surprise"), empty.getStatus().getDescription());
+        admin.addSupport(support(name, "surprise", TestImages.png(scene(3)), BOX));
+        assertEquals(4, client.classify(query).getClassesCount());
+
+        // removing a class removes its supports in the same transaction
+        Taxonomy removed = update(name, UpdateTaxonomyRequest.newBuilder().addRemoveClasses("anger"));
+        assertEquals(java.util.List.of("joy", "calm", "surprise"), removed.getClassesList().stream().map(EmotionClass::getName).toList());
+        assertEquals(3, admin.listSupports(ListSupportsRequest.newBuilder().setTaxonomy(name).build()).getSamplesCount());
+        assertTrue(client.classify(query).getClassesList().stream().noneMatch(c -> c.getClassName().equals("anger")));
+
+        // REST: the same refusal of an old revision, as 409 with the JSON error body
+        HttpResponse<String> stale = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create(url.toString()).resolve("/api/v1/taxonomies/" + name))
+                .header("authorization", "Bearer " + ADMIN_KEY).header("content-type", "application/json")
+                .method("PATCH", HttpRequest.BodyPublishers.ofString("{\"expectedRevision\": " + t.getRevision() + ", \"description\": \"x\"}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(409, stale.statusCode(), stale.body());
+        assertTrue(stale.body().contains("\"code\":\"ABORTED\"") || stale.body().contains("\"code\": \"ABORTED\""), stale.body());
+    }
+}
