@@ -44,6 +44,17 @@ public interface RegistryConfig {
 
     Reembedding reembedding();
 
+    /** When AddSupport warns about a new support (distances are cosine distances of the active model). */
+    Warnings warnings();
+
+    interface Warnings {
+        @WithDefault("0.02")
+        double nearDuplicateDistance();
+
+        @WithDefault("0.1")
+        double confusableDistance();
+    }
+
     Auth auth();
 
     interface Reembedding {

@@ -207,4 +207,36 @@ class OpenSetTest {
         assertEquals(409, stale.statusCode(), stale.body());
         assertTrue(stale.body().contains("\"code\":\"ABORTED\"") || stale.body().contains("\"code\": \"ABORTED\""), stale.body());
     }
+
+    @Test
+    void addSupportWarnsAboutANearDuplicateAndAMislabelledSupportAndListSupportsShowsTheDistances() {
+        String name = fresh("warn");
+        RegistryTestSupport.threeClassTaxonomy(admin, name);  // joy, anger, calm: scenes 0, 1, 2
+
+        // the same photo with the box moved by one pixel: almost the same embedding
+        var shifted = BOX.toBuilder().setX1(BOX.getX1() + 1).setX2(BOX.getX2() + 1).build();
+        var duplicate = admin.addSupport(support(name, "joy", TestImages.png(scene(0)), shifted));
+        assertTrue(duplicate.getCreated(), "a new support (other box), stored despite the warning");
+        assertTrue(duplicate.getWarningsList().stream().anyMatch(w -> w.getKind() == org.affectdml.proto.v1.SupportWarning.Kind.NEAR_DUPLICATE
+                && w.getOtherClass().equals("joy")), duplicate.getWarningsList().toString());
+
+        // a near-copy of anger's support filed under joy: nearer to anger than to joy's own supports
+        var mislabelled = admin.addSupport(support(name, "joy", nearDuplicate(1), NEAR_BOX));
+        assertTrue(mislabelled.getWarningsList().stream().anyMatch(w -> w.getKind() == org.affectdml.proto.v1.SupportWarning.Kind.NEARER_TO_OTHER_CLASS
+                && w.getOtherClass().equals("anger") && w.getMessage().contains("mislabelled")), mislabelled.getWarningsList().toString());
+
+        // a support far from every other one gets no warning
+        String lone = fresh("lone");
+        admin.createTaxonomy(RegistryTestSupport.taxonomy(lone, "a", "b"));
+        admin.addSupport(support(lone, "a", TestImages.png(scene(0)), BOX));
+        assertEquals(java.util.List.of(), admin.addSupport(support(lone, "b", TestImages.png(scene(2)), BOX)).getWarningsList()
+                .stream().filter(w -> w.getKind() != org.affectdml.proto.v1.SupportWarning.Kind.CONFUSABLE_CLASSES).toList());
+
+        var listed = admin.listSupports(ListSupportsRequest.newBuilder().setTaxonomy(name).setClassName("joy").build()).getSamplesList();
+        var suspect = listed.stream().filter(x -> x.getId().equals(mislabelled.getSample().getId())).findFirst().orElseThrow();
+        assertTrue(suspect.hasNearestOwnClassDistance() && suspect.hasNearestOtherClassDistance(), suspect.toString());
+        assertEquals("anger", suspect.getNearestOtherClass());
+        assertTrue(suspect.getNearestOtherClassDistance() < suspect.getNearestOwnClassDistance(), suspect.toString());
+        assertEquals(client.classify(classify(name, nearDuplicate(0), NEAR_BOX)).getModelVersion(), suspect.getDistancesModelVersion());
+    }
 }

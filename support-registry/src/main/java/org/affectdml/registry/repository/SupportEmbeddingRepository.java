@@ -40,6 +40,25 @@ public class SupportEmbeddingRepository implements PanacheRepositoryBase<Support
             FROM support_embedding WHERE taxonomy_id = ?2 AND model_version = ?3 AND NOT (class_id = ANY(CAST(?4 AS bigint[])))
             ORDER BY class_id, d""";
 
+    /** As {@link #EXACT_NEAREST_PER_CLASS}, leaving one sample out (?4): the neighbours of a stored support. */
+    private static final String EXACT_NEAREST_PER_CLASS_EXCEPT = """
+            SELECT DISTINCT ON (class_id) class_id, embedding <=> CAST(?1 AS vector) AS d, sample_id
+            FROM support_embedding WHERE taxonomy_id = ?2 AND model_version = ?3 AND sample_id <> ?4
+            ORDER BY class_id, d""";
+
+    /** The stored embedding of a sample in a version, if any. */
+    public java.util.Optional<float[]> embeddingOf(UUID sampleId, String modelVersion) {
+        SupportEmbeddingEntity e = findById(new SupportEmbeddingEntity.Key(sampleId, modelVersion));
+        return java.util.Optional.ofNullable(e).map(x -> x.embedding);
+    }
+
+    /** Exact nearest support per class to {@code values}, leaving {@code except} out. */
+    public List<ClassDistance> nearestPerClassExcept(long taxonomyId, String modelVersion, float[] values, UUID except) {
+        return distances(getEntityManager().createNativeQuery(EXACT_NEAREST_PER_CLASS_EXCEPT)
+                .setParameter(1, VectorText.of(values)).setParameter(2, taxonomyId).setParameter(3, modelVersion)
+                .setParameter(4, except).getResultList());
+    }
+
     /** Session settings for the approximate search, within the transaction. */
     public static List<String> hnswSettings(int efSearch) {
         return List.of("SET LOCAL hnsw.iterative_scan = relaxed_order", "SET LOCAL hnsw.ef_search = " + efSearch);

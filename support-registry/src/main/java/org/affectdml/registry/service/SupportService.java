@@ -7,6 +7,7 @@ import org.affectdml.proto.v1.AddSupportResponse;
 import org.affectdml.proto.v1.Image;
 import org.affectdml.proto.v1.ListSupportsResponse;
 import org.affectdml.proto.v1.PersonBox;
+import org.affectdml.proto.v1.SupportSample;
 import org.affectdml.registry.RegistryConfig;
 import org.affectdml.registry.client.EmbeddingClient;
 import org.affectdml.registry.model.EmotionClassEntity;
@@ -20,6 +21,7 @@ import org.apache.commons.codec.digest.DigestUtils;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.UUID;
 
@@ -44,6 +46,8 @@ public class SupportService {
     SupportEmbeddingRepository embeddingsStored;
     @Inject
     EmbeddingClient embeddings;
+    @Inject
+    SupportNeighbours neighbours;
     @Inject
     ServingVersions versions;
     @Inject
@@ -95,8 +99,22 @@ public class SupportService {
         if (!inserted) {
             return existing(taxonomy, className, sha, at);
         }
-        return QuarkusTransaction.requiringNew().call(() -> AddSupportResponse.newBuilder()
-                .setSample(ProtoMapping.sample(supports.findById(id), taxonomy, embeddingsStored.versionsOf(id))).setCreated(true).build());
+        return QuarkusTransaction.requiringNew().call(() -> {
+            SupportSampleEntity stored = supports.findById(id);
+            TaxonomyEntity t = taxonomies.require(taxonomy);
+            return AddSupportResponse.newBuilder()
+                    .setSample(ProtoMapping.sample(stored, taxonomy, embeddingsStored.versionsOf(id))).setCreated(true)
+                    .addAllWarnings(neighbours.warnings(t, stored.emotionClass, id, active.values(), active.modelVersion())).build();
+        });
+    }
+
+    /** The version the taxonomy is served with, for the listing's distances; none when embedding-service cannot say. */
+    private Optional<String> servedVersionIfReachable(String taxonomy) {
+        try {
+            return versions.servingVersion(taxonomy);
+        } catch (io.grpc.StatusRuntimeException embeddingServiceDown) {
+            return Optional.empty();  // the listing itself does not need it
+        }
     }
 
     /** The stored twin of a repeated AddSupport; ALREADY_EXISTS when it is a support of another class. */
@@ -139,6 +157,7 @@ public class SupportService {
         String classFilter = className == null ? "" : className;
         String scope = taxonomy + "/" + classFilter;
         List<String> after = PageTokens.read(pageToken, "supports", scope, 2);
+        Optional<String> served = servedVersionIfReachable(taxonomy);
         return QuarkusTransaction.requiringNew().call(() -> {
             TaxonomyEntity t = taxonomies.require(taxonomy);
             Long classId = classFilter.isEmpty() ? null : TaxonomyService.requireClass(t, classFilter).id;
@@ -147,7 +166,8 @@ public class SupportService {
             List<SupportSampleEntity> rows = supports.pageAfter(t.id, classId, cursor, size + 1);
             ListSupportsResponse.Builder r = ListSupportsResponse.newBuilder();
             for (SupportSampleEntity s : rows.subList(0, Math.min(size, rows.size()))) {
-                r.addSamples(ProtoMapping.sample(s, taxonomy, embeddingsStored.versionsOf(s.id)));
+                SupportSample sample = ProtoMapping.sample(s, taxonomy, embeddingsStored.versionsOf(s.id));
+                r.addSamples(served.map(v -> neighbours.withDistances(sample, t, s.emotionClass.id, v)).orElse(sample));
             }
             if (rows.size() > size) {
                 SupportSampleEntity last = rows.get(size - 1);
