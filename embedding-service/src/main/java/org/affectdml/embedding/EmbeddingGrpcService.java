@@ -17,6 +17,7 @@ import org.affectdml.proto.v1.EmbedResponse;
 import org.affectdml.proto.v1.Embedding;
 import org.affectdml.proto.v1.PersonEmbedding;
 import org.affectdml.proto.v1.PersonError;
+import org.affectdml.proto.v1.SceneClass;
 import org.affectdml.proto.v1.MutinyEmbeddingServiceGrpc;
 import org.affectdml.proto.v1.GetModelRequest;
 import org.affectdml.proto.v1.ModelInfo;
@@ -52,7 +53,9 @@ public class EmbeddingGrpcService extends MutinyEmbeddingServiceGrpc.EmbeddingSe
         // Failures go to the shared gRPC error handler (service-common); checked ones are unexpected.
         return Uni.createFrom().item(Unchecked.supplier(() -> limit.run("Embed", () -> {
             EmbeddingPipeline.Outcome outcome = pipeline.embed(List.of(imageRequest(request, "")), request.getModelVersion(), false);
-            return embedResponse(outcome, 0);
+            EmbedResponse response = embedResponse(outcome, 0);
+            return request.getIncludeSceneClasses()
+                    ? response.toBuilder().addAllSceneClasses(sceneClasses(outcome, outcome.images().get(0))).build() : response;
         })));
     }
 
@@ -88,6 +91,9 @@ public class EmbeddingGrpcService extends MutinyEmbeddingServiceGrpc.EmbeddingSe
                     .setTimings(outcome.timings())
                     .setSceneCached(result.sceneCached());
             addAll(result.sem2vec(), response::addSem2Vec);
+            if (request.getIncludeSceneClasses()) {
+                response.addAllSceneClasses(sceneClasses(outcome, result));
+            }
             for (EmbeddingPipeline.PersonOutcome person : result.persons()) {
                 response.addPersons(person.error() != null
                         ? PersonEmbedding.newBuilder().setError(PersonError.newBuilder()
@@ -122,6 +128,22 @@ public class EmbeddingGrpcService extends MutinyEmbeddingServiceGrpc.EmbeddingSe
                 .setSceneCached(image.sceneCached());
         addAll(image.sem2vec(), response::addSem2Vec);
         return response.build();
+    }
+
+    /** The segmenter classes present in the image, largest share first. */
+    private static List<SceneClass> sceneClasses(EmbeddingPipeline.Outcome outcome, EmbeddingPipeline.ImageOutcome image) {
+        float[] shares = image.pixelFractions();
+        List<SceneClass> out = new ArrayList<>();
+        if (shares == null) {
+            return out;
+        }
+        for (int i = 0; i < shares.length && i < outcome.segmenterLabels().size(); i++) {
+            if (shares[i] > 0) {
+                out.add(SceneClass.newBuilder().setName(outcome.segmenterLabels().get(i)).setPixelShare(shares[i]).build());
+            }
+        }
+        out.sort(java.util.Comparator.comparingDouble(SceneClass::getPixelShare).reversed());
+        return out;
     }
 
     private static Embedding embedding(float[] values, String modelVersion) {

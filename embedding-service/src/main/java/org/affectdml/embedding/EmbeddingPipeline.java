@@ -60,10 +60,12 @@ public class EmbeddingPipeline {
     }
 
     /** Per image: its persons in box order, its Sem2Vec (null when unused) and whether the cache answered. */
-    public record ImageOutcome(List<PersonOutcome> persons, float[] sem2vec, boolean sceneCached) {
+    /** {@code pixelFractions}: per segmenter class, its share of the image (null when the bundle segments nothing). */
+    public record ImageOutcome(List<PersonOutcome> persons, float[] sem2vec, float[] pixelFractions, boolean sceneCached) {
     }
 
-    public record Outcome(List<ImageOutcome> images, String modelVersion, StageTimings timings) {
+    /** {@code segmenterLabels}: the names of the segmenter's classes, in pixel-fraction order. */
+    public record Outcome(List<ImageOutcome> images, String modelVersion, StageTimings timings, List<String> segmenterLabels) {
     }
 
     /** One distinct image of the request and the persons asked of it (over every request that sent it). */
@@ -211,7 +213,7 @@ public class EmbeddingPipeline {
                     .setHeadUs((done - beforeHead) / 1000)
                     .setTotalUs((done - start) / 1000)
                     .build();
-            return new Outcome(outcomes(sceneOfRequest, slots), bundle.version(), timings);
+            return new Outcome(outcomes(sceneOfRequest, slots), bundle.version(), timings, bundle.segmenterLabels());
         }
     }
 
@@ -375,7 +377,7 @@ public class EmbeddingPipeline {
             for (Object slot : slots.get(r)) {
                 persons.add(slot instanceof Person p ? new PersonOutcome(p.embedding, null) : new PersonOutcome(null, (String) slot));
             }
-            out.add(new ImageOutcome(persons, scene.features.sem2vec(), scene.cached));
+            out.add(new ImageOutcome(persons, scene.features.sem2vec(), scene.features.pixelFractions(), scene.cached));
         }
         return out;
     }

@@ -239,4 +239,41 @@ class OpenSetTest {
         assertTrue(suspect.getNearestOtherClassDistance() < suspect.getNearestOwnClassDistance(), suspect.toString());
         assertEquals(client.classify(classify(name, nearDuplicate(0), NEAR_BOX)).getModelVersion(), suspect.getDistancesModelVersion());
     }
+
+    @Test
+    void anExplanationPointsAtTheDecidingSupportAndTheSceneAndCostsNothingWhenOff() throws Exception {
+        String name = fresh("why");
+        RegistryTestSupport.threeClassTaxonomy(admin, name);
+        String joySupport = admin.listSupports(ListSupportsRequest.newBuilder().setTaxonomy(name).setClassName("joy").build())
+                .getSamples(0).getId();
+        ClassifyRequest query = classify(name, nearDuplicate(0), NEAR_BOX);
+
+        double before = explanations();
+        ClassifyResponse plain = client.classify(query);
+        assertFalse(plain.hasExplanation());
+        assertEquals(before, explanations(), "no explanation work when it is not asked for");
+
+        ClassifyResponse why = client.classify(query.toBuilder().setExplain(true).setExplainSupports(2).build());
+        assertEquals(before + 1, explanations());
+        assertEquals(plain.getClassesList(), why.getClassesList(), "explaining does not change the answer");
+        assertEquals(why.getClassesCount(), why.getExplanation().getClassesCount());
+        var best = why.getExplanation().getClasses(0);
+        assertEquals("joy", best.getClassName());
+        assertEquals(joySupport, best.getNearestSupports(0).getSupportId(), "the deciding support is joy's support");
+        assertEquals(why.getClasses(0).getNearestSupportId(), best.getNearestSupports(0).getSupportId());
+        assertEquals(why.getClasses(0).getDistance(), best.getNearestSupports(0).getDistance(), 1e-5);
+        var scene = why.getExplanation().getSceneClassesList();
+        assertFalse(scene.isEmpty(), "the segmenter's classes of the query");
+        double shares = scene.stream().mapToDouble(org.affectdml.proto.v1.SceneClass::getPixelShare).sum();
+        assertTrue(shares > 0 && shares <= 1.0001, "pixel shares " + scene);
+        for (int i = 1; i < scene.size(); i++) {
+            assertTrue(scene.get(i - 1).getPixelShare() >= scene.get(i).getPixelShare(), "largest share first: " + scene);
+        }
+        assertEquals(Status.Code.INVALID_ARGUMENT, assertThrows(StatusRuntimeException.class,
+                () -> client.classify(query.toBuilder().setExplain(true).setExplainSupports(21).build())).getStatus().getCode());
+    }
+
+    private double explanations() throws Exception {
+        return org.affectdml.service.testing.PrometheusScrape.of(url.toString()).value("affect_registry_explanations_total").orElse(0);
+    }
 }

@@ -21,6 +21,7 @@ import org.affectdml.proto.v1.GetModelRequest;
 import org.affectdml.proto.v1.Image;
 import org.affectdml.proto.v1.ModelInfo;
 import org.affectdml.proto.v1.PersonBox;
+import org.affectdml.proto.v1.SceneClass;
 import org.affectdml.registry.RegistryConfig;
 import org.affectdml.registry.model.SupportEmbeddingEntity;
 import org.affectdml.service.errors.Errors;
@@ -37,8 +38,15 @@ import java.util.concurrent.TimeUnit;
 @ApplicationScoped
 public class EmbeddingClient {
 
-    /** An embedding and the model version that produced it. */
-    public record Embedded(float[] values, String modelVersion) {
+    /** An embedding and the model version that produced it (and, when asked, what the segmenter saw). */
+    public record Embedded(float[] values, String modelVersion, List<SceneClass> sceneClasses) {
+        Embedded(float[] values, String modelVersion) {
+            this(values, modelVersion, List.of());
+        }
+
+        Embedded withScene(List<SceneClass> scene) {
+            return new Embedded(values, modelVersion, List.copyOf(scene));
+        }
     }
 
     /** What to embed: encoded image bytes and the person box. */
@@ -71,8 +79,14 @@ public class EmbeddingClient {
 
     /** Embeds with {@code modelVersion} (empty = the active model). */
     public Embedded embed(Item item, String modelVersion) {
+        return embed(item, modelVersion, false);
+    }
+
+    /** As {@link #embed(Item, String)}; with {@code sceneClasses} the answer also says what the segmenter saw. */
+    public Embedded embed(Item item, String modelVersion, boolean sceneClasses) {
         try {
-            return checked(withDeadline().embed(request(item).setModelVersion(modelVersion).build()));
+            EmbedResponse r = withDeadline().embed(request(item).setModelVersion(modelVersion).setIncludeSceneClasses(sceneClasses).build());
+            return checked(r).withScene(r.getSceneClassesList());
         } catch (StatusRuntimeException e) {
             throw translate(e);
         }
@@ -97,15 +111,17 @@ public class EmbeddingClient {
     }
 
     /** Embeds every box of one image in one call (decoded, segmented and encoded once). */
-    public List<PersonResult> embedPersons(byte[] image, String mediaType, List<PersonBox> boxes, String modelVersion) {
+    public List<PersonResult> embedPersons(byte[] image, String mediaType, List<PersonBox> boxes, String modelVersion,
+                                           boolean sceneClasses) {
         EmbedPersonsRequest request = EmbedPersonsRequest.newBuilder()
                 .setImage(Image.newBuilder().setData(ByteString.copyFrom(image)).setMediaType(mediaType))
-                .addAllBoxes(boxes).setModelVersion(modelVersion).build();
+                .addAllBoxes(boxes).setModelVersion(modelVersion).setIncludeSceneClasses(sceneClasses).build();
         try {
             List<PersonResult> out = new ArrayList<>();
-            for (PersonEmbedding person : withDeadline().embedPersons(request).getPersonsList()) {
+            var response = withDeadline().embedPersons(request);
+            for (PersonEmbedding person : response.getPersonsList()) {
                 out.add(person.hasError() ? new PersonResult(null, person.getError())
-                        : new PersonResult(checked(person.getEmbedding()), null));
+                        : new PersonResult(checked(person.getEmbedding()).withScene(response.getSceneClassesList()), null));
             }
             return out;
         } catch (StatusRuntimeException e) {

@@ -46,6 +46,25 @@ public class SupportEmbeddingRepository implements PanacheRepositoryBase<Support
             FROM support_embedding WHERE taxonomy_id = ?2 AND model_version = ?3 AND sample_id <> ?4
             ORDER BY class_id, d""";
 
+    /** The k nearest supports of every class (exact), for explanations. ?4 = k. */
+    private static final String EXACT_K_NEAREST_PER_CLASS = """
+            SELECT class_id, d, sample_id FROM (
+                SELECT class_id, embedding <=> CAST(?1 AS vector) AS d, sample_id,
+                       row_number() OVER (PARTITION BY class_id ORDER BY embedding <=> CAST(?1 AS vector)) AS rank
+                FROM support_embedding WHERE taxonomy_id = ?2 AND model_version = ?3) ranked
+            WHERE rank <= ?4 ORDER BY class_id, d""";
+
+    /** The {@code k} nearest supports of each class to {@code query}, nearest first. */
+    public Map<Long, List<ClassDistance>> kNearestPerClass(long taxonomyId, String version, float[] query, int k) {
+        Map<Long, List<ClassDistance>> out = new HashMap<>();
+        for (ClassDistance d : distances(getEntityManager().createNativeQuery(EXACT_K_NEAREST_PER_CLASS)
+                .setParameter(1, VectorText.of(query)).setParameter(2, taxonomyId).setParameter(3, version).setParameter(4, k)
+                .getResultList())) {
+            out.computeIfAbsent(d.classId(), c -> new ArrayList<>()).add(d);
+        }
+        return out;
+    }
+
     /** The stored embedding of a sample in a version, if any. */
     public java.util.Optional<float[]> embeddingOf(UUID sampleId, String modelVersion) {
         SupportEmbeddingEntity e = findById(new SupportEmbeddingEntity.Key(sampleId, modelVersion));

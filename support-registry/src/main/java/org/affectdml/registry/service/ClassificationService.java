@@ -7,7 +7,10 @@ import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
+import org.affectdml.proto.v1.ClassEvidence;
 import org.affectdml.proto.v1.ClassScore;
+import org.affectdml.proto.v1.Explanation;
+import org.affectdml.proto.v1.SupportMatch;
 import org.affectdml.proto.v1.ClassifyRequest;
 import org.affectdml.proto.v1.ClassifyPersonsRequest;
 import org.affectdml.proto.v1.ClassifyPersonsResponse;
@@ -62,11 +65,15 @@ public class ClassificationService {
     MeterRegistry registry;
 
     private Timer embedTime;
+    private io.micrometer.core.instrument.Counter explanations;
+    private static final int MAX_EXPLAINED_SUPPORTS = 20;
     private Timer knnTime;
 
     @PostConstruct
     void registerTimers() {
         embedTime = stageTimer("embed");
+        explanations = io.micrometer.core.instrument.Counter.builder("affect.registry.explanations")
+                .description("Classify answers explained (explain = true); none is computed otherwise").register(registry);
         knnTime = stageTimer("knn");
     }
 
@@ -78,10 +85,12 @@ public class ClassificationService {
                 request.getMultiLabel());
         var b = request.getBox();
         Timer.Sample embedding = Timer.start(registry);
+        int explain = explainedSupports(request.getExplain(), request.getExplainSupports());
         EmbeddingClient.Embedded embedded = embeddings.embed(new EmbeddingClient.Item(query.upload().bytes(),
-                query.upload().mediaType(), b.getX1(), b.getY1(), b.getX2(), b.getY2()), query.version());
+                query.upload().mediaType(), b.getX1(), b.getY1(), b.getX2(), b.getY2()), query.version(), explain > 0);
         embedding.stop(embedTime);
-        return rank(request.getTaxonomy(), List.of(embedded), request.getScoring(), request.getTopK(), request.getMultiLabel()).get(0);
+        return rank(request.getTaxonomy(), List.of(embedded), request.getScoring(), request.getTopK(), request.getMultiLabel(), explain)
+                .get(0);
     }
 
     public ClassifyPersonsResponse classifyPersons(ClassifyPersonsRequest request) {
@@ -94,14 +103,15 @@ public class ClassificationService {
         }
         Query query = prepare(request.getTaxonomy(), request.hasImage() ? request.getImage() : null, request.getTopK(), request.getScoring(),
                 request.getMultiLabel());
+        int explain = explainedSupports(request.getExplain(), request.getExplainSupports());
         Timer.Sample embedding = Timer.start(registry);
         List<EmbeddingClient.PersonResult> persons = embeddings.embedPersons(query.upload().bytes(), query.upload().mediaType(),
-                request.getBoxesList(), query.version());
+                request.getBoxesList(), query.version(), explain > 0);
         embedding.stop(embedTime);
         List<EmbeddingClient.Embedded> embedded = persons.stream().map(EmbeddingClient.PersonResult::embedded)
                 .filter(java.util.Objects::nonNull).toList();
         List<ClassifyResponse> ranked = embedded.isEmpty() ? List.of()
-                : rank(request.getTaxonomy(), embedded, request.getScoring(), request.getTopK(), request.getMultiLabel());
+                : rank(request.getTaxonomy(), embedded, request.getScoring(), request.getTopK(), request.getMultiLabel(), explain);
         ClassifyPersonsResponse.Builder response = ClassifyPersonsResponse.newBuilder().setModelVersion(query.version());
         int next = 0;
         for (EmbeddingClient.PersonResult person : persons) {
@@ -147,7 +157,7 @@ public class ClassificationService {
 
     /** Every query's ranking, all in one snapshot of the taxonomy. */
     private List<ClassifyResponse> rank(String taxonomy, List<EmbeddingClient.Embedded> queries, ScoringRule scoring, int topK,
-                                        boolean multiLabel) {
+                                        boolean multiLabel, int explain) {
         Timer.Sample search = Timer.start(registry);
         List<ClassifyResponse> responses = QuarkusTransaction.requiringNew().call(() -> {
             repeatableRead();
@@ -158,7 +168,8 @@ public class ClassificationService {
                 List<ClassDistance> distances = prototype
                         ? supportEmbeddings.prototypeDistances(t.id, query.modelVersion(), query.values())
                         : nearestSupports(t.id, query);
-                out.add(answer(t, distances, topK, query.modelVersion(), scoring, multiLabel));
+                ClassifyResponse answer = answer(t, distances, topK, query.modelVersion(), scoring, multiLabel);
+                out.add(explain > 0 ? explained(t, answer, query, explain) : answer);
             }
             return out;
         });
@@ -167,6 +178,34 @@ public class ClassificationService {
             registry.counter("affect.registry.classify", "model_version", response.getModelVersion()).increment();
         }
         return responses;
+    }
+
+    /** How many supports per class an explanation names: 0 when none is asked for. */
+    private static int explainedSupports(boolean explain, int supports) {
+        if (!explain) {
+            return 0;
+        }
+        if (supports < 0 || supports > MAX_EXPLAINED_SUPPORTS) {
+            throw Errors.invalidArgument("explain_supports must be 0-" + MAX_EXPLAINED_SUPPORTS + " (0 = 3), got " + supports);
+        }
+        return supports == 0 ? 3 : supports;
+    }
+
+    /** The answer with its explanation: the nearest supports of each returned class and the scene the segmenter saw. */
+    private ClassifyResponse explained(TaxonomyEntity t, ClassifyResponse answer, EmbeddingClient.Embedded query, int perClass) {
+        explanations.increment();
+        Map<Long, List<ClassDistance>> nearest = supportEmbeddings.kNearestPerClass(t.id, query.modelVersion(), query.values(), perClass);
+        Map<String, Long> classIds = new HashMap<>();
+        t.classes.forEach(c -> classIds.put(c.name, c.id));
+        Explanation.Builder e = Explanation.newBuilder().addAllSceneClasses(query.sceneClasses());
+        for (ClassScore c : answer.getClassesList()) {
+            ClassEvidence.Builder evidence = ClassEvidence.newBuilder().setClassName(c.getClassName());
+            for (ClassDistance d : nearest.getOrDefault(classIds.get(c.getClassName()), List.of())) {
+                evidence.addNearestSupports(SupportMatch.newBuilder().setSupportId(d.supportId()).setDistance((float) d.distance()));
+            }
+            e.addClasses(evidence);
+        }
+        return answer.toBuilder().setExplanation(e).build();
     }
 
     /** Must be the transaction's first statement: every later read then sees one snapshot. */
