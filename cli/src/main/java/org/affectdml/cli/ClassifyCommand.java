@@ -34,6 +34,12 @@ public class ClassifyCommand implements Callable<Integer> {
     @CommandLine.Option(names = "--prototype", description = "score by the mean of each class's supports instead of the nearest one")
     boolean prototype;
 
+    @CommandLine.Option(names = "--explain", description = "also show each class's nearest supports and the scene classes")
+    boolean explain;
+
+    @CommandLine.Option(names = "--multi-label", description = "also name every class within its threshold (needs a rejection rule)")
+    boolean multiLabel;
+
     @Override
     public Integer call() throws Exception {
         ManagedChannel channel = registry.channel();
@@ -42,13 +48,15 @@ public class ClassifyCommand implements Callable<Integer> {
             var stub = registry.authorized(ClassificationGrpc.newBlockingStub(channel));
             if (photo.boxes.size() == 1) {
                 ClassifyResponse r = stub.classify(ClassifyRequest.newBuilder().setTaxonomy(taxonomy).setTopK(topK)
-                        .setScoring(scoring).setImage(photo.protoImage()).setBox(photo.personBox()).build());
+                        .setScoring(scoring).setExplain(explain).setMultiLabel(multiLabel)
+                        .setImage(photo.protoImage()).setBox(photo.personBox()).build());
                 System.out.printf("taxonomy %s (revision %d), model %s%n", taxonomy, r.getTaxonomyRevision(), r.getModelVersion());
                 print(r);
                 return 0;
             }
             ClassifyPersonsResponse r = stub.classifyPersons(ClassifyPersonsRequest.newBuilder().setTaxonomy(taxonomy)
-                    .setTopK(topK).setScoring(scoring).setImage(photo.protoImage()).addAllBoxes(photo.personBoxes()).build());
+                    .setTopK(topK).setScoring(scoring).setExplain(explain).setMultiLabel(multiLabel)
+                    .setImage(photo.protoImage()).addAllBoxes(photo.personBoxes()).build());
             System.out.printf("taxonomy %s (revision %d), model %s%n", taxonomy, r.getTaxonomyRevision(), r.getModelVersion());
             boolean allAnswered = true;
             for (int i = 0; i < r.getPersonsCount(); i++) {
@@ -70,9 +78,31 @@ public class ClassifyCommand implements Callable<Integer> {
     }
 
     private static void print(ClassifyResponse r) {
+        if (r.getUnknown()) {
+            System.out.printf("  unknown: %s%n", r.getUnknownReason());
+        }
+        if (r.getRejectionStale()) {
+            System.out.println("  (the rejection rule was set for another model version or scoring rule: re-evaluate or confirm it)");
+        }
+        if (r.getAcceptedClassesCount() > 0) {
+            System.out.printf("  within their thresholds: %s%n", String.join(", ", r.getAcceptedClassesList()));
+        }
         System.out.printf("  %-24s %10s %12s%n", "class", "distance", "probability");
-        for (ClassScore c : r.getClassesList()) {
+        for (int i = 0; i < r.getClassesCount(); i++) {
+            ClassScore c = r.getClasses(i);
             System.out.printf("  %-24s %10.4f %12.4f%n", c.getClassName(), c.getDistance(), c.getProbability());
+            if (r.hasExplanation() && i < r.getExplanation().getClassesCount()) {
+                for (var s : r.getExplanation().getClasses(i).getNearestSupportsList()) {
+                    System.out.printf("      support %s at %.4f%n", s.getSupportId(), s.getDistance());
+                }
+            }
+        }
+        if (r.hasExplanation() && r.getExplanation().getSceneClassesCount() > 0) {
+            StringBuilder scene = new StringBuilder();
+            for (var c : r.getExplanation().getSceneClassesList()) {
+                scene.append(scene.isEmpty() ? "" : ", ").append(String.format(java.util.Locale.ROOT, "%s %.0f%%", c.getName(), 100 * c.getPixelShare()));
+            }
+            System.out.printf("  scene: %s%n", scene);
         }
     }
 }

@@ -12,15 +12,17 @@ import org.affectdml.proto.v1.ListTaxonomiesResponse;
 import org.affectdml.proto.v1.Taxonomy;
 import org.affectdml.proto.v1.TaxonomyAdminGrpc;
 import org.affectdml.proto.v1.TaxonomyKind;
+import org.affectdml.proto.v1.RejectionRule;
+import org.affectdml.proto.v1.UpdateTaxonomyRequest;
 import picocli.CommandLine;
 
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 
-/** affect taxonomy create|list|get|delete|reembedding (admin key). */
+/** affect taxonomy create|update|list|get|delete|reembedding (admin key). */
 @CommandLine.Command(name = "taxonomy", mixinStandardHelpOptions = true, description = "Manage taxonomies (admin key).",
-        subcommands = TaxonomyCommand.Create.class)
+        subcommands = {TaxonomyCommand.Create.class, TaxonomyCommand.Update.class})
 public class TaxonomyCommand {
 
     /** Runs one admin call and prints its result, or the status on failure. */
@@ -42,6 +44,13 @@ public class TaxonomyCommand {
                 t.getDescription().isEmpty() ? "" : ": " + t.getDescription()));
         for (EmotionClass c : t.getClassesList()) {
             b.append(String.format("  %-24s %d support(s)%n", c.getName(), c.getSupportCount()));
+        }
+        if (t.hasRejection()) {
+            var r = t.getRejection();
+            b.append(String.format(java.util.Locale.ROOT, "  rejection: max distance %s, min margin %s%s (model %s, %s)%n",
+                    r.getMaxDistance() == 0 ? "none" : r.getMaxDistance(), r.getMinMargin() == 0 ? "none" : r.getMinMargin(),
+                    r.getClassMaxDistanceCount() == 0 ? "" : ", per class " + r.getClassMaxDistanceMap(), r.getModelVersion(),
+                    r.getScoring().name().replace("SCORING_RULE_", "").toLowerCase()));
         }
         return b.toString().stripTrailing();
     }
@@ -65,6 +74,51 @@ public class TaxonomyCommand {
                     .setKind("level".equalsIgnoreCase(kind) ? TaxonomyKind.TAXONOMY_KIND_LEVEL : TaxonomyKind.TAXONOMY_KIND_CATEGORICAL);
             classes.forEach(c -> t.addClasses(EmotionClass.newBuilder().setName(c)));
             return admin(registry, s -> describe(s.createTaxonomy(CreateTaxonomyRequest.newBuilder().setTaxonomy(t).build())));
+        }
+    }
+
+    @CommandLine.Command(name = "update", mixinStandardHelpOptions = true,
+            description = "Change a taxonomy at its current revision: description, classes, rejection rule.")
+    static class Update implements Callable<Integer> {
+        @CommandLine.Mixin
+        RegistryOptions registry;
+        @CommandLine.Parameters(index = "0", paramLabel = "NAME")
+        String name;
+        @CommandLine.Option(names = "--revision", description = "the revision your change is based on (default: the current one)")
+        Long revision;
+        @CommandLine.Option(names = "--description")
+        String description;
+        @CommandLine.Option(names = "--add-class", description = "a class to add; repeat")
+        List<String> addClasses = List.of();
+        @CommandLine.Option(names = "--remove-class", description = "a class to remove with its supports; repeat")
+        List<String> removeClasses = List.of();
+        @CommandLine.Option(names = "--max-distance", description = "reject a query whose best class is farther (cosine distance)")
+        Float maxDistance;
+        @CommandLine.Option(names = "--min-margin", description = "reject a query whose best two classes are nearer than this")
+        Float minMargin;
+        @CommandLine.Option(names = "--class-max-distance", description = "CLASS=DISTANCE, a class's own threshold; repeat")
+        java.util.Map<String, Float> classMaxDistance = java.util.Map.of();
+        @CommandLine.Option(names = "--clear-rejection", description = "remove the rejection rule")
+        boolean clearRejection;
+        @CommandLine.Option(names = "--confirm-rejection", description = "bind the rule to the model version served now")
+        boolean confirmRejection;
+
+        @Override
+        public Integer call() {
+            return admin(registry, s -> {
+                long at = revision != null ? revision : s.getTaxonomy(GetTaxonomyRequest.newBuilder().setName(name).build()).getRevision();
+                UpdateTaxonomyRequest.Builder u = UpdateTaxonomyRequest.newBuilder().setName(name).setExpectedRevision(at)
+                        .addAllRemoveClasses(removeClasses).setClearRejection(clearRejection).setConfirmRejection(confirmRejection);
+                if (description != null) {
+                    u.setDescription(description);
+                }
+                addClasses.forEach(c -> u.addAddClasses(EmotionClass.newBuilder().setName(c)));
+                if (maxDistance != null || minMargin != null || !classMaxDistance.isEmpty()) {
+                    u.setRejection(RejectionRule.newBuilder().setMaxDistance(maxDistance == null ? 0 : maxDistance)
+                            .setMinMargin(minMargin == null ? 0 : minMargin).putAllClassMaxDistance(classMaxDistance));
+                }
+                return describe(s.updateTaxonomy(u.build()));
+            });
         }
     }
 

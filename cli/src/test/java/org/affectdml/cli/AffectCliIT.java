@@ -158,6 +158,17 @@ class AffectCliIT {
         assertEquals(0, classify.exit(), classify.toString());
         String first = classify.out().lines().filter(l -> l.contains("calm") || l.contains("tense")).findFirst().orElse("");
         assertTrue(first.contains("calm"), "the support itself ranks its class first: " + classify);
+
+        Run rule = affect("taxonomy", "update", "cli-moods", "--max-distance", "2", "--description", "with a rule", registry(), admin);
+        assertEquals(0, rule.exit(), rule.toString());
+        assertTrue(rule.out().contains("rejection: max distance 2.0") && rule.out().contains("with a rule"), rule.toString());
+        Run stale = affect("taxonomy", "update", "cli-moods", "--revision", "1", "--description", "late", registry(), admin);
+        assertEquals(1, stale.exit(), "an update from an old revision is refused: " + stale);
+        assertTrue(stale.err().contains("ABORTED"), stale.toString());
+        Run explained = affect("classify", "--taxonomy", "cli-moods", calm.toString(), "--box", BOX, "--explain", "--multi-label",
+                registry(), "--key=" + CLIENT);
+        assertEquals(0, explained.exit(), explained.toString());
+        assertTrue(explained.out().contains("support ") && explained.out().contains("within their thresholds: calm"), explained.toString());
         Run group = affect("classify", "--taxonomy", "cli-moods", calm.toString(), "--box", BOX, "--box", "9000,9000,9100,9100",
                 registry(), "--key=" + CLIENT);
         assertEquals(2, group.exit(), "one box refused: exit 2 " + group);
