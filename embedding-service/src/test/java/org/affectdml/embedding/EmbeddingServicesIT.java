@@ -185,7 +185,11 @@ class EmbeddingServicesIT {
         Path embJar = ServiceProcess.requirePackagedApp("embedding-service");
         Map<String, String> common = Map.of("affect.model-store.path", store.toString(), "affect.onnx.intra-op-threads", "1",
                 "affect.model-store.poll-interval", "200ms");
-        try (ServiceProcess seg = ServiceProcess.start(segJar, common, tmp.resolve("logs"))) {
+        // segmentation-service never polls during the test: it learns of the new bundle only from embedding-service
+        // asking for it, the order a rollout may take (embedding-service first), and must load it then, not fail
+        var segProps = new java.util.HashMap<>(common);
+        segProps.put("affect.model-store.poll-interval", "1h");
+        try (ServiceProcess seg = ServiceProcess.start(segJar, segProps, tmp.resolve("logs"))) {
             var props = new java.util.HashMap<>(common);
             props.put("affect.embedding.segmentation", "remote");
             props.put("quarkus.grpc.clients.segmentation.host", "127.0.0.1");

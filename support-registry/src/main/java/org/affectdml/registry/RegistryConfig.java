@@ -44,6 +44,10 @@ public interface RegistryConfig {
 
     Reembedding reembedding();
 
+    /** Most supports EvaluateTaxonomy compares pairwise (in memory, every pair). */
+    @WithDefault("5000")
+    int evaluationMaxSupports();
+
     /** When AddSupport warns about a new support (distances are cosine distances of the active model). */
     Warnings warnings();
 

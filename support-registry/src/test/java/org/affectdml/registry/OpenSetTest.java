@@ -276,4 +276,44 @@ class OpenSetTest {
     private double explanations() throws Exception {
         return org.affectdml.service.testing.PrometheusScrape.of(url.toString()).value("affect_registry_explanations_total").orElse(0);
     }
+
+    @Test
+    void anEvaluationRecommendsAThresholdThatRejectsAStrangerAndAcceptsAKnownPerson() {
+        String name = fresh("eval");
+        RegistryTestSupport.threeClassTaxonomy(admin, name);
+        String[] classes = {"joy", "anger", "calm"};
+        for (int i = 0; i < classes.length; i++) {
+            admin.addSupport(support(name, classes[i], nearDuplicate(i), NEAR_BOX));  // a second support per class
+        }
+        var evaluation = admin.evaluateTaxonomy(org.affectdml.proto.v1.EvaluateTaxonomyRequest.newBuilder().setName(name).build());
+        long revision = admin.getTaxonomy(GetTaxonomyRequest.newBuilder().setName(name).build()).getRevision();
+        assertEquals(revision, evaluation.getTaxonomyRevision());
+        assertEquals(6, evaluation.getQueries());
+        assertEquals(1.0, evaluation.getAccuracy(), 1e-9, "each near-duplicate finds its original: " + evaluation.getConfusionList());
+        for (int c = 0; c < 3; c++) {
+            assertEquals(2, evaluation.getConfusion(c).getCounts(c), "diagonal of " + evaluation.getConfusion(c));
+        }
+        assertEquals(6, evaluation.getCorrectDistancesCount());
+        assertEquals(6, evaluation.getUnknownDistancesCount(), "every support asked as a person of no class");
+        float threshold = evaluation.getBestF1Threshold();
+        assertTrue(threshold >= evaluation.getCorrectDistances(5) || evaluation.getBestF1() < 1, evaluation.toString());
+
+        Taxonomy applied = admin.updateTaxonomy(UpdateTaxonomyRequest.newBuilder().setName(name).setExpectedRevision(revision)
+                .setApplyThreshold(org.affectdml.proto.v1.RecommendedThreshold.RECOMMENDED_THRESHOLD_BEST_F1).build());
+        assertEquals(threshold, applied.getRejection().getMaxDistance(), 1e-6);
+        assertEquals(evaluation.getModelVersion(), applied.getRejection().getModelVersion());
+        // the evaluation belongs to the revision before this change: applying it again is refused
+        StatusRuntimeException old = assertThrows(StatusRuntimeException.class, () -> admin.updateTaxonomy(UpdateTaxonomyRequest.newBuilder()
+                .setName(name).setExpectedRevision(applied.getRevision())
+                .setApplyThreshold(org.affectdml.proto.v1.RecommendedThreshold.RECOMMENDED_THRESHOLD_BEST_F1).build()));
+        assertEquals(Status.Code.FAILED_PRECONDITION, old.getStatus().getCode());
+        assertTrue(old.getStatus().getDescription().contains("evaluate it again"), old.getStatus().getDescription());
+
+        var shifted = BOX.toBuilder().setX1(BOX.getX1() + 1).setX2(BOX.getX2() + 1).build();
+        ClassifyResponse known = client.classify(classify(name, TestImages.png(scene(0)), shifted));
+        assertFalse(known.getUnknown(), "a known person is accepted at the recommended threshold: " + known);
+        ClassifyResponse strangerAnswer = client.classify(classify(name, TestImages.png(scene(3)), BOX));
+        assertTrue(strangerAnswer.getUnknown(), "a person of no class is rejected at the recommended threshold " + threshold
+                + ": " + strangerAnswer);
+    }
 }

@@ -132,14 +132,28 @@ public final class ActiveBundleHolder implements AutoCloseable {
         if (version == null || version.isEmpty()) {
             return lease();
         }
-        for (AtomicReference<LoadedBundle> slot : List.of(current, previous)) {
-            LoadedBundle bundle = slot.get();
-            if (bundle != null && bundle.version().equals(version) && bundle.retain()) {
-                return new Lease(bundle);
-            }
+        Optional<Lease> loaded = leaseLoaded(version);
+        if (loaded.isEmpty() && version.equals(store.activeVersion().orElse(null))) {
+            // Activated but not yet picked up by the watcher (another service saw it first, e.g. embedding-service
+            // asking segmentation-service for the version it just swapped to): load it now rather than fail.
+            refresh();
+            loaded = leaseLoaded(version);
+        }
+        if (loaded.isPresent()) {
+            return loaded.get();
         }
         throw new NoActiveBundleException("model version " + version + " is not loaded here (serving "
                 + servingVersion().orElse("none") + previousVersion().map(p -> ", previous " + p).orElse("") + ")");
+    }
+
+    private Optional<Lease> leaseLoaded(String version) {
+        for (AtomicReference<LoadedBundle> slot : List.of(current, previous)) {
+            LoadedBundle bundle = slot.get();
+            if (bundle != null && bundle.version().equals(version) && bundle.retain()) {
+                return Optional.of(new Lease(bundle));
+            }
+        }
+        return Optional.empty();
     }
 
     public Optional<String> previousVersion() {

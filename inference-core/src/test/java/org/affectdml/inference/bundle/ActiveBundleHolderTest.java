@@ -65,6 +65,27 @@ class ActiveBundleHolderTest {
     }
 
     @Test
+    void aRequestForTheNewlyActivatedVersionLoadsItWithoutWaitingForTheWatcher() throws Exception {
+        ModelStore store = new ModelStore(tmp.resolve("store"));
+        String v1 = publishTinyDefault(store, tmp.resolve("src"));
+        store.activate(v1, LOADER);
+        String v2 = copyWithManifest(store, v1, "asked-for", m -> m);
+        String v3 = copyWithManifest(store, v1, "published-not-active", m -> m);
+        try (var holder = new ActiveBundleHolder(store, LOADER, Set.of(Roles.HEAD), true)) {
+            holder.start(java.time.Duration.ofHours(1));  // the watcher will not look again during the test
+            store.activate(v2, LOADER);
+            try (var lease = holder.lease(v2)) {
+                assertEquals(v2, lease.bundle().version(), "loaded on demand");
+            }
+            try (var old = holder.lease(v1)) {
+                assertEquals(v1, old.bundle().version(), "the replaced one is kept");
+            }
+            NoActiveBundleException e = assertThrows(NoActiveBundleException.class, () -> holder.lease(v3));
+            assertTrue(e.getMessage().contains("is not loaded here"), "a version that is not active is not loaded: " + e.getMessage());
+        }
+    }
+
+    @Test
     void aBrokenActiveBundleNeverReplacesTheServingOne() throws Exception {
         ModelStore store = new ModelStore(tmp.resolve("store"));
         String good = publishTinyDefault(store, tmp.resolve("src"));

@@ -20,6 +20,9 @@ import org.affectdml.proto.v1.ListTaxonomiesRequest;
 import org.affectdml.proto.v1.ListTaxonomiesResponse;
 import org.affectdml.proto.v1.MutinyTaxonomyAdminGrpc;
 import org.affectdml.proto.v1.UpdateTaxonomyRequest;
+import org.affectdml.proto.v1.EvaluateTaxonomyRequest;
+import org.affectdml.proto.v1.TaxonomyEvaluation;
+import org.affectdml.registry.service.TaxonomyEvaluationService;
 import org.affectdml.proto.v1.ReembeddingStatus;
 import org.affectdml.proto.v1.RemoveSupportRequest;
 import org.affectdml.proto.v1.RemoveSupportResponse;
@@ -45,6 +48,8 @@ public class TaxonomyAdminGrpcService extends MutinyTaxonomyAdminGrpc.TaxonomyAd
     TaxonomyArchiveService archives;
     @Inject
     ReembeddingWorker reembedding;
+    @Inject
+    TaxonomyEvaluationService evaluation;
 
     @Override
     @Blocking
@@ -56,6 +61,12 @@ public class TaxonomyAdminGrpcService extends MutinyTaxonomyAdminGrpc.TaxonomyAd
     @Blocking
     public Uni<Taxonomy> updateTaxonomy(UpdateTaxonomyRequest request) {
         return Uni.createFrom().item(() -> taxonomies.update(request));
+    }
+
+    @Override
+    @Blocking
+    public Uni<TaxonomyEvaluation> evaluateTaxonomy(EvaluateTaxonomyRequest request) {
+        return Uni.createFrom().item(() -> evaluation.evaluate(request));
     }
 
     @Override

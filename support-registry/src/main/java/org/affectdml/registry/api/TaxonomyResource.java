@@ -24,6 +24,8 @@ import org.affectdml.proto.v1.ClassifyPersonsRequest;
 import org.affectdml.proto.v1.ClassifyRequest;
 import org.affectdml.proto.v1.DeleteTaxonomyResponse;
 import org.affectdml.proto.v1.UpdateTaxonomyRequest;
+import org.affectdml.proto.v1.EvaluateTaxonomyRequest;
+import org.affectdml.registry.service.TaxonomyEvaluationService;
 import org.affectdml.proto.v1.RemoveSupportResponse;
 import org.affectdml.proto.v1.Taxonomy;
 import org.affectdml.proto.v1.TaxonomyArchiveChunk;
@@ -71,6 +73,8 @@ public class TaxonomyResource {
     ClassificationService classification;
     @Inject
     ReembeddingWorker reembedding;
+    @Inject
+    TaxonomyEvaluationService evaluation;
 
     @POST
     @Path("/taxonomies")
@@ -107,6 +111,16 @@ public class TaxonomyResource {
     public Response update(@PathParam("name") String name, String body) throws InvalidProtocolBufferException {
         UpdateTaxonomyRequest request = parse(body, UpdateTaxonomyRequest.newBuilder());
         return json(200, taxonomies.update(request.toBuilder().setName(name).build()));
+    }
+
+    @POST
+    @Path("/taxonomies/{name}/evaluate")
+    @Operation(summary = "Evaluate a taxonomy from its supports (body: affect.v1.EvaluateTaxonomyRequest, may be empty)")
+    @RequestBody(content = @Content(schema = @Schema(ref = "affect.v1.EvaluateTaxonomyRequest")))
+    @APIResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "affect.v1.TaxonomyEvaluation")))
+    public Response evaluate(@PathParam("name") String name, String body) throws InvalidProtocolBufferException {
+        EvaluateTaxonomyRequest request = parse(body, EvaluateTaxonomyRequest.newBuilder());
+        return json(200, evaluation.evaluate(request.toBuilder().setName(name).build()));
     }
 
     @DELETE

@@ -8,6 +8,10 @@ import org.affectdml.proto.v1.ListTaxonomiesResponse;
 import org.affectdml.proto.v1.Taxonomy;
 import org.affectdml.proto.v1.TaxonomyKind;
 import org.affectdml.proto.v1.UpdateTaxonomyRequest;
+import org.affectdml.proto.v1.RecommendedThreshold;
+import org.affectdml.proto.v1.RejectionRule;
+import org.affectdml.proto.v1.TaxonomyEvaluation;
+import org.affectdml.registry.repository.TaxonomyEvaluationRepository;
 import org.affectdml.registry.model.EmotionClassEntity;
 import org.affectdml.registry.model.TaxonomyEntity;
 import org.affectdml.registry.repository.SupportRepository;
@@ -35,6 +39,8 @@ public class TaxonomyService {
     SupportRepository supports;
     @Inject
     ServingVersions versions;
+    @Inject
+    TaxonomyEvaluationRepository evaluations;
 
     public Taxonomy create(Taxonomy request) {
         requireValidName(request.getName());
@@ -116,8 +122,13 @@ public class TaxonomyService {
         if (request.hasDescription()) {
             Inputs.requireText("taxonomy description", request.getDescription(), MAX_DESCRIPTION, true);
         }
-        if (request.hasRejection() && request.getClearRejection()) {
-            throw Errors.invalidArgument("set rejection or clear_rejection, not both");
+        int ruleChanges = (request.hasRejection() ? 1 : 0) + (request.getClearRejection() ? 1 : 0)
+                + (request.getApplyThreshold() != RecommendedThreshold.RECOMMENDED_THRESHOLD_UNSPECIFIED ? 1 : 0);
+        if (ruleChanges > 1) {
+            throw Errors.invalidArgument("set at most one of rejection, clear_rejection and apply_threshold");
+        }
+        if (request.getApplyThreshold() == RecommendedThreshold.UNRECOGNIZED) {
+            throw Errors.invalidArgument("apply_threshold is not a RecommendedThreshold this service knows");
         }
         Set<String> added = new HashSet<>();
         for (EmotionClass c : request.getAddClassesList()) {
@@ -170,12 +181,33 @@ public class TaxonomyService {
                         ? servedWith(t, candidates) : request.getRejection().getModelVersion();
                 RejectionRules.set(t, request.getRejection(), version);
             }
+            if (request.getApplyThreshold() != RecommendedThreshold.RECOMMENDED_THRESHOLD_UNSPECIFIED) {
+                applyRecommended(t, request.getExpectedRevision(), request.getApplyThreshold());
+            }
             if (request.getConfirmRejection()) {
                 RejectionRules.confirm(t, servedWith(t, candidates));
             }
             t.touch();
             return ProtoMapping.taxonomy(t, taxonomies.supportCountsByClass(t.id));
         });
+    }
+
+    /** The rule's max distance from the latest evaluation, which must have been computed at this revision. */
+    private void applyRecommended(TaxonomyEntity t, long revision, RecommendedThreshold which) {
+        TaxonomyEvaluation e = evaluations.latest(t.id).orElseThrow(() -> Errors.failedPrecondition("taxonomy '" + t.name
+                + "' has not been evaluated yet (EvaluateTaxonomy)"));
+        if (e.getTaxonomyRevision() != revision) {
+            throw Errors.failedPrecondition("the latest evaluation of taxonomy '" + t.name + "' was computed at revision "
+                    + e.getTaxonomyRevision() + ", not " + revision + "; evaluate it again first");
+        }
+        float threshold = which == RecommendedThreshold.RECOMMENDED_THRESHOLD_BEST_F1 ? e.getBestF1Threshold() : e.getFalseAcceptThreshold();
+        if (Float.isNaN(threshold)) {
+            throw Errors.failedPrecondition("the evaluation recommends no " + which.name().replace("RECOMMENDED_THRESHOLD_", "").toLowerCase()
+                    + " threshold (e.g. no threshold keeps the false accepts within " + e.getTargetFalseAcceptRate() + ")");
+        }
+        RejectionRule.Builder rule = t.hasRejectionRule() ? ProtoMapping.taxonomy(t, Map.of()).getRejection().toBuilder()
+                : RejectionRule.newBuilder();
+        RejectionRules.set(t, rule.setMaxDistance(Math.max(threshold, Float.MIN_VALUE)).setScoring(e.getScoring()).build(), e.getModelVersion());
     }
 
     private String servedWith(TaxonomyEntity t, List<String> candidates) {

@@ -1,0 +1,64 @@
+package org.affectdml.registry.service;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A case small enough to count by hand: unit vectors in the plane at the given angles. Class A at 0° and 10° and a
+ * mislabelled one at 95°, class B at 90° and 100°, class C alone at 45°.
+ */
+class LeaveOneOutEvaluatorTest {
+
+    private static float[] at(double degrees) {
+        double r = Math.toRadians(degrees);
+        return new float[]{(float) Math.cos(r), (float) Math.sin(r)};
+    }
+
+    private static double d(double degrees) {
+        return 1 - Math.cos(Math.toRadians(degrees));
+    }
+
+    private static final LeaveOneOutEvaluator.Supports CASE = new LeaveOneOutEvaluator.Supports(
+            new float[][]{at(0), at(10), at(95), at(90), at(100), at(45)}, new int[]{0, 0, 0, 1, 1, 2}, 3);
+
+    @Test
+    void figuresEqualTheHandCount() {
+        LeaveOneOutEvaluator.Report r = LeaveOneOutEvaluator.evaluate(CASE, 0.5);
+        // queries: A0 -> A (A10), A10 -> A (A0), A95 -> B (B90/B100), B90 -> A (A95), B100 -> A (A95); C has one support only
+        assertEquals(5, r.queries());
+        assertArrayEquals(new int[]{2, 1, 0}, r.confusion()[0]);
+        assertArrayEquals(new int[]{2, 0, 0}, r.confusion()[1]);
+        assertArrayEquals(new int[]{0, 0, 0}, r.confusion()[2]);
+        assertEquals(2.0 / 5, r.accuracy(), 1e-12);
+        assertEquals((2.0 / 3 + 0) / 2, r.balancedAccuracy(), 1e-12, "mean recall over the classes that were asked");
+        assertEquals(0.5, r.precision()[0], 1e-12);
+        assertEquals(0.0, r.precision()[1], 1e-12);
+        assertTrue(Double.isNaN(r.precision()[2]), "C was never answered");
+        assertEquals(2.0 / 3, r.recall()[0], 1e-12);
+        assertEquals(0.0, r.recall()[1], 1e-12);
+        assertArrayEquals(new int[]{3, 2, 1}, r.queriesPerClass());
+
+        assertArrayEquals(new float[]{(float) d(10), (float) d(10)}, r.correctDistances(), 1e-6f);
+        assertArrayEquals(new float[]{(float) d(5), (float) d(5), (float) d(5)}, r.wrongDistances(), 1e-6f);
+        // leave-one-class-out: each support's nearest support of another class
+        assertArrayEquals(new float[]{(float) d(5), (float) d(5), (float) d(5), (float) d(35), (float) d(35), (float) d(45)},
+                r.unknownDistances(), 1e-6f);
+
+        // F1 at t = d(10): 2 correct accepted, 3 wrong + 3 unknown accepted, 5 known: P = 2/8, R = 2/5
+        assertEquals(d(10), r.f1Threshold(), 1e-6);
+        assertEquals(2 * 0.25 * 0.4 / (0.25 + 0.4), r.f1(), 1e-6);
+        // the largest threshold with at most half the unknown queries accepted: d(10) (3 of 6), accepting 2 of 5 known
+        assertEquals(d(10), r.falseAcceptThreshold(), 1e-6);
+        assertEquals(0.5, r.falseAcceptRate(), 1e-6);
+        assertEquals(0.4, r.trueAcceptRate(), 1e-6);
+    }
+
+    @Test
+    void noThresholdMeetsAZeroFalseAcceptRateWhenUnknownQueriesSitClosest() {
+        LeaveOneOutEvaluator.Report r = LeaveOneOutEvaluator.evaluate(CASE, 0.0);
+        assertTrue(Float.isNaN(r.falseAcceptThreshold()), "every candidate accepts some unknown query");
+    }
+}
