@@ -13,6 +13,9 @@ import org.affectdml.proto.v1.Taxonomy;
 import org.affectdml.proto.v1.TaxonomyAdminGrpc;
 import org.affectdml.proto.v1.TaxonomyKind;
 import org.affectdml.proto.v1.RejectionRule;
+import org.affectdml.proto.v1.RecommendedThreshold;
+import org.affectdml.proto.v1.EvaluateTaxonomyRequest;
+import org.affectdml.proto.v1.TaxonomyEvaluation;
 import org.affectdml.proto.v1.UpdateTaxonomyRequest;
 import picocli.CommandLine;
 
@@ -20,9 +23,9 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 
-/** affect taxonomy create|update|list|get|delete|reembedding (admin key). */
+/** affect taxonomy create|update|evaluate|list|get|delete|reembedding (admin key). */
 @CommandLine.Command(name = "taxonomy", mixinStandardHelpOptions = true, description = "Manage taxonomies (admin key).",
-        subcommands = {TaxonomyCommand.Create.class, TaxonomyCommand.Update.class})
+        subcommands = {TaxonomyCommand.Create.class, TaxonomyCommand.Update.class, TaxonomyCommand.Evaluate.class})
 public class TaxonomyCommand {
 
     /** Runs one admin call and prints its result, or the status on failure. */
@@ -102,6 +105,8 @@ public class TaxonomyCommand {
         boolean clearRejection;
         @CommandLine.Option(names = "--confirm-rejection", description = "bind the rule to the model version served now")
         boolean confirmRejection;
+        @CommandLine.Option(names = "--apply-threshold", description = "best-f1 or false-accept: the latest evaluation's recommendation")
+        String applyThreshold;
 
         @Override
         public Integer call() {
@@ -113,12 +118,51 @@ public class TaxonomyCommand {
                     u.setDescription(description);
                 }
                 addClasses.forEach(c -> u.addAddClasses(EmotionClass.newBuilder().setName(c)));
+                if (applyThreshold != null) {
+                    u.setApplyThreshold("best-f1".equals(applyThreshold) ? RecommendedThreshold.RECOMMENDED_THRESHOLD_BEST_F1
+                            : "false-accept".equals(applyThreshold) ? RecommendedThreshold.RECOMMENDED_THRESHOLD_FALSE_ACCEPT_RATE
+                            : RecommendedThreshold.UNRECOGNIZED);
+                }
                 if (maxDistance != null || minMargin != null || !classMaxDistance.isEmpty()) {
                     u.setRejection(RejectionRule.newBuilder().setMaxDistance(maxDistance == null ? 0 : maxDistance)
                             .setMinMargin(minMargin == null ? 0 : minMargin).putAllClassMaxDistance(classMaxDistance));
                 }
                 return describe(s.updateTaxonomy(u.build()));
             });
+        }
+    }
+
+    @CommandLine.Command(name = "evaluate", mixinStandardHelpOptions = true,
+            description = "Evaluate a taxonomy from its supports: accuracy, confusion matrix, recommended thresholds.")
+    static class Evaluate implements Callable<Integer> {
+        @CommandLine.Mixin
+        RegistryOptions registry;
+        @CommandLine.Parameters(index = "0", paramLabel = "NAME")
+        String name;
+        @CommandLine.Option(names = "--target-false-accept-rate", defaultValue = "0.05")
+        float target;
+
+        @Override
+        public Integer call() {
+            return admin(registry, s -> report(s.evaluateTaxonomy(EvaluateTaxonomyRequest.newBuilder().setName(name)
+                    .setTargetFalseAcceptRate(target).build())));
+        }
+
+        static String report(TaxonomyEvaluation e) {
+            StringBuilder b = new StringBuilder(String.format(java.util.Locale.ROOT,
+                    "%s revision %d, model %s: %d leave-one-out queries, accuracy %.3f, balanced accuracy %.3f%n",
+                    e.getTaxonomy(), e.getTaxonomyRevision(), e.getModelVersion(), e.getQueries(), e.getAccuracy(), e.getBalancedAccuracy()));
+            b.append(String.format("%-24s %8s %9s %7s   confusion (answered as: %s)%n", "class", "supports", "precision", "recall",
+                    String.join(" ", e.getClassesList().stream().map(c -> c.getClassName()).toList())));
+            for (int i = 0; i < e.getClassesCount(); i++) {
+                var c = e.getClasses(i);
+                b.append(String.format(java.util.Locale.ROOT, "%-24s %8d %9.3f %7.3f   %s%n", c.getClassName(), c.getSupports(),
+                        c.getPrecision(), c.getRecall(), e.getConfusion(i).getCountsList()));
+            }
+            b.append(String.format(java.util.Locale.ROOT, "best-F1 threshold %.4f (F1 %.3f); within false-accept rate %.2f: %.4f "
+                            + "(false accepts %.3f, true accepts %.3f)", e.getBestF1Threshold(), e.getBestF1(), e.getTargetFalseAcceptRate(),
+                    e.getFalseAcceptThreshold(), e.getFalseAcceptRate(), e.getTrueAcceptRate()));
+            return b.toString();
         }
     }
 

@@ -159,6 +159,9 @@ class AffectCliIT {
         String first = classify.out().lines().filter(l -> l.contains("calm") || l.contains("tense")).findFirst().orElse("");
         assertTrue(first.contains("calm"), "the support itself ranks its class first: " + classify);
 
+        Run evaluated = affect("taxonomy", "evaluate", "cli-moods", registry(), admin);
+        assertEquals(1, evaluated.exit(), "one support per class: nothing to ask " + evaluated);
+        assertTrue(evaluated.err().contains("no class with two supports"), evaluated.toString());
         Run rule = affect("taxonomy", "update", "cli-moods", "--max-distance", "2", "--description", "with a rule", registry(), admin);
         assertEquals(0, rule.exit(), rule.toString());
         assertTrue(rule.out().contains("rejection: max distance 2.0") && rule.out().contains("with a rule"), rule.toString());
