@@ -22,8 +22,14 @@ public class ClassifyBenchmarkCommand implements Callable<Integer> {
     @CommandLine.Option(names = "--taxonomy", required = true, description = "a taxonomy with supports")
     String taxonomy;
 
+    @CommandLine.Option(names = "--compare-explain", description = "alternate requests without and with explain; report both p50s")
+    boolean compareExplain;
+
     @Override
     public Integer call() throws Exception {
+        if (compareExplain) {
+            return compareExplain();
+        }
         run.prepare();
         long[] raw = run.rawTimings();
         int requests = run.requests;
@@ -53,6 +59,40 @@ public class ClassifyBenchmarkCommand implements Callable<Integer> {
         System.out.printf("  raw ONNX Runtime (segmenter + encoders + head) p50 %8.2f%n", rawP50 / 1e3);
         System.out.printf("  end-to-end Classify p50 %8.2f  p90 %8.2f%n", p50 / 1e3, RawOnnxRuntimeTiming.percentile(e2e, 0.9) / 1e3);
         System.out.printf("RATIO end-to-end Classify p50 / raw ONNX Runtime p50 = %.3f (target <= 1.10)%n", p50 / rawP50);
+        return 0;
+    }
+
+    /** Requests without and with explain, alternating which goes first, each a distinct copy of the photo. */
+    private int compareExplain() throws Exception {
+        run.prepare();
+        long[] off = new long[run.requests];
+        long[] on = new long[run.requests];
+        ManagedChannel channel = registry.channel();
+        try {
+            var client = registry.authorized(ClassificationGrpc.newBlockingStub(channel));
+            long copy = 0;
+            for (int i = -run.warmup; i < run.requests; i++) {
+                for (int k = 0; k < 2; k++) {
+                    boolean explain = (i + k) % 2 == 0;
+                    ClassifyRequest request = ClassifyRequest.newBuilder().setTaxonomy(taxonomy).setImage(run.protoImage(copy++))
+                            .setBox(run.personBox()).setExplain(explain).build();
+                    long t0 = System.nanoTime();
+                    client.classify(request);
+                    if (i >= 0) {
+                        (explain ? on : off)[i] = (System.nanoTime() - t0) / 1000;
+                    }
+                }
+            }
+        } finally {
+            channel.shutdownNow();
+        }
+        double p50Off = RawOnnxRuntimeTiming.percentile(off, 0.5);
+        double p50On = RawOnnxRuntimeTiming.percentile(on, 0.5);
+        System.out.printf("Classify explain off/on: taxonomy %s, %s, %d requests each after %d warm-up, ms%n", taxonomy,
+                run.image.getFileName(), run.requests, run.warmup);
+        System.out.printf("  explain off p50 %8.2f  p90 %8.2f%n", p50Off / 1e3, RawOnnxRuntimeTiming.percentile(off, 0.9) / 1e3);
+        System.out.printf("  explain on  p50 %8.2f  p90 %8.2f%n", p50On / 1e3, RawOnnxRuntimeTiming.percentile(on, 0.9) / 1e3);
+        System.out.printf("RATIO explain on p50 / off p50 = %.3f%n", p50On / p50Off);
         return 0;
     }
 }

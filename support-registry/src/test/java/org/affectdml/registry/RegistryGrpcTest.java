@@ -77,6 +77,12 @@ class RegistryGrpcTest {
         channel.shutdownNow();
     }
 
+    /** The token with its last character changed (always changed: a fixed replacement would sometimes be the same). */
+    private static String tampered(String token) {
+        char last = token.charAt(token.length() - 1);
+        return token.substring(0, token.length() - 1) + (last == '0' ? '1' : '0');
+    }
+
     private static void assertStatus(Status.Code code, String fragment, Runnable call) {
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call::run);
         assertEquals(code, e.getStatus().getCode(), e.getStatus().toString());
@@ -289,7 +295,7 @@ class RegistryGrpcTest {
                 () -> admin.listSupports(ListSupportsRequest.newBuilder().setTaxonomy("pages").setPageToken("3").build()));
         assertStatus(Status.Code.INVALID_ARGUMENT, "page_token was not issued by this service",
                 () -> admin.listSupports(ListSupportsRequest.newBuilder().setTaxonomy("pages")
-                        .setPageToken(supportsToken.substring(0, supportsToken.length() - 1) + "0").build()));
+                        .setPageToken(tampered(supportsToken)).build()));
         assertStatus(Status.Code.INVALID_ARGUMENT, "is 600 characters",
                 () -> admin.listTaxonomies(ListTaxonomiesRequest.newBuilder().setPageToken("a".repeat(600)).build()));
         assertStatus(Status.Code.INVALID_ARGUMENT, "page_size must be >= 0",
