@@ -55,14 +55,7 @@ public class TaxonomyService {
             throw Errors.invalidArgument("set the rejection rule with UpdateTaxonomy once the classes have supports: its thresholds "
                     + "are distances of a model version");
         }
-        Set<String> names = new HashSet<>();
-        for (EmotionClass c : request.getClassesList()) {
-            requireClassName(c.getName());
-            Inputs.requireText("description of class " + Inputs.quoted(c.getName()), c.getDescription(), MAX_DESCRIPTION, true);
-            if (!names.add(c.getName())) {
-                throw Errors.invalidArgument("class " + Inputs.quoted(c.getName()) + " is listed twice");
-            }
-        }
+        requireClasses(request.getClassesList(), "");
         return QuarkusTransaction.requiringNew().call(() -> {
             if (taxonomies.findByName(request.getName()).isPresent()) {
                 throw Errors.alreadyExists("taxonomy '" + request.getName() + "' exists already");
@@ -73,13 +66,7 @@ public class TaxonomyService {
             t.description = request.getDescription();
             int position = 0;
             for (EmotionClass c : request.getClassesList()) {
-                EmotionClassEntity e = new EmotionClassEntity();
-                e.taxonomy = t;
-                e.name = c.getName();
-                e.description = c.getDescription();
-                e.level = c.getLevel();
-                e.position = position++;
-                t.classes.add(e);
+                addClass(t, c, position++);
             }
             taxonomies.persist(t);
             return ProtoMapping.taxonomy(t, Map.of());
@@ -130,14 +117,7 @@ public class TaxonomyService {
         if (request.getApplyThreshold() == RecommendedThreshold.UNRECOGNIZED) {
             throw Errors.invalidArgument("apply_threshold is not a RecommendedThreshold this service knows");
         }
-        Set<String> added = new HashSet<>();
-        for (EmotionClass c : request.getAddClassesList()) {
-            requireClassName(c.getName());
-            Inputs.requireText("description of class " + Inputs.quoted(c.getName()), c.getDescription(), MAX_DESCRIPTION, true);
-            if (!added.add(c.getName())) {
-                throw Errors.invalidArgument("class " + Inputs.quoted(c.getName()) + " is listed twice in add_classes");
-            }
-        }
+        Set<String> added = requireClasses(request.getAddClassesList(), " in add_classes");
         for (String name : request.getRemoveClassesList()) {
             requireClassName(name);
             if (added.contains(name)) {
@@ -164,13 +144,7 @@ public class TaxonomyService {
                 if (t.classes.stream().anyMatch(e -> e.name.equals(c.getName()))) {
                     throw Errors.alreadyExists("taxonomy '" + t.name + "' has a class " + Inputs.quoted(c.getName()) + " already");
                 }
-                EmotionClassEntity e = new EmotionClassEntity();
-                e.taxonomy = t;
-                e.name = c.getName();
-                e.description = c.getDescription();
-                e.level = c.getLevel();
-                e.position = position++;
-                t.classes.add(e);
+                addClass(t, c, position++);
             }
             taxonomies.flush();
             if (request.getClearRejection()) {
@@ -190,6 +164,29 @@ public class TaxonomyService {
             t.touch();
             return ProtoMapping.taxonomy(t, taxonomies.supportCountsByClass(t.id));
         });
+    }
+
+    /** Valid names and descriptions, each name once; returns the names. */
+    private static Set<String> requireClasses(List<EmotionClass> classes, String where) {
+        Set<String> names = new HashSet<>();
+        for (EmotionClass c : classes) {
+            requireClassName(c.getName());
+            Inputs.requireText("description of class " + Inputs.quoted(c.getName()), c.getDescription(), MAX_DESCRIPTION, true);
+            if (!names.add(c.getName())) {
+                throw Errors.invalidArgument("class " + Inputs.quoted(c.getName()) + " is listed twice" + where);
+            }
+        }
+        return names;
+    }
+
+    private static void addClass(TaxonomyEntity t, EmotionClass c, int position) {
+        EmotionClassEntity e = new EmotionClassEntity();
+        e.taxonomy = t;
+        e.name = c.getName();
+        e.description = c.getDescription();
+        e.level = c.getLevel();
+        e.position = position;
+        t.classes.add(e);
     }
 
     /** The rule's max distance from the latest evaluation, which must have been computed at this revision. */
