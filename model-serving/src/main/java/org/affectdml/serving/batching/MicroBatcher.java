@@ -90,6 +90,19 @@ public final class MicroBatcher<K, S, R> {
         try {
             queue.addLast(me);
             changed.signalAll();  // a head waiting for more rows re-checks
+            awaitResult(me);
+        } finally {
+            lock.unlock();
+        }
+        if (me.error != null) {
+            throw me.error instanceof Exception e ? e : new IllegalStateException(me.error);
+        }
+        return me.result;
+    }
+
+    /** Waits, leading a batch when it is this submission's turn; with the lock held. */
+    private void awaitResult(Pending<K, S, R> me) throws InterruptedException {
+        try {
             while (!me.done) {
                 if (queue.peekFirst() == me && running < policy.instances()) {
                     long wait = formationWaitNanos(me);
@@ -107,13 +120,12 @@ public final class MicroBatcher<K, S, R> {
                     throw deadlineExceeded();
                 }
             }
-        } finally {
-            lock.unlock();
+        } catch (InterruptedException e) {
+            // leave the queue, so no batch runs for a caller that is gone and the next in line can lead
+            queue.remove(me);
+            changed.signalAll();
+            throw e;
         }
-        if (me.error != null) {
-            throw me.error instanceof Exception e ? e : new IllegalStateException(me.error);
-        }
-        return me.result;
     }
 
     /** Submissions waiting for a run now. */
@@ -213,7 +225,7 @@ public final class MicroBatcher<K, S, R> {
         return p.deadline == null ? TimeUnit.SECONDS.toNanos(1) : Math.max(1, p.deadline.timeRemaining(TimeUnit.NANOSECONDS));
     }
 
-    private static Exception deadlineExceeded() {
+    private static io.grpc.StatusRuntimeException deadlineExceeded() {
         return Status.DEADLINE_EXCEEDED.withDescription("the call's deadline passed while it waited for a model run")
                 .asRuntimeException();
     }
