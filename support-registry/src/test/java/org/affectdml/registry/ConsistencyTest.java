@@ -83,6 +83,11 @@ class ConsistencyTest {
     void activatingANewModelReembedsEverySupportAndClassifyFollows() throws Exception {
         RegistryTestSupport.threeClassTaxonomy(admin, "migrating");
         String v1 = client.classify(classify("migrating", nearDuplicate(0), NEAR_BOX)).getModelVersion();
+        // a rejection rule set for v1: after the switch to v2 its thresholds are reported stale until confirmed
+        long revision = admin.getTaxonomy(org.affectdml.proto.v1.GetTaxonomyRequest.newBuilder().setName("migrating").build()).getRevision();
+        admin.updateTaxonomy(org.affectdml.proto.v1.UpdateTaxonomyRequest.newBuilder().setName("migrating").setExpectedRevision(revision)
+                .setRejection(org.affectdml.proto.v1.RejectionRule.newBuilder().setMaxDistance(2)).build());
+        assertFalse(client.classify(classify("migrating", nearDuplicate(0), NEAR_BOX)).getRejectionStale());
 
         PrometheusScrape before = PrometheusScrape.of(url.toString());
         ModelStore store = new ModelStore(Path.of(System.getProperty(EmbeddingServiceProcess.STORE_PROPERTY)));
@@ -105,6 +110,12 @@ class ConsistencyTest {
         ClassifyResponse after = client.classify(classify("migrating", nearDuplicate(2), NEAR_BOX));
         assertEquals(v2, after.getModelVersion());
         assertEquals("calm", after.getClasses(0).getClassName());
+        assertTrue(after.getRejectionStale(), "thresholds set for " + v1 + " are stale in answers of " + v2);
+        long now = admin.getTaxonomy(org.affectdml.proto.v1.GetTaxonomyRequest.newBuilder().setName("migrating").build()).getRevision();
+        var confirmed = admin.updateTaxonomy(org.affectdml.proto.v1.UpdateTaxonomyRequest.newBuilder().setName("migrating")
+                .setExpectedRevision(now).setConfirmRejection(true).build());
+        assertEquals(v2, confirmed.getRejection().getModelVersion());
+        assertFalse(client.classify(classify("migrating", nearDuplicate(2), NEAR_BOX)).getRejectionStale());
 
         // The migration shows in the metrics: every support re-embedded, none pending, the new target, and
         // Classify counted under the version that served it; the pool and per-RPC histograms are exported.
