@@ -30,7 +30,7 @@ class KubernetesManifestsTest {
     static final Path REPO = Path.of("..").toAbsolutePath().normalize();
     static final Path BASE = REPO.resolve("deploy/k8s/base");
     /** Service name = module name; the env variable that sets its port in application.properties. */
-    private static final java.util.regex.Pattern PLACEHOLDER_WITH_DEFAULT = java.util.regex.Pattern.compile("\\$\\{(\\w+):(\\d+)}");
+    private static final Pattern PLACEHOLDER_WITH_DEFAULT = Pattern.compile("\\$\\{(\\w+):(\\d+)}");
 
     static final Map<String, String> PORT_VARIABLES = Map.of("segmentation-service", "SEGMENTATION_PORT",
             "embedding-service", "EMBEDDING_PORT", "support-registry", "REGISTRY_PORT", "trainer", "TRAINER_PORT");

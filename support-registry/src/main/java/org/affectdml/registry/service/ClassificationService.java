@@ -146,11 +146,7 @@ public class ClassificationService {
         String version = QuarkusTransaction.requiringNew().call(() -> {
             // A snapshot, so a concurrent delete shows as no taxonomy (NOT_FOUND), never as one with its classes gone.
             repeatableRead();
-            String served = checkClassifiable(taxonomy, candidates);
-            if (multiLabel) {
-                RejectionRules.requireThresholds(taxonomies.require(taxonomy));  // before the embedding call, not after it
-            }
-            return served;
+            return checkClassifiable(taxonomy, candidates, multiLabel);
         });
         return new Query(upload, version);
     }
@@ -219,8 +215,8 @@ public class ClassificationService {
                 .tag("stage", stage).register(registry);
     }
 
-    /** Checks the taxonomy can be classified and picks the version; messages name what is missing. */
-    private String checkClassifiable(String name, List<String> candidates) {
+    /** Checks the taxonomy can be classified (multi-label: has thresholds) and picks the version; messages name what is missing. */
+    private String checkClassifiable(String name, List<String> candidates, boolean multiLabel) {
         TaxonomyEntity t = taxonomies.require(name);
         if (t.classes.size() < 2) {
             throw Errors.failedPrecondition("taxonomy '" + name + "' has " + t.classes.size()
@@ -231,9 +227,11 @@ public class ClassificationService {
             throw Errors.failedPrecondition("taxonomy '" + name + "': class(es) " + empty
                     + " have no support sample; add at least one each (AddSupport)");
         }
-        return versions.pick(name, candidates).orElseThrow(() -> Errors.failedPrecondition("taxonomy '" + name
-                + "' is not yet fully embedded with any model version embedding-service serves " + candidates
-                + "; re-embedding is in progress (GetReembeddingStatus)"));
+        String version = versions.requirePick(name, candidates, "re-embedding is in progress (GetReembeddingStatus)");
+        if (multiLabel) {
+            RejectionRules.requireThresholds(t);  // before the embedding call, not after it
+        }
+        return version;
     }
 
     /** Exact search for small taxonomies, HNSW for large ones (affect.registry.exact-search-max-supports). */

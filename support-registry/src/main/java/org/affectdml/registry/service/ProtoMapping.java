@@ -31,17 +31,7 @@ final class ProtoMapping {
                     .setSupportCount(supportCounts.getOrDefault(c.id, 0)));
         }
         if (t.hasRejectionRule()) {
-            org.affectdml.proto.v1.RejectionRule.Builder rule = org.affectdml.proto.v1.RejectionRule.newBuilder()
-                    .setMaxDistance(t.rejectMaxDistance == null ? 0 : t.rejectMaxDistance)
-                    .setMinMargin(t.rejectMinMargin == null ? 0 : t.rejectMinMargin)
-                    .setModelVersion(t.rejectModelVersion)
-                    .setScoring(org.affectdml.proto.v1.ScoringRule.valueOf(t.rejectScoring));
-            for (EmotionClassEntity c : t.classes) {
-                if (c.maxDistance != null) {
-                    rule.putClassMaxDistance(c.name, c.maxDistance);
-                }
-            }
-            b.setRejection(rule);
+            b.setRejection(RejectionRules.toProto(t));
         }
         return b.build();
     }

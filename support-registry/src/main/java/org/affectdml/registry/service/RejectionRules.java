@@ -56,6 +56,21 @@ final class RejectionRules {
         }
     }
 
+    /** The stored rule as the API shows it (the taxonomy must have one). */
+    static RejectionRule toProto(TaxonomyEntity t) {
+        RejectionRule.Builder rule = RejectionRule.newBuilder()
+                .setMaxDistance(t.rejectMaxDistance == null ? 0 : t.rejectMaxDistance)
+                .setMinMargin(t.rejectMinMargin == null ? 0 : t.rejectMinMargin)
+                .setModelVersion(t.rejectModelVersion)
+                .setScoring(ScoringRule.valueOf(t.rejectScoring));
+        for (EmotionClassEntity c : t.classes) {
+            if (c.maxDistance != null) {
+                rule.putClassMaxDistance(c.name, c.maxDistance);
+            }
+        }
+        return rule.build();
+    }
+
     static void clear(TaxonomyEntity t) {
         t.rejectMaxDistance = null;
         t.rejectMinMargin = null;

@@ -9,6 +9,8 @@ import org.affectdml.registry.repository.SupportEmbeddingRepository;
 import org.affectdml.registry.repository.SupportRepository;
 import org.affectdml.registry.repository.TaxonomyRepository;
 
+import org.affectdml.service.errors.Errors;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -45,6 +47,15 @@ public class ServingVersions {
     public Optional<String> servingVersion(String taxonomy) {
         List<String> candidates = candidates();
         return QuarkusTransaction.requiringNew().call(() -> pick(taxonomy, candidates));
+    }
+
+    /**
+     * As {@link #pick}, FAILED_PRECONDITION when no candidate is complete; {@code whatToDo} ends the message
+     * (e.g. "re-embedding is in progress (GetReembeddingStatus)").
+     */
+    public String requirePick(String taxonomy, List<String> candidates, String whatToDo) {
+        return pick(taxonomy, candidates).orElseThrow(() -> Errors.failedPrecondition("taxonomy '" + taxonomy
+                + "' is not yet fully embedded with any model version embedding-service serves " + candidates + "; " + whatToDo));
     }
 
     /** Within the caller's transaction: the first candidate every support of the taxonomy has an embedding of. */

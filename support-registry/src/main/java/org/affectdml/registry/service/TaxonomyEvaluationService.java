@@ -49,9 +49,7 @@ public class TaxonomyEvaluationService {
         List<String> candidates = versions.candidates();
         return QuarkusTransaction.requiringNew().call(() -> {
             TaxonomyEntity t = taxonomies.require(request.getName());
-            String version = versions.pick(t.name, candidates).orElseThrow(() -> Errors.failedPrecondition("taxonomy '" + t.name
-                    + "' is not fully embedded with a model version embedding-service serves " + candidates
-                    + "; wait for re-embedding (GetReembeddingStatus)"));
+            String version = versions.requirePick(t.name, candidates, "wait for re-embedding (GetReembeddingStatus)");
             List<SupportEmbeddingEntity> rows = embeddings.list("taxonomyId = ?1 and key.modelVersion = ?2", t.id, version);
             if (rows.size() > config.evaluationMaxSupports()) {
                 throw Errors.failedPrecondition("taxonomy '" + t.name + "' has " + rows.size() + " supports; EvaluateTaxonomy compares "

@@ -202,15 +202,12 @@ public class TaxonomyService {
             throw Errors.failedPrecondition("the evaluation recommends no " + which.name().replace("RECOMMENDED_THRESHOLD_", "").toLowerCase()
                     + " threshold (e.g. no threshold keeps the false accepts within " + e.getTargetFalseAcceptRate() + ")");
         }
-        RejectionRule.Builder rule = t.hasRejectionRule() ? ProtoMapping.taxonomy(t, Map.of()).getRejection().toBuilder()
-                : RejectionRule.newBuilder();
+        RejectionRule.Builder rule = t.hasRejectionRule() ? RejectionRules.toProto(t).toBuilder() : RejectionRule.newBuilder();
         RejectionRules.set(t, rule.setMaxDistance(Math.max(threshold, Float.MIN_VALUE)).setScoring(e.getScoring()).build(), e.getModelVersion());
     }
 
     private String servedWith(TaxonomyEntity t, List<String> candidates) {
-        return versions.pick(t.name, candidates).orElseThrow(() -> Errors.failedPrecondition("taxonomy '" + t.name
-                + "' is not fully embedded with a model version embedding-service serves " + candidates
-                + "; give rejection.model_version, or wait for re-embedding (GetReembeddingStatus)"));
+        return versions.requirePick(t.name, candidates, "give rejection.model_version, or wait for re-embedding (GetReembeddingStatus)");
     }
 
     /** Deletes the taxonomy with its classes, samples and embeddings in one transaction; returns how many supports it had. */
