@@ -53,7 +53,7 @@ public class EmbeddingGrpcService extends MutinyEmbeddingServiceGrpc.EmbeddingSe
         // Failures go to the shared gRPC error handler (service-common); checked ones are unexpected.
         return Uni.createFrom().item(Unchecked.supplier(() -> limit.run("Embed", () -> {
             EmbeddingPipeline.Outcome outcome = pipeline.embed(List.of(imageRequest(request, "")), request.getModelVersion(), false);
-            EmbedResponse response = embedResponse(outcome, 0);
+            EmbedResponse response = embedResponse(outcome, 0, request.getIncludeStreamProjections());
             return request.getIncludeSceneClasses()
                     ? response.toBuilder().addAllSceneClasses(sceneClasses(outcome, outcome.images().get(0))).build() : response;
         })));
@@ -71,7 +71,7 @@ public class EmbeddingGrpcService extends MutinyEmbeddingServiceGrpc.EmbeddingSe
             EmbeddingPipeline.Outcome outcome = pipeline.embed(items, request.getModelVersion(), false);
             EmbedBatchResponse.Builder response = EmbedBatchResponse.newBuilder();
             for (int i = 0; i < items.size(); i++) {
-                response.addItems(embedResponse(outcome, i));
+                response.addItems(embedResponse(outcome, i, request.getIncludeStreamProjections()));
             }
             return response.build();
         })));
@@ -98,7 +98,8 @@ public class EmbeddingGrpcService extends MutinyEmbeddingServiceGrpc.EmbeddingSe
                 response.addPersons(person.error() != null
                         ? PersonEmbedding.newBuilder().setError(PersonError.newBuilder()
                                 .setCode(Status.Code.INVALID_ARGUMENT.name()).setMessage(person.error()))
-                        : PersonEmbedding.newBuilder().setEmbedding(embedding(person.embedding(), outcome.modelVersion())));
+                        : PersonEmbedding.newBuilder().setEmbedding(embedding(person, outcome.modelVersion(),
+                                request.getIncludeStreamProjections())));
             }
             return response.build();
         })));
@@ -120,10 +121,10 @@ public class EmbeddingGrpcService extends MutinyEmbeddingServiceGrpc.EmbeddingSe
     }
 
     /** The one person of request i. */
-    private static EmbedResponse embedResponse(EmbeddingPipeline.Outcome outcome, int i) {
+    private static EmbedResponse embedResponse(EmbeddingPipeline.Outcome outcome, int i, boolean streamProjections) {
         EmbeddingPipeline.ImageOutcome image = outcome.images().get(i);
         EmbedResponse.Builder response = EmbedResponse.newBuilder()
-                .setEmbedding(embedding(image.persons().get(0).embedding(), outcome.modelVersion()))
+                .setEmbedding(embedding(image.persons().get(0), outcome.modelVersion(), streamProjections))
                 .setTimings(outcome.timings())
                 .setSceneCached(image.sceneCached());
         addAll(image.sem2vec(), response::addSem2Vec);
@@ -146,9 +147,12 @@ public class EmbeddingGrpcService extends MutinyEmbeddingServiceGrpc.EmbeddingSe
         return out;
     }
 
-    private static Embedding embedding(float[] values, String modelVersion) {
+    private static Embedding embedding(EmbeddingPipeline.PersonOutcome person, String modelVersion, boolean streamProjections) {
         Embedding.Builder e = Embedding.newBuilder().setModelVersion(modelVersion);
-        addAll(values, e::addValues);
+        addAll(person.embedding(), e::addValues);
+        if (streamProjections) {
+            e.setStreamProjections(person.projections());
+        }
         return e.build();
     }
 

@@ -28,6 +28,7 @@ import org.affectdml.proto.v1.Image;
 import org.affectdml.proto.v1.MutinySegmentationGrpc;
 import org.affectdml.proto.v1.PersonBox;
 import org.affectdml.proto.v1.StageTimings;
+import org.affectdml.proto.v1.StreamProjections;
 import org.affectdml.service.media.ImageFormats;
 import org.affectdml.serving.InferenceConfig;
 import org.affectdml.serving.RequestedVersion;
@@ -55,8 +56,11 @@ public class EmbeddingPipeline {
     public record ImageRequest(Image image, List<PersonBox> boxes, String where) {
     }
 
-    /** A person's L2-normalised embedding, or why this person got none. */
-    public record PersonOutcome(float[] embedding, String error) {
+    /**
+     * A person's L2-normalised embedding and its stream projections (empty when the head outputs none), or why
+     * this person got none.
+     */
+    public record PersonOutcome(float[] embedding, StreamProjections projections, String error) {
     }
 
     /** Per image: its persons in box order, its Sem2Vec (null when unused) and whether the cache answered. */
@@ -87,6 +91,7 @@ public class EmbeddingPipeline {
         final PixelRegion box;
         Crop crop;
         float[] embedding;
+        StreamProjections projections = StreamProjections.getDefaultInstance();
 
         Person(PixelRegion box) {
             this.box = box;
@@ -362,10 +367,26 @@ public class EmbeddingPipeline {
         }
         boolean useImage = imageRows[0] != null;
         boolean useSem2Vec = semRows[0] != null;
-        float[][] z = FusedEmbedder.head(bundle, new FusedEmbedder.EncoderFeatures(useImage ? imageRows : null, bodyRows, 0, 0),
-                useSem2Vec ? semRows : null);
-        for (int i = 0; i < z.length; i++) {
-            persons.get(i).embedding = z[i];
+        FusedEmbedder.HeadOutput out = FusedEmbedder.headOutputs(bundle,
+                new FusedEmbedder.EncoderFeatures(useImage ? imageRows : null, bodyRows, 0, 0), useSem2Vec ? semRows : null);
+        for (int i = 0; i < out.embeddings().length; i++) {
+            Person person = persons.get(i);
+            person.embedding = out.embeddings()[i];
+            if (!out.projections().isEmpty()) {
+                StreamProjections.Builder p = StreamProjections.newBuilder();
+                addAll(out.projection(Roles.HEAD_IMAGE_PROJECTION, i), p::addImage);
+                addAll(out.projection(Roles.HEAD_BODY_PROJECTION, i), p::addBody);
+                addAll(out.projection(Roles.HEAD_SCENE_PROJECTION, i), p::addScene);
+                person.projections = p.build();
+            }
+        }
+    }
+
+    private static void addAll(float[] values, java.util.function.Consumer<Float> add) {
+        if (values != null) {
+            for (float v : values) {
+                add.accept(v);
+            }
         }
     }
 
@@ -375,7 +396,8 @@ public class EmbeddingPipeline {
             Scene scene = sceneOfRequest.get(r);
             List<PersonOutcome> persons = new ArrayList<>();
             for (Object slot : slots.get(r)) {
-                persons.add(slot instanceof Person p ? new PersonOutcome(p.embedding, null) : new PersonOutcome(null, (String) slot));
+                persons.add(slot instanceof Person p ? new PersonOutcome(p.embedding, p.projections, null)
+                        : new PersonOutcome(null, null, (String) slot));
             }
             out.add(new ImageOutcome(persons, scene.features.sem2vec(), scene.features.pixelFractions(), scene.cached));
         }

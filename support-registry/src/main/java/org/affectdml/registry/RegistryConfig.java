@@ -44,9 +44,41 @@ public interface RegistryConfig {
 
     Reembedding reembedding();
 
-    /** Most supports EvaluateTaxonomy compares pairwise (in memory, every pair). */
-    @WithDefault("5000")
-    int evaluationMaxSupports();
+    Evaluation evaluation();
+
+    /** EvaluateTaxonomy and StartEvaluation jobs. */
+    interface Evaluation {
+        /** Most supports an evaluation holds in memory (leave-one-out compares every pair). */
+        @WithDefault("5000")
+        int maxSupports();
+
+        /** Most labelled queries one StartEvaluation may upload. */
+        @WithDefault("10000")
+        int maxQueries();
+
+        /** Most bytes of query images one StartEvaluation may upload (spooled to disk while the job runs). */
+        @WithDefault("4294967296")
+        long maxUploadBytes();
+
+        /** Where uploads are spooled; default: affect-evaluations under java.io.tmpdir. */
+        Optional<java.nio.file.Path> spoolDirectory();
+
+        /** Jobs running at once on a replica; later ones wait QUEUED. */
+        @WithDefault("1")
+        int concurrentJobs();
+
+        /** Queries per EmbedBatch call of a job. */
+        @WithDefault("8")
+        int batchSize();
+
+        /** Ended jobs are deleted this long after they ended. */
+        @WithDefault("7d")
+        Duration keepJobs();
+
+        /** A QUEUED or RUNNING job not updated this long is reported FAILED (its replica stopped). */
+        @WithDefault("5m")
+        Duration staleAfter();
+    }
 
     /** When AddSupport warns about a new support (distances are cosine distances of the active model). */
     Warnings warnings();

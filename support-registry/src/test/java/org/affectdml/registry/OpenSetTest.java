@@ -271,6 +271,58 @@ class OpenSetTest {
         }
         assertEquals(Status.Code.INVALID_ARGUMENT, assertThrows(StatusRuntimeException.class,
                 () -> client.classify(query.toBuilder().setExplain(true).setExplainSupports(21).build())).getStatus().getCode());
+
+        // Per stream: the cosine of the query's and the deciding support's projections, as embedding-service computes them.
+        var streams = best.getNearestSupports(0).getStreamsList();
+        assertEquals(3, streams.size(), "image, body and scene streams of the default head: " + streams);
+        for (int i = 1; i < streams.size(); i++) {
+            assertTrue(streams.get(i - 1).getSimilarity() >= streams.get(i).getSimilarity(), "most similar first: " + streams);
+        }
+        var queryStreams = projections(nearDuplicate(0), NEAR_BOX);
+        var supportStreams = projections(TestImages.png(scene(0)), BOX);
+        for (var s : streams) {
+            java.util.List<Float> a = switch (s.getStream()) {
+                case STREAM_IMAGE -> queryStreams.getImageList();
+                case STREAM_BODY -> queryStreams.getBodyList();
+                default -> queryStreams.getSceneList();
+            };
+            java.util.List<Float> b = switch (s.getStream()) {
+                case STREAM_IMAGE -> supportStreams.getImageList();
+                case STREAM_BODY -> supportStreams.getBodyList();
+                default -> supportStreams.getSceneList();
+            };
+            assertEquals(cosine(a, b), s.getSimilarity(), 1e-4, s.getStream() + " of " + streams);
+        }
+        assertTrue(plain.getClasses(0).getNearestSupportId().equals(joySupport) && !plain.hasExplanation());
+    }
+
+    /** A person's stream projections straight from embedding-service. */
+    private static org.affectdml.proto.v1.StreamProjections projections(byte[] image, org.affectdml.proto.v1.PersonBox box) {
+        ManagedChannel direct = io.grpc.ManagedChannelBuilder.forAddress("127.0.0.1",
+                Integer.parseInt(System.getProperty(EmbeddingServiceProcess.PORT_PROPERTY))).usePlaintext().build();
+        try {
+            var stub = GrpcTestChannels.withKey(org.affectdml.proto.v1.EmbeddingServiceGrpc.newBlockingStub(direct),
+                    org.affectdml.service.testing.ServiceProcess.SERVICE_KEY);
+            var p = stub.embed(org.affectdml.proto.v1.EmbedRequest.newBuilder()
+                    .setImage(org.affectdml.proto.v1.Image.newBuilder().setData(com.google.protobuf.ByteString.copyFrom(image)))
+                    .setBox(box).setIncludeStreamProjections(true).build()).getEmbedding().getStreamProjections();
+            assertFalse(p.getImageList().isEmpty() || p.getBodyList().isEmpty() || p.getSceneList().isEmpty(), p.toString());
+            return p;
+        } finally {
+            direct.shutdownNow();
+        }
+    }
+
+    private static double cosine(java.util.List<Float> a, java.util.List<Float> b) {
+        double dot = 0;
+        double na = 0;
+        double nb = 0;
+        for (int i = 0; i < a.size(); i++) {
+            dot += a.get(i) * b.get(i);
+            na += a.get(i) * a.get(i);
+            nb += b.get(i) * b.get(i);
+        }
+        return dot / Math.sqrt(na * nb);
     }
 
     private double explanations() throws Exception {

@@ -108,9 +108,10 @@ public final class BundleLoader {
                 throw new BundleException(where + ": file of role '" + e.getKey() + "' needs a path and a lower-case hex sha256");
             }
         }
-        if (head.outputs().size() != 1 || !Roles.HEAD_EMBEDDING.equals(head.outputs().get(0).name())) {
-            throw new BundleException(where + ": the head must have exactly one output named '" + Roles.HEAD_EMBEDDING + "'");
+        if (head.outputs().isEmpty() || !Roles.HEAD_EMBEDDING.equals(head.outputs().get(0).name())) {
+            throw new BundleException(where + ": the head's first output must be named '" + Roles.HEAD_EMBEDDING + "'");
         }
+        checkProjections(head, where);
         if (head.outputs().get(0).lastDim() != m.embeddingDimension()) {
             throw new BundleException(where + ": head output " + head.outputs().get(0) + " does not match embedding_dimension "
                     + m.embeddingDimension());
@@ -134,6 +135,25 @@ public final class BundleLoader {
             if (input.shape().length != 2 || input.lastDim() != width) {
                 throw new BundleException(where + ": head input " + input + " must be [N, " + width + "] to take the "
                         + source + "'s output");
+            }
+        }
+    }
+
+    /** Outputs after the embedding are stream projections ([N, d]) of streams the head takes, each at most once. */
+    private static void checkProjections(ModelFile head, String where) {
+        Set<String> allowed = new LinkedHashSet<>();
+        head.inputs().forEach(i -> {
+            if (List.of(Roles.HEAD_IMAGE_FEATURES, Roles.HEAD_BODY_FEATURES, Roles.HEAD_SEM2VEC).contains(i.name())) {
+                allowed.add(Roles.projectionOf(i.name()));
+            }
+        });
+        for (TensorSpec output : head.outputs().subList(1, head.outputs().size())) {
+            if (!allowed.remove(output.name())) {
+                throw new BundleException(where + ": head output '" + output.name() + "' is not a stream projection of its inputs "
+                        + "(allowed once each: " + allowed + ")");
+            }
+            if (output.shape().length != 2 || output.lastDim() <= 0) {
+                throw new BundleException(where + ": head output " + output + " must be [N, d]");
             }
         }
     }

@@ -45,7 +45,7 @@ public final class DefaultBundleAssembler {
         String segSha = Sha256.of(in.segmenter());
         String labelsSha = in.segmenterLabels() == null ? "" : Sha256.of(in.segmenterLabels());
         String version = "default-" + Sha256.of((imageSha + bodySha + segSha + labelsSha + in.encoderOutput()
-                + in.encoderInputSize() + in.segmenterInputSize() + DefaultHead.SEED).getBytes()).substring(0, 12);
+                + in.encoderInputSize() + in.segmenterInputSize() + DefaultHead.SEED + "/head-graph-" + DefaultHead.GRAPH_REVISION).getBytes()).substring(0, 12);
         if (store.contains(version)) {
             return version;
         }
@@ -74,10 +74,8 @@ public final class DefaultBundleAssembler {
             int semDim = (int) seg.outputs().get(0).shape()[1];
             byte[] head = DefaultHead.build(imageDim, bodyDim, semDim, DefaultHead.EMBEDDING_DIMENSION, DefaultHead.SEED);
             Files.write(staging.resolve("head.onnx"), head);
-            files.put(Roles.HEAD, new ModelFile("head.onnx", Sha256.of(head), head.length,
-                    List.of(TensorSpec.of(Roles.HEAD_IMAGE_FEATURES, -1, imageDim), TensorSpec.of(Roles.HEAD_BODY_FEATURES, -1, bodyDim),
-                            TensorSpec.of(Roles.HEAD_SEM2VEC, -1, semDim)),
-                    List.of(TensorSpec.of(Roles.HEAD_EMBEDDING, -1, DefaultHead.EMBEDDING_DIMENSION)), null));
+            files.put(Roles.HEAD, DefaultHead.manifestEntry("head.onnx", Sha256.of(head), head.length, imageDim, bodyDim, semDim,
+                    DefaultHead.EMBEDDING_DIMENSION));
 
             BundleManifest manifest = new BundleManifest(BundleManifest.FORMAT, version,
                     Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), null,

@@ -117,8 +117,28 @@ public final class FusedEmbedder {
         return new Run(features, preprocessed - start, System.nanoTime() - preprocessed);
     }
 
+    /**
+     * What the head computes for rows of streams: the L2-normalised embeddings, and the stream projections the head
+     * outputs ({@link Roles#HEAD_IMAGE_PROJECTION} and the like, raw), by output name; absent when the head has none.
+     */
+    public record HeadOutput(float[][] embeddings, Map<String, float[][]> projections) {
+        /** Row i of the projection named, or null when the head does not output it. */
+        public float[] projection(String name, int row) {
+            float[][] rows = projections.get(name);
+            return rows == null ? null : rows[row];
+        }
+    }
+
     /** The head on the given streams (rows aligned), L2-normalised rows of the embedding dimension. */
     public static float[][] head(LoadedBundle bundle, EncoderFeatures features, float[][] sem2vec) throws OrtException {
+        return headOutputs(bundle, features, sem2vec).embeddings();
+    }
+
+    /**
+     * The head's embeddings and every stream projection it declares, in one run: the projections are intermediate
+     * values of the embedding, so fetching them costs nothing more.
+     */
+    public static HeadOutput headOutputs(LoadedBundle bundle, EncoderFeatures features, float[][] sem2vec) throws OrtException {
         ModelFile head = bundle.manifest().file(Roles.HEAD);
         Map<String, OnnxTensor> feeds = new HashMap<>();
         try {
@@ -133,12 +153,20 @@ public final class FusedEmbedder {
                 }
                 feeds.put(input.name(), OnnxTensor.createTensor(OrtSessionFactory.environment(), rows));
             }
-            try (OrtSession.Result result = bundle.session(Roles.HEAD).run(feeds, Set.of(Roles.HEAD_EMBEDDING))) {
+            Set<String> outputs = new java.util.LinkedHashSet<>();
+            head.outputs().forEach(o -> outputs.add(o.name()));
+            try (OrtSession.Result result = bundle.session(Roles.HEAD).run(feeds, outputs)) {
                 float[][] z = (float[][]) result.get(Roles.HEAD_EMBEDDING).orElseThrow().getValue();
                 for (float[] row : z) {
                     l2NormalizeInPlace(row);
                 }
-                return z;
+                Map<String, float[][]> projections = new HashMap<>();
+                for (String name : outputs) {
+                    if (!name.equals(Roles.HEAD_EMBEDDING)) {
+                        projections.put(name, (float[][]) result.get(name).orElseThrow().getValue());
+                    }
+                }
+                return new HeadOutput(z, projections);
             }
         } finally {
             feeds.values().forEach(OnnxTensor::close);

@@ -70,6 +70,21 @@ class DefaultHeadTest {
                     expectedF[j] = (float) expected[j];
                 }
                 assertArrayEquals(expectedF, z[n], 1e-5f);
+                // Each stream's projection is its block of the product: the image block alone is the image part.
+                float[] imageProjection = ((float[][]) result.get(Roles.HEAD_IMAGE_PROJECTION).orElseThrow().getValue())[n];
+                double[] imageUnit = unit(img[n]);
+                for (int j = 0; j < e; j++) {
+                    double sum = 0;
+                    for (int i = 0; i < di; i++) {
+                        sum += imageUnit[i] * w[i * e + j];
+                    }
+                    assertEquals(sum, imageProjection[j], 1e-5);
+                }
+                float[] bodyProjection = ((float[][]) result.get(Roles.HEAD_BODY_PROJECTION).orElseThrow().getValue())[n];
+                float[] scene = ((float[][]) result.get(Roles.HEAD_SCENE_PROJECTION).orElseThrow().getValue())[n];
+                for (int j = 0; j < e; j++) {
+                    assertEquals(projected[j], imageProjection[j] + bodyProjection[j] + scene[j], 1e-5);
+                }
             }
         }
     }

@@ -21,6 +21,10 @@ import org.affectdml.proto.v1.ListTaxonomiesResponse;
 import org.affectdml.proto.v1.MutinyTaxonomyAdminGrpc;
 import org.affectdml.proto.v1.UpdateTaxonomyRequest;
 import org.affectdml.proto.v1.EvaluateTaxonomyRequest;
+import org.affectdml.proto.v1.EvaluationJob;
+import org.affectdml.proto.v1.EvaluationUpload;
+import org.affectdml.proto.v1.GetEvaluationJobRequest;
+import org.affectdml.registry.service.EvaluationJobService;
 import org.affectdml.proto.v1.TaxonomyEvaluation;
 import org.affectdml.registry.service.TaxonomyEvaluationService;
 import org.affectdml.proto.v1.ReembeddingStatus;
@@ -50,6 +54,8 @@ public class TaxonomyAdminGrpcService extends MutinyTaxonomyAdminGrpc.TaxonomyAd
     ReembeddingWorker reembedding;
     @Inject
     TaxonomyEvaluationService evaluation;
+    @Inject
+    EvaluationJobService evaluationJobs;
 
     @Override
     @Blocking
@@ -67,6 +73,24 @@ public class TaxonomyAdminGrpcService extends MutinyTaxonomyAdminGrpc.TaxonomyAd
     @Blocking
     public Uni<TaxonomyEvaluation> evaluateTaxonomy(EvaluateTaxonomyRequest request) {
         return Uni.createFrom().item(() -> evaluation.evaluate(request));
+    }
+
+    /** Each message is checked and spooled as it arrives (on a worker thread, in order); the job starts when the upload ends. */
+    @Override
+    public Uni<EvaluationJob> startEvaluation(Multi<EvaluationUpload> request) {
+        return Uni.createFrom().item(evaluationJobs::newSpool).runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                .flatMap(spool -> request.emitOn(Infrastructure.getDefaultWorkerPool())
+                        .onItem().invoke(spool::accept)
+                        .onFailure().invoke(spool::discard)
+                        .onCancellation().invoke(spool::discard)
+                        .collect().last()
+                        .map(ignored -> evaluationJobs.submit(spool)));
+    }
+
+    @Override
+    @Blocking
+    public Uni<EvaluationJob> getEvaluationJob(GetEvaluationJobRequest request) {
+        return Uni.createFrom().item(() -> evaluationJobs.get(request.getId()));
     }
 
     @Override

@@ -26,6 +26,14 @@ import org.affectdml.proto.v1.DeleteTaxonomyResponse;
 import org.affectdml.proto.v1.UpdateTaxonomyRequest;
 import org.affectdml.proto.v1.EvaluateTaxonomyRequest;
 import org.affectdml.registry.service.TaxonomyEvaluationService;
+import org.affectdml.registry.service.EvaluationJobService;
+import org.affectdml.registry.service.EvaluationUploadSpool;
+import org.affectdml.registry.RegistryConfig;
+import org.affectdml.proto.v1.EvaluationHeader;
+import org.affectdml.proto.v1.EvaluationJob;
+import org.affectdml.proto.v1.EvaluationUpload;
+import org.affectdml.proto.v1.LabelledQuery;
+import java.io.InputStream;
 import org.affectdml.proto.v1.RemoveSupportResponse;
 import org.affectdml.proto.v1.Taxonomy;
 import org.affectdml.proto.v1.TaxonomyArchiveChunk;
@@ -75,6 +83,10 @@ public class TaxonomyResource {
     ReembeddingWorker reembedding;
     @Inject
     TaxonomyEvaluationService evaluation;
+    @Inject
+    EvaluationJobService evaluationJobs;
+    @Inject
+    RegistryConfig config;
 
     @POST
     @Path("/taxonomies")
@@ -121,6 +133,55 @@ public class TaxonomyResource {
     public Response evaluate(@PathParam("name") String name, String body) throws InvalidProtocolBufferException {
         EvaluateTaxonomyRequest request = parse(body, EvaluateTaxonomyRequest.newBuilder());
         return json(200, evaluation.evaluate(request.toBuilder().setName(name).build()));
+    }
+
+    @POST
+    @Path("/taxonomies/{name}/evaluations")
+    @Consumes("application/x-ndjson")
+    @Operation(summary = "Start an evaluation job on labelled queries: one affect.v1.LabelledQuery in JSON per line (class_name empty "
+            + "for a person of none of the classes), streamed and spooled as it arrives; an empty body evaluates the supports. "
+            + "202 with the job (affect.v1.EvaluationJob) and its Location; the body is limited by quarkus.http.limits.max-body-size, "
+            + "larger uploads go through gRPC StartEvaluation")
+    @APIResponse(responseCode = "202", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "affect.v1.EvaluationJob")))
+    public Response startEvaluation(@PathParam("name") String name,
+                                    @QueryParam("target_false_accept_rate") @DefaultValue("0") String target, InputStream body)
+            throws InvalidProtocolBufferException {
+        float rate = targetRate(target);
+        EvaluationUploadSpool spool = evaluationJobs.newSpool();
+        EvaluationJob job;
+        try {
+            spool.accept(EvaluationUpload.newBuilder().setHeader(EvaluationHeader.newBuilder().setTaxonomy(name)
+                    .setTargetFalseAcceptRate(rate)).build());
+            NdjsonLines.forEach(new java.io.BufferedInputStream(body, 1 << 16), maxQueryLineBytes(), line ->
+                    spool.accept(EvaluationUpload.newBuilder().setQuery((LabelledQuery) parse(line, LabelledQuery.newBuilder())).build()));
+        } catch (RuntimeException e) {
+            spool.discard();
+            throw e;
+        }
+        job = evaluationJobs.submit(spool);
+        return Response.status(202).type(MediaType.APPLICATION_JSON).entity(PRINTER.print(job))
+                .header("Location", "/api/v1/evaluations/" + job.getId()).build();
+    }
+
+    @GET
+    @Path("/evaluations/{id}")
+    @Operation(summary = "An evaluation job: state, progress and, when SUCCEEDED, its affect.v1.TaxonomyEvaluation")
+    @APIResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "affect.v1.EvaluationJob")))
+    public Response evaluationJob(@PathParam("id") String id) throws InvalidProtocolBufferException {
+        return json(200, evaluationJobs.get(id));
+    }
+
+    /** A query's JSON line: its image in base64 (4/3 of the bytes) plus room for the box and class name. */
+    private int maxQueryLineBytes() {
+        return (int) Math.min(Integer.MAX_VALUE - 16, (long) config.maxImageBytes() * 4 / 3 + 65536);
+    }
+
+    private static float targetRate(String value) {
+        try {
+            return Float.parseFloat(value.trim());
+        } catch (NumberFormatException e) {
+            throw Errors.invalidArgument("target_false_accept_rate must be a number in (0, 1) (0 = 0.05), got " + Inputs.quoted(value));
+        }
     }
 
     @DELETE

@@ -23,6 +23,7 @@ import org.affectdml.proto.v1.ModelInfo;
 import org.affectdml.proto.v1.PersonBox;
 import org.affectdml.proto.v1.SceneClass;
 import org.affectdml.registry.RegistryConfig;
+import org.affectdml.registry.model.StreamVectors;
 import org.affectdml.registry.model.SupportEmbeddingEntity;
 import org.affectdml.service.errors.Errors;
 import org.affectdml.service.transport.FastReconnect;
@@ -38,15 +39,27 @@ import java.util.concurrent.TimeUnit;
 @ApplicationScoped
 public class EmbeddingClient {
 
-    /** An embedding and the model version that produced it (and, when asked, what the segmenter saw). */
-    public record Embedded(float[] values, String modelVersion, List<SceneClass> sceneClasses) {
-        Embedded(float[] values, String modelVersion) {
-            this(values, modelVersion, List.of());
+    /**
+     * An embedding and the model version that produced it; when asked, what the segmenter saw and the stream
+     * projections (else empty).
+     */
+    public record Embedded(float[] values, String modelVersion, List<SceneClass> sceneClasses, StreamVectors streams) {
+        Embedded(float[] values, String modelVersion, StreamVectors streams) {
+            this(values, modelVersion, List.of(), streams);
         }
 
         Embedded withScene(List<SceneClass> scene) {
-            return new Embedded(values, modelVersion, List.copyOf(scene));
+            return new Embedded(values, modelVersion, List.copyOf(scene), streams);
         }
+    }
+
+    /** What an answer carries besides the embedding (each costs bytes on the wire, never a model run). */
+    public record Extras(boolean sceneClasses, boolean streamProjections) {
+        public static final Extras NONE = new Extras(false, false);
+        /** For storing a support: its stream projections. */
+        public static final Extras STORED = new Extras(false, true);
+        /** For explaining an answer. */
+        public static final Extras EXPLAIN = new Extras(true, true);
     }
 
     /** What to embed: encoded image bytes and the person box. */
@@ -78,22 +91,20 @@ public class EmbeddingClient {
     }
 
     /** Embeds with {@code modelVersion} (empty = the active model). */
-    public Embedded embed(Item item, String modelVersion) {
-        return embed(item, modelVersion, false);
-    }
-
-    /** As {@link #embed(Item, String)}; with {@code sceneClasses} the answer also says what the segmenter saw. */
-    public Embedded embed(Item item, String modelVersion, boolean sceneClasses) {
+    public Embedded embed(Item item, String modelVersion, Extras extras) {
         try {
-            EmbedResponse r = withDeadline().embed(request(item).setModelVersion(modelVersion).setIncludeSceneClasses(sceneClasses).build());
+            EmbedResponse r = withDeadline().embed(request(item).setModelVersion(modelVersion)
+                    .setIncludeSceneClasses(extras.sceneClasses()).setIncludeStreamProjections(extras.streamProjections()).build());
             return checked(r).withScene(r.getSceneClassesList());
         } catch (StatusRuntimeException e) {
             throw translate(e);
         }
     }
 
-    public List<Embedded> embedBatch(List<Item> items, String modelVersion) {
-        EmbedBatchRequest.Builder batch = EmbedBatchRequest.newBuilder().setModelVersion(modelVersion);
+    /** Embeds the items in one call (scene classes are never asked of a batch). */
+    public List<Embedded> embedBatch(List<Item> items, String modelVersion, Extras extras) {
+        EmbedBatchRequest.Builder batch = EmbedBatchRequest.newBuilder().setModelVersion(modelVersion)
+                .setIncludeStreamProjections(extras.streamProjections());
         items.forEach(i -> batch.addItems(request(i)));
         try {
             List<Embedded> out = new ArrayList<>();
@@ -112,10 +123,11 @@ public class EmbeddingClient {
 
     /** Embeds every box of one image in one call (decoded, segmented and encoded once). */
     public List<PersonResult> embedPersons(byte[] image, String mediaType, List<PersonBox> boxes, String modelVersion,
-                                           boolean sceneClasses) {
+                                           Extras extras) {
         EmbedPersonsRequest request = EmbedPersonsRequest.newBuilder()
                 .setImage(Image.newBuilder().setData(ByteString.copyFrom(image)).setMediaType(mediaType))
-                .addAllBoxes(boxes).setModelVersion(modelVersion).setIncludeSceneClasses(sceneClasses).build();
+                .addAllBoxes(boxes).setModelVersion(modelVersion).setIncludeSceneClasses(extras.sceneClasses())
+                .setIncludeStreamProjections(extras.streamProjections()).build();
         try {
             List<PersonResult> out = new ArrayList<>();
             var response = withDeadline().embedPersons(request);
@@ -158,7 +170,7 @@ public class EmbeddingClient {
         for (int i = 0; i < n; i++) {
             v[i] = e.getValues(i);
         }
-        return new Embedded(v, e.getModelVersion());
+        return new Embedded(v, e.getModelVersion(), StreamVectors.of(e.getStreamProjections()));
     }
 
     private static StatusRuntimeException translate(StatusRuntimeException e) {

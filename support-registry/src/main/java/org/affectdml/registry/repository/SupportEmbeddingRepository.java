@@ -2,6 +2,8 @@ package org.affectdml.registry.repository;
 
 import io.quarkus.hibernate.orm.panache.PanacheRepositoryBase;
 import jakarta.enterprise.context.ApplicationScoped;
+import org.affectdml.proto.v1.Stream;
+import org.affectdml.registry.model.StreamVectors;
 import org.affectdml.registry.model.SupportEmbeddingEntity;
 
 import java.util.ArrayList;
@@ -88,12 +90,74 @@ public class SupportEmbeddingRepository implements PanacheRepositoryBase<Support
         return Math.max(100, efSearch);
     }
 
-    public void insertIfAbsent(UUID sampleId, String modelVersion, long taxonomyId, long classId, float[] embedding) {
+    /**
+     * Stores a sample's embedding of a version with its stream projections. When the row exists without projections
+     * (stored before they were kept), only those are filled in: the stored embedding stays as it is.
+     */
+    public void insertIfAbsent(UUID sampleId, String modelVersion, long taxonomyId, long classId, float[] embedding,
+                               StreamVectors streams) {
         getEntityManager().createNativeQuery("""
-                        INSERT INTO support_embedding (sample_id, model_version, taxonomy_id, class_id, embedding)
-                        VALUES (?1, ?2, ?3, ?4, CAST(?5 AS vector)) ON CONFLICT DO NOTHING""")
+                        INSERT INTO support_embedding (sample_id, model_version, taxonomy_id, class_id, embedding,
+                                                       image_projection, body_projection, scene_projection)
+                        VALUES (?1, ?2, ?3, ?4, CAST(?5 AS vector), CAST(?6 AS real[]), CAST(?7 AS real[]), CAST(?8 AS real[]))
+                        ON CONFLICT (sample_id, model_version) DO UPDATE
+                        SET image_projection = EXCLUDED.image_projection, body_projection = EXCLUDED.body_projection,
+                            scene_projection = EXCLUDED.scene_projection
+                        WHERE support_embedding.image_projection IS NULL""")
                 .setParameter(1, sampleId).setParameter(2, modelVersion).setParameter(3, taxonomyId)
-                .setParameter(4, classId).setParameter(5, VectorText.of(embedding)).executeUpdate();
+                .setParameter(4, classId).setParameter(5, VectorText.of(embedding))
+                .setParameter(6, arrayText(streams.of(Stream.STREAM_IMAGE)))
+                .setParameter(7, arrayText(streams.of(Stream.STREAM_BODY)))
+                .setParameter(8, arrayText(streams.of(Stream.STREAM_SCENE))).executeUpdate();
+    }
+
+    /** The stored stream projections of samples in a version; samples without them (or without a row) are absent. */
+    public Map<UUID, StreamVectors> streamsOf(String modelVersion, List<UUID> sampleIds) {
+        Map<UUID, StreamVectors> out = new HashMap<>();
+        if (sampleIds.isEmpty()) {
+            return out;
+        }
+        for (Object[] r : TaxonomyRepository.rows(getEntityManager().createNativeQuery("""
+                        SELECT sample_id, CAST(image_projection AS text), CAST(body_projection AS text), CAST(scene_projection AS text)
+                        FROM support_embedding WHERE model_version = ?1 AND sample_id = ANY(CAST(?2 AS uuid[]))
+                        AND image_projection IS NOT NULL""")
+                .setParameter(1, modelVersion).setParameter(2, sampleIds.stream().map(UUID::toString).toArray(String[]::new))
+                .getResultList())) {
+            Map<Stream, float[]> streams = new java.util.EnumMap<>(Stream.class);
+            for (int i = 0; i < StreamVectors.STREAMS.size(); i++) {
+                float[] v = parseArray((String) r[i + 1]);
+                if (v.length > 0) {
+                    streams.put(StreamVectors.STREAMS.get(i), v);
+                }
+            }
+            out.put(UUID.fromString(r[0].toString()), new StreamVectors(streams));
+        }
+        return out;
+    }
+
+    /** PostgreSQL array text of floats ('{1.0,2.5}'); written with Float.toString, which reads back exactly. */
+    static String arrayText(float[] v) {
+        StringBuilder b = new StringBuilder(v.length * 12 + 2).append('{');
+        for (int i = 0; i < v.length; i++) {
+            if (i > 0) {
+                b.append(',');
+            }
+            b.append(v[i]);
+        }
+        return b.append('}').toString();
+    }
+
+    static float[] parseArray(String text) {
+        String inner = text.substring(1, text.length() - 1).trim();
+        if (inner.isEmpty()) {
+            return new float[0];
+        }
+        String[] parts = inner.split(",");
+        float[] v = new float[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            v[i] = Float.parseFloat(parts[i]);
+        }
+        return v;
     }
 
     @SuppressWarnings("unchecked")

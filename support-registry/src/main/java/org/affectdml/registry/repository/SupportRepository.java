@@ -79,10 +79,12 @@ public class SupportRepository implements PanacheRepositoryBase<SupportSampleEnt
 
     /** Up to {@code limit} samples without an embedding of {@code version}, oldest first. */
     @SuppressWarnings("unchecked")
+    /** Samples with no embedding of the version, or one stored without its stream projections (before V5). */
     public List<UUID> withoutEmbedding(String version, int limit) {
         return getEntityManager().createNativeQuery("""
                         SELECT s.id FROM support_sample s WHERE NOT EXISTS (
-                            SELECT 1 FROM support_embedding e WHERE e.sample_id = s.id AND e.model_version = ?1)
+                            SELECT 1 FROM support_embedding e WHERE e.sample_id = s.id AND e.model_version = ?1
+                            AND e.image_projection IS NOT NULL)
                         ORDER BY s.created, s.id LIMIT ?2""", UUID.class)
                 .setParameter(1, version).setParameter(2, limit).getResultList();
     }
@@ -90,7 +92,8 @@ public class SupportRepository implements PanacheRepositoryBase<SupportSampleEnt
     public long countWithoutEmbedding(String version) {
         return ((Number) getEntityManager().createNativeQuery("""
                         SELECT count(*) FROM support_sample s WHERE NOT EXISTS (
-                            SELECT 1 FROM support_embedding e WHERE e.sample_id = s.id AND e.model_version = ?1)""")
+                            SELECT 1 FROM support_embedding e WHERE e.sample_id = s.id AND e.model_version = ?1
+                            AND e.image_projection IS NOT NULL)""")
                 .setParameter(1, version).getSingleResult()).longValue();
     }
 

@@ -16,26 +16,34 @@ public class TaxonomyEvaluationRepository {
     @Inject
     EntityManager em;
 
-    public void store(long taxonomyId, TaxonomyEvaluation evaluation) {
-        em.createNativeQuery("""
+    /** Stores the evaluation; returns its id. */
+    public long store(long taxonomyId, TaxonomyEvaluation evaluation) {
+        return ((Number) em.createNativeQuery("""
                         INSERT INTO taxonomy_evaluation (taxonomy_id, revision, model_version, scoring, report)
-                        VALUES (?1, ?2, ?3, ?4, ?5)""")
+                        VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id""")
                 .setParameter(1, taxonomyId).setParameter(2, evaluation.getTaxonomyRevision())
                 .setParameter(3, evaluation.getModelVersion()).setParameter(4, evaluation.getScoring().name())
-                .setParameter(5, evaluation.toByteArray()).executeUpdate();
+                .setParameter(5, evaluation.toByteArray()).getSingleResult()).longValue();
+    }
+
+    public Optional<TaxonomyEvaluation> byId(long id) {
+        @SuppressWarnings("unchecked")
+        List<byte[]> rows = em.createNativeQuery("SELECT report FROM taxonomy_evaluation WHERE id = ?1").setParameter(1, id).getResultList();
+        return rows.stream().findFirst().map(r -> parse(r, "evaluation " + id));
     }
 
     public Optional<TaxonomyEvaluation> latest(long taxonomyId) {
         @SuppressWarnings("unchecked")
         List<byte[]> rows = em.createNativeQuery("SELECT report FROM taxonomy_evaluation WHERE taxonomy_id = ?1 ORDER BY created DESC, id DESC LIMIT 1")
                 .setParameter(1, taxonomyId).getResultList();
-        if (rows.isEmpty()) {
-            return Optional.empty();
-        }
+        return rows.stream().findFirst().map(r -> parse(r, "latest evaluation of taxonomy " + taxonomyId));
+    }
+
+    private static TaxonomyEvaluation parse(byte[] report, String what) {
         try {
-            return Optional.of(TaxonomyEvaluation.parseFrom(rows.get(0)));
+            return TaxonomyEvaluation.parseFrom(report);
         } catch (InvalidProtocolBufferException e) {
-            throw new IllegalStateException("stored evaluation of taxonomy " + taxonomyId + " is unreadable", e);
+            throw new IllegalStateException("stored " + what + " is unreadable", e);
         }
     }
 }

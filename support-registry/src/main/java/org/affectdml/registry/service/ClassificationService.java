@@ -10,6 +10,8 @@ import jakarta.persistence.EntityManager;
 import org.affectdml.proto.v1.ClassEvidence;
 import org.affectdml.proto.v1.ClassScore;
 import org.affectdml.proto.v1.Explanation;
+import org.affectdml.proto.v1.Stream;
+import org.affectdml.proto.v1.StreamSimilarity;
 import org.affectdml.proto.v1.SupportMatch;
 import org.affectdml.proto.v1.ClassifyRequest;
 import org.affectdml.proto.v1.ClassifyPersonsRequest;
@@ -21,6 +23,7 @@ import org.affectdml.proto.v1.ScoringRule;
 import org.affectdml.registry.RegistryConfig;
 import org.affectdml.registry.client.EmbeddingClient;
 import org.affectdml.registry.model.EmotionClassEntity;
+import org.affectdml.registry.model.StreamVectors;
 import org.affectdml.registry.model.TaxonomyEntity;
 import org.affectdml.registry.repository.SupportEmbeddingRepository;
 import org.affectdml.registry.repository.SupportEmbeddingRepository.ClassDistance;
@@ -87,7 +90,7 @@ public class ClassificationService {
         Timer.Sample embedding = Timer.start(registry);
         int explain = explainedSupports(request.getExplain(), request.getExplainSupports());
         EmbeddingClient.Embedded embedded = embeddings.embed(new EmbeddingClient.Item(query.upload().bytes(),
-                query.upload().mediaType(), b.getX1(), b.getY1(), b.getX2(), b.getY2()), query.version(), explain > 0);
+                query.upload().mediaType(), b.getX1(), b.getY1(), b.getX2(), b.getY2()), query.version(), extras(explain));
         embedding.stop(embedTime);
         return rank(request.getTaxonomy(), List.of(embedded), request.getScoring(), request.getTopK(), request.getMultiLabel(), explain)
                 .get(0);
@@ -106,7 +109,7 @@ public class ClassificationService {
         int explain = explainedSupports(request.getExplain(), request.getExplainSupports());
         Timer.Sample embedding = Timer.start(registry);
         List<EmbeddingClient.PersonResult> persons = embeddings.embedPersons(query.upload().bytes(), query.upload().mediaType(),
-                request.getBoxesList(), query.version(), explain > 0);
+                request.getBoxesList(), query.version(), extras(explain));
         embedding.stop(embedTime);
         List<EmbeddingClient.Embedded> embedded = persons.stream().map(EmbeddingClient.PersonResult::embedded)
                 .filter(java.util.Objects::nonNull).toList();
@@ -187,17 +190,34 @@ public class ClassificationService {
         return supports == 0 ? 3 : supports;
     }
 
-    /** The answer with its explanation: the nearest supports of each returned class and the scene the segmenter saw. */
+    /** Explaining asks the embedding-service for the scene classes and stream projections; otherwise for nothing extra. */
+    private static EmbeddingClient.Extras extras(int explainedSupports) {
+        return explainedSupports > 0 ? EmbeddingClient.Extras.EXPLAIN : EmbeddingClient.Extras.NONE;
+    }
+
+    /**
+     * The answer with its explanation: the nearest supports of each returned class, how alike the query and each of
+     * them are stream by stream, and the scene the segmenter saw.
+     */
     private ClassifyResponse explained(TaxonomyEntity t, ClassifyResponse answer, EmbeddingClient.Embedded query, int perClass) {
         explanations.increment();
         Map<Long, List<ClassDistance>> nearest = supportEmbeddings.kNearestPerClass(t.id, query.modelVersion(), query.values(), perClass);
+        Map<java.util.UUID, StreamVectors> streams = supportEmbeddings.streamsOf(query.modelVersion(), nearest.values().stream()
+                .flatMap(List::stream).map(d -> java.util.UUID.fromString(d.supportId())).toList());
         Map<String, Long> classIds = new HashMap<>();
         t.classes.forEach(c -> classIds.put(c.name, c.id));
         Explanation.Builder e = Explanation.newBuilder().addAllSceneClasses(query.sceneClasses());
         for (ClassScore c : answer.getClassesList()) {
             ClassEvidence.Builder evidence = ClassEvidence.newBuilder().setClassName(c.getClassName());
             for (ClassDistance d : nearest.getOrDefault(classIds.get(c.getClassName()), List.of())) {
-                evidence.addNearestSupports(SupportMatch.newBuilder().setSupportId(d.supportId()).setDistance((float) d.distance()));
+                SupportMatch.Builder match = SupportMatch.newBuilder().setSupportId(d.supportId()).setDistance((float) d.distance());
+                StreamVectors support = streams.get(java.util.UUID.fromString(d.supportId()));
+                if (support != null) {
+                    for (Map.Entry<Stream, Float> s : query.streams().similarities(support)) {
+                        match.addStreams(StreamSimilarity.newBuilder().setStream(s.getKey()).setSimilarity(s.getValue()));
+                    }
+                }
+                evidence.addNearestSupports(match);
             }
             e.addClasses(evidence);
         }

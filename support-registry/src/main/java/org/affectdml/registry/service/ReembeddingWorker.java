@@ -31,7 +31,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Keeps every support embedded with the model embedding-service serves. It polls the active version and
- * embeds, batch by batch, the supports that have no embedding of it. The work to do is derived from the
+ * embeds, batch by batch, the supports that have no embedding of it, or one without its stream projections
+ * (stored before the registry kept them). The work to do is derived from the
  * database each time, so it resumes by itself after a restart. Embeddings of versions that are neither
  * active nor the previous one are deleted once nothing is missing.
  * <p>Registry replicas share one database: a pass runs only on the replica that holds the "reembedding" lease
@@ -199,13 +200,15 @@ public class ReembeddingWorker {
     private void embedBatch(List<UUID> ids, String version) {
         List<SupportRepository.StoredImage> rows = QuarkusTransaction.requiringNew().call(() -> supports.images(ids));
         List<EmbeddingClient.Embedded> vectors = embeddings.embedBatch(rows.stream().map(r -> new EmbeddingClient.Item(
-                r.image(), r.mediaType(), r.box().x1(), r.box().y1(), r.box().x2(), r.box().y2())).toList(), version);
+                r.image(), r.mediaType(), r.box().x1(), r.box().y1(), r.box().x2(), r.box().y2())).toList(), version,
+                EmbeddingClient.Extras.STORED);
         QuarkusTransaction.requiringNew().run(() -> {
             for (int i = 0; i < rows.size(); i++) {
                 // A sample deleted meanwhile has no row to refer to: skip it.
                 SupportRepository.StoredImage r = rows.get(i);
                 if (supports.exists(r.id())) {
-                    supportEmbeddings.insertIfAbsent(r.id(), vectors.get(i).modelVersion(), r.taxonomyId(), r.classId(), vectors.get(i).values());
+                    EmbeddingClient.Embedded v = vectors.get(i);
+                    supportEmbeddings.insertIfAbsent(r.id(), v.modelVersion(), r.taxonomyId(), r.classId(), v.values(), v.streams());
                 }
             }
         });

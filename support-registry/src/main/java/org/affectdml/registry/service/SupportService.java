@@ -76,11 +76,11 @@ public class SupportService {
 
         EmbeddingClient.Item item = new EmbeddingClient.Item(bytes, mediaType, at.x1(), at.y1(), at.x2(), at.y2());
         List<EmbeddingClient.Embedded> vectors = new ArrayList<>();
-        EmbeddingClient.Embedded active = embeddings.embed(item, "");
+        EmbeddingClient.Embedded active = embeddings.embed(item, "", EmbeddingClient.Extras.STORED);
         vectors.add(active);
         String serving = versions.servingVersion(taxonomy).orElse(active.modelVersion());
         if (!serving.equals(active.modelVersion())) {
-            vectors.add(embeddings.embed(item, serving));
+            vectors.add(embeddings.embed(item, serving, EmbeddingClient.Extras.STORED));
         }
 
         UUID id = UUID.randomUUID();
@@ -91,7 +91,7 @@ public class SupportService {
                 return false;  // a concurrent identical AddSupport won
             }
             for (EmbeddingClient.Embedded v : vectors) {
-                embeddingsStored.insertIfAbsent(id, v.modelVersion(), t.id, c.id, v.values());
+                embeddingsStored.insertIfAbsent(id, v.modelVersion(), t.id, c.id, v.values(), v.streams());
             }
             t.touch();
             return true;

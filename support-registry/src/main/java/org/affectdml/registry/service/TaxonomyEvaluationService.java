@@ -6,6 +6,8 @@ import jakarta.inject.Inject;
 import org.affectdml.proto.v1.ClassFigures;
 import org.affectdml.proto.v1.ConfusionRow;
 import org.affectdml.proto.v1.EvaluateTaxonomyRequest;
+import org.affectdml.proto.v1.EvaluationSource;
+import org.affectdml.proto.v1.QueryError;
 import org.affectdml.proto.v1.ScoringRule;
 import org.affectdml.proto.v1.TaxonomyEvaluation;
 import org.affectdml.registry.RegistryConfig;
@@ -22,8 +24,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * EvaluateTaxonomy: the leave-one-out evaluation of a taxonomy's supports in the version it is served with
- * ({@link LeaveOneOutEvaluator}), stored with the revision, version and scoring rule it was computed on.
+ * Evaluations of a taxonomy in the version it is served with: EvaluateTaxonomy's leave-one-out over the supports
+ * ({@link LeaveOneOutEvaluator}), and the figures of labelled queries a job answered ({@link EvaluationJobService}),
+ * each stored with the revision, version and scoring rule it was computed on.
  */
 @ApplicationScoped
 public class TaxonomyEvaluationService {
@@ -41,19 +44,59 @@ public class TaxonomyEvaluationService {
     @Inject
     RegistryConfig config;
 
-    public TaxonomyEvaluation evaluate(EvaluateTaxonomyRequest request) {
-        float target = request.getTargetFalseAcceptRate() == 0 ? DEFAULT_TARGET_FALSE_ACCEPT_RATE : request.getTargetFalseAcceptRate();
-        if (!(target > 0 && target < 1)) {
-            throw Errors.invalidArgument("target_false_accept_rate must be in (0, 1) (0 = 0.05), got " + request.getTargetFalseAcceptRate());
+    /**
+     * What an evaluation compares with, read in one transaction: the taxonomy as it was, the version it is served
+     * with, and its supports' embeddings of that version.
+     */
+    record Scope(long taxonomyId, String taxonomy, long revision, List<String> classNames, String version,
+                 LeaveOneOutEvaluator.Supports supports, int[] supportsPerClass) {
+        int classIndex(String className) {
+            return classNames.indexOf(className);
         }
+    }
+
+    public TaxonomyEvaluation evaluate(EvaluateTaxonomyRequest request) {
+        float target = targetFalseAcceptRate(request.getTargetFalseAcceptRate());
+        Scope scope = scope(request.getName());
+        EvaluationFigures.Report r = LeaveOneOutEvaluator.evaluate(scope.supports(), target);
+        if (r.queries() == 0) {
+            throw Errors.failedPrecondition("taxonomy '" + scope.taxonomy() + "' has no class with two supports: leave-one-out has "
+                    + "nothing to ask (add a second support to a class)");
+        }
+        TaxonomyEvaluation evaluation = message(scope, EvaluationSource.EVALUATION_SOURCE_SUPPORTS, target, r, 0, List.of());
+        QuarkusTransaction.requiringNew().run(() -> store(scope, evaluation));
+        return evaluation;
+    }
+
+    /** Stores an evaluation of the scope in the caller's transaction; NOT_FOUND when the taxonomy went meanwhile. Returns its id. */
+    long store(Scope scope, TaxonomyEvaluation evaluation) {
+        TaxonomyEntity t = taxonomies.require(scope.taxonomy());
+        if (t.id != scope.taxonomyId()) {
+            throw Errors.notFound("taxonomy '" + scope.taxonomy() + "' was deleted while it was evaluated");
+        }
+        return evaluations.store(t.id, evaluation);
+    }
+
+    /** 0 means the default (0.05); otherwise strictly between 0 and 1. */
+    static float targetFalseAcceptRate(float requested) {
+        float target = requested == 0 ? DEFAULT_TARGET_FALSE_ACCEPT_RATE : requested;
+        if (!(target > 0 && target < 1)) {
+            throw Errors.invalidArgument("target_false_accept_rate must be in (0, 1) (0 = 0.05), got " + requested);
+        }
+        return target;
+    }
+
+    /** The taxonomy, its served version and its supports, in one snapshot; FAILED_PRECONDITION when it cannot be evaluated. */
+    Scope scope(String name) {
         List<String> candidates = versions.candidates();
         return QuarkusTransaction.requiringNew().call(() -> {
-            TaxonomyEntity t = taxonomies.require(request.getName());
+            TaxonomyEntity t = taxonomies.require(name);
             String version = versions.requirePick(t.name, candidates, "wait for re-embedding (GetReembeddingStatus)");
             List<SupportEmbeddingEntity> rows = embeddings.list("taxonomyId = ?1 and key.modelVersion = ?2", t.id, version);
-            if (rows.size() > config.evaluationMaxSupports()) {
-                throw Errors.failedPrecondition("taxonomy '" + t.name + "' has " + rows.size() + " supports; EvaluateTaxonomy compares "
-                        + "every pair and takes at most " + config.evaluationMaxSupports() + " (affect.registry.evaluation-max-supports)");
+            int max = config.evaluation().maxSupports();
+            if (rows.size() > max) {
+                throw Errors.failedPrecondition("taxonomy '" + t.name + "' has " + rows.size() + " supports; an evaluation holds at most "
+                        + max + " in memory (affect.registry.evaluation.max-supports)");
             }
             Map<Long, Integer> index = new HashMap<>();
             for (EmotionClassEntity c : t.classes) {
@@ -61,26 +104,37 @@ public class TaxonomyEvaluationService {
             }
             float[][] vectors = new float[rows.size()][];
             int[] classOf = new int[rows.size()];
+            int[] perClass = new int[t.classes.size()];
             for (int i = 0; i < rows.size(); i++) {
                 vectors[i] = rows.get(i).embedding;
                 classOf[i] = index.get(rows.get(i).classId);
+                perClass[classOf[i]]++;
             }
-            LeaveOneOutEvaluator.Report r = LeaveOneOutEvaluator.evaluate(
-                    new LeaveOneOutEvaluator.Supports(vectors, classOf, t.classes.size()), target);
-            if (r.queries() == 0) {
-                throw Errors.failedPrecondition("taxonomy '" + t.name + "' has no class with two supports: leave-one-out has nothing "
-                        + "to ask (add a second support to a class)");
-            }
-            TaxonomyEvaluation evaluation = message(t, version, target, r);
-            evaluations.store(t.id, evaluation);
-            return evaluation;
+            return new Scope(t.id, t.name, t.revision, t.classes.stream().map(c -> c.name).toList(), version,
+                    new LeaveOneOutEvaluator.Supports(vectors, classOf, t.classes.size()), perClass);
         });
     }
 
-    private static TaxonomyEvaluation message(TaxonomyEntity t, String version, float target, LeaveOneOutEvaluator.Report r) {
-        TaxonomyEvaluation.Builder e = TaxonomyEvaluation.newBuilder().setTaxonomy(t.name).setTaxonomyRevision(t.revision)
-                .setModelVersion(version).setScoring(ScoringRule.SCORING_RULE_NEAREST_SUPPORT).setCreated(OffsetDateTime.now().toString())
-                .setQueries(r.queries()).setAccuracy(r.accuracy()).setBalancedAccuracy(r.balancedAccuracy())
+    /** The figures of answered labelled queries; skipped ones are reported with (at most 20 of) their reasons. */
+    TaxonomyEvaluation ofLabelledQueries(Scope scope, List<EvaluationFigures.Answer> answers, float target, int skipped,
+                                         List<QueryError> errors) {
+        return message(scope, EvaluationSource.EVALUATION_SOURCE_LABELLED_QUERIES, target,
+                EvaluationFigures.of(answers, scope.classNames().size(), target), skipped, errors);
+    }
+
+    /** The leave-one-out evaluation of the scope's supports (what a job without queries computes). */
+    TaxonomyEvaluation ofSupports(Scope scope, float target) {
+        return message(scope, EvaluationSource.EVALUATION_SOURCE_SUPPORTS, target, LeaveOneOutEvaluator.evaluate(scope.supports(), target),
+                0, List.of());
+    }
+
+    private static TaxonomyEvaluation message(Scope scope, EvaluationSource source, float target, EvaluationFigures.Report r,
+                                              int skipped, List<QueryError> errors) {
+        TaxonomyEvaluation.Builder e = TaxonomyEvaluation.newBuilder().setTaxonomy(scope.taxonomy()).setTaxonomyRevision(scope.revision())
+                .setModelVersion(scope.version()).setScoring(ScoringRule.SCORING_RULE_NEAREST_SUPPORT).setCreated(OffsetDateTime.now().toString())
+                .setSource(source).setQueries(r.queries()).setUnknownQueries(r.unknownDistances().length)
+                .setSkippedQueries(skipped).addAllQueryErrors(errors)
+                .setAccuracy(r.accuracy()).setBalancedAccuracy(r.balancedAccuracy())
                 .setBestF1Threshold(r.f1Threshold()).setBestF1(r.f1()).setTargetFalseAcceptRate(target)
                 .setFalseAcceptThreshold(r.falseAcceptThreshold()).setFalseAcceptRate(r.falseAcceptRate())
                 .setTrueAcceptRate(r.trueAcceptRate());
@@ -93,10 +147,10 @@ public class TaxonomyEvaluationService {
         for (float d : r.unknownDistances()) {
             e.addUnknownDistances(d);
         }
-        for (int c = 0; c < t.classes.size(); c++) {
-            String name = t.classes.get(c).name;
-            e.addClasses(ClassFigures.newBuilder().setClassName(name).setSupports(r.queriesPerClass()[c])
-                    .setPrecision(r.precision()[c]).setRecall(r.recall()[c]));
+        for (int c = 0; c < scope.classNames().size(); c++) {
+            String name = scope.classNames().get(c);
+            e.addClasses(ClassFigures.newBuilder().setClassName(name).setSupports(scope.supportsPerClass()[c])
+                    .setQueries(r.queriesPerClass()[c]).setPrecision(r.precision()[c]).setRecall(r.recall()[c]));
             ConfusionRow.Builder row = ConfusionRow.newBuilder().setClassName(name);
             for (int count : r.confusion()[c]) {
                 row.addCounts(count);

@@ -26,7 +26,7 @@ class LeaveOneOutEvaluatorTest {
 
     @Test
     void figuresEqualTheHandCount() {
-        LeaveOneOutEvaluator.Report r = LeaveOneOutEvaluator.evaluate(CASE, 0.5);
+        EvaluationFigures.Report r = LeaveOneOutEvaluator.evaluate(CASE, 0.5);
         // queries: A0 -> A (A10), A10 -> A (A0), A95 -> B (B90/B100), B90 -> A (A95), B100 -> A (A95); C has one support only
         assertEquals(5, r.queries());
         assertArrayEquals(new int[]{2, 1, 0}, r.confusion()[0]);
@@ -39,7 +39,7 @@ class LeaveOneOutEvaluatorTest {
         assertTrue(Double.isNaN(r.precision()[2]), "C was never answered");
         assertEquals(2.0 / 3, r.recall()[0], 1e-12);
         assertEquals(0.0, r.recall()[1], 1e-12);
-        assertArrayEquals(new int[]{3, 2, 1}, r.queriesPerClass());
+        assertArrayEquals(new int[]{3, 2, 0}, r.queriesPerClass(), "known queries asked per class: C has one support only");
 
         assertArrayEquals(new float[]{(float) d(10), (float) d(10)}, r.correctDistances(), 1e-6f);
         assertArrayEquals(new float[]{(float) d(5), (float) d(5), (float) d(5)}, r.wrongDistances(), 1e-6f);
@@ -48,17 +48,18 @@ class LeaveOneOutEvaluatorTest {
                 r.unknownDistances(), 1e-6f);
 
         // F1 at t = d(10): 2 correct accepted, 3 wrong + 3 unknown accepted, 5 known: P = 2/8, R = 2/5
-        assertEquals(d(10), r.f1Threshold(), 1e-6);
+        // reported half-way to the next observed distance, d(35): the same queries accepted, none on the edge
+        assertEquals((d(10) + d(35)) / 2, r.f1Threshold(), 1e-6);
         assertEquals(2 * 0.25 * 0.4 / (0.25 + 0.4), r.f1(), 1e-6);
         // the largest threshold with at most half the unknown queries accepted: d(10) (3 of 6), accepting 2 of 5 known
-        assertEquals(d(10), r.falseAcceptThreshold(), 1e-6);
+        assertEquals((d(10) + d(35)) / 2, r.falseAcceptThreshold(), 1e-6);
         assertEquals(0.5, r.falseAcceptRate(), 1e-6);
         assertEquals(0.4, r.trueAcceptRate(), 1e-6);
     }
 
     @Test
     void noThresholdMeetsAZeroFalseAcceptRateWhenUnknownQueriesSitClosest() {
-        LeaveOneOutEvaluator.Report r = LeaveOneOutEvaluator.evaluate(CASE, 0.0);
+        EvaluationFigures.Report r = LeaveOneOutEvaluator.evaluate(CASE, 0.0);
         assertTrue(Float.isNaN(r.falseAcceptThreshold()), "every candidate accepts some unknown query");
     }
 }

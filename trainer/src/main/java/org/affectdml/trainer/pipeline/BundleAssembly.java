@@ -69,8 +69,7 @@ record BundleAssembly(Path staging, String version, BundleManifest draft) {
             if (s.variant().semantic()) {
                 inputs.add(TensorSpec.of(Roles.HEAD_SEM2VEC, -1, s.semDim()));
             }
-            files.put(Roles.HEAD, new ModelFile("head.onnx", Sha256.of(onnx), onnx.length, inputs,
-                    List.of(TensorSpec.of(Roles.HEAD_EMBEDDING, -1, s.embedding())), null));
+            files.put(Roles.HEAD, new ModelFile("head.onnx", Sha256.of(onnx), onnx.length, inputs, HeadOnnxExporter.outputs(s), null));
 
             Map<String, Object> hyper = new LinkedHashMap<>(request.config().asMap());
             hyper.put("validation_fraction", request.validationFraction());

@@ -1,0 +1,174 @@
+package org.affectdml.registry.service;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The figures of an evaluation from its answered queries, whatever asked them (supports among themselves, or
+ * labelled query images): accuracy, balanced accuracy, per-class precision and recall, the confusion matrix, the
+ * distance distributions, the threshold with the best open-set F1 and the largest one within a false-accept rate.
+ */
+final class EvaluationFigures {
+
+    /** No class: the query shows none of the taxonomy's classes (or, leave-one-class-out, its class was left out). */
+    static final int NO_CLASS = -1;
+    /** How far past the largest observed distance a threshold that accepts every query is put. */
+    static final float MARGIN_ABOVE_LAST = 1e-3f;
+
+    /** One query: its true class (or {@link #NO_CLASS}), the nearest class and that class's distance. */
+    record Answer(int truth, int predicted, float distance) {
+    }
+
+    /**
+     * The figures. {@code confusion[t][p]}: known queries of class t answered p. {@code queries} counts the known
+     * queries (those with a class). Thresholds are cosine distances; NaN when there is nothing to base them on.
+     */
+    record Report(int queries, double accuracy, double balancedAccuracy, double[] precision, double[] recall, int[] queriesPerClass,
+                  int[][] confusion, float[] correctDistances, float[] wrongDistances, float[] unknownDistances,
+                  float f1Threshold, double f1, float falseAcceptThreshold, double falseAcceptRate, double trueAcceptRate) {
+    }
+
+    private EvaluationFigures() {
+    }
+
+    static Report of(List<Answer> answers, int classCount, double targetFalseAcceptRate) {
+        int k = classCount;
+        int[][] confusion = new int[k][k];
+        int[] perClass = new int[k];
+        List<Float> correct = new ArrayList<>();
+        List<Float> wrong = new ArrayList<>();
+        List<Float> unknown = new ArrayList<>();
+        int queries = 0;
+        for (Answer a : answers) {
+            if (a.truth() == NO_CLASS) {
+                unknown.add(a.distance());
+                continue;
+            }
+            queries++;
+            perClass[a.truth()]++;
+            confusion[a.truth()][a.predicted()]++;
+            (a.predicted() == a.truth() ? correct : wrong).add(a.distance());
+        }
+        double[] precision = new double[k];
+        double[] recall = new double[k];
+        double recallSum = 0;
+        int evaluatedClasses = 0;
+        int hits = 0;
+        for (int c = 0; c < k; c++) {
+            int predicted = 0;
+            int asked = 0;
+            for (int t = 0; t < k; t++) {
+                predicted += confusion[t][c];
+                asked += confusion[c][t];
+            }
+            hits += confusion[c][c];
+            precision[c] = predicted == 0 ? Double.NaN : (double) confusion[c][c] / predicted;
+            recall[c] = asked == 0 ? Double.NaN : (double) confusion[c][c] / asked;
+            if (asked > 0) {
+                recallSum += recall[c];
+                evaluatedClasses++;
+            }
+        }
+        float[] correctD = floats(correct);
+        float[] wrongD = floats(wrong);
+        float[] unknownD = floats(unknown);
+        float[] f1 = bestF1Threshold(correctD, wrongD, unknownD, queries);
+        float[] far = falseAcceptThreshold(correctD, unknownD, queries, targetFalseAcceptRate);
+        float[] observed = concat(correctD, wrongD, unknownD);
+        Arrays.sort(observed);
+        f1[0] = between(f1[0], observed);
+        far[0] = between(far[0], observed);
+        return new Report(queries, queries == 0 ? Double.NaN : (double) hits / queries,
+                evaluatedClasses == 0 ? Double.NaN : recallSum / evaluatedClasses, precision, recall, perClass, confusion,
+                correctD, wrongD, unknownD, f1[0], f1[1], far[0], far[1], far[2]);
+    }
+
+    /**
+     * Accepting a query when its best distance is at most t: true positives are correct known answers accepted,
+     * false positives wrong known answers and unknown queries accepted, and every known query counts for recall.
+     * Returns {threshold, F1} for the candidate t (an observed distance) with the best F1.
+     */
+    private static float[] bestF1Threshold(float[] correct, float[] wrong, float[] unknown, int known) {
+        float[] candidates = concat(correct, wrong, unknown);
+        float bestT = Float.NaN;
+        double bestF1 = -1;
+        for (float t : candidates) {
+            int tp = countAtMost(correct, t);
+            int fp = countAtMost(wrong, t) + countAtMost(unknown, t);
+            double precision = tp + fp == 0 ? 0 : (double) tp / (tp + fp);
+            double recall = known == 0 ? 0 : (double) tp / known;
+            double f1 = precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
+            if (f1 > bestF1 || f1 == bestF1 && t < bestT) {
+                bestF1 = f1;
+                bestT = t;
+            }
+        }
+        return new float[]{bestT, (float) Math.max(bestF1, 0)};
+    }
+
+    /** The largest observed distance t whose false-accept rate (unknown queries within t) is at most the target: {t, FAR, TAR}. */
+    private static float[] falseAcceptThreshold(float[] correct, float[] unknown, int known, double target) {
+        if (unknown.length == 0) {
+            return new float[]{Float.NaN, Float.NaN, Float.NaN};
+        }
+        float best = Float.NaN;
+        for (float t : concat(correct, unknown)) {
+            if ((double) countAtMost(unknown, t) / unknown.length <= target && (Float.isNaN(best) || t > best)) {
+                best = t;
+            }
+        }
+        if (Float.isNaN(best)) {
+            return new float[]{Float.NaN, Float.NaN, Float.NaN};
+        }
+        return new float[]{best, (float) countAtMost(unknown, best) / unknown.length,
+                known == 0 ? Float.NaN : (float) countAtMost(correct, best) / known};
+    }
+
+    /**
+     * A threshold chosen at an observed distance t, moved half-way to the next observed distance (or by
+     * {@link #MARGIN_ABOVE_LAST} past the last): it accepts and rejects the same queries, and a query at exactly t
+     * stays accepted when Classify's distance (pgvector, float) differs from this one in the last bits.
+     */
+    private static float between(float t, float[] sortedObserved) {
+        if (Float.isNaN(t)) {
+            return t;
+        }
+        for (float v : sortedObserved) {
+            if (v > t) {
+                return t + (v - t) / 2;
+            }
+        }
+        return t + MARGIN_ABOVE_LAST;
+    }
+
+    private static int countAtMost(float[] sorted, float t) {
+        int n = 0;
+        for (float v : sorted) {
+            if (v <= t) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private static float[] floats(List<Float> values) {
+        float[] out = new float[values.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = values.get(i);
+        }
+        Arrays.sort(out);
+        return out;
+    }
+
+    private static float[] concat(float[]... parts) {
+        int n = Arrays.stream(parts).mapToInt(p -> p.length).sum();
+        float[] out = new float[n];
+        int at = 0;
+        for (float[] p : parts) {
+            System.arraycopy(p, 0, out, at, p.length);
+            at += p.length;
+        }
+        return out;
+    }
+}
