@@ -93,7 +93,12 @@ public class ClassifyCommand implements Callable<Integer> {
             System.out.printf("  %-24s %10.4f %12.4f%n", c.getClassName(), c.getDistance(), c.getProbability());
             if (r.hasExplanation() && i < r.getExplanation().getClassesCount()) {
                 for (var s : r.getExplanation().getClasses(i).getNearestSupportsList()) {
-                    System.out.printf("      support %s at %.4f%n", s.getSupportId(), s.getDistance());
+                    StringBuilder streams = new StringBuilder();
+                    for (var st : s.getStreamsList()) {
+                        streams.append(streams.isEmpty() ? "; alike in " : ", ").append(String.format(java.util.Locale.ROOT, "%s %.3f",
+                                st.getStream().name().replace("STREAM_", "").toLowerCase(), st.getSimilarity()));
+                    }
+                    System.out.printf("      support %s at %.4f%s%n", s.getSupportId(), s.getDistance(), streams);
                 }
             }
         }

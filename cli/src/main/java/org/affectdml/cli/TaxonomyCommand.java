@@ -15,10 +15,14 @@ import org.affectdml.proto.v1.TaxonomyKind;
 import org.affectdml.proto.v1.RejectionRule;
 import org.affectdml.proto.v1.RecommendedThreshold;
 import org.affectdml.proto.v1.EvaluateTaxonomyRequest;
+import org.affectdml.proto.v1.EvaluationJob;
+import org.affectdml.proto.v1.EvaluationJobState;
+import org.affectdml.proto.v1.GetEvaluationJobRequest;
 import org.affectdml.proto.v1.TaxonomyEvaluation;
 import org.affectdml.proto.v1.UpdateTaxonomyRequest;
 import picocli.CommandLine;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
@@ -133,7 +137,11 @@ public class TaxonomyCommand {
     }
 
     @CommandLine.Command(name = "evaluate", mixinStandardHelpOptions = true,
-            description = "Evaluate a taxonomy from its supports: accuracy, confusion matrix, recommended thresholds.")
+            description = {"Evaluate a taxonomy: accuracy, per-class precision and recall, the confusion matrix and the recommended "
+                    + "rejection thresholds.",
+                    "Without --queries: leave-one-out over its supports. With --queries: the labelled query images of a CSV manifest "
+                            + "(image,x1,y1,x2,y2,class; an empty class = a person of none of the classes), uploaded as an evaluation "
+                            + "job whose progress is shown."})
     static class Evaluate implements Callable<Integer> {
         @CommandLine.Mixin
         RegistryOptions registry;
@@ -141,23 +149,79 @@ public class TaxonomyCommand {
         String name;
         @CommandLine.Option(names = "--target-false-accept-rate", defaultValue = "0.05")
         float target;
+        @CommandLine.Option(names = "--queries", paramLabel = "MANIFEST.csv", description = "labelled query images to evaluate on")
+        Path queries;
+        @CommandLine.Option(names = "--json", description = "print the evaluation as JSON (affect.v1.TaxonomyEvaluation)")
+        boolean json;
+        @CommandLine.Option(names = "--poll-interval-ms", defaultValue = "500", description = "how often to ask for the job's progress")
+        long pollMillis;
 
         @Override
-        public Integer call() {
-            return admin(registry, s -> report(s.evaluateTaxonomy(EvaluateTaxonomyRequest.newBuilder().setName(name)
-                    .setTargetFalseAcceptRate(target).build())));
+        public Integer call() throws Exception {
+            if (queries == null) {
+                return admin(registry, s -> print(s.evaluateTaxonomy(EvaluateTaxonomyRequest.newBuilder().setName(name)
+                        .setTargetFalseAcceptRate(target).build())));
+            }
+            List<LabelledQueryUpload.Entry> entries = LabelledQueryUpload.readManifest(queries);
+            ManagedChannel channel = registry.channel();
+            try {
+                var blocking = registry.authorized(TaxonomyAdminGrpc.newBlockingStub(channel));
+                int every = Math.max(1, entries.size() / 10);
+                EvaluationJob job = LabelledQueryUpload.upload(registry.authorized(TaxonomyAdminGrpc.newStub(channel)), name, target, entries,
+                        sent -> {
+                            if (sent % every == 0 || sent == entries.size()) {
+                                System.err.printf("uploaded %d/%d%n", sent, entries.size());
+                            }
+                        });
+                System.err.println("evaluation job " + job.getId());
+                int shown = -1;
+                while (job.getState() == EvaluationJobState.EVALUATION_JOB_STATE_QUEUED
+                        || job.getState() == EvaluationJobState.EVALUATION_JOB_STATE_RUNNING) {
+                    if (job.getQueriesDone() != shown) {
+                        shown = job.getQueriesDone();
+                        System.err.printf("%s: %d/%d queries embedded (%d skipped)%n", job.getState().name()
+                                .replace("EVALUATION_JOB_STATE_", "").toLowerCase(), shown, job.getQueriesTotal(), job.getQueriesSkipped());
+                    }
+                    Thread.sleep(pollMillis);
+                    job = blocking.getEvaluationJob(GetEvaluationJobRequest.newBuilder().setId(job.getId()).build());
+                }
+                if (job.getState() != EvaluationJobState.EVALUATION_JOB_STATE_SUCCEEDED) {
+                    System.err.println("error: evaluation job " + job.getId() + " failed: " + job.getError());
+                    return 1;
+                }
+                System.out.println(print(job.getEvaluation()));
+                return 0;
+            } catch (StatusRuntimeException e) {
+                return Endpoints.fail(e);
+            } finally {
+                channel.shutdownNow();
+            }
+        }
+
+        private String print(TaxonomyEvaluation e) {
+            try {
+                return json ? com.google.protobuf.util.JsonFormat.printer().print(e) : report(e);
+            } catch (com.google.protobuf.InvalidProtocolBufferException x) {
+                throw new IllegalStateException(x);
+            }
         }
 
         static String report(TaxonomyEvaluation e) {
+            boolean labelled = e.getSource() == org.affectdml.proto.v1.EvaluationSource.EVALUATION_SOURCE_LABELLED_QUERIES;
             StringBuilder b = new StringBuilder(String.format(java.util.Locale.ROOT,
-                    "%s revision %d, model %s: %d leave-one-out queries, accuracy %.3f, balanced accuracy %.3f%n",
-                    e.getTaxonomy(), e.getTaxonomyRevision(), e.getModelVersion(), e.getQueries(), e.getAccuracy(), e.getBalancedAccuracy()));
-            b.append(String.format("%-24s %8s %9s %7s   confusion (answered as: %s)%n", "class", "supports", "precision", "recall",
-                    String.join(" ", e.getClassesList().stream().map(c -> c.getClassName()).toList())));
+                    "%s revision %d, model %s: %d %s queries (+%d of no class%s), accuracy %.3f, balanced accuracy %.3f%n",
+                    e.getTaxonomy(), e.getTaxonomyRevision(), e.getModelVersion(), e.getQueries(), labelled ? "labelled" : "leave-one-out",
+                    e.getUnknownQueries(), e.getSkippedQueries() == 0 ? "" : ", " + e.getSkippedQueries() + " skipped",
+                    e.getAccuracy(), e.getBalancedAccuracy()));
+            b.append(String.format("%-24s %8s %7s %9s %7s   confusion (answered as: %s)%n", "class", "supports", "queries", "precision",
+                    "recall", String.join(" ", e.getClassesList().stream().map(c -> c.getClassName()).toList())));
             for (int i = 0; i < e.getClassesCount(); i++) {
                 var c = e.getClasses(i);
-                b.append(String.format(java.util.Locale.ROOT, "%-24s %8d %9.3f %7.3f   %s%n", c.getClassName(), c.getSupports(),
-                        c.getPrecision(), c.getRecall(), e.getConfusion(i).getCountsList()));
+                b.append(String.format(java.util.Locale.ROOT, "%-24s %8d %7d %9.3f %7.3f   %s%n", c.getClassName(), c.getSupports(),
+                        c.getQueries(), c.getPrecision(), c.getRecall(), e.getConfusion(i).getCountsList()));
+            }
+            for (var error : e.getQueryErrorsList()) {
+                b.append(String.format("skipped query %d: %s%n", error.getIndex(), error.getMessage()));
             }
             b.append(String.format(java.util.Locale.ROOT, "best-F1 threshold %.4f (F1 %.3f); within false-accept rate %.2f: %.4f "
                             + "(false accepts %.3f, true accepts %.3f)", e.getBestF1Threshold(), e.getBestF1(), e.getTargetFalseAcceptRate(),

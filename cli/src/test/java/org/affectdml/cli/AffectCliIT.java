@@ -162,6 +162,19 @@ class AffectCliIT {
         Run evaluated = affect("taxonomy", "evaluate", "cli-moods", registry(), admin);
         assertEquals(1, evaluated.exit(), "one support per class: nothing to ask " + evaluated);
         assertTrue(evaluated.err().contains("no class with two supports"), evaluated.toString());
+        Path manifest = calm.resolveSibling("queries.csv");
+        java.nio.file.Files.writeString(manifest, "image,x1,y1,x2,y2,class\n" + calm.getFileName() + "," + BOX + ",calm\n"
+                + tense.getFileName() + "," + BOX + ",tense\n" + calm.getFileName() + "," + BOX + ",\n");
+        Run labelled = affect("taxonomy", "evaluate", "cli-moods", "--queries", manifest.toString(), "--poll-interval-ms", "50", registry(), admin);
+        assertEquals(0, labelled.exit(), labelled.toString());
+        assertTrue(labelled.out().contains("2 labelled queries (+1 of no class), accuracy 1.000"), labelled.toString());
+        assertTrue(labelled.err().contains("uploaded 3/3") && labelled.err().contains("evaluation job "), labelled.toString());
+        Run asJson = affect("taxonomy", "evaluate", "cli-moods", "--queries", manifest.toString(), "--json", registry(), admin);
+        assertTrue(asJson.exit() == 0 && asJson.out().contains("\"EVALUATION_SOURCE_LABELLED_QUERIES\""), asJson.toString());
+        java.nio.file.Files.writeString(manifest, calm.getFileName() + "," + BOX + ",joyful\n");
+        Run badClass = affect("taxonomy", "evaluate", "cli-moods", "--queries", manifest.toString(), registry(), admin);
+        assertEquals(1, badClass.exit(), badClass.toString());
+        assertTrue(badClass.err().contains("INVALID_ARGUMENT: query 0: class 'joyful' is not in taxonomy"), badClass.toString());
         Run rule = affect("taxonomy", "update", "cli-moods", "--max-distance", "2", "--description", "with a rule", registry(), admin);
         assertEquals(0, rule.exit(), rule.toString());
         assertTrue(rule.out().contains("rejection: max distance 2.0") && rule.out().contains("with a rule"), rule.toString());
@@ -172,6 +185,7 @@ class AffectCliIT {
                 registry(), "--key=" + CLIENT);
         assertEquals(0, explained.exit(), explained.toString());
         assertTrue(explained.out().contains("support ") && explained.out().contains("within their thresholds: calm"), explained.toString());
+        assertTrue(explained.out().contains("; alike in ") && explained.out().contains("body "), "stream similarities: " + explained);
         Run group = affect("classify", "--taxonomy", "cli-moods", calm.toString(), "--box", BOX, "--box", "9000,9000,9100,9100",
                 registry(), "--key=" + CLIENT);
         assertEquals(2, group.exit(), "one box refused: exit 2 " + group);

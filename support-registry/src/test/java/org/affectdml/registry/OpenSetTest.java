@@ -296,6 +296,35 @@ class OpenSetTest {
         assertTrue(plain.getClasses(0).getNearestSupportId().equals(joySupport) && !plain.hasExplanation());
     }
 
+    @jakarta.inject.Inject
+    jakarta.persistence.EntityManager em;
+
+    @Test
+    void supportsStoredWithoutStreamProjectionsGetThemFromTheReembeddingWorker() throws Exception {
+        String name = fresh("backfill");
+        RegistryTestSupport.threeClassTaxonomy(admin, name);
+        ClassifyRequest query = classify(name, nearDuplicate(0), NEAR_BOX).toBuilder().setExplain(true).build();
+        ClassifyResponse before = client.classify(query);
+        // as rows stored before the registry kept projections (migration V5) look
+        int cleared = io.quarkus.narayana.jta.QuarkusTransaction.requiringNew().call(() -> em.createNativeQuery("""
+                        UPDATE support_embedding SET image_projection = NULL, body_projection = NULL, scene_projection = NULL
+                        WHERE taxonomy_id = (SELECT id FROM taxonomy WHERE name = ?1)""").setParameter(1, name).executeUpdate());
+        assertEquals(3, cleared);
+        ClassifyResponse without = client.classify(query);
+        assertEquals(0, without.getExplanation().getClasses(0).getNearestSupports(0).getStreamsCount(),
+                "no stored projections: no stream similarity rather than a made-up one");
+        assertEquals(before.getClassesList(), without.getClassesList(), "the answer itself does not depend on them");
+
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        ClassifyResponse after = without;
+        while (after.getExplanation().getClasses(0).getNearestSupports(0).getStreamsCount() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+            after = client.classify(query);
+        }
+        assertEquals(before.getExplanation(), after.getExplanation(), "the worker filled the projections back in");
+        assertEquals(before.getClassesList(), after.getClassesList(), "and kept the stored embeddings");
+    }
+
     /** A person's stream projections straight from embedding-service. */
     private static org.affectdml.proto.v1.StreamProjections projections(byte[] image, org.affectdml.proto.v1.PersonBox box) {
         ManagedChannel direct = io.grpc.ManagedChannelBuilder.forAddress("127.0.0.1",
