@@ -9,6 +9,7 @@ import picocli.CommandLine;
         description = "Affect-DML command-line client: classify, manage taxonomies and supports, embed, train, model bundles, benchmarks.",
         subcommands = {ClassifyCommand.class, TaxonomyCommand.class, SupportCommand.class, EmbedCommand.class, ModelCommand.class,
                 TrainCommand.class, BundleCommand.class, EmbedBenchmarkCommand.class, ClassifyBenchmarkCommand.class,
-                MessageSizeBenchmarkCommand.class, PhotoBenchmarkCommand.class, ThroughputBenchmarkCommand.class})
+                MessageSizeBenchmarkCommand.class, PhotoBenchmarkCommand.class, ThroughputBenchmarkCommand.class,
+                EvaluationBenchmarkCommand.class})
 public class AffectCommand {
 }

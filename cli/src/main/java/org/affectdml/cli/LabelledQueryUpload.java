@@ -57,9 +57,23 @@ final class LabelledQueryUpload {
         return out;
     }
 
-    /** Uploads the header and every entry; returns the job the registry started. {@code progress} gets the count sent. */
+    /** The query of a manifest entry, its image read now. */
+    static LabelledQuery query(Entry e) {
+        try {
+            return LabelledQuery.newBuilder().setImage(Image.newBuilder().setData(ByteString.copyFrom(Endpoints.read(e.image()))))
+                    .setBox(Endpoints.personBox(e.box())).setClassName(e.className()).build();
+        } catch (IOException x) {
+            throw new java.io.UncheckedIOException(x);
+        }
+    }
+
+    /**
+     * Uploads the header and {@code count} queries, query i made by {@code query} only when the connection can take
+     * it; returns the job the registry started. {@code progress} gets the count sent.
+     */
     static EvaluationJob upload(TaxonomyAdminGrpc.TaxonomyAdminStub stub, String taxonomy, float targetFalseAcceptRate,
-                                List<Entry> entries, java.util.function.IntConsumer progress) throws Exception {
+                                int count, java.util.function.IntFunction<LabelledQuery> query,
+                                java.util.function.IntConsumer progress) throws Exception {
         CompletableFuture<EvaluationJob> answer = new CompletableFuture<>();
         CompletableFuture<ClientCallStreamObserver<EvaluationUpload>> started = new CompletableFuture<>();
         stub.startEvaluation(new ClientResponseObserver<EvaluationUpload, EvaluationJob>() {
@@ -86,21 +100,18 @@ final class LabelledQueryUpload {
         try {
             requests.onNext(EvaluationUpload.newBuilder().setHeader(EvaluationHeader.newBuilder().setTaxonomy(taxonomy)
                     .setTargetFalseAcceptRate(targetFalseAcceptRate)).build());
-            int sent = 0;
-            for (Entry e : entries) {
+            for (int i = 0; i < count; i++) {
                 while (!requests.isReady() && !answer.isDone()) {
                     Thread.sleep(2);  // the transport's buffer is full: wait, rather than queue images in memory
                 }
                 if (answer.isDone()) {
                     break;  // the registry refused the upload; its status says why
                 }
-                requests.onNext(EvaluationUpload.newBuilder().setQuery(LabelledQuery.newBuilder()
-                        .setImage(Image.newBuilder().setData(ByteString.copyFrom(Endpoints.read(e.image()))))
-                        .setBox(Endpoints.personBox(e.box())).setClassName(e.className())).build());
-                progress.accept(++sent);
+                requests.onNext(EvaluationUpload.newBuilder().setQuery(query.apply(i)).build());
+                progress.accept(i + 1);
             }
             requests.onCompleted();
-        } catch (IOException | RuntimeException | InterruptedException e) {
+        } catch (RuntimeException | InterruptedException e) {
             requests.cancel("the client failed while uploading", e);
             throw e;
         }

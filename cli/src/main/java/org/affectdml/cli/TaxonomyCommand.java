@@ -167,24 +167,14 @@ public class TaxonomyCommand {
             try {
                 var blocking = registry.authorized(TaxonomyAdminGrpc.newBlockingStub(channel));
                 int every = Math.max(1, entries.size() / 10);
-                EvaluationJob job = LabelledQueryUpload.upload(registry.authorized(TaxonomyAdminGrpc.newStub(channel)), name, target, entries,
-                        sent -> {
+                EvaluationJob job = LabelledQueryUpload.upload(registry.authorized(TaxonomyAdminGrpc.newStub(channel)), name, target,
+                        entries.size(), i -> LabelledQueryUpload.query(entries.get(i)), sent -> {
                             if (sent % every == 0 || sent == entries.size()) {
                                 System.err.printf("uploaded %d/%d%n", sent, entries.size());
                             }
                         });
                 System.err.println("evaluation job " + job.getId());
-                int shown = -1;
-                while (job.getState() == EvaluationJobState.EVALUATION_JOB_STATE_QUEUED
-                        || job.getState() == EvaluationJobState.EVALUATION_JOB_STATE_RUNNING) {
-                    if (job.getQueriesDone() != shown) {
-                        shown = job.getQueriesDone();
-                        System.err.printf("%s: %d/%d queries embedded (%d skipped)%n", job.getState().name()
-                                .replace("EVALUATION_JOB_STATE_", "").toLowerCase(), shown, job.getQueriesTotal(), job.getQueriesSkipped());
-                    }
-                    Thread.sleep(pollMillis);
-                    job = blocking.getEvaluationJob(GetEvaluationJobRequest.newBuilder().setId(job.getId()).build());
-                }
+                job = awaitEnd(blocking, job, pollMillis, true);
                 if (job.getState() != EvaluationJobState.EVALUATION_JOB_STATE_SUCCEEDED) {
                     System.err.println("error: evaluation job " + job.getId() + " failed: " + job.getError());
                     return 1;
@@ -196,6 +186,23 @@ public class TaxonomyCommand {
             } finally {
                 channel.shutdownNow();
             }
+        }
+
+        /** Polls the job until it ends; with {@code verbose} each change of progress goes to stderr. */
+        static EvaluationJob awaitEnd(TaxonomyAdminGrpc.TaxonomyAdminBlockingStub admin, EvaluationJob job, long pollMillis,
+                                      boolean verbose) throws InterruptedException {
+            int shown = -1;
+            while (job.getState() == EvaluationJobState.EVALUATION_JOB_STATE_QUEUED
+                    || job.getState() == EvaluationJobState.EVALUATION_JOB_STATE_RUNNING) {
+                if (verbose && job.getQueriesDone() != shown) {
+                    shown = job.getQueriesDone();
+                    System.err.printf("%s: %d/%d queries embedded (%d skipped)%n", job.getState().name()
+                            .replace("EVALUATION_JOB_STATE_", "").toLowerCase(), shown, job.getQueriesTotal(), job.getQueriesSkipped());
+                }
+                Thread.sleep(pollMillis);
+                job = admin.getEvaluationJob(GetEvaluationJobRequest.newBuilder().setId(job.getId()).build());
+            }
+            return job;
         }
 
         private String print(TaxonomyEvaluation e) {

@@ -247,6 +247,8 @@ class HostileInputCorpusTest {
                 .setScoringValue(99).build())), "INVALID_ARGUMENT", "scoring"));
         cases.add(new Case("a hostile model_version (embedding-service)", () -> grpc(() -> embedding.embed(EmbedRequest.newBuilder()
                 .setImage(image(photo, "")).setBox(box(1, 1, 50, 50)).setModelVersion("../../etc/" + FILLER).build())), "INVALID_ARGUMENT", "model_version"));
+        cases.add(new Case("an evaluation job id of 10000 characters", () -> grpc(() -> admin.getEvaluationJob(
+                org.affectdml.proto.v1.GetEvaluationJobRequest.newBuilder().setId(FILLER).build())), "INVALID_ARGUMENT", "not a UUID"));
     }
 
     // --- paging -----------------------------------------------------------------------------------------
@@ -307,6 +309,32 @@ class HostileInputCorpusTest {
                 new byte[]{'{', '"', 'n', 'a', 'm', 'e', '"', ':', '"', (byte) 0xC3, 0x28, '"', '}'}), "400", "INVALID_ARGUMENT"));
         cases.add(new Case("REST: a taxonomy name with an encoded NUL", () -> rest("GET", "/api/v1/taxonomies/a%00b", ADMIN_KEY, null),
                 "400", "taxonomy name"));
+        cases.add(new Case("REST: an evaluation job id that is not a UUID", () -> rest("GET", "/api/v1/evaluations/" + "x".repeat(2000),
+                ADMIN_KEY, null), "400", "not a UUID"));
+        cases.add(new Case("REST: an evaluation upload with a NaN target rate", () -> restNdjson(
+                "/api/v1/taxonomies/corpus/evaluations?target_false_accept_rate=NaN", ""), "400", "target_false_accept_rate"));
+        cases.add(new Case("REST: an evaluation upload line that is not JSON", () -> restNdjson("/api/v1/taxonomies/corpus/evaluations",
+                "{\"image\": \n"), "400", "INVALID_ARGUMENT"));
+        cases.add(new Case("REST: an evaluation upload with a 10000-character class", () -> restNdjson("/api/v1/taxonomies/corpus/evaluations",
+                "{\"image\":{\"data\":\"" + b64 + "\"},\"box\":{\"x1\":1,\"y1\":1,\"x2\":50,\"y2\":50},\"class_name\":\"" + FILLER
+                        + "\"}\n"), "400", "is not in taxonomy"));
+        cases.add(new Case("REST: an evaluation upload as application/json", () -> rest("POST", "/api/v1/taxonomies/corpus/evaluations",
+                ADMIN_KEY, "{}"), "415", ""));
+    }
+
+    private Answer restNdjson(String path, String body) {
+        try {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url.toString() + path.substring(1)))
+                    .header("Content-Type", "application/x-ndjson").header("Authorization", "Bearer " + ADMIN_KEY)
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).timeout(java.time.Duration.ofSeconds(60)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            return new Answer(Integer.toString(response.statusCode()), response.body());
+        } catch (java.io.IOException e) {
+            return new Answer("connection closed", e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     private void stillHealthy() throws Exception {
