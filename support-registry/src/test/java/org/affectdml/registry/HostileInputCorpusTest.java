@@ -323,18 +323,7 @@ class HostileInputCorpusTest {
     }
 
     private Answer restNdjson(String path, String body) {
-        try {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url.toString() + path.substring(1)))
-                    .header("Content-Type", "application/x-ndjson").header("Authorization", "Bearer " + ADMIN_KEY)
-                    .POST(HttpRequest.BodyPublishers.ofString(body)).timeout(java.time.Duration.ofSeconds(60)).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            return new Answer(Integer.toString(response.statusCode()), response.body());
-        } catch (java.io.IOException e) {
-            return new Answer("connection closed", e.toString());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return restBytes("POST", path, ADMIN_KEY, body.getBytes(java.nio.charset.StandardCharsets.UTF_8), "application/x-ndjson");
     }
 
     private void stillHealthy() throws Exception {
@@ -419,8 +408,12 @@ class HostileInputCorpusTest {
     }
 
     private Answer restBytes(String method, String path, String key, byte[] body) {
+        return restBytes(method, path, key, body, "application/json");
+    }
+
+    private Answer restBytes(String method, String path, String key, byte[] body, String contentType) {
         try {
-            HttpRequest.Builder r = HttpRequest.newBuilder(URI.create(url.toString() + path.substring(1))).header("Content-Type", "application/json");
+            HttpRequest.Builder r = HttpRequest.newBuilder(URI.create(url.toString() + path.substring(1))).header("Content-Type", contentType);
             if (key != null) {
                 r.header("Authorization", "Bearer " + key);
             }

@@ -68,6 +68,21 @@ public final class HeadOnnxExporter {
         return name;
     }
 
+    /** The manifest's inputs of an exported head: the streams its variant uses. */
+    public static List<TensorSpec> inputs(HeadShape s) {
+        List<TensorSpec> in = new ArrayList<>();
+        if (s.variant().image()) {
+            in.add(TensorSpec.of(Roles.HEAD_IMAGE_FEATURES, -1, s.imageDim()));
+        }
+        if (s.variant().body()) {
+            in.add(TensorSpec.of(Roles.HEAD_BODY_FEATURES, -1, s.bodyDim()));
+        }
+        if (s.variant().semantic()) {
+            in.add(TensorSpec.of(Roles.HEAD_SEM2VEC, -1, s.semDim()));
+        }
+        return in;
+    }
+
     /** The manifest's outputs of an exported head: the embedding, then each stream's projection. */
     public static List<TensorSpec> outputs(HeadShape s) {
         List<TensorSpec> out = new ArrayList<>();

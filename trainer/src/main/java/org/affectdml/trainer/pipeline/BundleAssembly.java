@@ -7,7 +7,6 @@ import org.affectdml.inference.bundle.ModelFile;
 import org.affectdml.inference.bundle.ModelStore;
 import org.affectdml.inference.bundle.Roles;
 import org.affectdml.inference.bundle.Sha256;
-import org.affectdml.inference.bundle.TensorSpec;
 import org.affectdml.trainer.emotic.EmoticDataset;
 import org.affectdml.trainer.eval.EvaluationReport;
 import org.affectdml.trainer.eval.Evaluator;
@@ -23,7 +22,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -59,17 +57,8 @@ record BundleAssembly(Path staging, String version, BundleManifest draft) {
             byte[] onnx = HeadOnnxExporter.export(head, "affect_dml_head_" + request.variant().name().toLowerCase(Locale.ROOT));
             Files.write(staging.resolve("head.onnx"), onnx);
             HeadShape s = head.shape();
-            List<TensorSpec> inputs = new ArrayList<>();
-            if (s.variant().image()) {
-                inputs.add(TensorSpec.of(Roles.HEAD_IMAGE_FEATURES, -1, s.imageDim()));
-            }
-            if (s.variant().body()) {
-                inputs.add(TensorSpec.of(Roles.HEAD_BODY_FEATURES, -1, s.bodyDim()));
-            }
-            if (s.variant().semantic()) {
-                inputs.add(TensorSpec.of(Roles.HEAD_SEM2VEC, -1, s.semDim()));
-            }
-            files.put(Roles.HEAD, new ModelFile("head.onnx", Sha256.of(onnx), onnx.length, inputs, HeadOnnxExporter.outputs(s), null));
+            files.put(Roles.HEAD, new ModelFile("head.onnx", Sha256.of(onnx), onnx.length, HeadOnnxExporter.inputs(s),
+                    HeadOnnxExporter.outputs(s), null));
 
             Map<String, Object> hyper = new LinkedHashMap<>(request.config().asMap());
             hyper.put("validation_fraction", request.validationFraction());
