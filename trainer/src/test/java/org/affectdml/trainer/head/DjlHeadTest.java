@@ -150,11 +150,26 @@ class DjlHeadTest {
                     feeds.put(Roles.HEAD_SEM2VEC, OnnxTensor.createTensor(OrtSessionFactory.environment(), sem));
                 }
                 assertEquals(feeds.keySet(), session.getInputNames(), variant + ": the head declares exactly its streams");
+                assertEquals(HeadOnnxExporter.outputs(shape).stream().map(o -> o.name()).collect(java.util.stream.Collectors.toSet()),
+                        session.getOutputNames(), variant + ": the embedding and one projection per stream");
                 try (OrtSession.Result r = session.run(feeds)) {
                     float[][] ort = (float[][]) r.get(Roles.HEAD_EMBEDDING).orElseThrow().getValue();
                     for (int i = 0; i < n; i++) {
                         for (int k = 0; k < ort[i].length; k++) {
                             assertEquals(djl[i][k], ort[i][k], 1e-4, variant + " row " + i + " dim " + k);
+                        }
+                    }
+                    if (variant.image()) {
+                        // the image projection is the image stream's Linear: x W + b
+                        float[][] p = (float[][]) r.get(Roles.HEAD_IMAGE_PROJECTION).orElseThrow().getValue();
+                        float[] w = trained.get("image_w").data();
+                        float[] b = trained.get("image_b").data();
+                        for (int k = 0; k < shape.fusion(); k++) {
+                            double sum = b[k];
+                            for (int j = 0; j < 12; j++) {
+                                sum += image[0][j] * w[j * shape.fusion() + k];
+                            }
+                            assertEquals(sum, p[0][k], 1e-4, variant + " image projection dim " + k);
                         }
                     }
                 } finally {
