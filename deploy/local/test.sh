@@ -5,6 +5,7 @@ set -euo pipefail
 source "$(dirname "$0")/env.sh"
 "$REPO_ROOT/deploy/local/postgres.sh"
 "$REPO_ROOT/deploy/local/system-libraries.sh"
+"$REPO_ROOT/deploy/local/browser.sh"
 if [ -d "$AFFECT_SHARED_DIR/models" ]; then
   export AFFECT_SHARED_DIR
   log "AFFECT_SHARED_DIR=$AFFECT_SHARED_DIR: stand-in model tests enabled"

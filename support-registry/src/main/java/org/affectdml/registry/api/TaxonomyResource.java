@@ -34,6 +34,9 @@ import org.affectdml.proto.v1.EvaluationJob;
 import org.affectdml.proto.v1.EvaluationUpload;
 import org.affectdml.proto.v1.LabelledQuery;
 import java.io.InputStream;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.affectdml.registry.security.ApiKeys;
+import org.affectdml.service.security.ApiKeyVerifier;
 import org.affectdml.proto.v1.RemoveSupportResponse;
 import org.affectdml.proto.v1.Taxonomy;
 import org.affectdml.proto.v1.TaxonomyArchiveChunk;
@@ -87,6 +90,8 @@ public class TaxonomyResource {
     EvaluationJobService evaluationJobs;
     @Inject
     RegistryConfig config;
+    @Inject
+    ApiKeys apiKeys;
 
     @POST
     @Path("/taxonomies")
@@ -212,6 +217,39 @@ public class TaxonomyResource {
                                  @QueryParam("page_size") @DefaultValue("0") String pageSize, @QueryParam("page_token") @DefaultValue("") String token)
             throws InvalidProtocolBufferException {
         return json(200, supports.list(name, className, pageSize(pageSize), token));
+    }
+
+    @GET
+    @Path("/taxonomies/{name}/supports/{id}")
+    @Operation(summary = "One support sample (affect.v1.SupportSample, with its nearest own- and other-class distances)")
+    @APIResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "affect.v1.SupportSample")))
+    public Response getSupport(@PathParam("name") String name, @PathParam("id") String id) throws InvalidProtocolBufferException {
+        return json(200, supports.get(name, id));
+    }
+
+    @GET
+    @Path("/taxonomies/{name}/supports/{id}/image")
+    @Produces({"image/jpeg", "image/png", MediaType.APPLICATION_JSON})
+    @Operation(summary = "The original image of a support sample, as uploaded (image/jpeg or image/png)")
+    @APIResponse(responseCode = "200", content = {@Content(mediaType = "image/jpeg"), @Content(mediaType = "image/png")})
+    public Response supportImage(@PathParam("name") String name, @PathParam("id") String id) {
+        SupportService.OriginalImage image = supports.image(name, id);
+        // The bytes are the client's upload: never let a browser guess another type or run them as a document.
+        return Response.ok(image.bytes(), image.mediaType()).header("X-Content-Type-Options", "nosniff")
+                .header("Content-Security-Policy", "default-src 'none'; sandbox").header("Cache-Control", "private, max-age=3600")
+                .build();
+    }
+
+    @GET
+    @Path("/whoami")
+    @Operation(summary = "The role of the presented key (admin or client): what a user interface may offer")
+    @APIResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON))
+    public Response whoAmI(@jakarta.ws.rs.HeaderParam(jakarta.ws.rs.core.HttpHeaders.AUTHORIZATION) String authorization) {
+        ApiKeyVerifier verifier = apiKeys.verifier();
+        boolean admin = verifier.check(authorization, ApiKeyVerifier.Role.ADMIN) == ApiKeyVerifier.Verdict.ALLOWED;
+        ObjectNode body = JSON.createObjectNode().put("role", admin ? "admin" : "client").put("auth_enabled", verifier.enabled())
+                .put("max_image_bytes", config.maxImageBytes()).put("max_persons", config.maxPersons());
+        return Response.ok(body.toString(), MediaType.APPLICATION_JSON).build();
     }
 
     @DELETE

@@ -8,7 +8,10 @@ import org.affectdml.registry.api.RestErrors;
 import org.affectdml.service.security.ApiKeyVerifier;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
-/** The REST API needs the same keys as gRPC: classify and classify-persons the client role, everything else under /api the admin role. */
+/**
+ * The REST API needs the same keys as gRPC: classify, classify-persons and whoami the client role, everything else
+ * under /api the admin role. The console's static files (/console) need none: it signs in with a key.
+ */
 public class RestAuthFilter {
 
     @Inject
@@ -20,7 +23,8 @@ public class RestAuthFilter {
         if (!path.startsWith("/api/")) {
             return null;
         }
-        ApiKeyVerifier.Role needed = path.endsWith("/classify") || path.endsWith("/classify-persons") ? ApiKeyVerifier.Role.CLIENT : ApiKeyVerifier.Role.ADMIN;
+        ApiKeyVerifier.Role needed = path.endsWith("/classify") || path.endsWith("/classify-persons") || path.equals("/api/v1/whoami")
+                ? ApiKeyVerifier.Role.CLIENT : ApiKeyVerifier.Role.ADMIN;
         return switch (keys.verifier().check(request.getHeaderString(HttpHeaders.AUTHORIZATION), needed)) {
             case ALLOWED -> null;
             case UNAUTHENTICATED -> RestErrors.body(401, "UNAUTHENTICATED", "missing or unknown API key: send 'Authorization: Bearer <key>'");

@@ -138,14 +138,44 @@ public class SupportService {
         UUID id = parseId(supportId);
         QuarkusTransaction.requiringNew().run(() -> {
             TaxonomyEntity t = taxonomies.require(taxonomy);
-            SupportSampleEntity s = supports.findById(id);
-            if (s == null || !s.taxonomyId.equals(t.id)) {
-                throw Errors.notFound("taxonomy '" + taxonomy + "' has no support sample " + supportId);
-            }
+            SupportSampleEntity s = requireSample(t, id);
             embeddingsStored.deleteOfSample(id);
             supports.delete(s);
             t.touch();
         });
+    }
+
+    /** One support, as ListSupports gives it (with its distances in the version served now, when reachable). */
+    public SupportSample get(String taxonomy, String supportId) {
+        UUID id = parseId(supportId);
+        Optional<String> served = servedVersionIfReachable(taxonomy);
+        return QuarkusTransaction.requiringNew().call(() -> {
+            TaxonomyEntity t = taxonomies.require(taxonomy);
+            SupportSampleEntity s = requireSample(t, id);
+            SupportSample sample = ProtoMapping.sample(s, taxonomy, embeddingsStored.versionsOf(s.id));
+            return served.map(v -> neighbours.withDistances(sample, t, s.emotionClass.id, v)).orElse(sample);
+        });
+    }
+
+    /** A support's original image as it was uploaded. */
+    public record OriginalImage(byte[] bytes, String mediaType) {
+    }
+
+    public OriginalImage image(String taxonomy, String supportId) {
+        UUID id = parseId(supportId);
+        return QuarkusTransaction.requiringNew().call(() -> {
+            SupportSampleEntity s = requireSample(taxonomies.require(taxonomy), id);
+            return new OriginalImage(s.image, s.mediaType);
+        });
+    }
+
+    /** The sample if it is one of the taxonomy's; NOT_FOUND otherwise. Within the caller's transaction. */
+    private SupportSampleEntity requireSample(TaxonomyEntity t, UUID id) {
+        SupportSampleEntity s = supports.findById(id);
+        if (s == null || !s.taxonomyId.equals(t.id)) {
+            throw Errors.notFound("taxonomy '" + t.name + "' has no support sample " + id);
+        }
+        return s;
     }
 
     /**

@@ -1,0 +1,76 @@
+// Evaluation: an evaluation job over the supports with its progress, the confusion matrix and per-class figures,
+// and applying a recommended threshold.
+import { h, show, say, fixed } from '../dom.js';
+import { call, callNdjson, describe, enc } from '../api.js';
+
+export function evaluationSection(t) {
+  const out = h('div', { id: 'evaluation', 'aria-live': 'polite' });
+  const progress = h('progress', { max: 1, value: 0, 'aria-label': 'evaluation progress' });
+  const run = h('button', { type: 'button' }, 'Evaluate');
+  run.addEventListener('click', async () => {
+    run.disabled = true;
+    try {
+      // an empty upload: the job evaluates the supports
+      const started = await callNdjson(`/taxonomies/${enc(t.name)}/evaluations`, '');
+      const job = await poll(started, progress);
+      if (job.state !== 'EVALUATION_JOB_STATE_SUCCEEDED') {
+        say(`The evaluation failed: ${job.error}`, 'error');
+      } else {
+        show(out, report(t, job.evaluation));
+      }
+    } catch (error) {
+      say(describe(error), 'error');
+    } finally {
+      run.disabled = false;
+    }
+  });
+  return h('section', { 'aria-labelledby': 'evaluation-title' }, h('h3', { id: 'evaluation-title' }, 'Evaluation'),
+    h('p', { class: 'muted' }, 'Leave-one-out over the supports (classes with two or more), and leave-one-class-out for false accepts. ',
+      'Labelled query photos can be evaluated with the CLI (affect taxonomy evaluate --queries) or the REST API.'),
+    h('div', { class: 'row' }, run, progress), out);
+}
+
+async function poll(job, progress) {
+  while (job.state === 'EVALUATION_JOB_STATE_QUEUED' || job.state === 'EVALUATION_JOB_STATE_RUNNING') {
+    progress.max = Math.max(1, job.queriesTotal || 1);
+    progress.value = job.queriesDone || 0;
+    await new Promise(r => setTimeout(r, 300));
+    job = await call('GET', `/evaluations/${enc(job.id)}`);
+  }
+  progress.value = progress.max;
+  return job;
+}
+
+function report(t, e) {
+  const names = (e.classes || []).map(c => c.className);
+  const matrix = h('table', { class: 'confusion' }, h('caption', {}, 'Confusion matrix: rows are the true class, columns the answer'),
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'true \\ answered'), names.map(n => h('th', { scope: 'col' }, n)))),
+    h('tbody', {}, (e.confusion || []).map((row, i) => h('tr', {}, h('th', { scope: 'row' }, row.className),
+      names.map((n, j) => h('td', { class: 'num' + (i === j ? ' hit' : '') }, (row.counts || [])[j] || 0))))));
+  const figures = h('table', { class: 'figures' }, h('caption', {}, 'Per class'),
+    h('thead', {}, h('tr', {}, ['Class', 'Supports', 'Queries', 'Precision', 'Recall'].map(x => h('th', { scope: 'col' }, x)))),
+    h('tbody', {}, (e.classes || []).map(c => h('tr', {}, h('td', {}, c.className), h('td', { class: 'num' }, c.supports || 0),
+      h('td', { class: 'num' }, c.queries || 0), h('td', { class: 'num' }, fixed(num(c.precision))), h('td', { class: 'num' }, fixed(num(c.recall)))))));
+  const apply = (kind, label) => h('button', { type: 'button', class: 'secondary', onclick: async () => {
+    try {
+      const latest = await call('GET', `/taxonomies/${enc(t.name)}`);
+      await call('PATCH', `/taxonomies/${enc(t.name)}`, { expectedRevision: latest.revision || '1', applyThreshold: kind });
+      say(`Applied the ${label} threshold.`);
+      window.dispatchEvent(new HashChangeEvent('hashchange'));
+    } catch (error) {
+      say(describe(error), 'error');
+    }
+  } }, `Apply the ${label} threshold`);
+  return h('div', {}, h('p', {}, `${e.queries || 0} queries (+${e.unknownQueries || 0} of no class): accuracy ${fixed(num(e.accuracy))}, `,
+    `balanced accuracy ${fixed(num(e.balancedAccuracy))}; model ${e.modelVersion}, revision ${e.taxonomyRevision}.`),
+  matrix, figures,
+  h('p', {}, `Best-F1 threshold ${fixed(num(e.bestF1Threshold), 4)} (F1 ${fixed(num(e.bestF1))}); within a false-accept rate of `,
+    `${fixed(num(e.targetFalseAcceptRate), 2)}: ${fixed(num(e.falseAcceptThreshold), 4)}.`),
+  h('div', { class: 'row' }, Number.isFinite(num(e.bestF1Threshold)) ? apply('RECOMMENDED_THRESHOLD_BEST_F1', 'best-F1') : null,
+    Number.isFinite(num(e.falseAcceptThreshold)) ? apply('RECOMMENDED_THRESHOLD_FALSE_ACCEPT_RATE', 'false-accept') : null));
+}
+
+/** Protobuf JSON writes NaN as the string "NaN" and omits zeros. */
+function num(v) {
+  return v === undefined ? 0 : Number(v);
+}
