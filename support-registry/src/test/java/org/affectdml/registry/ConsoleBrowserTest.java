@@ -198,6 +198,16 @@ class ConsoleBrowserTest {
         WebElement matrix = visible(By.cssSelector("#evaluation table.confusion"));
         assertTrue(matrix.getText().contains(MARKUP_CLASS), matrix.getText());
         shot("3-evaluation");
+        browser.findElement(By.xpath("//button[text()='Apply the best-F1 threshold']")).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("main"), "Rejection rule: max distance"));
+
+        // Edit the description (the page sends the revision it showed).
+        browser.findElement(By.xpath("//summary[text()='Edit description and classes']")).click();
+        WebElement description = visible(By.xpath("//label[text()='Description']/textarea"));
+        description.clear();
+        description.sendKeys("edited in the browser");
+        browser.findElement(By.xpath("//button[text()='Save changes']")).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("main"), "edited in the browser"));
 
         // Try it: the joy scene's person, classified on the page.
         browser.get(url + "console/#/try/" + name);
@@ -213,6 +223,41 @@ class ConsoleBrowserTest {
         assertTrue(answer.findElements(By.cssSelector(".card canvas")).size() >= 1, "nearest-support thumbnails");
         accessible("try it");
         shot("4-try-it");
+
+        // A client key is offered only what it may do: Try it, no taxonomy management.
+        browser.findElement(By.xpath("//button[text()='Sign out']")).click();
+        visible(By.id("key")).sendKeys(RegistryTestSupport.CLIENT_KEY, Keys.ENTER);
+        visible(By.id("try-taxonomy"));
+        assertTrue(browser.findElement(By.id("who")).getText().contains("client"));
+        assertTrue(browser.findElements(By.linkText("Taxonomies")).isEmpty(), "no admin navigation for a client key");
+        browser.findElement(By.xpath("//button[text()='Sign out']")).click();
+
+        // Deleting asks first; dismissing keeps the taxonomy, accepting deletes it.
+        visible(By.id("key")).sendKeys(ADMIN_KEY, Keys.ENTER);
+        visible(By.id("new-name"));
+        browser.get(url + "console/#/t/" + name);
+        WebElement delete = visible(By.xpath("//button[text()='Delete taxonomy']"));
+        browser.executeScript("arguments[0].scrollIntoView({block: 'center'})", delete);
+        delete.click();
+        wait.until(ExpectedConditions.alertIsPresent()).dismiss();
+        delete.click();
+        wait.until(ExpectedConditions.alertIsPresent()).accept();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("message"), "Deleted " + name));
+    }
+
+    @Test
+    void theConsoleIsServedWithAPolicyThatAllowsNoInlineScript() throws Exception {
+        var http = java.net.http.HttpClient.newHttpClient();
+        var page = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url + "console/")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, page.statusCode());
+        String csp = page.headers().firstValue("Content-Security-Policy").orElse("");
+        assertTrue(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline") && csp.contains("img-src 'self' blob:"), csp);
+        assertFalse(page.body().contains("<script>"), "no inline script in the page");
+        var bare = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url + "console")).build(),
+                java.net.http.HttpResponse.BodyHandlers.discarding());
+        assertEquals(302, bare.statusCode());
+        assertEquals("/console/", bare.headers().firstValue("location").orElse(""));
     }
 
     /** Adds a support to a class by choosing the photo and dragging a box on it; returns the box the page shows. */

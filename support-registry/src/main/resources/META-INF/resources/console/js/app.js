@@ -1,5 +1,5 @@
 // The console's entry point: sign-in, the role of the key, and a hash router over the views.
-import { h, show, field, say, clearMessage } from './dom.js';
+import { h, show, field, say, flash, messageAfterNavigation } from './dom.js';
 import { call, signIn, signOut, signedInKey, describe } from './api.js';
 import { taxonomiesView } from './views/taxonomies.js';
 import { taxonomyView } from './views/taxonomy.js';
@@ -16,9 +16,8 @@ function signInView(reason) {
     signIn(key.value.trim());
     try {
       session = await call('GET', '/whoami');
-      say(`Signed in with a${session.role === 'admin' ? 'n admin' : ' client'} key.`);
-      location.hash = '#/';
-      route();
+      flash(`Signed in with a${session.role === 'admin' ? 'n admin' : ' client'} key.`);
+      navigate('#/');
     } catch (error) {
       signOut();
       say(describe(error), 'error');
@@ -85,5 +84,15 @@ async function route() {
   main.focus();
 }
 
-window.addEventListener('hashchange', () => { clearMessage(); route(); });
+/** Goes to a route; the hashchange event renders it, or it is rendered now when the hash is already there. */
+function navigate(hash) {
+  if (location.hash === hash) {
+    messageAfterNavigation();
+    route();
+  } else {
+    location.hash = hash;
+  }
+}
+
+window.addEventListener('hashchange', () => { messageAfterNavigation(); route(); });
 route();

@@ -51,3 +51,16 @@ export function say(text, kind = 'info') {
 export function clearMessage() {
   say('');
 }
+
+let pending = null;
+
+/** A message for the page the console goes to next (navigating clears the current one). */
+export function flash(text) {
+  pending = text;
+}
+
+/** On navigation: the flashed message, else none. */
+export function messageAfterNavigation() {
+  say(pending || '');
+  pending = null;
+}

@@ -7,7 +7,18 @@ export async function decode(blob) {
   try {
     return await createImageBitmap(blob, { imageOrientation: 'from-image' });
   } catch (e) {
-    throw new Error('this file is not an image the browser can decode (JPEG or PNG expected)');
+    // a browser without that option: an <img> applies EXIF orientation itself (CSS image-orientation: from-image)
+    const url = URL.createObjectURL(blob);
+    try {
+      const img = new Image();
+      img.src = url;
+      await img.decode();
+      return await createImageBitmap(img);
+    } catch (ignored) {
+      throw new Error('this file is not an image the browser can decode (JPEG or PNG expected)');
+    } finally {
+      URL.revokeObjectURL(url);
+    }
   }
 }
 

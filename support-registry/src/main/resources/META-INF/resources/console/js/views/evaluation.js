@@ -1,6 +1,6 @@
 // Evaluation: an evaluation job over the supports with its progress, the confusion matrix and per-class figures,
 // and applying a recommended threshold.
-import { h, show, say, fixed } from '../dom.js';
+import { h, show, say, fixed, flash } from '../dom.js';
 import { call, callNdjson, describe, enc } from '../api.js';
 
 export function evaluationSection(t) {
@@ -55,7 +55,7 @@ function report(t, e) {
     try {
       const latest = await call('GET', `/taxonomies/${enc(t.name)}`);
       await call('PATCH', `/taxonomies/${enc(t.name)}`, { expectedRevision: latest.revision || '1', applyThreshold: kind });
-      say(`Applied the ${label} threshold.`);
+      flash(`Applied the ${label} threshold.`);
       window.dispatchEvent(new HashChangeEvent('hashchange'));
     } catch (error) {
       say(describe(error), 'error');

@@ -1,6 +1,6 @@
 // Supports of a taxonomy: per class a paged gallery (thumbnails with the box drawn) and adding one from a photo
 // with a box drawn on it; AddSupport's warnings are shown beside the new support.
-import { h, show, say, fixed } from '../dom.js';
+import { h, show, say, fixed, flash } from '../dom.js';
 import { call, describe, enc, base64, supportImage } from '../api.js';
 import { decode, thumbnail, BoxEditor, photoPicker } from '../images.js';
 
@@ -49,7 +49,7 @@ async function card(t, s, warnings = []) {
       if (!confirm(`Remove this support of ${s.className}?`)) return;
       try {
         await call('DELETE', `/taxonomies/${enc(t.name)}/supports/${enc(s.id)}`);
-        say('Support removed.');
+        flash('Support removed.');
         window.dispatchEvent(new HashChangeEvent('hashchange'));
       } catch (error) {
         say(describe(error), 'error');

@@ -1,5 +1,5 @@
 // Taxonomies: the paged list and the form that creates one.
-import { h, show, field, say } from '../dom.js';
+import { h, show, field, say, flash } from '../dom.js';
 import { call, describe, enc } from '../api.js';
 
 const PAGE = 20;
@@ -42,7 +42,7 @@ function createForm() {
         name: name.value.trim(), kind: kind.value, description: description.value,
         classes: names.map((n, i) => ({ name: n, level: i + 1 })),
       });
-      say(`Created taxonomy ${t.name}.`);
+      flash(`Created taxonomy ${t.name}.`);
       location.hash = `#/t/${enc(t.name)}`;
     } catch (error) {
       say(describe(error), 'error');

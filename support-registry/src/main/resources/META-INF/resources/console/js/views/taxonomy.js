@@ -1,5 +1,5 @@
 // One taxonomy: its details and rejection rule, editing, deletion, model status, supports and evaluation.
-import { h, show, field, say, fixed } from '../dom.js';
+import { h, show, field, say, fixed, flash } from '../dom.js';
 import { call, describe, enc } from '../api.js';
 import { supportsSection } from './supports.js';
 import { evaluationSection } from './evaluation.js';
@@ -22,12 +22,16 @@ function rule(t) {
     `${r.minMargin ? fixed(r.minMargin, 4) : 'none'}${perClass ? ', per class ' + perClass : ''} (model ${r.modelVersion || '?'}).`);
 }
 
+/** The serving model and re-embedding progress, refreshed every few seconds while re-embedding runs and the page is shown. */
 async function modelStatus(el) {
   try {
     const s = await call('GET', '/reembedding');
     const done = Number(s.samplesDone || 0), total = Number(s.samplesTotal || 0);
     show(el, `Serving model ${s.activeModelVersion || '?'}; supports embedded with ${s.targetModelVersion || '?'}: ${done} of ${total}`,
       s.running ? ' (re-embedding…)' : '', s.lastError ? ` — last error: ${s.lastError}` : '');
+    if (s.running) {
+      setTimeout(() => { if (el.isConnected) modelStatus(el); }, 3000);
+    }
   } catch (error) {
     show(el, 'Model status unavailable: ' + describe(error));
   }
@@ -47,7 +51,7 @@ function editForm(t) {
         expectedRevision: t.revision || '1', description: description.value,
         addClasses: add.value.split(',').map(s => s.trim()).filter(Boolean).map(n => ({ name: n })), removeClasses: removed,
       });
-      say('Taxonomy updated.');
+      flash('Taxonomy updated.');
       window.dispatchEvent(new HashChangeEvent('hashchange'));
     } catch (error) {
       say(describe(error), 'error');
@@ -61,7 +65,7 @@ function deleteButton(t) {
     if (!confirm(`Delete taxonomy ${t.name} with all its supports? This cannot be undone.`)) return;
     try {
       const r = await call('DELETE', `/taxonomies/${enc(t.name)}`);
-      say(`Deleted ${t.name} and ${r.deletedSupports || 0} support(s).`);
+      flash(`Deleted ${t.name} and ${r.deletedSupports || 0} support(s).`);
       location.hash = '#/';
     } catch (error) {
       say(describe(error), 'error');
