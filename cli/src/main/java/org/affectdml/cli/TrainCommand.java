@@ -85,6 +85,13 @@ public class TrainCommand {
         boolean activate;
         @CommandLine.Option(names = "--watch", description = "follow the job until it ends")
         boolean watch;
+        @CommandLine.Option(names = "--alpha", description = "weight of the triplet loss (paper 0.5; 0 = cross-entropy only)")
+        Double alpha;
+        @CommandLine.Option(names = "--beta", description = "weight of the cross-entropy (paper 0.5)")
+        Double beta;
+        @CommandLine.Option(names = "--split", defaultValue = "pooled",
+                description = "pooled (the paper's) or image-disjoint: no image shared by training, supports and queries (default ${DEFAULT-VALUE})")
+        String split;
 
         @Override
         int run(TrainerGrpc.TrainerBlockingStub trainer) {
@@ -96,6 +103,17 @@ public class TrainCommand {
             if (dimension != null) {
                 r.setDimension(Dimension.valueOf("DIMENSION_" + dimension.toUpperCase(Locale.ROOT)));
             }
+            if (alpha != null) {
+                r.setAlpha(alpha);
+            }
+            if (beta != null) {
+                r.setBeta(beta);
+            }
+            r.setSplit(switch (split.trim().toLowerCase(Locale.ROOT)) {
+                case "pooled" -> org.affectdml.proto.v1.Split.SPLIT_POOLED;
+                case "image-disjoint" -> org.affectdml.proto.v1.Split.SPLIT_IMAGE_DISJOINT;
+                default -> throw new IllegalArgumentException("--split must be pooled or image-disjoint, got " + split);
+            });
             TrainingJob job = trainer.startTraining(r.build());
             System.out.println("started " + job.getJobId());
             return watch ? follow(trainer, job.getJobId()) : 0;

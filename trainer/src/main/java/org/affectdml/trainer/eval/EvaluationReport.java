@@ -13,7 +13,18 @@ import java.util.Map;
 @JsonPropertyOrder({"bundle", "protocol", "dimension", "variant", "classes", "query_counts", "single_draw", "draws", "baselines", "paper"})
 public record EvaluationReport(String bundle, String protocol, String dimension, String variant, List<String> classes,
                                int[] queryCounts, SingleDraw singleDraw, Draws draws, Baselines baselines,
-                               Map<String, Double> paper) {
+                               Map<String, Double> paper, String setup) {
+
+    /** Without a setup line (set by {@link #withSetup}). */
+    public EvaluationReport(String bundle, String protocol, String dimension, String variant, List<String> classes, int[] queryCounts,
+                            SingleDraw singleDraw, Draws draws, Baselines baselines, Map<String, Double> paper) {
+        this(bundle, protocol, dimension, variant, classes, queryCounts, singleDraw, draws, baselines, paper, "");
+    }
+
+    /** The same report with the line saying how the evaluated setup differs from the paper's. */
+    public EvaluationReport withSetup(String how) {
+        return new EvaluationReport(bundle, protocol, dimension, variant, classes, queryCounts, singleDraw, draws, baselines, paper, how);
+    }
 
     /** The paper's protocol: one seeded draw; {@code supports} names the support person of each class. */
     public record SingleDraw(long seed, double overall, double balanced, int[][] confusion, List<String> supports) {

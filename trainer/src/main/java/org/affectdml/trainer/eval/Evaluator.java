@@ -68,7 +68,8 @@ public final class Evaluator {
             rowOfPerson.put(novel.samples().get(i).person(), i);
         }
         ProtocolSplit.SupportDraw single = split.drawSupports(seed);
-        OneShot.DrawResult first = OneShot.evaluate(novel.embeddings(), novel.labels(), classes, supportRows(single, rowOfPerson, novel), seed);
+        OneShot.DrawResult first = OneShot.evaluate(novel.embeddings(), novel.labels(), classes, supportRows(single, rowOfPerson, novel),
+                queryRows(single, rowOfPerson, novel), seed);
         List<String> supportNames = single.supports().stream()
                 .map(s -> features.persons().get(s.person()).source() + " " + features.persons().get(s.person()).image()).toList();
 
@@ -76,25 +77,25 @@ public final class Evaluator {
         double[] balanced = new double[draws];
         for (int d = 0; d < draws; d++) {
             ProtocolSplit.SupportDraw draw = split.drawSupports(seed + 1 + d);
-            OneShot.DrawResult r = OneShot.evaluate(novel.embeddings(), novel.labels(), classes, supportRows(draw, rowOfPerson, novel), seed + 1 + d);
+            OneShot.DrawResult r = OneShot.evaluate(novel.embeddings(), novel.labels(), classes, supportRows(draw, rowOfPerson, novel),
+                    queryRows(draw, rowOfPerson, novel), seed + 1 + d);
             overall[d] = r.overall();
             balanced[d] = r.balanced();
         }
-        int[] counts = new int[classes];
-        for (int l : novel.labels()) {
-            counts[l]++;
+        // the queries of the paper-protocol draw (pooled: every novel person but the supports)
+        int[] queryCounts = new int[classes];
+        for (ProtocolSplit.Sample q : single.queries()) {
+            queryCounts[novel.labels()[rowOfPerson.get(q.person())]]++;
         }
         int majority = 0;
         for (int c = 1; c < classes; c++) {
-            if (counts[c] > counts[majority]) {
+            if (queryCounts[c] > queryCounts[majority]) {
                 majority = c;
             }
         }
-        // queries exclude one support per class
-        int queries = novel.labels().length - classes;
+        int queries = Arrays.stream(queryCounts).sum();
         EvaluationReport.Baselines baselines = new EvaluationReport.Baselines(1.0 / classes, 1.0 / classes,
-                novel.classes().get(majority), (counts[majority] - 1) / (double) queries, 1.0 / classes);
-        int[] queryCounts = Arrays.stream(counts).map(c -> c - 1).toArray();
+                novel.classes().get(majority), queryCounts[majority] / (double) queries, 1.0 / classes);
         return new EvaluationReport(bundleVersion, protocolName(protocol), dimension == null ? null : dimension.name().toLowerCase(),
                 variant, novel.classes(), queryCounts,
                 new EvaluationReport.SingleDraw(seed, first.overall(), first.balanced(), first.confusion(), supportNames),
@@ -111,6 +112,14 @@ public final class Evaluator {
         for (ProtocolSplit.Sample s : draw.supports()) {
             int row = rowOfPerson.get(s.person());
             rows[novel.labels()[row]] = row;
+        }
+        return rows;
+    }
+
+    private static boolean[] queryRows(ProtocolSplit.SupportDraw draw, Map<Integer, Integer> rowOfPerson, NovelEmbeddings novel) {
+        boolean[] rows = new boolean[novel.labels().length];
+        for (ProtocolSplit.Sample q : draw.queries()) {
+            rows[rowOfPerson.get(q.person())] = true;
         }
         return rows;
     }

@@ -44,15 +44,21 @@ public final class OneShot {
 
     /** 1-NN of every non-support row against the supports; classes without a support are skipped. */
     public static DrawResult evaluate(float[][] embeddings, int[] labels, int classes, int[] supports, long seed) {
-        int[][] confusion = new int[classes][classes];
-        boolean[] isSupport = new boolean[embeddings.length];
+        boolean[] isQuery = new boolean[embeddings.length];
+        java.util.Arrays.fill(isQuery, true);
         for (int s : supports) {
             if (s >= 0) {
-                isSupport[s] = true;
+                isQuery[s] = false;
             }
         }
+        return evaluate(embeddings, labels, classes, supports, isQuery, seed);
+    }
+
+    /** 1-NN of the rows marked as queries against the supports; classes without a support are skipped. */
+    public static DrawResult evaluate(float[][] embeddings, int[] labels, int classes, int[] supports, boolean[] isQuery, long seed) {
+        int[][] confusion = new int[classes][classes];
         for (int q = 0; q < embeddings.length; q++) {
-            if (isSupport[q] || supports[labels[q]] < 0) {
+            if (!isQuery[q] || supports[labels[q]] < 0) {
                 continue;
             }
             int best = -1;

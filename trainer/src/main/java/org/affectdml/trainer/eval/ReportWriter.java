@@ -91,6 +91,9 @@ public final class ReportWriter {
         b.append(String.format(Locale.ROOT, "| this run: 2.5–97.5 %% range of single draws | %.2f–%.2f | %.2f–%.2f |%n",
                 100 * d.overallP025(), 100 * d.overallP975(), 100 * d.balancedP025(), 100 * d.balancedP975()));
         b.append("\nThe paper reports overall accuracy of one support draw; its CAT-6:4 random row is 6-way guessing (docs/method.md §1).\n");
+        if (r.setup() != null && !r.setup().isEmpty()) {
+            b.append("\n**Not the paper's setup:** ").append(r.setup()).append(" (docs/method.md §8).\n");
+        }
         return b.toString();
     }
 }

@@ -23,7 +23,17 @@ public record TrainingConfig(int epochs, int batchSize, int samplesPerClass, dou
                 alpha, beta, s, validationDraws);
     }
 
+    /** Loss weights of Eq. 7: alpha on the triplet loss, beta on the cross-entropy (alpha = 0: cross-entropy only). */
+    public TrainingConfig withLossWeights(double a, double b) {
+        return new TrainingConfig(epochs, batchSize, samplesPerClass, learningRate, lrStepEpochs, lrGamma, epsilon, margin, a, b, seed,
+                validationDraws);
+    }
+
     public void validate() {
+        if (!(alpha >= 0 && alpha <= 100 && beta >= 0 && beta <= 100) || alpha + beta == 0) {
+            throw new IllegalArgumentException("loss weights alpha (triplet) and beta (cross-entropy) must be in [0, 100] and not both 0, got "
+                    + alpha + " and " + beta);
+        }
         if (epochs < 1 || batchSize < 2 || samplesPerClass < 2 || learningRate <= 0 || lrStepEpochs < 1 || lrGamma <= 0
                 || validationDraws < 1) {
             throw new IllegalArgumentException("invalid training configuration " + this

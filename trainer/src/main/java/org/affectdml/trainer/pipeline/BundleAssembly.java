@@ -62,6 +62,7 @@ record BundleAssembly(Path staging, String version, BundleManifest draft) {
 
             Map<String, Object> hyper = new LinkedHashMap<>(request.config().asMap());
             hyper.put("validation_fraction", request.validationFraction());
+            hyper.put("split", request.split().label());
             hyper.put("best_epoch", result.bestEpoch());
             hyper.put("head", String.format(Locale.ROOT, "streams %d x Linear(->%d) [Sem2Vec: Linear(%d,%d)-ReLU-BN-Linear(%d,%d)], "
                             + "G Linear(%d,%d), embedder Linear(%d,%d); encoders frozen (features from %s)", s.streams(), s.fusion(),

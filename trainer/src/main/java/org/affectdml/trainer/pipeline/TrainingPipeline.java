@@ -22,6 +22,7 @@ import org.affectdml.trainer.head.HeadShape;
 import org.affectdml.trainer.head.HeadTrainer;
 import org.affectdml.trainer.protocol.Dimension;
 import org.affectdml.trainer.protocol.Protocol;
+import org.affectdml.trainer.protocol.SplitRule;
 import org.affectdml.trainer.protocol.ProtocolSplit;
 
 import java.io.IOException;
@@ -71,7 +72,7 @@ public final class TrainingPipeline {
         Prepared prepared;
         try (LoadedBundle parent = load(base)) {
             prepared = prepare(parent, request.dataset(), request.protocol(), request.dimension(), request.validationFraction(),
-                    request.config().seed(), listener);
+                    request.config().seed(), request.split(), listener);
             listener.phase("training", request.variant().paperName() + ", " + request.config().epochs() + " epochs");
             Protocol protocol = request.protocol();
             Map<Integer, Integer> baseIndex = baseClassIndex(protocol);
@@ -99,7 +100,8 @@ public final class TrainingPipeline {
                 try (LoadedBundle staged = new BundleLoader(sessions).load(assembly.staging(), Set.of(Roles.HEAD))) {
                     listener.phase("evaluating", "one-shot 1-NN on the novel classes, " + request.evaluationDraws() + " support draws");
                     evaluation = evaluate(staged, assembly.version(), request.variant().paperName(), prepared, request.protocol(),
-                            request.dimension(), request.supportSeed(), request.evaluationDraws());
+                            request.dimension(), request.supportSeed(), request.evaluationDraws(),
+                            PaperDeviations.ofTrainedHead(parent.manifest(), request));
                 }
                 BundleManifest manifest = assembly.finish(evaluation, result);
                 listener.phase("publishing", "publishing " + assembly.version());
@@ -119,12 +121,17 @@ public final class TrainingPipeline {
     /** One-shot evaluation of a stored bundle (e.g. the untrained default) on a data set and protocol. */
     public EvaluationReport evaluateStored(String version, Path dataset, Protocol protocol, Dimension dimension, long supportSeed,
                                            int draws, PipelineListener listener) throws IOException, OrtException {
+        return evaluateStored(version, dataset, protocol, dimension, supportSeed, draws, SplitRule.POOLED, listener);
+    }
+
+    public EvaluationReport evaluateStored(String version, Path dataset, Protocol protocol, Dimension dimension, long supportSeed,
+                                           int draws, SplitRule split, PipelineListener listener) throws IOException, OrtException {
         try (LoadedBundle bundle = load(version)) {
-            Prepared prepared = prepare(bundle, dataset, protocol, dimension, 0, 42, listener);
+            Prepared prepared = prepare(bundle, dataset, protocol, dimension, 0, 42, split, listener);
             listener.phase("evaluating", "one-shot 1-NN on the novel classes, " + draws + " support draws");
             String variant = bundle.manifest().variant();
             return evaluate(bundle, version, variant != null ? variant : bundle.manifest().headKind(), prepared, protocol, dimension,
-                    supportSeed, draws);
+                    supportSeed, draws, PaperDeviations.ofStoredBundle(bundle.manifest(), split));
         }
     }
 
@@ -136,7 +143,7 @@ public final class TrainingPipeline {
     }
 
     private Prepared prepare(LoadedBundle bundle, Path datasetDir, Protocol protocol, Dimension dimension, double validationFraction,
-                             long seed, PipelineListener listener) throws IOException, OrtException {
+                             long seed, SplitRule rule, PipelineListener listener) throws IOException, OrtException {
         listener.phase("reading", "reading annotations in " + datasetDir);
         Path annotations = DatasetLocator.annotations(datasetDir);
         EmoticDataset dataset = EmoticDataset.load(datasetDir, annotations, listener::log);
@@ -151,16 +158,16 @@ public final class TrainingPipeline {
                 s -> listener.progress(s.fraction(), s.etaSeconds(), s.line()), listener::log, listener::cancelled);
         listener.log(String.format("features: %d computed, %d from the cache (%s), %d skipped, %.1f persons/s",
                 features.computed(), features.cacheHits(), cache.directory(), features.skipped().size(), features.personsPerSecond()));
-        ProtocolSplit split = ProtocolSplit.of(protocol, dimension, features.persons(), validationFraction, seed);
+        ProtocolSplit split = ProtocolSplit.of(protocol, dimension, features.persons(), validationFraction, seed, rule);
         listener.log("split " + Evaluator.protocolName(protocol) + (dimension == null ? "" : " " + dimension) + ":\n" + split.countsTable());
         return new Prepared(dataset, features, split);
     }
 
     private EvaluationReport evaluate(LoadedBundle bundle, String version, String variant, Prepared prepared, Protocol protocol,
-                                      Dimension dimension, long seed, int draws) throws IOException, OrtException {
+                                      Dimension dimension, long seed, int draws, String setup) throws IOException, OrtException {
         Evaluator.NovelEmbeddings novel = Evaluator.embedNovel(bundle, prepared.features(), prepared.split(), protocol);
         EvaluationReport report = Evaluator.evaluate(version, variant, novel, prepared.features(), prepared.split(), protocol,
-                dimension, seed, draws);
+                dimension, seed, draws).withSetup(setup);
         Path dir = reportRoot.resolve(version);
         ReportWriter.write(report, dir);
         Plots.confusionMatrix(report.singleDraw().confusion(), report.classes(), version + ": single draw (seed " + seed + ")",

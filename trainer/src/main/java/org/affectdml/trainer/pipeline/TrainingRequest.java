@@ -5,6 +5,7 @@ import org.affectdml.trainer.head.HeadVariant;
 import org.affectdml.trainer.head.TrainingConfig;
 import org.affectdml.trainer.protocol.Dimension;
 import org.affectdml.trainer.protocol.Protocol;
+import org.affectdml.trainer.protocol.SplitRule;
 
 import java.nio.file.Path;
 
@@ -16,10 +17,11 @@ import java.nio.file.Path;
  * @param validationFraction share of each base class held out for model selection
  * @param evaluationDraws    support draws for the mean and interval (the paper uses one)
  * @param supportSeed        seed of the paper-protocol single support draw (draws use seed+1..)
+ * @param split              how the pooled persons are split (the paper's pooled split, or image-disjoint)
  */
 public record TrainingRequest(Path dataset, Protocol protocol, Dimension dimension, HeadVariant variant, TrainingConfig config,
                               String baseVersion, boolean activate, double validationFraction, int evaluationDraws,
-                              long supportSeed) {
+                              long supportSeed, SplitRule split) {
 
     public TrainingRequest {
         if (protocol.kind() == Protocol.Kind.LEVEL && dimension == null) {
@@ -35,5 +37,8 @@ public record TrainingRequest(Path dataset, Protocol protocol, Dimension dimensi
             throw new IllegalArgumentException("evaluation draws must be at least 1, got " + evaluationDraws);
         }
         config.validate();
+        if (split == null) {
+            split = SplitRule.POOLED;
+        }
     }
 }

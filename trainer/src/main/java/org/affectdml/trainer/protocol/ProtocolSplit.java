@@ -25,28 +25,39 @@ public final class ProtocolSplit {
     }
 
     private final Protocol protocol;
+    private final SplitRule rule;
+    private final List<EmoticPerson> pool;
     private final List<Sample> train = new ArrayList<>();
     private final List<Sample> validation = new ArrayList<>();
     private final List<Sample> novel = new ArrayList<>();
     private final int unlabeled;
+    private int leftOutForDisjointness;
 
-    private ProtocolSplit(Protocol protocol, int unlabeled) {
+    private ProtocolSplit(Protocol protocol, SplitRule rule, List<EmoticPerson> pool, int unlabeled) {
         this.protocol = protocol;
+        this.rule = rule;
+        this.pool = pool;
         this.unlabeled = unlabeled;
     }
 
+    /** The paper's pooled split. */
+    public static ProtocolSplit of(Protocol protocol, Dimension dimension, List<EmoticPerson> pool, double validationFraction, long seed) {
+        return of(protocol, dimension, pool, validationFraction, seed, SplitRule.POOLED);
+    }
+
     /**
-     * @param validationFraction share of each base class held out for validation (0 = none)
+     * @param validationFraction share of each base class (pooled) or of the base-only images (image-disjoint) held out
+     *                           for validation (0 = none)
      * @param seed               seed of the validation carve-out
      */
-    public static ProtocolSplit of(Protocol protocol, Dimension dimension, List<EmoticPerson> pool, double validationFraction, long seed) {
+    public static ProtocolSplit of(Protocol protocol, Dimension dimension, List<EmoticPerson> pool, double validationFraction, long seed,
+                                   SplitRule rule) {
         LabelAssigner labels = new LabelAssigner(protocol, dimension);
         List<List<Sample>> baseByClass = new ArrayList<>();
         for (int i = 0; i < protocol.classes().size(); i++) {
             baseByClass.add(new ArrayList<>());
         }
         int unlabeled = 0;
-        ProtocolSplit split;
         List<Sample> novel = new ArrayList<>();
         for (int p = 0; p < pool.size(); p++) {
             OptionalInt label = labels.assign(pool.get(p));
@@ -58,17 +69,48 @@ public final class ProtocolSplit {
                 novel.add(new Sample(p, label.getAsInt()));
             }
         }
-        split = new ProtocolSplit(protocol, unlabeled);
+        ProtocolSplit split = new ProtocolSplit(protocol, rule, pool, unlabeled);
         split.novel.addAll(novel);
         Random random = new Random(seed);
+        if (rule == SplitRule.POOLED) {
+            for (List<Sample> cls : baseByClass) {
+                List<Sample> shuffled = new ArrayList<>(cls);
+                Collections.shuffle(shuffled, random);
+                int held = (int) Math.floor(shuffled.size() * validationFraction);
+                split.validation.addAll(shuffled.subList(0, held));
+                split.train.addAll(shuffled.subList(held, shuffled.size()));
+            }
+            return split;
+        }
+        java.util.Set<String> novelImages = new java.util.HashSet<>();
+        novel.forEach(s -> novelImages.add(split.imageOf(s)));
+        java.util.Map<String, List<Sample>> baseByImage = new java.util.LinkedHashMap<>();
         for (List<Sample> cls : baseByClass) {
-            List<Sample> shuffled = new ArrayList<>(cls);
-            Collections.shuffle(shuffled, random);
-            int held = (int) Math.floor(shuffled.size() * validationFraction);
-            split.validation.addAll(shuffled.subList(0, held));
-            split.train.addAll(shuffled.subList(held, shuffled.size()));
+            for (Sample s : cls) {
+                if (novelImages.contains(split.imageOf(s))) {
+                    split.leftOutForDisjointness++;
+                } else {
+                    baseByImage.computeIfAbsent(split.imageOf(s), k -> new ArrayList<>()).add(s);
+                }
+            }
+        }
+        List<String> images = new ArrayList<>(baseByImage.keySet());
+        java.util.Collections.sort(images);  // an order independent of the pool's, then the seeded shuffle
+        Collections.shuffle(images, random);
+        int held = (int) Math.floor(images.size() * validationFraction);
+        for (int i = 0; i < images.size(); i++) {
+            (i < held ? split.validation : split.train).addAll(baseByImage.get(images.get(i)));
         }
         return split;
+    }
+
+    /** The image file a sample's person is in (its path relative to the data set root). */
+    private String imageOf(Sample s) {
+        return pool.get(s.person()).image();
+    }
+
+    public SplitRule rule() {
+        return rule;
     }
 
     /** Shuffles each novel class with {@code seed}; its first sample is the support, the rest are queries. */
@@ -88,6 +130,12 @@ public final class ProtocolSplit {
             Collections.shuffle(members, random);
             supports.add(members.get(0));
             queries.addAll(members.subList(1, members.size()));
+        }
+        if (rule == SplitRule.IMAGE_DISJOINT) {
+            // no query may share an image with a support of this draw
+            java.util.Set<String> supportImages = new java.util.HashSet<>();
+            supports.forEach(s -> supportImages.add(imageOf(s)));
+            queries.removeIf(q -> supportImages.contains(imageOf(q)));
         }
         return new SupportDraw(seed, supports, queries);
     }
@@ -115,6 +163,9 @@ public final class ProtocolSplit {
                     novel.stream().filter(s -> s.label() == cls).count()));
         }
         b.append(String.format("persons without a usable label: %d%n", unlabeled));
+        b.append(String.format("split: %s%s%n", rule.label(), rule == SplitRule.IMAGE_DISJOINT
+                ? String.format(" (%d base-class persons left out: they share an image with a novel-class person; queries never share "
+                + "an image with a support of their draw)", leftOutForDisjointness) : " (the paper's: persons of one image may sit on both sides)"));
         return b.toString();
     }
 }

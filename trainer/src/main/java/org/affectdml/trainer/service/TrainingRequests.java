@@ -12,6 +12,7 @@ import org.affectdml.trainer.pipeline.DatasetLocator;
 import org.affectdml.trainer.pipeline.TrainingRequest;
 import org.affectdml.trainer.protocol.Dimension;
 import org.affectdml.trainer.protocol.Protocol;
+import org.affectdml.trainer.protocol.SplitRule;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -71,11 +72,13 @@ public class TrainingRequests {
         double lr = r.getLearningRate() > 0 ? r.getLearningRate() : protocol == Protocol.LEV_6_4 ? 3.5e-6 : paper.learningRate();
         TrainingConfig training = new TrainingConfig(paper.epochs(), r.getBatchSize() > 0 ? r.getBatchSize() : paper.batchSize(),
                 paper.samplesPerClass(), lr, paper.lrStepEpochs(), paper.lrGamma(), paper.epsilon(), paper.margin(), paper.alpha(),
-                paper.beta(), r.getSeed() != 0 ? r.getSeed() : paper.seed(), paper.validationDraws());
+                paper.beta(), r.getSeed() != 0 ? r.getSeed() : paper.seed(), paper.validationDraws())
+                .withLossWeights(r.hasAlpha() ? r.getAlpha() : paper.alpha(), r.hasBeta() ? r.getBeta() : paper.beta());
+        SplitRule split = r.getSplit() == org.affectdml.proto.v1.Split.SPLIT_IMAGE_DISJOINT ? SplitRule.IMAGE_DISJOINT : SplitRule.POOLED;
         try {
             return new TrainingRequest(dataset, protocol, dimension, variant, training,
                     r.getBaseModelVersion().isEmpty() ? null : r.getBaseModelVersion(), r.getActivate(),
-                    config.validationFraction(), config.evaluationDraws(), config.supportSeed());
+                    config.validationFraction(), config.evaluationDraws(), config.supportSeed(), split);
         } catch (IllegalArgumentException e) {
             throw invalid(e.getMessage());
         }

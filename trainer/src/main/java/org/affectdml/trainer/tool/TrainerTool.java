@@ -14,6 +14,7 @@ import org.affectdml.trainer.pipeline.TrainingPipeline;
 import org.affectdml.trainer.pipeline.TrainingRequest;
 import org.affectdml.trainer.protocol.Dimension;
 import org.affectdml.trainer.protocol.Protocol;
+import org.affectdml.trainer.protocol.SplitRule;
 import org.affectdml.trainer.synthetic.SyntheticEmotic;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -73,6 +74,12 @@ public final class TrainerTool {
         int draws;
         @Option(names = "--seed", defaultValue = "2021", description = "seed of the single support draw (default ${DEFAULT-VALUE})")
         long seed;
+        @Option(names = "--split", defaultValue = "pooled", description = "pooled (the paper's) or image-disjoint (default ${DEFAULT-VALUE})")
+        String split;
+
+        SplitRule splitRule() {
+            return SplitRule.parse(split);
+        }
 
         Protocol protocol() {
             return Protocol.parse(protocol);
@@ -120,7 +127,7 @@ public final class TrainerTool {
                  @Option(names = "--version", required = true, description = "bundle version in the store") String version,
                  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.") boolean help) throws Exception {
         EvaluationReport r = stores.pipeline().evaluateStored(version, benchmark.dataset, benchmark.protocol(), benchmark.dimension(),
-                benchmark.seed, benchmark.draws, printer());
+                benchmark.seed, benchmark.draws, benchmark.splitRule(), printer());
         System.out.println(ReportWriter.markdown(r));
         return 0;
     }
@@ -143,18 +150,24 @@ public final class TrainerTool {
         double validationFraction;
         @Option(names = "--activate", description = "activate the published bundle")
         boolean activate;
+        @Option(names = "--alpha", defaultValue = "0.5", description = "weight of the triplet loss, 0 = cross-entropy only (default ${DEFAULT-VALUE})")
+        double alpha;
+        @Option(names = "--beta", defaultValue = "0.5", description = "weight of the cross-entropy (default ${DEFAULT-VALUE})")
+        double beta;
+        @Option(names = "--train-seed", defaultValue = "42", description = "seed of initialisation and batch sampling (default ${DEFAULT-VALUE})")
+        long trainSeed;
 
         @Override
         public Integer call() throws Exception {
             Protocol protocol = benchmark.protocol();
-            TrainingConfig config = TrainingConfig.paper(epochs);
+            TrainingConfig config = TrainingConfig.paper(epochs).withLossWeights(alpha, beta).withSeed(trainSeed);
             if (learningRate != null) {
                 config = config.withLearningRate(learningRate);
             } else if (protocol == Protocol.LEV_6_4) {
                 config = config.withLearningRate(3.5e-6);
             }
             TrainingRequest request = new TrainingRequest(benchmark.dataset, protocol, benchmark.dimension(), HeadVariant.parse(variant),
-                    config, base, activate, validationFraction, benchmark.draws, benchmark.seed);
+                    config, base, activate, validationFraction, benchmark.draws, benchmark.seed, benchmark.splitRule());
             TrainingPipeline.Outcome outcome = stores.pipeline().train(request, printer());
             System.out.println(ReportWriter.markdown(outcome.evaluation()));
             System.out.println("published " + outcome.version() + (activate ? " (active)" : "") + "; report in " + outcome.reportDirectory());

@@ -9,6 +9,7 @@ import org.affectdml.trainer.head.HeadTrainer;
 import org.affectdml.trainer.head.HeadVariant;
 import org.affectdml.trainer.head.TrainingConfig;
 import org.affectdml.trainer.protocol.Protocol;
+import org.affectdml.trainer.protocol.SplitRule;
 import org.affectdml.trainer.synthetic.SyntheticEmotic;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -83,7 +84,7 @@ class TrainingPipelineTest {
 
         Recorder recorder = new Recorder();
         TrainingRequest request = new TrainingRequest(dataset, Protocol.CAT_6_6, null, HeadVariant.SEM_IB,
-                TrainingConfig.paper(12).withLearningRate(1e-3), null, true, 0.15, 50, 2021);
+                TrainingConfig.paper(12).withLearningRate(1e-3), null, true, 0.15, 50, 2021, SplitRule.POOLED);
         TrainingPipeline.Outcome outcome = pipeline().train(request, recorder);
         EvaluationReport after = outcome.evaluation();
 
@@ -116,7 +117,12 @@ class TrainingPipelineTest {
         for (String f : List.of("evaluation.json", "evaluation.csv", "evaluation.md", "confusion.png", "tsne.png")) {
             assertTrue(Files.size(outcome.reportDirectory().resolve(f)) > 100, f);
         }
-        assertTrue(Files.readString(outcome.reportDirectory().resolve("evaluation.md")).contains("| paper: Sem-IB-DML | 33.76 |"));
+        String markdown = Files.readString(outcome.reportDirectory().resolve("evaluation.md"));
+        assertTrue(markdown.contains("| paper: Sem-IB-DML | 33.76 |"));
+        assertTrue(markdown.contains("**Not the paper's setup:** only the head was trained, on frozen encoder features of " + defaultVersion)
+                && markdown.contains("one encoder file for both streams"), "the report says how this run differs from the paper: " + markdown);
+        assertEquals("pooled", m.hyperparameters().get("split"));
+        assertTrue(before.setup().startsWith("untrained head"), before.setup());
 
         // the second run reads every feature from the cache
         Recorder again = new Recorder();
@@ -131,7 +137,7 @@ class TrainingPipelineTest {
         List<Double> results = new ArrayList<>(List.of(first));
         for (long seed : otherSeeds) {
             TrainingRequest request = new TrainingRequest(dataset, Protocol.CAT_6_6, null, HeadVariant.SEM_IB,
-                    TrainingConfig.paper(12).withLearningRate(1e-3).withSeed(seed), null, false, 0.15, 50, 2021);
+                    TrainingConfig.paper(12).withLearningRate(1e-3).withSeed(seed), null, false, 0.15, 50, 2021, SplitRule.POOLED);
             double balanced = pipeline().train(request, new Recorder()).evaluation().draws().balancedMean();
             System.out.printf("seed %d: balanced %.3f%n", seed, balanced);
             results.add(balanced);

@@ -20,6 +20,10 @@ class ProtocolTest {
         return new EmoticPerson("test", "train", "x.jpg", 10, 10, new float[]{0, 0, 5, 5}, List.of(List.of(votes)), List.of(), null);
     }
 
+    private static EmoticPerson catIn(String image, String... votes) {
+        return new EmoticPerson("test", "train", image, 10, 10, new float[]{0, 0, 5, 5}, List.of(List.of(votes)), List.of(), null);
+    }
+
     private static EmoticPerson levels(double... dominance) {
         List<double[]> vad = new ArrayList<>();
         for (double d : dominance) {
@@ -94,5 +98,45 @@ class ProtocolTest {
         assertEquals(draw.supports(), split.drawSupports(42).supports());
         assertNotEquals(draw.supports(), split.drawSupports(43).supports());
         assertTrue(split.countsTable().contains("A08   Engagement       novel        0        0       10"), split.countsTable());
+    }
+
+    @Test
+    void anImageDisjointSplitKeepsEveryImageOnOneSide() {
+        // 6 novel classes x 4 images; image i holds one novel person and, for even i, a base person too (left out);
+        // 20 base-only images with two persons each (Anger, Happiness).
+        String[] novel = {"Disconnection", "Engagement", "Sensitivity", "Embarrassment", "Esteem", "Yearning"};
+        List<EmoticPerson> pool = new ArrayList<>();
+        for (int i = 0; i < 24; i++) {
+            pool.add(catIn("mixed/" + i + ".jpg", novel[i % 6]));
+            if (i % 2 == 0) {
+                pool.add(catIn("mixed/" + i + ".jpg", "Anger"));
+            }
+            if (i % 6 == 0) {
+                pool.add(catIn("mixed/" + i + ".jpg", novel[(i + 1) % 6]));  // two novel persons share this image
+            }
+        }
+        for (int i = 0; i < 20; i++) {
+            pool.add(catIn("base/" + i + ".jpg", "Anger"));
+            pool.add(catIn("base/" + i + ".jpg", "Happiness"));
+        }
+        ProtocolSplit pooled = ProtocolSplit.of(Protocol.CAT_6_6, null, pool, 0.25, 1);
+        ProtocolSplit disjoint = ProtocolSplit.of(Protocol.CAT_6_6, null, pool, 0.25, 1, SplitRule.IMAGE_DISJOINT);
+        assertEquals(52, pooled.train().size() + pooled.validation().size(), "pooled: 12 mixed + 40 base-only base persons");
+        assertEquals(40, disjoint.train().size() + disjoint.validation().size(), "the 12 base persons of novel images are left out");
+        assertEquals(10, disjoint.validation().size(), "5 of the 20 base-only images, whole");
+        assertTrue(disjoint.countsTable().contains("12 base-class persons left out"), disjoint.countsTable());
+        Set<String> trainImages = new HashSet<>();
+        disjoint.train().forEach(t -> trainImages.add(pool.get(t.person()).image()));
+        disjoint.validation().forEach(v -> assertFalse(trainImages.contains(pool.get(v.person()).image()), "validation images are not trained on"));
+        disjoint.novel().forEach(n -> assertFalse(trainImages.contains(pool.get(n.person()).image()), "novel images are not trained on"));
+        for (long seed = 0; seed < 20; seed++) {
+            ProtocolSplit.SupportDraw draw = disjoint.drawSupports(seed);
+            Set<String> supportImages = new HashSet<>();
+            draw.supports().forEach(x -> supportImages.add(pool.get(x.person()).image()));
+            draw.queries().forEach(q -> assertFalse(supportImages.contains(pool.get(q.person()).image()), "a query shares no image with a support"));
+            int sharedWithSupports = (int) disjoint.novel().stream().filter(n -> supportImages.contains(pool.get(n.person()).image())).count();
+            assertEquals(disjoint.novel().size() - sharedWithSupports, draw.queries().size(), "only those are removed");
+            assertEquals(pooled.drawSupports(seed).supports(), draw.supports(), "the same supports as the pooled draw");
+        }
     }
 }

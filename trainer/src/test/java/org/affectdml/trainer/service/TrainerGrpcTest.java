@@ -88,7 +88,9 @@ class TrainerGrpcTest {
 
     @Test
     void aJobTrainsEvaluatesAndPublishesWhileWatchStreamsItsProgress() throws Exception {
-        TrainingJob started = trainer.startTraining(request(3).toBuilder().setActivate(false).build());
+        // cross-entropy only (alpha = 0) on an image-disjoint split: both reach the bundle's manifest
+        TrainingJob started = trainer.startTraining(request(3).toBuilder().setActivate(false).setAlpha(0)
+                .setSplit(org.affectdml.proto.v1.Split.SPLIT_IMAGE_DISJOINT).build());
         assertEquals(JobState.JOB_STATE_QUEUED, started.getState());
         assertStatus(Status.Code.FAILED_PRECONDITION, "one job runs at a time", () -> trainer.startTraining(request(3)));
 
@@ -117,6 +119,9 @@ class TrainerGrpcTest {
         assertEquals("Sem-IB-DML", produced.getHeadKind());
         assertTrue(produced.getMetricsMap().containsKey("one_shot_mean_balanced"));
         assertFalse(produced.getActive(), "activation was not asked for");
+        String manifest = java.nio.file.Files.readString(new ModelStore(STORE).bundleDirectory(version).resolve("manifest.json"));
+        assertTrue(manifest.replaceAll("\\s", "").contains("\"metric_loss_weight\":0.0")
+                && manifest.replaceAll("\\s", "").contains("\"split\":\"image-disjoint\""), manifest);
 
         assertStatus(Status.Code.NOT_FOUND, "no bundle 'nope'", () -> trainer.activateModel(ActivateModelRequest.newBuilder().setVersion("nope").build()));
         assertTrue(trainer.activateModel(ActivateModelRequest.newBuilder().setVersion(version).build()).getActive());
@@ -158,6 +163,9 @@ class TrainerGrpcTest {
                 () -> trainer.startTraining(request(1).toBuilder().setDatasetPath("/no/such/emotic").build()));
         assertStatus(Status.Code.INVALID_ARGUMENT, "base_model_version 'ghost'",
                 () -> trainer.startTraining(request(1).toBuilder().setBaseModelVersion("ghost").build()));
+        assertStatus(Status.Code.INVALID_ARGUMENT, "loss weights alpha (triplet) and beta (cross-entropy)",
+                () -> trainer.startTraining(request(1).toBuilder().setAlpha(-1).build()));
+        assertStatus(Status.Code.INVALID_ARGUMENT, "not both 0", () -> trainer.startTraining(request(1).toBuilder().setAlpha(0).setBeta(0).build()));
         assertStatus(Status.Code.NOT_FOUND, "no job 'job-none'", () -> trainer.getJob(GetJobRequest.newBuilder().setJobId("job-none").build()));
     }
 
