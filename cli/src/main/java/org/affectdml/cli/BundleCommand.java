@@ -4,6 +4,8 @@ import org.affectdml.inference.bundle.BundleFetcher;
 import org.affectdml.inference.bundle.BundleLoader;
 import org.affectdml.inference.bundle.BundleManifest;
 import org.affectdml.inference.bundle.DefaultBundleAssembler;
+import org.affectdml.inference.bundle.StandardExports;
+import org.affectdml.inference.bundle.Sha256;
 import org.affectdml.inference.bundle.ModelStore;
 import org.affectdml.inference.onnx.ExecutionProvider;
 import org.affectdml.inference.onnx.OrtSessionFactory;
@@ -23,7 +25,7 @@ import java.util.concurrent.Callable;
  * list). Works on the store directly, without the services; running services follow ACTIVE by themselves.
  */
 @Command(name = "bundle", mixinStandardHelpOptions = true, description = "Model bundles in a model store: assemble, fetch, verify, activate, list.",
-        subcommands = {BundleCommand.AssembleDefault.class, BundleCommand.Fetch.class})
+        subcommands = {BundleCommand.AssembleDefault.class, BundleCommand.Import.class, BundleCommand.Fetch.class})
 public class BundleCommand {
 
     /** ONNX Runtime for the verification run every command makes before a bundle is published or activated. */
@@ -105,6 +107,65 @@ public class BundleCommand {
             ModelStore s = store.open();
             publish.published(s, new DefaultBundleAssembler(sessions).assemble(inputs, s), new BundleLoader(sessions));
             return 0;
+        }
+    }
+
+    @Command(name = "import", mixinStandardHelpOptions = true,
+            description = {"Build the default bundle from standard downloaded exports: torchvision or ONNX Model Zoo ResNets, Hugging Face "
+                    + "exports (pixel_values -> logits), a SegFormer ADE20K segmenter. Recognises their tensors and input size, exposes the "
+                    + "pooled features (or, with --logits, the 1000 logits), verifies, publishes and prints the version.",
+                    "Prints each file's sha256: compare it with the one its publisher gives."})
+    static class Import implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+        @Mixin
+        Store store;
+        @Mixin
+        Runtime runtime;
+        @Option(names = "--image-encoder", required = true, description = "ONNX image encoder export")
+        Path imageEncoder;
+        @Option(names = "--body-encoder", description = "ONNX body encoder export (default: the image encoder; another file is the paper's † setting)")
+        Path bodyEncoder;
+        @Option(names = "--segmenter", required = true, description = "ONNX ADE20K segmenter export (150 classes)")
+        Path segmenter;
+        @Option(names = "--segmenter-labels", description = "the segmenter's class names, one per line (ADE20K order)")
+        Path segmenterLabels;
+        @Option(names = "--logits", description = "use the encoders' classifier logits (the paper's code) instead of the pooled features")
+        boolean logits;
+        @Mixin
+        Publish publish;
+
+        @Override
+        public Integer call() throws Exception {
+            Path work = Files.createTempDirectory("affect-import-");
+            try {
+                Path image = prepared(existingFile(spec, imageEncoder, "--image-encoder"), "image encoder", work.resolve("image_encoder.onnx"));
+                Path body = bodyEncoder == null ? image
+                        : prepared(existingFile(spec, bodyEncoder, "--body-encoder"), "body encoder", work.resolve("body_encoder.onnx"));
+                Path seg = existingFile(spec, segmenter, "--segmenter");
+                StandardExports.Segmenter s = StandardExports.segmenter(Files.readAllBytes(seg));
+                System.err.printf("segmenter %s (sha256 %s): %s, input '%s' %d px, %d classes%n", seg, Sha256.of(seg), s.kind(), s.input(),
+                        s.size(), s.classes());
+                int size = StandardExports.encoder(Files.readAllBytes(image), false).size();
+                var inputs = new DefaultBundleAssembler.Inputs(image, body, logits ? StandardExports.LOGITS : StandardExports.FEATURES, size,
+                        seg, existingFile(spec, segmenterLabels, "--segmenter-labels"), s.size());
+                OrtSessionFactory sessions = runtime.sessions();
+                ModelStore target = store.open();
+                publish.published(target, new DefaultBundleAssembler(sessions).assemble(inputs, target), new BundleLoader(sessions));
+                return 0;
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            } finally {
+                ModelStore.deleteRecursively(work);
+            }
+        }
+
+        /** The export with its features (or logits) exposed under the bundle's name, written to {@code to}. */
+        private Path prepared(Path export, String role, Path to) throws java.io.IOException {
+            StandardExports.Encoder e = StandardExports.encoder(Files.readAllBytes(export), logits);
+            System.err.printf("%s %s (sha256 %s): %s, input '%s' %d px, uses %s%n", role, export, Sha256.of(export), e.kind(), e.input(),
+                    e.size(), e.note());
+            return Files.write(to, e.onnx());
         }
     }
 

@@ -134,6 +134,24 @@ class AffectCliIT {
         assertTrue(verify.out().contains("OK " + version + " (default-random-projection, embedding 128-d)"), verify.toString());
         Run activateUnknown = affect("bundle", "activate", "--store", store.toString(), "no-such-version");
         assertEquals(2, activateUnknown.exit(), activateUnknown.toString());
+
+        // a torchvision-style export (input 'input', only its classifier output 'output') and the tiny segmenter
+        Path exports = Files.createTempDirectory("affect-exports-");
+        Path encoder = Files.write(exports.resolve("resnet-tv.onnx"), org.affectdml.inference.bundle.StandardExportsTest.classifierNet("input", "output", 1000));
+        Path segmenter = Files.write(exports.resolve("segformer.onnx"), TinyModels.segmenter());
+        Path importStore = Files.createTempDirectory("affect-import-store-");
+        Run imported = affect("bundle", "import", "--store", importStore.toString(), "--image-encoder", encoder.toString(),
+                "--segmenter", segmenter.toString(), "--activate");
+        assertEquals(0, imported.exit(), imported.toString());
+        assertTrue(imported.err().contains("torchvision export") && imported.err().contains("sha256 ")
+                && imported.err().contains("added as output 'features'"), imported.toString());
+        String importedVersion = imported.out().strip();
+        Run importedVerify = affect("bundle", "verify", importStore.resolve("bundles").resolve(importedVersion).toString());
+        assertEquals(0, importedVerify.exit(), importedVerify.toString());
+        Run notAnEncoder = affect("bundle", "import", "--store", importStore.toString(), "--image-encoder", segmenter.toString(),
+                "--segmenter", segmenter.toString());
+        assertEquals(2, notAnEncoder.exit(), notAnEncoder.toString());
+        assertTrue(notAnEncoder.err().contains("cannot find the pooled features"), notAnEncoder.toString());
     }
 
     @Test
