@@ -129,7 +129,8 @@ public final class StandardExports {
             throw new IllegalArgumentException("the " + what + " must have one input, it has " + inputs.size());
         }
         List<OnnxMl.TensorShapeProto.Dimension> dims = inputs.get(0).getType().getTensorType().getShape().getDimList();
-        if (dims.size() != 4 || !dims.get(1).hasDimValue() || dims.get(1).getDimValue() != 3) {
+        // channels fixed to 3, or dynamic as Hugging Face Optimum exports them
+        if (dims.size() != 4 || dims.get(1).hasDimValue() && dims.get(1).getDimValue() != 3) {
             throw new IllegalArgumentException("the " + what + "'s input '" + inputs.get(0).getName() + "' is not an [N, 3, H, W] image");
         }
         return inputs.get(0);
