@@ -1,0 +1,163 @@
+package org.affectdml.trainer.encoder;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import org.affectdml.trainer.head.DmlLoss;
+import org.affectdml.trainer.head.HeadNetwork;
+import org.affectdml.trainer.head.HeadShape;
+import org.affectdml.trainer.head.HeadTrainer;
+import org.affectdml.trainer.head.HeadWeights;
+import org.affectdml.trainer.head.MPerClassSampler;
+import org.affectdml.trainer.head.RmsProp;
+import org.affectdml.trainer.head.TrainingConfig;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CancellationException;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The paper's joint optimisation: the image encoder and the body encoder (separate weights per stream, as the
+ * paper's code, even when they start from one file) trained together with the head, on CPU in DJL. Each step runs
+ * both encoders on the batch's preprocessed pixels, the head on their outputs and the batch's Sem2Vec (the segmenter
+ * stays frozen: Sem2Vec is a set of classes, not differentiable), computes Eq. 7, and updates every parameter by
+ * RMSprop: the head at the configured learning rate (with its schedule), the encoders at their own.
+ * <p>The encoders train as their ONNX graphs are ({@link OnnxConvNet}: BatchNorm folded by the exporter), and the
+ * result is written back as ONNX. Model selection is the last epoch (validation with the encoders in the loop is
+ * not implemented yet).
+ */
+public final class JointTrainer {
+
+    /** One person's preprocessed pixels, CHW, for the image stream (the whole image) and the body stream (its box). */
+    public record Pixels(float[] image, float[] body) {
+    }
+
+    /** Pixels of a training row, made when a batch needs them (so a data set need not fit in memory as tensors). */
+    public interface PixelSource {
+        Pixels of(int row);
+    }
+
+    /** Training rows: labels 0..C-1, pixels, Sem2Vec per row (null rows when the variant has no scene stream). */
+    public record Data(int[] labels, PixelSource pixels, float[][] sem2vec, long[] imageChw, long[] bodyChw) {
+    }
+
+    public record Result(HeadWeights head, byte[] imageEncoder, byte[] bodyEncoder, List<HeadTrainer.EpochReport> history) {
+    }
+
+    private final TrainingConfig config;
+    private final double encoderLearningRate;
+
+    public JointTrainer(TrainingConfig config, double encoderLearningRate) {
+        config.validate();
+        if (!(encoderLearningRate >= 0)) {
+            throw new IllegalArgumentException("the encoders' learning rate must be >= 0 (0 = frozen), got " + encoderLearningRate);
+        }
+        this.config = config;
+        this.encoderLearningRate = encoderLearningRate;
+    }
+
+    /**
+     * @param imageEncoder, bodyEncoder the encoders' ONNX bytes (may be the same file: each stream gets its own copy)
+     * @param output the encoders' output the head takes (e.g. "features")
+     */
+    public Result train(HeadShape shape, byte[] imageEncoder, byte[] bodyEncoder, String output, Data data,
+                        HeadTrainer.Listener listener, BooleanSupplier cancelled) {
+        Random random = new Random(config.seed());
+        MPerClassSampler sampler = new MPerClassSampler(data.labels(), config.samplesPerClass(), config.batchSize());
+        DmlLoss loss = new DmlLoss(config.epsilon(), config.margin(), config.alpha(), config.beta());
+        List<HeadTrainer.EpochReport> history = new ArrayList<>();
+        try (HeadNetwork head = new HeadNetwork(shape, config.seed());
+             OnnxConvNet image = shape.variant().image() ? OnnxConvNet.read(imageEncoder, NDManager.newBaseManager("PyTorch")) : null;
+             OnnxConvNet body = shape.variant().body() ? OnnxConvNet.read(bodyEncoder, NDManager.newBaseManager("PyTorch")) : null;
+             NDManager state = NDManager.newBaseManager("PyTorch")) {
+            RmsProp optimizer = new RmsProp(state);
+            for (int epoch = 0; epoch < config.epochs(); epoch++) {
+                long start = System.nanoTime();
+                float lr = (float) config.learningRateAt(epoch);
+                List<int[]> batches = sampler.epoch(random);
+                double sumLoss = 0;
+                double sumTriplet = 0;
+                double sumCe = 0;
+                double sumActive = 0;
+                for (int b = 0; b < batches.size(); b++) {
+                    if (cancelled.getAsBoolean()) {
+                        throw new CancellationException("training cancelled in epoch " + (epoch + 1));
+                    }
+                    int[] idx = batches.get(b);
+                    try (NDManager scratch = NDManager.newBaseManager("PyTorch")) {
+                        NDArray[] pixels = pixels(scratch, data, idx);
+                        int[] labels = new int[idx.length];
+                        for (int i = 0; i < idx.length; i++) {
+                            labels[i] = data.labels()[idx[i]];
+                        }
+                        DmlLoss.Value value;
+                        try (GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
+                            NDArray imageFeatures = image == null ? null : image.forward(pixels[0], output);
+                            NDArray bodyFeatures = body == null ? null : body.forward(pixels[1], output);
+                            NDArray sem = shape.variant().semantic() ? rows(scratch, data.sem2vec(), idx) : null;
+                            HeadNetwork.Output out = head.forward(scratch, imageFeatures, bodyFeatures, sem, true);
+                            value = loss.compute(scratch, out.embedding(), out.logits(), labels);
+                            collector.backward(value.total());
+                        }
+                        sumLoss += value.total().getFloat();
+                        sumTriplet += value.triplet();
+                        sumCe += value.crossEntropy();
+                        sumActive += value.activeTriplets();
+                        for (var p : head.parameters().entrySet()) {
+                            optimizer.step("head/" + p.getKey(), p.getValue(), lr, scratch);
+                        }
+                        step(optimizer, "image/", image, scratch);
+                        step(optimizer, "body/", body, scratch);
+                    }
+                    listener.batch(epoch + 1, b + 1, batches.size());
+                }
+                int n = Math.max(1, batches.size());
+                HeadTrainer.EpochReport report = new HeadTrainer.EpochReport(epoch + 1, config.epochs(), lr, sumLoss / n, sumTriplet / n,
+                        sumCe / n, sumActive / n, Double.NaN, (System.nanoTime() - start) / 1e9, epoch == config.epochs() - 1);
+                history.add(report);
+                listener.epoch(report);
+            }
+            return new Result(head.snapshot(), image == null ? imageEncoder : image.export(), body == null ? bodyEncoder : body.export(),
+                    history);
+        }
+    }
+
+    /** The encoder's parameters one RMSprop step at the encoders' learning rate; with rate 0 only the gradients are cleared. */
+    private void step(RmsProp optimizer, String prefix, OnnxConvNet encoder, NDManager scratch) {
+        if (encoder == null) {
+            return;
+        }
+        for (Map.Entry<String, NDArray> p : encoder.parameters().entrySet()) {
+            optimizer.step(prefix + p.getKey(), p.getValue(), (float) encoderLearningRate, scratch);
+        }
+    }
+
+    private static NDArray[] pixels(NDManager scratch, Data data, int[] idx) {
+        int imageSize = (int) (data.imageChw()[0] * data.imageChw()[1] * data.imageChw()[2]);
+        int bodySize = (int) (data.bodyChw()[0] * data.bodyChw()[1] * data.bodyChw()[2]);
+        float[] image = new float[imageSize * idx.length];
+        float[] body = new float[bodySize * idx.length];
+        for (int i = 0; i < idx.length; i++) {
+            Pixels p = data.pixels().of(idx[i]);
+            System.arraycopy(p.image(), 0, image, i * imageSize, imageSize);
+            System.arraycopy(p.body(), 0, body, i * bodySize, bodySize);
+        }
+        return new NDArray[]{
+                scratch.create(image, new Shape(idx.length, data.imageChw()[0], data.imageChw()[1], data.imageChw()[2])),
+                scratch.create(body, new Shape(idx.length, data.bodyChw()[0], data.bodyChw()[1], data.bodyChw()[2]))};
+    }
+
+    private static NDArray rows(NDManager scratch, float[][] values, int[] idx) {
+        int d = values[idx[0]].length;
+        float[] flat = new float[idx.length * d];
+        for (int i = 0; i < idx.length; i++) {
+            System.arraycopy(values[idx[i]], 0, flat, i * d, d);
+        }
+        return scratch.create(flat, new Shape(idx.length, d));
+    }
+}
