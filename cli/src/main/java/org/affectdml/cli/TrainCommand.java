@@ -89,6 +89,9 @@ public class TrainCommand {
         Double alpha;
         @CommandLine.Option(names = "--beta", description = "weight of the cross-entropy (paper 0.5)")
         Double beta;
+        @CommandLine.Option(names = "--train-encoders", paramLabel = "LR",
+                description = "train both encoders with the head at this learning rate (the paper's joint training); default: frozen encoders")
+        Double encoderLearningRate;
         @CommandLine.Option(names = "--split", defaultValue = "pooled",
                 description = "pooled (the paper's) or image-disjoint: no image shared by training, supports and queries (default ${DEFAULT-VALUE})")
         String split;
@@ -105,6 +108,9 @@ public class TrainCommand {
             }
             if (alpha != null) {
                 r.setAlpha(alpha);
+            }
+            if (encoderLearningRate != null) {
+                r.setEncoderLearningRate(encoderLearningRate);
             }
             if (beta != null) {
                 r.setBeta(beta);

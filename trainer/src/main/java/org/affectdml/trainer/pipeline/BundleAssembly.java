@@ -39,12 +39,30 @@ record BundleAssembly(Path staging, String version, BundleManifest draft) {
 
     static BundleAssembly stage(ModelStore store, LoadedBundle parent, HeadWeights head, TrainingRequest request, EmoticDataset dataset,
                                 HeadTrainer.Result result) throws IOException {
+        return stage(store, parent, head, request, dataset, result, Map.of());
+    }
+
+    /**
+     * @param trainedEncoders ONNX bytes by role ({@link Roles#IMAGE_ENCODER}, {@link Roles#BODY_ENCODER}) of encoders this
+     *                        run trained; they replace the parent's, each in its own file
+     */
+    static BundleAssembly stage(ModelStore store, LoadedBundle parent, HeadWeights head, TrainingRequest request, EmoticDataset dataset,
+                                HeadTrainer.Result result, Map<String, byte[]> trainedEncoders) throws IOException {
         String version = versionName(request);
         Path staging = store.newStagingDirectory();
         try {
             Map<String, ModelFile> files = new LinkedHashMap<>();
             for (var e : parent.manifest().files().entrySet()) {
                 if (e.getKey().equals(Roles.HEAD)) {
+                    continue;
+                }
+                byte[] trained = trainedEncoders.get(e.getKey());
+                if (trained != null) {
+                    String path = e.getKey() + ".onnx";
+                    Files.write(staging.resolve(path), trained);
+                    ModelFile parentFile = e.getValue();
+                    files.put(e.getKey(), new ModelFile(path, Sha256.of(trained), trained.length, parentFile.inputs(), parentFile.outputs(),
+                            parentFile.preprocessing()));
                     continue;
                 }
                 Path target = staging.resolve(e.getValue().path());
@@ -63,11 +81,20 @@ record BundleAssembly(Path staging, String version, BundleManifest draft) {
             Map<String, Object> hyper = new LinkedHashMap<>(request.config().asMap());
             hyper.put("validation_fraction", request.validationFraction());
             hyper.put("split", request.split().label());
+            List<String> trainedParts = new java.util.ArrayList<>(Roles.ONNX_ROLES.stream().filter(trainedEncoders::containsKey).toList());
+            trainedParts.add(Roles.HEAD);
+            hyper.put("trained_parts", trainedParts);
+            hyper.put("trained_from", parent.version());
+            if (request.encoderLearningRate() != null) {
+                hyper.put("encoder_learning_rate", request.encoderLearningRate());
+                hyper.put("encoders", "trained jointly with the head from " + parent.version() + "'s encoders, one copy per stream, "
+                        + "BatchNorm folded (the folded network is trained)");
+            }
             hyper.put("best_epoch", result.bestEpoch());
             hyper.put("head", String.format(Locale.ROOT, "streams %d x Linear(->%d) [Sem2Vec: Linear(%d,%d)-ReLU-BN-Linear(%d,%d)], "
-                            + "G Linear(%d,%d), embedder Linear(%d,%d); encoders frozen (features from %s)", s.streams(), s.fusion(),
+                            + "G Linear(%d,%d), embedder Linear(%d,%d); encoders %s %s", s.streams(), s.fusion(),
                     s.semDim(), s.semHidden(), s.semHidden(), s.fusion(), s.streams() * s.fusion(), s.fusion(), s.fusion(),
-                    s.embedding(), parent.version()));
+                    s.embedding(), trainedEncoders.isEmpty() ? "frozen (features from" : "trained jointly (from", parent.version() + ")"));
             hyper.put("parameters", head.parameterCount());
             String protocol = Evaluator.protocolName(request.protocol())
                     + (request.dimension() == null ? "" : " " + request.dimension().name().toLowerCase(Locale.ROOT));

@@ -23,8 +23,13 @@ final class PaperDeviations {
     /** A head trained by this run on the parent's frozen encoder features. */
     static String ofTrainedHead(BundleManifest parent, TrainingRequest request) {
         List<String> parts = new ArrayList<>();
-        parts.add("only the head was trained, on frozen encoder features of " + parent.version()
-                + " (the paper trains both ResNet encoders with it)");
+        if (request.encoderLearningRate() == null) {
+            parts.add("only the head was trained, on frozen encoder features of " + parent.version()
+                    + " (the paper trains both ResNet encoders with it)");
+        } else {
+            parts.add("both encoders were trained with the head (as the paper) from " + parent.version()
+                    + "'s, BatchNorm folded into the convolutions, the segmenter frozen, the last epoch kept");
+        }
         parts.addAll(ofModels(parent));
         parts.addAll(ofRun(request.split(), request.config().alpha(), request.config().beta()));
         return String.join("; ", parts);

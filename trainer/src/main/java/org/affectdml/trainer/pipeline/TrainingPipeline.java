@@ -23,6 +23,13 @@ import org.affectdml.trainer.head.HeadTrainer;
 import org.affectdml.trainer.protocol.Dimension;
 import org.affectdml.trainer.protocol.Protocol;
 import org.affectdml.trainer.protocol.SplitRule;
+import org.affectdml.inference.bundle.ModelFile;
+import org.affectdml.trainer.encoder.DatasetPixels;
+import org.affectdml.trainer.encoder.JointTrainer;
+import org.affectdml.trainer.protocol.ProtocolSplit;
+import java.nio.file.Files;
+import java.util.List;
+
 import org.affectdml.trainer.protocol.ProtocolSplit;
 
 import java.io.IOException;
@@ -80,7 +87,7 @@ public final class TrainingPipeline {
             FeatureMatrix validation = matrix(prepared.features(), prepared.split().validation(), baseIndex);
             HeadShape shape = HeadShape.paper(request.variant(), prepared.features().imageDim(), prepared.features().bodyDim(),
                     prepared.features().semDim(), baseIndex.size());
-            HeadTrainer.Result result = new HeadTrainer(request.config()).train(shape, train, validation, new HeadTrainer.Listener() {
+            HeadTrainer.Listener progress = new HeadTrainer.Listener() {
                 @Override
                 public void batch(int epoch, int batch, int batches) {
                     double done = (epoch - 1 + (double) batch / batches) / request.config().epochs();
@@ -91,15 +98,33 @@ public final class TrainingPipeline {
                 public void epoch(HeadTrainer.EpochReport report) {
                     listener.epoch(report);
                 }
-            }, listener::cancelled);
+            };
+            HeadTrainer.Result result;
+            Map<String, byte[]> trainedEncoders = new java.util.LinkedHashMap<>();
+            if (request.encoderLearningRate() == null) {
+                result = new HeadTrainer(request.config()).train(shape, train, validation, progress, listener::cancelled);
+            } else {
+                JointTrainer.Result joint = trainJointly(parent, request, prepared, shape, baseIndex, progress, listener);
+                result = new HeadTrainer.Result(joint.head(), joint.history().size(), joint.history());
+                if (request.variant().image()) {
+                    trainedEncoders.put(Roles.IMAGE_ENCODER, joint.imageEncoder());
+                }
+                if (request.variant().body()) {
+                    trainedEncoders.put(Roles.BODY_ENCODER, joint.bodyEncoder());
+                }
+            }
 
-            listener.phase("publishing", "exporting the head to ONNX and assembling the bundle");
-            BundleAssembly assembly = BundleAssembly.stage(store, parent, result.best(), request, prepared.dataset(), result);
+            listener.phase("publishing", "exporting the head" + (trainedEncoders.isEmpty() ? "" : " and the encoders")
+                    + " to ONNX and assembling the bundle");
+            BundleAssembly assembly = BundleAssembly.stage(store, parent, result.best(), request, prepared.dataset(), result, trainedEncoders);
             try {
                 EvaluationReport evaluation;
-                try (LoadedBundle staged = new BundleLoader(sessions).load(assembly.staging(), Set.of(Roles.HEAD))) {
+                Set<String> roles = trainedEncoders.isEmpty() ? Set.of(Roles.HEAD) : Set.copyOf(Roles.ONNX_ROLES);
+                try (LoadedBundle staged = new BundleLoader(sessions).load(assembly.staging(), roles)) {
+                    // trained encoders give other features than the parent's: the novel persons are encoded again
+                    Prepared evaluated = trainedEncoders.isEmpty() ? prepared : reencoded(staged, prepared, listener);
                     listener.phase("evaluating", "one-shot 1-NN on the novel classes, " + request.evaluationDraws() + " support draws");
-                    evaluation = evaluate(staged, assembly.version(), request.variant().paperName(), prepared, request.protocol(),
+                    evaluation = evaluate(staged, assembly.version(), request.variant().paperName(), evaluated, request.protocol(),
                             request.dimension(), request.supportSeed(), request.evaluationDraws(),
                             PaperDeviations.ofTrainedHead(parent.manifest(), request));
                 }
@@ -116,6 +141,42 @@ public final class TrainingPipeline {
                 throw e;
             }
         }
+    }
+
+    /** The head and both encoders trained together on the base-class training persons (pixels read as batches need them). */
+    private JointTrainer.Result trainJointly(LoadedBundle parent, TrainingRequest request, Prepared prepared, HeadShape shape,
+                                             Map<Integer, Integer> baseIndex, HeadTrainer.Listener progress, PipelineListener listener)
+            throws IOException {
+        List<ProtocolSplit.Sample> rows = prepared.split().train();
+        int[] labels = new int[rows.size()];
+        int[] personOfRow = new int[rows.size()];
+        float[][] sem = new float[rows.size()][];
+        for (int i = 0; i < rows.size(); i++) {
+            labels[i] = baseIndex.get(rows.get(i).label());
+            personOfRow[i] = rows.get(i).person();
+            sem[i] = prepared.features().features().get(rows.get(i).person()).sem2vec();
+        }
+        ModelFile image = parent.manifest().file(Roles.IMAGE_ENCODER);
+        ModelFile body = parent.manifest().file(Roles.BODY_ENCODER);
+        listener.log("joint training: both encoders (one copy each, from " + parent.version() + ") at learning rate "
+                + request.encoderLearningRate() + ", the head at " + request.config().learningRate() + "; the segmenter stays frozen");
+        JointTrainer.Data data = new JointTrainer.Data(labels, new DatasetPixels(prepared.dataset().root(), prepared.features().persons(),
+                personOfRow, image, body), sem, DatasetPixels.chw(image), DatasetPixels.chw(body));
+        return new JointTrainer(request.config(), request.encoderLearningRate()).train(shape,
+                Files.readAllBytes(parent.directory().resolve(image.path())), Files.readAllBytes(parent.directory().resolve(body.path())),
+                image.outputs().get(0).name(), data, progress, listener::cancelled);
+    }
+
+    /** The same persons and split, their features computed by {@code bundle}'s (trained) encoders. */
+    private Prepared reencoded(LoadedBundle bundle, Prepared prepared, PipelineListener listener) throws IOException, OrtException {
+        listener.phase("extracting-features", "novel and base persons with the trained encoders of " + bundle.version());
+        FeatureCache cache = FeatureCache.open(cacheRoot, bundle.manifest(), 0);
+        ExtractedFeatures features = new FeatureExtractor(bundle, cache, 8).extract(prepared.dataset().root(), prepared.features().persons(),
+                s -> listener.progress(s.fraction(), s.etaSeconds(), s.line()), listener::log, listener::cancelled);
+        if (features.persons().size() != prepared.features().persons().size()) {
+            throw new IllegalStateException("the trained encoders skipped persons the parent's encoded (" + features.skipped() + ")");
+        }
+        return new Prepared(prepared.dataset(), features, prepared.split());
     }
 
     /** One-shot evaluation of a stored bundle (e.g. the untrained default) on a data set and protocol. */

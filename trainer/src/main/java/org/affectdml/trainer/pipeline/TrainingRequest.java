@@ -18,10 +18,12 @@ import java.nio.file.Path;
  * @param evaluationDraws    support draws for the mean and interval (the paper uses one)
  * @param supportSeed        seed of the paper-protocol single support draw (draws use seed+1..)
  * @param split              how the pooled persons are split (the paper's pooled split, or image-disjoint)
+ * @param encoderLearningRate null: the encoders stay frozen and only the head trains (on cached features); otherwise
+ *                           both encoders train with the head at this rate (the paper's joint training)
  */
 public record TrainingRequest(Path dataset, Protocol protocol, Dimension dimension, HeadVariant variant, TrainingConfig config,
                               String baseVersion, boolean activate, double validationFraction, int evaluationDraws,
-                              long supportSeed, SplitRule split) {
+                              long supportSeed, SplitRule split, Double encoderLearningRate) {
 
     public TrainingRequest {
         if (protocol.kind() == Protocol.Kind.LEVEL && dimension == null) {
@@ -39,6 +41,9 @@ public record TrainingRequest(Path dataset, Protocol protocol, Dimension dimensi
         config.validate();
         if (split == null) {
             split = SplitRule.POOLED;
+        }
+        if (encoderLearningRate != null && !(encoderLearningRate > 0 && encoderLearningRate < 1)) {
+            throw new IllegalArgumentException("the encoders' learning rate must be in (0, 1), got " + encoderLearningRate);
         }
     }
 }

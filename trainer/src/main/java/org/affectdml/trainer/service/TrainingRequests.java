@@ -78,7 +78,8 @@ public class TrainingRequests {
         try {
             return new TrainingRequest(dataset, protocol, dimension, variant, training,
                     r.getBaseModelVersion().isEmpty() ? null : r.getBaseModelVersion(), r.getActivate(),
-                    config.validationFraction(), config.evaluationDraws(), config.supportSeed(), split);
+                    config.validationFraction(), config.evaluationDraws(), config.supportSeed(), split,
+                    r.hasEncoderLearningRate() ? r.getEncoderLearningRate() : null);
         } catch (IllegalArgumentException e) {
             throw invalid(e.getMessage());
         }

@@ -156,6 +156,9 @@ public final class TrainerTool {
         double beta;
         @Option(names = "--train-seed", defaultValue = "42", description = "seed of initialisation and batch sampling (default ${DEFAULT-VALUE})")
         long trainSeed;
+        @Option(names = "--train-encoders", paramLabel = "LR",
+                description = "train both encoders with the head at this learning rate (the paper's joint training); default: frozen encoders")
+        Double encoderLearningRate;
 
         @Override
         public Integer call() throws Exception {
@@ -167,7 +170,7 @@ public final class TrainerTool {
                 config = config.withLearningRate(3.5e-6);
             }
             TrainingRequest request = new TrainingRequest(benchmark.dataset, protocol, benchmark.dimension(), HeadVariant.parse(variant),
-                    config, base, activate, validationFraction, benchmark.draws, benchmark.seed, benchmark.splitRule());
+                    config, base, activate, validationFraction, benchmark.draws, benchmark.seed, benchmark.splitRule(), encoderLearningRate);
             TrainingPipeline.Outcome outcome = stores.pipeline().train(request, printer());
             System.out.println(ReportWriter.markdown(outcome.evaluation()));
             System.out.println("published " + outcome.version() + (activate ? " (active)" : "") + "; report in " + outcome.reportDirectory());

@@ -25,13 +25,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The encoder graph in DJL computes what ONNX Runtime computes (within 1e-4), gradient steps change its weights and
  * lower a loss, and the exported graph with the trained weights computes what DJL computes after training.
  */
-class OnnxConvNetTest {
+public class OnnxConvNetTest {
 
     /** A tiny residual encoder shaped like a torchvision ResNet export: opaque initializer names, BN folded. */
     static byte[] tinyResNet(long seed) {
+        return tinyResNet(seed, 16);
+    }
+
+    /** As {@link #tinyResNet(long)} for {@code size} x {@code size} inputs. */
+    public static byte[] tinyResNet(long seed, int size) {
         Random r = new Random(seed);
         return new OnnxGraphBuilder("tiny_resnet", "affect-dml tests")
-                .input("pixel_values", -1, 3, 16, 16)
+                .input("pixel_values", -1, 3, size, size)
                 .output("features", -1, 4)
                 .output("logits", -1, 2)
                 .initializer("onnx::Conv_101", gaussian(r, 4 * 3 * 3 * 3, 0.3), 4, 3, 3, 3)

@@ -84,7 +84,7 @@ class TrainingPipelineTest {
 
         Recorder recorder = new Recorder();
         TrainingRequest request = new TrainingRequest(dataset, Protocol.CAT_6_6, null, HeadVariant.SEM_IB,
-                TrainingConfig.paper(12).withLearningRate(1e-3), null, true, 0.15, 50, 2021, SplitRule.POOLED);
+                TrainingConfig.paper(12).withLearningRate(1e-3), null, true, 0.15, 50, 2021, SplitRule.POOLED, null);
         TrainingPipeline.Outcome outcome = pipeline().train(request, recorder);
         EvaluationReport after = outcome.evaluation();
 
@@ -132,12 +132,47 @@ class TrainingPipelineTest {
                 "nothing left in staging");
     }
 
+    @Test
+    void jointTrainingPublishesABundleWithItsOwnTrainedEncoders() throws Exception {
+        // a parent whose encoder has convolutions to train (the tiny default encoder is a fixed pooling)
+        Path sources = Files.createDirectories(tmp.resolve("joint-sources"));
+        Path encoder = Files.write(sources.resolve("tiny-resnet.onnx"), org.affectdml.trainer.encoder.OnnxConvNetTest.tinyResNet(3,
+                TinyModels.ENCODER_SIZE));
+        var tiny = TinyModels.write(sources);
+        String parent = new org.affectdml.inference.bundle.DefaultBundleAssembler(OrtSessionFactory.cpu(1)).assemble(
+                new org.affectdml.inference.bundle.DefaultBundleAssembler.Inputs(encoder, encoder, "features", TinyModels.ENCODER_SIZE,
+                        tiny.segmenter(), tiny.segmenterLabels(), TinyModels.SEGMENTER_SIZE), store);
+
+        Recorder recorder = new Recorder();
+        TrainingRequest request = new TrainingRequest(dataset, Protocol.CAT_6_6, null, HeadVariant.SEM_IB,
+                TrainingConfig.paper(3).withLearningRate(1e-3), parent, false, 0.15, 5, 2021, SplitRule.POOLED, 1e-3);
+        TrainingPipeline.Outcome outcome = pipeline().train(request, recorder);
+        BundleManifest m = outcome.manifest();
+        var parentManifest = org.affectdml.inference.bundle.Manifests.read(store.bundleDirectory(parent));
+        for (String role : List.of(org.affectdml.inference.bundle.Roles.IMAGE_ENCODER, org.affectdml.inference.bundle.Roles.BODY_ENCODER)) {
+            assertEquals(role + ".onnx", m.file(role).path(), "each stream's trained encoder in its own file");
+            assertFalse(m.file(role).sha256().equals(parentManifest.file(role).sha256()), role + " was trained");
+        }
+        assertFalse(m.file("image_encoder").sha256().equals(m.file("body_encoder").sha256()), "the streams have their own weights");
+        assertEquals(parentManifest.file("segmenter").sha256(), m.file("segmenter").sha256(), "the segmenter stays");
+        assertEquals(List.of("image_encoder", "body_encoder", "head"), m.hyperparameters().get("trained_parts"));
+        assertEquals(parent, m.hyperparameters().get("trained_from"));
+        assertEquals(3, recorder.epochs.size());
+        assertTrue(recorder.phases.containsAll(List.of("training", "extracting-features", "evaluating")), recorder.phases.toString());
+        assertTrue(outcome.evaluation().setup().startsWith("both encoders were trained with the head"), outcome.evaluation().setup());
+        // the published bundle verifies and loads with its new encoders
+        try (var loaded = new org.affectdml.inference.bundle.BundleLoader(OrtSessionFactory.cpu(1))
+                .load(store.bundleDirectory(outcome.version()), java.util.Set.copyOf(org.affectdml.inference.bundle.Roles.ONNX_ROLES))) {
+            assertEquals(outcome.version(), loaded.version());
+        }
+    }
+
     /** The median balanced accuracy of the run already made and of trainings with the other seeds (not activated). */
     private static double medianBalancedOverSeeds(double first, long... otherSeeds) throws Exception {
         List<Double> results = new ArrayList<>(List.of(first));
         for (long seed : otherSeeds) {
             TrainingRequest request = new TrainingRequest(dataset, Protocol.CAT_6_6, null, HeadVariant.SEM_IB,
-                    TrainingConfig.paper(12).withLearningRate(1e-3).withSeed(seed), null, false, 0.15, 50, 2021, SplitRule.POOLED);
+                    TrainingConfig.paper(12).withLearningRate(1e-3).withSeed(seed), null, false, 0.15, 50, 2021, SplitRule.POOLED, null);
             double balanced = pipeline().train(request, new Recorder()).evaluation().draws().balancedMean();
             System.out.printf("seed %d: balanced %.3f%n", seed, balanced);
             results.add(balanced);
