@@ -4,6 +4,7 @@ import org.affectdml.inference.bundle.DefaultBundleAssembler;
 import org.affectdml.inference.bundle.ModelStore;
 import org.affectdml.inference.onnx.OnnxGraphBuilder;
 import org.affectdml.inference.onnx.OrtSessionFactory;
+import org.affectdml.inference.onnx.SmallModels;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -25,7 +26,7 @@ public final class TinyModels {
     public static final int ENCODER_SIZE = 32;
     public static final int SEGMENTER_SIZE = 32;
     public static final int FEATURES = 48;
-    public static final List<String> SEGMENTER_CLASSES = List.of("red", "green", "blue", "bright", "dark", "grey");
+    public static final List<String> SEGMENTER_CLASSES = SmallModels.COLOUR_CLASSES;
 
     private TinyModels() {
     }
@@ -48,24 +49,7 @@ public final class TinyModels {
     }
 
     public static byte[] segmenter() {
-        // Normalised inputs are ~(-2..2.6); the weights pick a dominant colour direction per class.
-        float[] w = {
-                1.0f, -0.5f, -0.5f,   // red
-                -0.5f, 1.0f, -0.5f,   // green
-                -0.5f, -0.5f, 1.0f,   // blue
-                0.4f, 0.4f, 0.4f,     // bright
-                -0.4f, -0.4f, -0.4f,  // dark
-                0.0f, 0.0f, 0.0f};    // grey (wins when nothing else is positive)
-        float[] b = {0, 0, 0, -0.6f, -0.6f, 0.05f};
-        return new OnnxGraphBuilder("tiny_segmenter", "affect-dml tests")
-                .input("pixel_values", -1, 3, -1, -1)
-                .output("logits", -1, SEGMENTER_CLASSES.size(), -1, -1)
-                .initializer("w", w, SEGMENTER_CLASSES.size(), 3, 1, 1)
-                .initializer("b", b, SEGMENTER_CLASSES.size())
-                .node("AveragePool", new String[]{"pixel_values"}, new String[]{"pooled"},
-                        "kernel_shape", new long[]{4, 4}, "strides", new long[]{4, 4})
-                .node("Conv", new String[]{"pooled", "w", "b"}, new String[]{"logits"})
-                .build();
+        return SmallModels.colourSegmenter();
     }
 
     /** Writes the tiny models and labels into {@code dir} and returns the assembly inputs. */

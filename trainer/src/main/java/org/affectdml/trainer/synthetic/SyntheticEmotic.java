@@ -53,7 +53,16 @@ public final class SyntheticEmotic {
     static final double[] CLASS_WEIGHTS = {3, 2, 2, 3, 4, 2, 2, 4, 1, 1, 2, 1.5};
     public static final String FOLDER = "synthetic/images";
 
-    public record Options(int persons, int width, int height, long seed) {
+    /**
+     * @param textured the body factor is a black-and-white stripe pattern (horizontal, vertical, checkered) of the
+     *                 same mean colour for every class, instead of a colour: average colours cannot tell the classes
+     *                 apart, features that see orientation can (the variant for frozen-vs-joint encoder training)
+     */
+    public record Options(int persons, int width, int height, long seed, boolean textured) {
+        public Options(int persons, int width, int height, long seed) {
+            this(persons, width, height, seed, false);
+        }
+
         public static Options small(long seed) {
             return new Options(600, 96, 96, seed);
         }
@@ -78,7 +87,7 @@ public final class SyntheticEmotic {
             int k = drawClass(random);
             String name = String.format(Locale.ROOT, "syn_%06d.png", i);
             BufferedImage image = new BufferedImage(options.width(), options.height(), BufferedImage.TYPE_INT_RGB);
-            float[] box = render(image, CLASS_FACTORS[k][0], CLASS_FACTORS[k][1], random);
+            float[] box = render(image, CLASS_FACTORS[k][0], CLASS_FACTORS[k][1], options.textured(), random);
             ImageIO.write(image, "png", images.resolve(name).toFile());
             double r = random.nextDouble();
             String split = r < 0.7 ? "train" : r < 0.8 ? "val" : "test";
@@ -132,6 +141,11 @@ public final class SyntheticEmotic {
 
     /** Draws the scene and the person; returns the person box x1, y1, x2, y2. */
     static float[] render(BufferedImage image, int bodyColour, int scene, Random random) {
+        return render(image, bodyColour, scene, false, random);
+    }
+
+    /** As {@link #render(BufferedImage, int, int, Random)}; {@code textured}: the body factor is a stripe pattern. */
+    static float[] render(BufferedImage image, int bodyColour, int scene, boolean textured, Random random) {
         int w = image.getWidth();
         int h = image.getHeight();
         Graphics2D g = image.createGraphics();
@@ -156,9 +170,12 @@ public final class SyntheticEmotic {
             int bh = h / 2 + random.nextInt(h / 4);
             int x1 = random.nextInt(w - bw);
             int y1 = random.nextInt(h - bh);
-            Color body = jitter(BODY_COLOURS[bodyColour], random);
-            g.setColor(body);
-            g.fillRect(x1, y1 + bh / 4, bw, bh - bh / 4);
+            if (textured) {
+                stripes(g, bodyColour, x1, y1 + bh / 4, bw, bh - bh / 4, Math.max(2, w / 32));
+            } else {
+                g.setColor(jitter(BODY_COLOURS[bodyColour], random));
+                g.fillRect(x1, y1 + bh / 4, bw, bh - bh / 4);
+            }
             g.setColor(new Color(225, 180, 150));
             g.fillOval(x1 + bw / 4, y1, bw / 2, bh / 4);
             // legs and bag in random colours: the nuisance of the body crop
@@ -169,6 +186,21 @@ public final class SyntheticEmotic {
             return new float[]{x1, y1, x1 + bw, y1 + bh};
         } finally {
             g.dispose();
+        }
+    }
+
+    /** Black and white cells of side {@code cell}: pattern 0 horizontal stripes, 1 vertical, 2 a checkerboard (all half white). */
+    private static void stripes(Graphics2D g, int pattern, int x, int y, int w, int h, int cell) {
+        for (int cy = 0; cy * cell < h; cy++) {
+            for (int cx = 0; cx * cell < w; cx++) {
+                boolean white = switch (pattern) {
+                    case 0 -> cy % 2 == 0;
+                    case 1 -> cx % 2 == 0;
+                    default -> (cx + cy) % 2 == 0;
+                };
+                g.setColor(white ? Color.WHITE : Color.BLACK);
+                g.fillRect(x + cx * cell, y + cy * cell, Math.min(cell, w - cx * cell), Math.min(cell, h - cy * cell));
+            }
         }
     }
 

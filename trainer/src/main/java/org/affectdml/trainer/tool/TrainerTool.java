@@ -35,7 +35,8 @@ import java.util.concurrent.Callable;
  * Exit codes: 0 done, 1 the work failed, 2 the command line or its inputs are wrong.
  */
 @Command(name = "trainer-tool.sh", mixinStandardHelpOptions = true, description = "Offline Affect-DML trainer operations.",
-        subcommands = {TrainerTool.GenerateSynthetic.class, TrainerTool.Train.class, TrainerTool.BenchEpoch.class})
+        subcommands = {TrainerTool.GenerateSynthetic.class, TrainerTool.Train.class, TrainerTool.BenchEpoch.class,
+                JointTrainingBenchmark.class})
 public final class TrainerTool {
 
     public static void main(String[] args) {

@@ -7,7 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtSession;
-import org.affectdml.inference.onnx.OnnxGraphBuilder;
+import org.affectdml.inference.onnx.SmallModels;
 import org.affectdml.inference.onnx.OrtSessionFactory;
 import org.affectdml.inference.testing.TestImages;
 import org.junit.jupiter.api.Assumptions;
@@ -25,39 +25,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The encoder graph in DJL computes what ONNX Runtime computes (within 1e-4), gradient steps change its weights and
  * lower a loss, and the exported graph with the trained weights computes what DJL computes after training.
  */
-public class OnnxConvNetTest {
+class OnnxConvNetTest {
 
-    /** A tiny residual encoder shaped like a torchvision ResNet export: opaque initializer names, BN folded. */
+    /** The small residual encoder of {@link SmallModels} at 16 x 16: opaque initializer names, BN folded. */
     static byte[] tinyResNet(long seed) {
-        return tinyResNet(seed, 16);
-    }
-
-    /** As {@link #tinyResNet(long)} for {@code size} x {@code size} inputs. */
-    public static byte[] tinyResNet(long seed, int size) {
-        Random r = new Random(seed);
-        return new OnnxGraphBuilder("tiny_resnet", "affect-dml tests")
-                .input("pixel_values", -1, 3, size, size)
-                .output("features", -1, 4)
-                .output("logits", -1, 2)
-                .initializer("onnx::Conv_101", gaussian(r, 4 * 3 * 3 * 3, 0.3), 4, 3, 3, 3)
-                .initializer("onnx::Conv_102", gaussian(r, 4, 0.1), 4)
-                .initializer("onnx::Conv_103", gaussian(r, 4 * 4 * 3 * 3, 0.3), 4, 4, 3, 3)
-                .initializer("onnx::Conv_104", gaussian(r, 4, 0.1), 4)
-                .initializer("fc.weight", gaussian(r, 2 * 4, 0.5), 2, 4)
-                .initializer("fc.bias", gaussian(r, 2, 0.1), 2)
-                .node("Conv", new String[]{"pixel_values", "onnx::Conv_101", "onnx::Conv_102"}, new String[]{"c1"},
-                        "kernel_shape", new long[]{3, 3}, "pads", new long[]{1, 1, 1, 1}, "strides", new long[]{1, 1})
-                .node("Relu", new String[]{"c1"}, new String[]{"r1"})
-                .node("MaxPool", new String[]{"r1"}, new String[]{"p1"}, "kernel_shape", new long[]{3, 3}, "pads", new long[]{1, 1, 1, 1},
-                        "strides", new long[]{2, 2})
-                .node("Conv", new String[]{"p1", "onnx::Conv_103", "onnx::Conv_104"}, new String[]{"c2"},
-                        "kernel_shape", new long[]{3, 3}, "pads", new long[]{1, 1, 1, 1}, "strides", new long[]{1, 1})
-                .node("Add", new String[]{"c2", "p1"}, new String[]{"residual"})
-                .node("Relu", new String[]{"residual"}, new String[]{"r2"})
-                .node("GlobalAveragePool", new String[]{"r2"}, new String[]{"gap"})
-                .node("Flatten", new String[]{"gap"}, new String[]{"features"}, "axis", 1L)
-                .node("Gemm", new String[]{"features", "fc.weight", "fc.bias"}, new String[]{"logits"}, "transB", 1L)
-                .build();
+        return SmallModels.residualEncoder(seed, 16);
     }
 
     private static float[] gaussian(Random r, int n, double scale) {

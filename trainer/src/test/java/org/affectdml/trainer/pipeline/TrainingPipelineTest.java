@@ -136,7 +136,7 @@ class TrainingPipelineTest {
     void jointTrainingPublishesABundleWithItsOwnTrainedEncoders() throws Exception {
         // a parent whose encoder has convolutions to train (the tiny default encoder is a fixed pooling)
         Path sources = Files.createDirectories(tmp.resolve("joint-sources"));
-        Path encoder = Files.write(sources.resolve("tiny-resnet.onnx"), org.affectdml.trainer.encoder.OnnxConvNetTest.tinyResNet(3,
+        Path encoder = Files.write(sources.resolve("tiny-resnet.onnx"), org.affectdml.inference.onnx.SmallModels.residualEncoder(3,
                 TinyModels.ENCODER_SIZE));
         var tiny = TinyModels.write(sources);
         String parent = new org.affectdml.inference.bundle.DefaultBundleAssembler(OrtSessionFactory.cpu(1)).assemble(
