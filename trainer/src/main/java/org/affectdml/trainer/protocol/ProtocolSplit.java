@@ -104,6 +104,27 @@ public final class ProtocolSplit {
         return split;
     }
 
+    /**
+     * Which vote list Eq. 1-2 counted (docs/method.md §2.4): per-annotator lists (several annotators), a union (one
+     * list for a val/test person: the CSV forms' combined categories), or one annotator's list (train).
+     */
+    private String voteLists() {
+        int perAnnotator = 0;
+        int union = 0;
+        int single = 0;
+        for (EmoticPerson p : pool) {
+            if (p.categories().size() > 1) {
+                perAnnotator++;
+            } else if (p.categories().size() == 1 && !p.split().equals("train")) {
+                union++;
+            } else if (p.categories().size() == 1) {
+                single++;
+            }
+        }
+        return String.format("vote lists: %d persons with per-annotator votes, %d with the union of their annotators' categories "
+                + "(the file has no per-annotator lists), %d with one annotator%n", perAnnotator, union, single);
+    }
+
     /** The image file a sample's person is in (its path relative to the data set root). */
     private String imageOf(Sample s) {
         return pool.get(s.person()).image();
@@ -163,6 +184,7 @@ public final class ProtocolSplit {
                     novel.stream().filter(s -> s.label() == cls).count()));
         }
         b.append(String.format("persons without a usable label: %d%n", unlabeled));
+        b.append(voteLists());
         b.append(String.format("split: %s%s%n", rule.label(), rule == SplitRule.IMAGE_DISJOINT
                 ? String.format(" (%d base-class persons left out: they share an image with a novel-class person; queries never share "
                 + "an image with a support of their draw)", leftOutForDisjointness) : " (the paper's: persons of one image may sit on both sides)"));

@@ -96,7 +96,8 @@ final class JointTrainingBenchmark implements Callable<Integer> {
         System.out.println("|---|--:|--:|--:|");
         print("frozen (head only)", frozen);
         print("trained jointly (encoder lr " + encoderLearningRate + ")", joint);
-        System.out.printf(Locale.ROOT, "random (1/C) | %.2f%n", 100 * frozen.reports.get(0).baselines().randomBalanced());
+        System.out.printf(Locale.ROOT, "| random (1/C) | %.2f | %.2f | – |%n", 100 * frozen.reports.get(0).baselines().randomBalanced(),
+                100 * frozen.reports.get(0).baselines().randomOverall());
         return 0;
     }
 

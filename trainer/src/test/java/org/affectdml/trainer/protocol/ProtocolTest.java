@@ -98,6 +98,8 @@ class ProtocolTest {
         assertEquals(draw.supports(), split.drawSupports(42).supports());
         assertNotEquals(draw.supports(), split.drawSupports(43).supports());
         assertTrue(split.countsTable().contains("A08   Engagement       novel        0        0       10"), split.countsTable());
+        assertTrue(split.countsTable().contains("vote lists: 0 persons with per-annotator votes, 0 with the union"
+                + " of their annotators' categories (the file has no per-annotator lists), 180 with one annotator"), split.countsTable());
     }
 
     @Test
