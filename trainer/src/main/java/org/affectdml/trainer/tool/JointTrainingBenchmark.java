@@ -52,6 +52,8 @@ final class JointTrainingBenchmark implements Callable<Integer> {
     int draws;
     @Option(names = "--size", defaultValue = "32", description = "encoder input size in pixels (default ${DEFAULT-VALUE})")
     int size;
+    @Option(names = "--with-ce-only", description = "also train with cross-entropy only (alpha = 0, the paper's baseline), encoders frozen and joint")
+    boolean ceOnly;
 
     /** One setting's evaluations over the seeds, and its epoch times. */
     private static final class Runs {
@@ -76,29 +78,41 @@ final class JointTrainingBenchmark implements Callable<Integer> {
                 new DefaultBundleAssembler.Inputs(encoder, encoder, "features", size, segmenter, labels, size), store);
         TrainingPipeline pipeline = new TrainingPipeline(store, sessions, work.resolve("cache"), work.resolve("reports"));
 
-        Runs frozen = new Runs();
-        Runs joint = new Runs();
+        // settings: {train encoders, alpha}; beta stays the paper's 0.5
+        List<double[]> settings = new ArrayList<>(List.of(new double[]{0, 0.5}, new double[]{1, 0.5}));
+        if (ceOnly) {
+            settings.add(new double[]{0, 0});
+            settings.add(new double[]{1, 0});
+        }
+        List<Runs> runs = new ArrayList<>();
+        settings.forEach(x -> runs.add(new Runs()));
         for (int s = 1; s <= seeds; s++) {
-            for (boolean trainEncoders : new boolean[]{false, true}) {
-                TrainingConfig config = TrainingConfig.paper(epochs).withLearningRate(learningRate).withSeed(s);
+            for (int k = 0; k < settings.size(); k++) {
+                boolean trainEncoders = settings.get(k)[0] == 1;
+                TrainingConfig config = TrainingConfig.paper(epochs).withLearningRate(learningRate).withSeed(s)
+                        .withLossWeights(settings.get(k)[1], 0.5);
                 TrainingRequest request = new TrainingRequest(dataset, Protocol.CAT_6_6, null, HeadVariant.IB, config, parent, false, 0.1,
                         draws, 2021, SplitRule.POOLED, trainEncoders ? encoderLearningRate : null);
-                Runs runs = trainEncoders ? joint : frozen;
-                TrainingPipeline.Outcome outcome = pipeline.train(request, quiet(runs));
-                runs.reports.add(outcome.evaluation());
-                System.err.printf(Locale.ROOT, "seed %d %s: balanced %.4f%n", s, trainEncoders ? "joint" : "frozen",
-                        outcome.evaluation().draws().balancedMean());
+                TrainingPipeline.Outcome outcome = pipeline.train(request, quiet(runs.get(k)));
+                runs.get(k).reports.add(outcome.evaluation());
+                System.err.printf(Locale.ROOT, "seed %d %s: balanced %.4f%n", s, name(settings.get(k)), outcome.evaluation().draws().balancedMean());
             }
         }
         System.out.printf(Locale.ROOT, "Frozen vs joint encoders: textured synthetic set, %d persons, CAT-6:6, IB head, %d epochs, %d seeds x %d "
                 + "support draws, encoder %dx%d (%s)%n", persons, epochs, seeds, draws, size, size, parent);
         System.out.println("| encoders | balanced accuracy % | overall accuracy % | s per epoch |");
         System.out.println("|---|--:|--:|--:|");
-        print("frozen (head only)", frozen);
-        print("trained jointly (encoder lr " + encoderLearningRate + ")", joint);
-        System.out.printf(Locale.ROOT, "| random (1/C) | %.2f | %.2f | – |%n", 100 * frozen.reports.get(0).baselines().randomBalanced(),
-                100 * frozen.reports.get(0).baselines().randomOverall());
+        for (int k = 0; k < settings.size(); k++) {
+            print(name(settings.get(k)), runs.get(k));
+        }
+        var baselines = runs.get(0).reports.get(0).baselines();
+        System.out.printf(Locale.ROOT, "| random (1/C) | %.2f | %.2f | – |%n", 100 * baselines.randomBalanced(), 100 * baselines.randomOverall());
         return 0;
+    }
+
+    private String name(double[] setting) {
+        return (setting[0] == 1 ? "trained jointly (encoder lr " + encoderLearningRate + ")" : "frozen (head only)")
+                + (setting[1] == 0 ? ", cross-entropy only (alpha 0)" : "");
     }
 
     private static void print(String name, Runs runs) {
