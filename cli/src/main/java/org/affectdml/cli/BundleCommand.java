@@ -64,6 +64,18 @@ public class BundleCommand {
         }
     }
 
+    /** The backbone files a default bundle is assembled from. */
+    static class Backbones {
+        @Option(names = "--image-encoder", required = true, description = "ONNX image encoder (an export with pooled features or a classifier)")
+        Path imageEncoder;
+        @Option(names = "--body-encoder", description = "ONNX body encoder (default: the image encoder; another file is the paper's † setting)")
+        Path bodyEncoder;
+        @Option(names = "--segmenter", required = true, description = "ONNX ADE20K segmenter (150 classes)")
+        Path segmenter;
+        @Option(names = "--segmenter-labels", description = "the segmenter's class names, one per line (ADE20K order)")
+        Path segmenterLabels;
+    }
+
     static Path existingFile(CommandLine.Model.CommandSpec spec, Path file, String option) {
         if (file != null && !Files.isRegularFile(file)) {
             throw new CommandLine.ParameterException(spec.commandLine(), option + " " + file + ": no such file");
@@ -80,14 +92,8 @@ public class BundleCommand {
         Store store;
         @Mixin
         Runtime runtime;
-        @Option(names = "--image-encoder", required = true, description = "ONNX image encoder (e.g. ResNet-18 with output 'features')")
-        Path imageEncoder;
-        @Option(names = "--body-encoder", description = "ONNX body encoder (default: the image encoder)")
-        Path bodyEncoder;
-        @Option(names = "--segmenter", required = true, description = "ONNX ADE20K segmenter (150 classes)")
-        Path segmenter;
-        @Option(names = "--segmenter-labels", description = "the segmenter's class names, one per line")
-        Path segmenterLabels;
+        @Mixin
+        Backbones backbones;
         @Option(names = "--encoder-output", defaultValue = "features", description = "encoder output tensor (default ${DEFAULT-VALUE})")
         String encoderOutput;
         @Option(names = "--encoder-size", defaultValue = "224", description = "encoder input size in pixels (default ${DEFAULT-VALUE})")
@@ -99,10 +105,11 @@ public class BundleCommand {
 
         @Override
         public Integer call() throws Exception {
-            Path image = existingFile(spec, imageEncoder, "--image-encoder");
-            var inputs = new DefaultBundleAssembler.Inputs(image, bodyEncoder == null ? image : existingFile(spec, bodyEncoder, "--body-encoder"),
-                    encoderOutput, encoderSize, existingFile(spec, segmenter, "--segmenter"),
-                    existingFile(spec, segmenterLabels, "--segmenter-labels"), segmenterSize);
+            Path image = existingFile(spec, backbones.imageEncoder, "--image-encoder");
+            var inputs = new DefaultBundleAssembler.Inputs(image,
+                    backbones.bodyEncoder == null ? image : existingFile(spec, backbones.bodyEncoder, "--body-encoder"),
+                    encoderOutput, encoderSize, existingFile(spec, backbones.segmenter, "--segmenter"),
+                    existingFile(spec, backbones.segmenterLabels, "--segmenter-labels"), segmenterSize);
             OrtSessionFactory sessions = runtime.sessions();
             ModelStore s = store.open();
             publish.published(s, new DefaultBundleAssembler(sessions).assemble(inputs, s), new BundleLoader(sessions));
@@ -122,14 +129,8 @@ public class BundleCommand {
         Store store;
         @Mixin
         Runtime runtime;
-        @Option(names = "--image-encoder", required = true, description = "ONNX image encoder export")
-        Path imageEncoder;
-        @Option(names = "--body-encoder", description = "ONNX body encoder export (default: the image encoder; another file is the paper's † setting)")
-        Path bodyEncoder;
-        @Option(names = "--segmenter", required = true, description = "ONNX ADE20K segmenter export (150 classes)")
-        Path segmenter;
-        @Option(names = "--segmenter-labels", description = "the segmenter's class names, one per line (ADE20K order)")
-        Path segmenterLabels;
+        @Mixin
+        Backbones backbones;
         @Option(names = "--logits", description = "use the encoders' classifier logits (the paper's code) instead of the pooled features")
         boolean logits;
         @Mixin
@@ -139,16 +140,17 @@ public class BundleCommand {
         public Integer call() throws Exception {
             Path work = Files.createTempDirectory("affect-import-");
             try {
-                Path image = prepared(existingFile(spec, imageEncoder, "--image-encoder"), "image encoder", work.resolve("image_encoder.onnx"));
-                Path body = bodyEncoder == null ? image
-                        : prepared(existingFile(spec, bodyEncoder, "--body-encoder"), "body encoder", work.resolve("body_encoder.onnx"));
-                Path seg = existingFile(spec, segmenter, "--segmenter");
+                Path image = prepared(existingFile(spec, backbones.imageEncoder, "--image-encoder"), "image encoder",
+                        work.resolve("image_encoder.onnx"));
+                Path body = backbones.bodyEncoder == null ? image
+                        : prepared(existingFile(spec, backbones.bodyEncoder, "--body-encoder"), "body encoder", work.resolve("body_encoder.onnx"));
+                Path seg = existingFile(spec, backbones.segmenter, "--segmenter");
                 StandardExports.Segmenter s = StandardExports.segmenter(Files.readAllBytes(seg));
                 System.err.printf("segmenter %s (sha256 %s): %s, input '%s' %d px, %d classes%n", seg, Sha256.of(seg), s.kind(), s.input(),
                         s.size(), s.classes());
                 int size = StandardExports.encoder(Files.readAllBytes(image), false).size();
                 var inputs = new DefaultBundleAssembler.Inputs(image, body, logits ? StandardExports.LOGITS : StandardExports.FEATURES, size,
-                        seg, existingFile(spec, segmenterLabels, "--segmenter-labels"), s.size());
+                        seg, existingFile(spec, backbones.segmenterLabels, "--segmenter-labels"), s.size());
                 OrtSessionFactory sessions = runtime.sessions();
                 ModelStore target = store.open();
                 publish.published(target, new DefaultBundleAssembler(sessions).assemble(inputs, target), new BundleLoader(sessions));

@@ -169,10 +169,23 @@ export class BoxEditor {
 }
 
 /**
- * A photo picker: a labelled file input and a drop zone. {@code onFile} gets the chosen file once it passes the
- * size limit the API states.
+ * A photo picker: a labelled file input and a drop zone. {@code onPhoto} gets the chosen file and its decoded bitmap
+ * once it passes the size limit the API states and decodes; {@code onError} gets what went wrong.
  */
-export function photoPicker(label, maxBytes, onFile, onError) {
+export function photoPicker(label, maxBytes, onPhoto, onError) {
+  return filePicker(label, maxBytes, async file => {
+    let bitmap;
+    try {
+      bitmap = await decode(file);
+    } catch (error) {
+      onError(error.message);
+      return;
+    }
+    onPhoto(file, bitmap);
+  }, onError);
+}
+
+function filePicker(label, maxBytes, onFile, onError) {
   const input = h('input', { type: 'file', accept: 'image/jpeg,image/png' });
   const accept = (file) => {
     if (!file) return;

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import org.affectdml.trainer.head.DmlLoss;
+import org.affectdml.trainer.head.EpochLosses;
 import org.affectdml.trainer.head.HeadNetwork;
 import org.affectdml.trainer.head.HeadShape;
 import org.affectdml.trainer.head.HeadTrainer;
@@ -77,13 +78,9 @@ public final class JointTrainer {
              NDManager state = NDManager.newBaseManager("PyTorch")) {
             RmsProp optimizer = new RmsProp(state);
             for (int epoch = 0; epoch < config.epochs(); epoch++) {
-                long start = System.nanoTime();
                 float lr = (float) config.learningRateAt(epoch);
                 List<int[]> batches = sampler.epoch(random);
-                double sumLoss = 0;
-                double sumTriplet = 0;
-                double sumCe = 0;
-                double sumActive = 0;
+                EpochLosses losses = new EpochLosses();
                 for (int b = 0; b < batches.size(); b++) {
                     if (cancelled.getAsBoolean()) {
                         throw new CancellationException("training cancelled in epoch " + (epoch + 1));
@@ -104,10 +101,7 @@ public final class JointTrainer {
                             value = loss.compute(scratch, out.embedding(), out.logits(), labels);
                             collector.backward(value.total());
                         }
-                        sumLoss += value.total().getFloat();
-                        sumTriplet += value.triplet();
-                        sumCe += value.crossEntropy();
-                        sumActive += value.activeTriplets();
+                        losses.add(value);
                         for (var p : head.parameters().entrySet()) {
                             optimizer.step("head/" + p.getKey(), p.getValue(), lr, scratch);
                         }
@@ -116,9 +110,7 @@ public final class JointTrainer {
                     }
                     listener.batch(epoch + 1, b + 1, batches.size());
                 }
-                int n = Math.max(1, batches.size());
-                HeadTrainer.EpochReport report = new HeadTrainer.EpochReport(epoch + 1, config.epochs(), lr, sumLoss / n, sumTriplet / n,
-                        sumCe / n, sumActive / n, Double.NaN, (System.nanoTime() - start) / 1e9, epoch == config.epochs() - 1);
+                HeadTrainer.EpochReport report = losses.report(epoch + 1, config.epochs(), lr, Double.NaN, epoch == config.epochs() - 1);
                 history.add(report);
                 listener.epoch(report);
             }

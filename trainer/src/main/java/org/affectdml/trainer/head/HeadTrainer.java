@@ -59,13 +59,9 @@ public final class HeadTrainer {
              NDManager state = NDManager.newBaseManager("PyTorch")) {
             RmsProp optimizer = new RmsProp(state);
             for (int epoch = 0; epoch < config.epochs(); epoch++) {
-                long start = System.nanoTime();
                 float lr = (float) config.learningRateAt(epoch);
                 List<int[]> batches = sampler.epoch(random);
-                double sumLoss = 0;
-                double sumTriplet = 0;
-                double sumCe = 0;
-                double sumActive = 0;
+                EpochLosses losses = new EpochLosses();
                 for (int b = 0; b < batches.size(); b++) {
                     if (cancelled.getAsBoolean()) {
                         throw new CancellationException("training cancelled in epoch " + (epoch + 1));
@@ -79,10 +75,7 @@ public final class HeadTrainer {
                             value = loss.compute(scratch, out.embedding(), out.logits(), train.labels(idx));
                             collector.backward(value.total());
                         }
-                        sumLoss += value.total().getFloat();
-                        sumTriplet += value.triplet();
-                        sumCe += value.crossEntropy();
-                        sumActive += value.activeTriplets();
+                        losses.add(value);
                         for (var p : net.parameters().entrySet()) {
                             optimizer.step(p.getKey(), p.getValue(), lr, scratch);
                         }
@@ -98,9 +91,7 @@ public final class HeadTrainer {
                     best = net.snapshot();
                     bestEpoch = epoch + 1;
                 }
-                int n = Math.max(1, batches.size());
-                EpochReport report = new EpochReport(epoch + 1, config.epochs(), lr, sumLoss / n, sumTriplet / n, sumCe / n,
-                        sumActive / n, accuracy, (System.nanoTime() - start) / 1e9, isBest);
+                EpochReport report = losses.report(epoch + 1, config.epochs(), lr, accuracy, isBest);
                 history.add(report);
                 listener.epoch(report);
             }

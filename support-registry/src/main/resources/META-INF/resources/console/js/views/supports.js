@@ -2,7 +2,7 @@
 // with a box drawn on it; AddSupport's warnings are shown beside the new support.
 import { h, show, say, fixed, flash } from '../dom.js';
 import { call, describe, enc, base64, supportImage } from '../api.js';
-import { decode, thumbnail, BoxEditor, photoPicker } from '../images.js';
+import { thumbnail, BoxEditor, photoPicker } from '../images.js';
 
 const PAGE = 12;
 
@@ -59,14 +59,7 @@ async function card(t, s, warnings = []) {
 
 function addSupport(session, t, c, gallery, added) {
   const area = h('div', { class: 'stack' });
-  const start = () => show(area, photoPicker(`Photo for a new support of ${c.name}`, session.max_image_bytes, async file => {
-    let bitmap;
-    try {
-      bitmap = await decode(file);
-    } catch (error) {
-      say(error.message, 'error');
-      return;
-    }
+  const start = () => show(area, photoPicker(`Photo for a new support of ${c.name}`, session.max_image_bytes, (file, bitmap) => {
     const submit = h('button', { type: 'button', disabled: true }, `Add support to ${c.name}`);
     const editor = new BoxEditor(bitmap, { onChange: boxes => { submit.disabled = boxes.length !== 1; } });
     submit.addEventListener('click', async () => {

@@ -2,7 +2,7 @@
 // (nearest supports, scene classes, per-stream similarity) and the open-set verdict.
 import { h, show, field, say, fixed, clearMessage } from '../dom.js';
 import { call, describe, enc, base64, supportImage } from '../api.js';
-import { decode, thumbnail, BoxEditor, photoPicker } from '../images.js';
+import { thumbnail, BoxEditor, photoPicker } from '../images.js';
 
 export async function tryView(main, session, taxonomy) {
   const name = h('input', { type: 'text', required: true, maxlength: 64, value: taxonomy, id: 'try-taxonomy' });
@@ -11,14 +11,7 @@ export async function tryView(main, session, taxonomy) {
   show(main, h('h2', {}, 'Try it'), h('p', { class: 'muted' },
     'Choose a photo, draw a box around each person, and classify them against a taxonomy.'),
   field('Taxonomy', name), work, results);
-  show(work, photoPicker('Query photo', session.max_image_bytes, async file => {
-    let bitmap;
-    try {
-      bitmap = await decode(file);
-    } catch (error) {
-      say(error.message, 'error');
-      return;
-    }
+  show(work, photoPicker('Query photo', session.max_image_bytes, (file, bitmap) => {
     const classify = h('button', { type: 'button', disabled: true }, 'Classify');
     const editor = new BoxEditor(bitmap, { multiple: true, maxBoxes: session.max_persons || 64,
       onChange: boxes => { classify.disabled = boxes.length === 0; } });
