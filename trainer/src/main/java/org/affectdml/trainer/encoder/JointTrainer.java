@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import org.affectdml.trainer.eval.OneShot;
 import org.affectdml.trainer.head.DmlLoss;
 import org.affectdml.trainer.head.EpochLosses;
 import org.affectdml.trainer.head.HeadNetwork;
@@ -29,8 +30,9 @@ import java.util.function.BooleanSupplier;
  * stays frozen: Sem2Vec is a set of classes, not differentiable), computes Eq. 7, and updates every parameter by
  * RMSprop: the head at the configured learning rate (with its schedule), the encoders at their own.
  * <p>The encoders train as their ONNX graphs are ({@link OnnxConvNet}: BatchNorm folded by the exporter), and the
- * result is written back as ONNX. Model selection is the last epoch (validation with the encoders in the loop is
- * not implemented yet).
+ * result is written back as ONNX, checked against DJL's forward pass within 1e-4 ({@link OnnxConvNet#exportChecked}). Model selection as for head-only training: after each epoch the validation persons
+ * go through the encoders and the head, and the epoch with the best mean balanced one-shot accuracy is kept (the last
+ * epoch when there is no validation data).
  */
 public final class JointTrainer {
 
@@ -47,7 +49,8 @@ public final class JointTrainer {
     public record Data(int[] labels, PixelSource pixels, float[][] sem2vec, long[] imageChw, long[] bodyChw) {
     }
 
-    public record Result(HeadWeights head, byte[] imageEncoder, byte[] bodyEncoder, List<HeadTrainer.EpochReport> history) {
+    /** The kept epoch's head and encoders (1-based {@code bestEpoch}) and every epoch's report. */
+    public record Result(HeadWeights head, byte[] imageEncoder, byte[] bodyEncoder, int bestEpoch, List<HeadTrainer.EpochReport> history) {
     }
 
     private final TrainingConfig config;
@@ -68,6 +71,12 @@ public final class JointTrainer {
      */
     public Result train(HeadShape shape, byte[] imageEncoder, byte[] bodyEncoder, String output, Data data,
                         HeadTrainer.Listener listener, BooleanSupplier cancelled) {
+        return train(shape, imageEncoder, bodyEncoder, output, data, null, listener, cancelled);
+    }
+
+    /** As above, keeping the epoch with the best validation accuracy ({@code validation} null or empty: the last). */
+    public Result train(HeadShape shape, byte[] imageEncoder, byte[] bodyEncoder, String output, Data data, Data validation,
+                        HeadTrainer.Listener listener, BooleanSupplier cancelled) {
         Random random = new Random(config.seed());
         MPerClassSampler sampler = new MPerClassSampler(data.labels(), config.samplesPerClass(), config.batchSize());
         DmlLoss loss = new DmlLoss(config.epsilon(), config.margin(), config.alpha(), config.beta());
@@ -77,6 +86,9 @@ public final class JointTrainer {
              OnnxConvNet body = shape.variant().body() ? OnnxConvNet.read(bodyEncoder, NDManager.newBaseManager("PyTorch")) : null;
              NDManager state = NDManager.newBaseManager("PyTorch")) {
             RmsProp optimizer = new RmsProp(state);
+            boolean validated = validation != null && validation.labels().length > 0;
+            double bestAccuracy = Double.NEGATIVE_INFINITY;
+            Result best = null;
             for (int epoch = 0; epoch < config.epochs(); epoch++) {
                 float lr = (float) config.learningRateAt(epoch);
                 List<int[]> batches = sampler.epoch(random);
@@ -110,13 +122,46 @@ public final class JointTrainer {
                     }
                     listener.batch(epoch + 1, b + 1, batches.size());
                 }
-                HeadTrainer.EpochReport report = losses.report(epoch + 1, config.epochs(), lr, Double.NaN, epoch == config.epochs() - 1);
+                double accuracy = validated ? OneShot.meanBalancedAccuracy(embed(head, image, body, output, shape, validation),
+                        validation.labels(), shape.classes(), config.validationDraws(), config.seed()) : Double.NaN;
+                boolean isBest = validated ? accuracy > bestAccuracy : epoch == config.epochs() - 1;
+                if (isBest) {
+                    bestAccuracy = accuracy;
+                    best = new Result(head.snapshot(), image == null ? imageEncoder : image.exportChecked(output, config.seed()),
+                            body == null ? bodyEncoder : body.exportChecked(output, config.seed()), epoch + 1, history);
+                }
+                HeadTrainer.EpochReport report = losses.report(epoch + 1, config.epochs(), lr, accuracy, isBest);
                 history.add(report);
                 listener.epoch(report);
             }
-            return new Result(head.snapshot(), image == null ? imageEncoder : image.export(), body == null ? bodyEncoder : body.export(),
-                    history);
+            return best;
         }
+    }
+
+    /** L2-normalised embeddings of the rows, the encoders and the head in eval mode, a batch at a time, no gradients. */
+    private static float[][] embed(HeadNetwork head, OnnxConvNet image, OnnxConvNet body, String output, HeadShape shape, Data data) {
+        int n = data.labels().length;
+        float[][] out = new float[n][];
+        int chunk = 64;
+        for (int start = 0; start < n; start += chunk) {
+            int[] idx = new int[Math.min(chunk, n - start)];
+            for (int i = 0; i < idx.length; i++) {
+                idx[i] = start + i;
+            }
+            try (NDManager scratch = NDManager.newBaseManager("PyTorch")) {
+                NDArray[] pixels = pixels(scratch, data, idx);
+                NDArray z = head.forward(scratch, image == null ? null : image.forward(pixels[0], output),
+                        body == null ? null : body.forward(pixels[1], output),
+                        shape.variant().semantic() ? rows(scratch, data.sem2vec(), idx) : null, false).embedding();
+                NDArray unit = z.div(z.norm(new int[]{1}, true).maximum(1e-12f));
+                float[] flat = unit.toFloatArray();
+                int d = (int) unit.getShape().get(1);
+                for (int i = 0; i < idx.length; i++) {
+                    out[start + i] = java.util.Arrays.copyOfRange(flat, i * d, (i + 1) * d);
+                }
+            }
+        }
+        return out;
     }
 
     /** The encoder's parameters one RMSprop step at the encoders' learning rate; with rate 0 only the gradients are cleared. */

@@ -207,6 +207,46 @@ public final class OnnxConvNet implements AutoCloseable {
         return m.build().toByteArray();
     }
 
+    /** Largest difference allowed between the exported graph in ONNX Runtime and this network in DJL. */
+    public static final double EXPORT_TOLERANCE = 1e-4;
+
+    /**
+     * {@link #export()}, checked: ONNX Runtime on the exported bytes and DJL on this network give {@code output} within
+     * {@link #EXPORT_TOLERANCE} on a seeded random batch of one; else IllegalStateException (nothing is published).
+     */
+    public byte[] exportChecked(String output, long seed) {
+        byte[] onnx = export();
+        long[] shape = model.getGraph().getInputList().stream().filter(i -> i.getName().equals(input)).findFirst().orElseThrow()
+                .getType().getTensorType().getShape().getDimList().stream().mapToLong(d -> d.hasDimValue() ? d.getDimValue() : 1).toArray();
+        shape[0] = 1;
+        int count = (int) java.util.Arrays.stream(shape).reduce(1, (a, b) -> a * b);
+        float[] x = new float[count];
+        java.util.Random random = new java.util.Random(seed);
+        for (int i = 0; i < count; i++) {
+            x[i] = (float) random.nextGaussian();
+        }
+        float[] djl;
+        try (NDManager scratch = NDManager.newBaseManager("PyTorch")) {
+            djl = forward(scratch.create(x, new Shape(shape)), output).toFloatArray();
+        }
+        try (ai.onnxruntime.OrtSession session = org.affectdml.inference.onnx.OrtSessionFactory.cpu(1).open(onnx);
+             ai.onnxruntime.OnnxTensor tensor = ai.onnxruntime.OnnxTensor.createTensor(org.affectdml.inference.onnx.OrtSessionFactory.environment(),
+                     java.nio.FloatBuffer.wrap(x), shape);
+             ai.onnxruntime.OrtSession.Result result = session.run(Map.of(input, tensor), Set.of(output))) {
+            float[] ort = ((float[][]) result.get(output).orElseThrow().getValue())[0];
+            double worst = 0;
+            for (int i = 0; i < ort.length; i++) {
+                worst = Math.max(worst, Math.abs(ort[i] - djl[i]));
+            }
+            if (ort.length != djl.length || worst > EXPORT_TOLERANCE) {
+                throw new IllegalStateException("the exported encoder differs from the trained one by " + worst + " (> " + EXPORT_TOLERANCE + ")");
+            }
+        } catch (ai.onnxruntime.OrtException e) {
+            throw new IllegalStateException("the exported encoder does not run in ONNX Runtime: " + e.getMessage(), e);
+        }
+        return onnx;
+    }
+
     @Override
     public void close() {
         manager.close();

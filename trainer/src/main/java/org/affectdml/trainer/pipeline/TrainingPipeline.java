@@ -105,7 +105,7 @@ public final class TrainingPipeline {
                 result = new HeadTrainer(request.config()).train(shape, train, validation, progress, listener::cancelled);
             } else {
                 JointTrainer.Result joint = trainJointly(parent, request, prepared, shape, baseIndex, progress, listener);
-                result = new HeadTrainer.Result(joint.head(), joint.history().size(), joint.history());
+                result = new HeadTrainer.Result(joint.head(), joint.bestEpoch(), joint.history());
                 if (request.variant().image()) {
                     trainedEncoders.put(Roles.IMAGE_ENCODER, joint.imageEncoder());
                 }
@@ -147,7 +147,19 @@ public final class TrainingPipeline {
     private JointTrainer.Result trainJointly(LoadedBundle parent, TrainingRequest request, Prepared prepared, HeadShape shape,
                                              Map<Integer, Integer> baseIndex, HeadTrainer.Listener progress, PipelineListener listener)
             throws IOException {
-        List<ProtocolSplit.Sample> rows = prepared.split().train();
+        ModelFile image = parent.manifest().file(Roles.IMAGE_ENCODER);
+        ModelFile body = parent.manifest().file(Roles.BODY_ENCODER);
+        listener.log("joint training: both encoders (one copy each, from " + parent.version() + ") at learning rate "
+                + request.encoderLearningRate() + ", the head at " + request.config().learningRate() + "; the segmenter stays frozen");
+        return new JointTrainer(request.config(), request.encoderLearningRate()).train(shape,
+                Files.readAllBytes(parent.directory().resolve(image.path())), Files.readAllBytes(parent.directory().resolve(body.path())),
+                image.outputs().get(0).name(), pixelData(prepared, prepared.split().train(), baseIndex, image, body),
+                pixelData(prepared, prepared.split().validation(), baseIndex, image, body), progress, listener::cancelled);
+    }
+
+    /** Samples as joint-training rows: base-class labels, pixels read when a batch needs them, and their Sem2Vec. */
+    private static JointTrainer.Data pixelData(Prepared prepared, List<ProtocolSplit.Sample> rows, Map<Integer, Integer> baseIndex,
+                                               ModelFile image, ModelFile body) {
         int[] labels = new int[rows.size()];
         int[] personOfRow = new int[rows.size()];
         float[][] sem = new float[rows.size()][];
@@ -156,15 +168,8 @@ public final class TrainingPipeline {
             personOfRow[i] = rows.get(i).person();
             sem[i] = prepared.features().features().get(rows.get(i).person()).sem2vec();
         }
-        ModelFile image = parent.manifest().file(Roles.IMAGE_ENCODER);
-        ModelFile body = parent.manifest().file(Roles.BODY_ENCODER);
-        listener.log("joint training: both encoders (one copy each, from " + parent.version() + ") at learning rate "
-                + request.encoderLearningRate() + ", the head at " + request.config().learningRate() + "; the segmenter stays frozen");
-        JointTrainer.Data data = new JointTrainer.Data(labels, new DatasetPixels(prepared.dataset().root(), prepared.features().persons(),
-                personOfRow, image, body), sem, DatasetPixels.chw(image), DatasetPixels.chw(body));
-        return new JointTrainer(request.config(), request.encoderLearningRate()).train(shape,
-                Files.readAllBytes(parent.directory().resolve(image.path())), Files.readAllBytes(parent.directory().resolve(body.path())),
-                image.outputs().get(0).name(), data, progress, listener::cancelled);
+        return new JointTrainer.Data(labels, new DatasetPixels(prepared.dataset().root(), prepared.features().persons(), personOfRow,
+                image, body), sem, DatasetPixels.chw(image), DatasetPixels.chw(body));
     }
 
     /** The same persons and split, their features computed by {@code bundle}'s (trained) encoders. */

@@ -158,6 +158,10 @@ class TrainingPipelineTest {
         assertEquals(List.of("image_encoder", "body_encoder", "head"), m.hyperparameters().get("trained_parts"));
         assertEquals(parent, m.hyperparameters().get("trained_from"));
         assertEquals(3, recorder.epochs.size());
+        assertTrue(recorder.epochs.stream().noneMatch(e -> Double.isNaN(e.validationAccuracy())),
+                "each epoch is validated through the trained encoders: " + recorder.epochs);
+        int best = ((Number) m.hyperparameters().get("best_epoch")).intValue();
+        assertTrue(recorder.epochs.get(best - 1).best(), "the kept epoch is the one reported best");
         assertTrue(recorder.phases.containsAll(List.of("training", "extracting-features", "evaluating")), recorder.phases.toString());
         assertTrue(outcome.evaluation().setup().startsWith("both encoders were trained with the head"), outcome.evaluation().setup());
         // the published bundle verifies and loads with its new encoders
