@@ -188,6 +188,7 @@ class ConsoleBrowserTest {
             channel.shutdownNow();
         }
         visible(By.cssSelector("[data-class='joy'] .card canvas"));
+        assertEquals("joy (2)", browser.findElement(By.cssSelector("[data-class='joy'] h4")).getText(), "the count follows the additions");
         accessible("taxonomy");
         shot("2-taxonomy");
 

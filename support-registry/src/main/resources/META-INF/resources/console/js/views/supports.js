@@ -14,8 +14,11 @@ export function supportsSection(session, t) {
 function classBlock(session, t, c) {
   const gallery = h('div', { class: 'gallery' });
   const added = h('div', {});
-  const block = h('section', { class: 'class-block', 'data-class': c.name }, h('h4', {}, `${c.name} (${c.supportCount || 0})`),
-    gallery, addSupport(session, t, c, gallery, added), added);
+  let count = c.supportCount || 0;
+  const heading = h('h4', {}, `${c.name} (${count})`);
+  const counted = () => show(heading, `${c.name} (${++count})`);
+  const block = h('section', { class: 'class-block', 'data-class': c.name }, heading,
+    gallery, addSupport(session, t, c, gallery, added, counted), added);
   loadPage(t, c, gallery, '');
   return block;
 }
@@ -57,7 +60,7 @@ async function card(t, s, warnings = []) {
     } }, 'Remove support'));
 }
 
-function addSupport(session, t, c, gallery, added) {
+function addSupport(session, t, c, gallery, added, counted) {
   const area = h('div', { class: 'stack' });
   const start = () => show(area, photoPicker(`Photo for a new support of ${c.name}`, session.max_image_bytes, (file, bitmap) => {
     const submit = h('button', { type: 'button', disabled: true }, `Add support to ${c.name}`);
@@ -71,6 +74,7 @@ function addSupport(session, t, c, gallery, added) {
         });
         say(r.created ? `Support added to ${c.name}${(r.warnings || []).length ? ' with warnings' : ''}.`
           : `This photo and box are already a support of ${c.name}.`);
+        if (r.created) counted();
         show(added, (r.warnings || []).length ? h('p', { class: 'warning' }, `The new support ${r.sample.id} has warnings (on its card).`) : null);
         start();
         loadPage(t, c, gallery, '', { [r.sample.id]: r.warnings || [] });
