@@ -58,9 +58,20 @@ public final class SyntheticEmotic {
      *                 same mean colour for every class, instead of a colour: average colours cannot tell the classes
      *                 apart, features that see orientation can (the variant for frozen-vs-joint encoder training)
      */
-    public record Options(int persons, int width, int height, long seed, boolean textured) {
+    public record Options(int persons, int width, int height, long seed, boolean textured, int personsPerImage) {
         public Options(int persons, int width, int height, long seed) {
-            this(persons, width, height, seed, false);
+            this(persons, width, height, seed, false, 1);
+        }
+
+        public Options(int persons, int width, int height, long seed, boolean textured) {
+            this(persons, width, height, seed, textured, 1);
+        }
+
+        /** {@code personsPerImage} > 1: persons of one image share its scene (and so the scene factor of their classes). */
+        public Options {
+            if (personsPerImage < 1) {
+                throw new IllegalArgumentException("persons per image must be at least 1, got " + personsPerImage);
+            }
         }
 
         public static Options small(long seed) {
@@ -83,20 +94,31 @@ public final class SyntheticEmotic {
         Path annotations = Files.createDirectories(root.resolve("annotations"));
         List<String> categories = categories();
         List<EmoticPerson> persons = new ArrayList<>(options.persons());
-        for (int i = 0; i < options.persons(); i++) {
-            int k = drawClass(random);
+        for (int i = 0; persons.size() < options.persons(); i++) {
+            int first = drawClass(random, -1);
             String name = String.format(Locale.ROOT, "syn_%06d.png", i);
             BufferedImage image = new BufferedImage(options.width(), options.height(), BufferedImage.TYPE_INT_RGB);
-            float[] box = render(image, CLASS_FACTORS[k][0], CLASS_FACTORS[k][1], options.textured(), random);
+            int scene = CLASS_FACTORS[first][1];
+            int count = Math.min(options.personsPerImage(), options.persons() - persons.size());
+            List<int[]> classesAndBoxes = new ArrayList<>();
+            for (int p = 0; p < count; p++) {
+                int k = p == 0 ? first : drawClass(random, scene);  // one scene per image: its persons' classes share it
+                float[] box = p == 0 ? render(image, CLASS_FACTORS[k][0], scene, options.textured(), random)
+                        : renderPerson(image, CLASS_FACTORS[k][0], options.textured(), random);
+                classesAndBoxes.add(new int[]{k, (int) box[0], (int) box[1], (int) box[2], (int) box[3]});
+            }
             ImageIO.write(image, "png", images.resolve(name).toFile());
             double r = random.nextDouble();
             String split = r < 0.7 ? "train" : r < 0.8 ? "val" : "test";
-            String category = groupOf(categories, k, random);
-            double[] vad = {levelOf(k, 0), levelOf(k, 1), levelOf(k, 2)};
             boolean train = split.equals("train");
-            persons.add(new EmoticPerson("synthetic " + name, split, FOLDER + "/" + name, options.width(), options.height(), box,
-                    List.of(List.of(category)), List.of(vad), train ? null : vad));
-            progress.accept(i + 1);
+            for (int[] cb : classesAndBoxes) {
+                int k = cb[0];
+                String category = groupOf(categories, k, random);
+                double[] vad = {levelOf(k, 0), levelOf(k, 1), levelOf(k, 2)};
+                persons.add(new EmoticPerson("synthetic " + name, split, FOLDER + "/" + name, options.width(), options.height(),
+                        new float[]{cb[1], cb[2], cb[3], cb[4]}, List.of(List.of(category)), List.of(vad), train ? null : vad));
+            }
+            progress.accept(persons.size());
         }
         for (String split : List.of("train", "val", "test")) {
             writeTandonCsv(persons.stream().filter(p -> p.split().equals(split)).toList(), annotations.resolve(split + ".csv"));
@@ -124,19 +146,25 @@ public final class SyntheticEmotic {
         return levels[dimension][k];
     }
 
-    private static int drawClass(Random random) {
+    /** A class drawn by {@link #CLASS_WEIGHTS}, among those of {@code scene} (or all, for -1). */
+    private static int drawClass(Random random, int scene) {
         double total = 0;
-        for (double w : CLASS_WEIGHTS) {
-            total += w;
+        for (int k = 0; k < CLASS_WEIGHTS.length; k++) {
+            total += scene < 0 || CLASS_FACTORS[k][1] == scene ? CLASS_WEIGHTS[k] : 0;
         }
         double r = random.nextDouble() * total;
+        int last = -1;
         for (int k = 0; k < CLASS_WEIGHTS.length; k++) {
+            if (scene >= 0 && CLASS_FACTORS[k][1] != scene) {
+                continue;
+            }
+            last = k;
             r -= CLASS_WEIGHTS[k];
             if (r < 0) {
                 return k;
             }
         }
-        return CLASS_WEIGHTS.length - 1;
+        return last;
     }
 
     /** Draws the scene and the person; returns the person box x1, y1, x2, y2. */
@@ -165,28 +193,42 @@ public final class SyntheticEmotic {
                 int oh = h / 6 + random.nextInt(h / 4);
                 g.fillRect(random.nextInt(w - ow), random.nextInt(h - oh), ow, oh);
             }
-            // the person: a body box with a head
-            int bw = w / 4 + random.nextInt(w / 5);
-            int bh = h / 2 + random.nextInt(h / 4);
-            int x1 = random.nextInt(w - bw);
-            int y1 = random.nextInt(h - bh);
-            if (textured) {
-                stripes(g, bodyColour, x1, y1 + bh / 4, bw, bh - bh / 4, Math.max(2, w / 32));
-            } else {
-                g.setColor(jitter(BODY_COLOURS[bodyColour], random));
-                g.fillRect(x1, y1 + bh / 4, bw, bh - bh / 4);
-            }
-            g.setColor(new Color(225, 180, 150));
-            g.fillOval(x1 + bw / 4, y1, bw / 2, bh / 4);
-            // legs and bag in random colours: the nuisance of the body crop
-            g.setColor(new Color(random.nextInt(256), random.nextInt(256), random.nextInt(256)));
-            g.fillRect(x1, y1 + bh * 5 / 8, bw, bh - bh * 5 / 8);
-            g.setColor(new Color(random.nextInt(256), random.nextInt(256), random.nextInt(256)));
-            g.fillRect(x1 + random.nextInt(Math.max(1, bw / 2)), y1 + bh / 3, bw / 3, bh / 4);
-            return new float[]{x1, y1, x1 + bw, y1 + bh};
+            return drawPerson(g, w, h, bodyColour, textured, random);
         } finally {
             g.dispose();
         }
+    }
+
+    /** Another person on an image already rendered (its scene stays); returns its box. */
+    static float[] renderPerson(BufferedImage image, int bodyColour, boolean textured, Random random) {
+        Graphics2D g = image.createGraphics();
+        try {
+            return drawPerson(g, image.getWidth(), image.getHeight(), bodyColour, textured, random);
+        } finally {
+            g.dispose();
+        }
+    }
+
+    private static float[] drawPerson(Graphics2D g, int w, int h, int bodyColour, boolean textured, Random random) {
+        // the person: a body box with a head
+        int bw = w / 4 + random.nextInt(w / 5);
+        int bh = h / 2 + random.nextInt(h / 4);
+        int x1 = random.nextInt(w - bw);
+        int y1 = random.nextInt(h - bh);
+        if (textured) {
+            stripes(g, bodyColour, x1, y1 + bh / 4, bw, bh - bh / 4, Math.max(2, w / 32));
+        } else {
+            g.setColor(jitter(BODY_COLOURS[bodyColour], random));
+            g.fillRect(x1, y1 + bh / 4, bw, bh - bh / 4);
+        }
+        g.setColor(new Color(225, 180, 150));
+        g.fillOval(x1 + bw / 4, y1, bw / 2, bh / 4);
+        // legs and bag in random colours: the nuisance of the body crop
+        g.setColor(new Color(random.nextInt(256), random.nextInt(256), random.nextInt(256)));
+        g.fillRect(x1, y1 + bh * 5 / 8, bw, bh - bh * 5 / 8);
+        g.setColor(new Color(random.nextInt(256), random.nextInt(256), random.nextInt(256)));
+        g.fillRect(x1 + random.nextInt(Math.max(1, bw / 2)), y1 + bh / 3, bw / 3, bh / 4);
+        return new float[]{x1, y1, x1 + bw, y1 + bh};
     }
 
     /** Black and white cells of side {@code cell}: pattern 0 horizontal stripes, 1 vertical, 2 a checkerboard (all half white). */

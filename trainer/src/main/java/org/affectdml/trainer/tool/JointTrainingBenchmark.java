@@ -56,7 +56,7 @@ final class JointTrainingBenchmark implements Callable<Integer> {
     boolean ceOnly;
 
     /** One setting's evaluations over the seeds, and its epoch times. */
-    private static final class Runs {
+    static final class Runs {
         final List<EvaluationReport> reports = new ArrayList<>();
         final List<Double> epochSeconds = new ArrayList<>();
     }
@@ -115,7 +115,7 @@ final class JointTrainingBenchmark implements Callable<Integer> {
                 + (setting[1] == 0 ? ", cross-entropy only (alpha 0)" : "");
     }
 
-    private static void print(String name, Runs runs) {
+    static void print(String name, Runs runs) {
         double[] balanced = pooled(runs.reports, true);
         double[] overall = pooled(runs.reports, false);
         System.out.printf(Locale.ROOT, "| %s | %.2f ± %.2f | %.2f ± %.2f | %.2f |%n", name, 100 * balanced[0], 100 * balanced[1],
@@ -141,7 +141,7 @@ final class JointTrainingBenchmark implements Callable<Integer> {
         return new double[]{grand, 1.96 * Math.sqrt(ss / (total - 1)) / Math.sqrt(total)};
     }
 
-    private static PipelineListener quiet(Runs runs) {
+    static PipelineListener quiet(Runs runs) {
         return new PipelineListener() {
             @Override
             public void phase(String phase, String message) {

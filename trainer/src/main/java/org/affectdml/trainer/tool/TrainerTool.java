@@ -36,7 +36,7 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "trainer-tool.sh", mixinStandardHelpOptions = true, description = "Offline Affect-DML trainer operations.",
         subcommands = {TrainerTool.GenerateSynthetic.class, TrainerTool.Train.class, TrainerTool.BenchEpoch.class,
-                JointTrainingBenchmark.class})
+                JointTrainingBenchmark.class, SplitBenchmark.class})
 public final class TrainerTool {
 
     public static void main(String[] args) {
