@@ -241,6 +241,11 @@ class AffectCliIT {
         assertEquals(0, classify.exit(), classify.toString());
         assertTrue(ratio(classify) > 0, classify.toString());
 
+        Run evaluate = affect("bench-evaluate", "--taxonomy", "cli-bench", "--image", calm.toString(), "--box", BOX, "--queries", "3,5",
+                "--classify-requests", "2", registry(), admin);
+        assertEquals(0, evaluate.exit(), evaluate.toString());
+        assertTrue(ratio(evaluate) > 0 && evaluate.out().contains("RATIO evaluation of 5 queries"), evaluate.toString());
+
         Run photos = affect("bench-photos", "--taxonomy", "cli-bench", "--megapixels", "0.3,12", "--persons", "1,8", "--requests", "1",
                 "--warmup", "0", "--runs", "1", "--large-request-mib", "4", registry(), "--key=" + CLIENT);
         assertEquals(0, photos.exit(), photos.toString());

@@ -48,7 +48,7 @@ record BundleAssembly(Path staging, String version, BundleManifest draft) {
      */
     static BundleAssembly stage(ModelStore store, LoadedBundle parent, HeadWeights head, TrainingRequest request, EmoticDataset dataset,
                                 HeadTrainer.Result result, Map<String, byte[]> trainedEncoders) throws IOException {
-        String version = versionName(request);
+        String version = uniqueVersion(store, versionName(request));
         Path staging = store.newStagingDirectory();
         try {
             Map<String, ModelFile> files = new LinkedHashMap<>();
@@ -137,6 +137,15 @@ record BundleAssembly(Path staging, String version, BundleManifest draft) {
         String protocol = r.protocol().name().toLowerCase(Locale.ROOT).replace('_', '-')
                 + (r.dimension() == null ? "" : "-" + r.dimension().name().toLowerCase(Locale.ROOT).substring(0, 3));
         return protocol + "-" + r.variant().name().toLowerCase(Locale.ROOT).replace('_', '-') + "-" + STAMP.format(Instant.now());
+    }
+
+    /** The name, or with a counter when a bundle of that name exists (two trainings within one second). */
+    private static String uniqueVersion(ModelStore store, String name) {
+        String version = name;
+        for (int n = 2; store.contains(version); n++) {
+            version = name + "-" + n;
+        }
+        return version;
     }
 
     private static void linkOrCopy(Path source, Path target) throws IOException {

@@ -56,6 +56,27 @@ class TrainerToolTest {
     }
 
     @Test
+    void theJointAndSplitBenchmarksRunSmall() {
+        Run joint = run("bench-joint", "--work", tmp.resolve("bench-joint").toString(), "--persons", "150", "--seeds", "1", "--epochs", "1",
+                "--draws", "2", "--with-ce-only");
+        assertEquals(0, joint.exit(), joint.err());
+        assertEquals(4, reports(tmp.resolve("bench-joint")), "frozen and joint, each with both losses: four evaluated trainings");
+        Run split = run("bench-split", "--work", tmp.resolve("bench-split").toString(), "--persons", "600", "--seeds", "1", "--epochs", "1",
+                "--draws", "2");
+        assertEquals(0, split.exit(), split.err());
+        assertEquals(2, reports(tmp.resolve("bench-split")), "one training per split");
+    }
+
+    /** Evaluation reports a benchmark left under its work directory. */
+    private static long reports(Path work) {
+        try (var dirs = Files.list(work.resolve("reports"))) {
+            return dirs.filter(d -> Files.isRegularFile(d.resolve("evaluation.md"))).count();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
     void theEpochBenchmarkRunsSmall() {
         Run bench = run("bench-epoch", "--persons", "800", "--epochs", "1", "--variant", "IB");
         assertEquals(0, bench.exit(), bench.err());
