@@ -18,6 +18,7 @@ import org.affectdml.proto.v1.Embedding;
 import org.affectdml.proto.v1.PersonEmbedding;
 import org.affectdml.proto.v1.PersonError;
 import org.affectdml.proto.v1.SceneClass;
+import org.affectdml.proto.v1.StreamProjections;
 import org.affectdml.proto.v1.MutinyEmbeddingServiceGrpc;
 import org.affectdml.proto.v1.GetModelRequest;
 import org.affectdml.proto.v1.ModelInfo;
@@ -151,7 +152,11 @@ public class EmbeddingGrpcService extends MutinyEmbeddingServiceGrpc.EmbeddingSe
         Embedding.Builder e = Embedding.newBuilder().setModelVersion(modelVersion);
         addAll(person.embedding(), e::addValues);
         if (streamProjections) {
-            e.setStreamProjections(person.projections());
+            StreamProjections.Builder p = StreamProjections.newBuilder();
+            addAll(person.projections().image(), p::addImage);
+            addAll(person.projections().body(), p::addBody);
+            addAll(person.projections().scene(), p::addScene);
+            e.setStreamProjections(p);
         }
         return e.build();
     }

@@ -28,7 +28,6 @@ import org.affectdml.proto.v1.Image;
 import org.affectdml.proto.v1.MutinySegmentationGrpc;
 import org.affectdml.proto.v1.PersonBox;
 import org.affectdml.proto.v1.StageTimings;
-import org.affectdml.proto.v1.StreamProjections;
 import org.affectdml.service.media.ImageFormats;
 import org.affectdml.serving.InferenceConfig;
 import org.affectdml.serving.RequestedVersion;
@@ -57,10 +56,15 @@ public class EmbeddingPipeline {
     }
 
     /**
-     * A person's L2-normalised embedding and its stream projections (empty when the head outputs none), or why
-     * this person got none.
+     * A person's L2-normalised embedding and its stream projections (each null when the head does not output it), or
+     * why this person got none.
      */
-    public record PersonOutcome(float[] embedding, StreamProjections projections, String error) {
+    public record PersonOutcome(float[] embedding, StreamRows projections, String error) {
+    }
+
+    /** One person's rows of the head's stream projection outputs ({@link Roles#HEAD_IMAGE_PROJECTION} and the others). */
+    public record StreamRows(float[] image, float[] body, float[] scene) {
+        static final StreamRows NONE = new StreamRows(null, null, null);
     }
 
     /** Per image: its persons in box order, its Sem2Vec (null when unused) and whether the cache answered. */
@@ -91,7 +95,7 @@ public class EmbeddingPipeline {
         final PixelRegion box;
         Crop crop;
         float[] embedding;
-        StreamProjections projections = StreamProjections.getDefaultInstance();
+        StreamRows projections = StreamRows.NONE;
 
         Person(PixelRegion box) {
             this.box = box;
@@ -372,21 +376,8 @@ public class EmbeddingPipeline {
         for (int i = 0; i < out.embeddings().length; i++) {
             Person person = persons.get(i);
             person.embedding = out.embeddings()[i];
-            if (!out.projections().isEmpty()) {
-                StreamProjections.Builder p = StreamProjections.newBuilder();
-                addAll(out.projection(Roles.HEAD_IMAGE_PROJECTION, i), p::addImage);
-                addAll(out.projection(Roles.HEAD_BODY_PROJECTION, i), p::addBody);
-                addAll(out.projection(Roles.HEAD_SCENE_PROJECTION, i), p::addScene);
-                person.projections = p.build();
-            }
-        }
-    }
-
-    private static void addAll(float[] values, java.util.function.Consumer<Float> add) {
-        if (values != null) {
-            for (float v : values) {
-                add.accept(v);
-            }
+            person.projections = new StreamRows(out.projection(Roles.HEAD_IMAGE_PROJECTION, i),
+                    out.projection(Roles.HEAD_BODY_PROJECTION, i), out.projection(Roles.HEAD_SCENE_PROJECTION, i));
         }
     }
 

@@ -64,7 +64,8 @@ public record StreamVectors(Map<Stream, float[]> byStream) {
         return out;
     }
 
-    static double cosine(float[] a, float[] b) {
+    /** Cosine similarity in double precision; 0 when either vector is zero. */
+    public static double cosine(float[] a, float[] b) {
         double dot = 0;
         double na = 0;
         double nb = 0;

@@ -111,9 +111,12 @@ public class SupportEmbeddingRepository implements PanacheRepositoryBase<Support
                 .setParameter(8, arrayText(streams.of(Stream.STREAM_SCENE))).executeUpdate();
     }
 
-    /** The stored stream projections of samples in a version; samples without them (or without a row) are absent. */
-    public Map<UUID, StreamVectors> streamsOf(String modelVersion, List<UUID> sampleIds) {
-        Map<UUID, StreamVectors> out = new HashMap<>();
+    /**
+     * The stored stream projections of samples (ids as {@link ClassDistance#supportId} gives them) in a version; samples
+     * without them (or without a row) are absent.
+     */
+    public Map<String, StreamVectors> streamsOf(String modelVersion, List<String> sampleIds) {
+        Map<String, StreamVectors> out = new HashMap<>();
         if (sampleIds.isEmpty()) {
             return out;
         }
@@ -121,7 +124,7 @@ public class SupportEmbeddingRepository implements PanacheRepositoryBase<Support
                         SELECT sample_id, CAST(image_projection AS text), CAST(body_projection AS text), CAST(scene_projection AS text)
                         FROM support_embedding WHERE model_version = ?1 AND sample_id = ANY(CAST(?2 AS uuid[]))
                         AND image_projection IS NOT NULL""")
-                .setParameter(1, modelVersion).setParameter(2, sampleIds.stream().map(UUID::toString).toArray(String[]::new))
+                .setParameter(1, modelVersion).setParameter(2, sampleIds.toArray(String[]::new))
                 .getResultList())) {
             Map<Stream, float[]> streams = new java.util.EnumMap<>(Stream.class);
             for (int i = 0; i < StreamVectors.STREAMS.size(); i++) {
@@ -130,7 +133,7 @@ public class SupportEmbeddingRepository implements PanacheRepositoryBase<Support
                     streams.put(StreamVectors.STREAMS.get(i), v);
                 }
             }
-            out.put(UUID.fromString(r[0].toString()), new StreamVectors(streams));
+            out.put(r[0].toString(), new StreamVectors(streams));
         }
         return out;
     }

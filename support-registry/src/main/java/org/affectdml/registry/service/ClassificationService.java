@@ -202,8 +202,8 @@ public class ClassificationService {
     private ClassifyResponse explained(TaxonomyEntity t, ClassifyResponse answer, EmbeddingClient.Embedded query, int perClass) {
         explanations.increment();
         Map<Long, List<ClassDistance>> nearest = supportEmbeddings.kNearestPerClass(t.id, query.modelVersion(), query.values(), perClass);
-        Map<java.util.UUID, StreamVectors> streams = supportEmbeddings.streamsOf(query.modelVersion(), nearest.values().stream()
-                .flatMap(List::stream).map(d -> java.util.UUID.fromString(d.supportId())).toList());
+        Map<String, StreamVectors> streams = supportEmbeddings.streamsOf(query.modelVersion(), nearest.values().stream()
+                .flatMap(List::stream).map(ClassDistance::supportId).toList());
         Map<String, Long> classIds = new HashMap<>();
         t.classes.forEach(c -> classIds.put(c.name, c.id));
         Explanation.Builder e = Explanation.newBuilder().addAllSceneClasses(query.sceneClasses());
@@ -211,7 +211,7 @@ public class ClassificationService {
             ClassEvidence.Builder evidence = ClassEvidence.newBuilder().setClassName(c.getClassName());
             for (ClassDistance d : nearest.getOrDefault(classIds.get(c.getClassName()), List.of())) {
                 SupportMatch.Builder match = SupportMatch.newBuilder().setSupportId(d.supportId()).setDistance((float) d.distance());
-                StreamVectors support = streams.get(java.util.UUID.fromString(d.supportId()));
+                StreamVectors support = streams.get(d.supportId());
                 if (support != null) {
                     for (Map.Entry<Stream, Float> s : query.streams().similarities(support)) {
                         match.addStreams(StreamSimilarity.newBuilder().setStream(s.getKey()).setSimilarity(s.getValue()));

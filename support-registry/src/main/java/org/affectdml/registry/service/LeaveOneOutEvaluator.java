@@ -82,16 +82,9 @@ final class LeaveOneOutEvaluator {
         return new EvaluationFigures.Answer(truth, bestClass, (float) best);
     }
 
+    /** Cosine distance, as pgvector's {@code <=>}: 1 when either vector is zero. */
     static double cosineDistance(float[] a, float[] b) {
-        double dot = 0;
-        double na = 0;
-        double nb = 0;
-        for (int i = 0; i < a.length; i++) {
-            dot += a[i] * b[i];
-            na += a[i] * a[i];
-            nb += b[i] * b[i];
-        }
-        return na == 0 || nb == 0 ? 1 : 1 - dot / Math.sqrt(na * nb);
+        return 1 - org.affectdml.registry.model.StreamVectors.cosine(a, b);
     }
 
 }

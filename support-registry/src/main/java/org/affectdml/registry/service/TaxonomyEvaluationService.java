@@ -58,12 +58,11 @@ public class TaxonomyEvaluationService {
     public TaxonomyEvaluation evaluate(EvaluateTaxonomyRequest request) {
         float target = targetFalseAcceptRate(request.getTargetFalseAcceptRate());
         Scope scope = scope(request.getName());
-        EvaluationFigures.Report r = LeaveOneOutEvaluator.evaluate(scope.supports(), target);
-        if (r.queries() == 0) {
+        TaxonomyEvaluation evaluation = ofSupports(scope, target);
+        if (evaluation.getQueries() == 0) {
             throw Errors.failedPrecondition("taxonomy '" + scope.taxonomy() + "' has no class with two supports: leave-one-out has "
                     + "nothing to ask (add a second support to a class)");
         }
-        TaxonomyEvaluation evaluation = message(scope, EvaluationSource.EVALUATION_SOURCE_SUPPORTS, target, r, 0, List.of());
         QuarkusTransaction.requiringNew().run(() -> store(scope, evaluation));
         return evaluation;
     }

@@ -153,12 +153,7 @@ public final class JointTrainer {
                 NDArray z = head.forward(scratch, image == null ? null : image.forward(pixels[0], output),
                         body == null ? null : body.forward(pixels[1], output),
                         shape.variant().semantic() ? rows(scratch, data.sem2vec(), idx) : null, false).embedding();
-                NDArray unit = z.div(z.norm(new int[]{1}, true).maximum(1e-12f));
-                float[] flat = unit.toFloatArray();
-                int d = (int) unit.getShape().get(1);
-                for (int i = 0; i < idx.length; i++) {
-                    out[start + i] = java.util.Arrays.copyOfRange(flat, i * d, (i + 1) * d);
-                }
+                HeadTrainer.putUnitRows(z, out, start);
             }
         }
         return out;

@@ -99,6 +99,17 @@ public final class HeadTrainer {
         return new Result(best, bestEpoch, history);
     }
 
+    /** Rows of {@code z} scaled to unit length, into {@code out} from row {@code start}. */
+    public static void putUnitRows(NDArray z, float[][] out, int start) {
+        NDArray unit = z.div(z.norm(new int[]{1}, true).maximum(1e-12f));
+        float[] flat = unit.toFloatArray();
+        int d = (int) unit.getShape().get(1);
+        int rows = (int) unit.getShape().get(0);
+        for (int i = 0; i < rows; i++) {
+            out[start + i] = java.util.Arrays.copyOfRange(flat, i * d, (i + 1) * d);
+        }
+    }
+
     /** L2-normalised embeddings of all rows in eval mode (BatchNorm on running statistics). */
     public static float[][] embed(HeadNetwork net, FeatureMatrix data) {
         float[][] out = new float[data.rows()][];
@@ -110,12 +121,7 @@ public final class HeadTrainer {
             }
             try (NDManager scratch = NDManager.newBaseManager("PyTorch")) {
                 NDArray z = net.forward(scratch, data.image(scratch, idx), data.body(scratch, idx), data.sem(scratch, idx), false).embedding();
-                NDArray unit = z.div(z.norm(new int[]{1}, true).maximum(1e-12f));
-                float[] flat = unit.toFloatArray();
-                int d = (int) unit.getShape().get(1);
-                for (int i = 0; i < idx.length; i++) {
-                    out[start + i] = java.util.Arrays.copyOfRange(flat, i * d, (i + 1) * d);
-                }
+                putUnitRows(z, out, start);
             }
         }
         return out;

@@ -68,14 +68,9 @@ final class JointTrainingBenchmark implements Callable<Integer> {
             System.err.println("generating " + persons + " textured synthetic persons in " + dataset);
             SyntheticEmotic.generate(dataset, new SyntheticEmotic.Options(persons, 96, 96, 11, true), n -> { });
         }
-        Path sources = Files.createDirectories(work.resolve("sources"));
-        Path encoder = Files.write(sources.resolve("small-resnet.onnx"), SmallModels.residualEncoder(3, size));
-        Path segmenter = Files.write(sources.resolve("colour-segmenter.onnx"), SmallModels.colourSegmenter());
-        Path labels = Files.write(sources.resolve("colour-labels.txt"), SmallModels.COLOUR_CLASSES);
-        ModelStore store = new ModelStore(work.resolve("store"));
         OrtSessionFactory sessions = OrtSessionFactory.cpu(0);
-        String parent = new DefaultBundleAssembler(sessions).assemble(
-                new DefaultBundleAssembler.Inputs(encoder, encoder, "features", size, segmenter, labels, size), store);
+        ModelStore store = new ModelStore(work.resolve("store"));
+        String parent = smallParentBundle(work, size, store, sessions);
         TrainingPipeline pipeline = new TrainingPipeline(store, sessions, work.resolve("cache"), work.resolve("reports"));
 
         // settings: {train encoders, alpha}; beta stays the paper's 0.5
@@ -108,6 +103,19 @@ final class JointTrainingBenchmark implements Callable<Integer> {
         var baselines = runs.get(0).reports.get(0).baselines();
         System.out.printf(Locale.ROOT, "| random (1/C) | %.2f | %.2f | – |%n", 100 * baselines.randomBalanced(), 100 * baselines.randomOverall());
         return 0;
+    }
+
+    /**
+     * Publishes (once) the benchmarks' parent bundle under {@code work}: the small residual encoder of {@link SmallModels}
+     * at {@code size} pixels for both streams and the colour segmenter; returns its version.
+     */
+    static String smallParentBundle(Path work, int size, ModelStore store, OrtSessionFactory sessions) throws Exception {
+        Path sources = Files.createDirectories(work.resolve("sources"));
+        Path encoder = Files.write(sources.resolve("small-resnet.onnx"), SmallModels.residualEncoder(3, size));
+        Path segmenter = Files.write(sources.resolve("colour-segmenter.onnx"), SmallModels.colourSegmenter());
+        Path labels = Files.write(sources.resolve("colour-labels.txt"), SmallModels.COLOUR_CLASSES);
+        return new DefaultBundleAssembler(sessions).assemble(
+                new DefaultBundleAssembler.Inputs(encoder, encoder, "features", size, segmenter, labels, size), store);
     }
 
     private String name(double[] setting) {

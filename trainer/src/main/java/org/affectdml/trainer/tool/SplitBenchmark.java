@@ -1,9 +1,7 @@
 package org.affectdml.trainer.tool;
 
-import org.affectdml.inference.bundle.DefaultBundleAssembler;
 import org.affectdml.inference.bundle.ModelStore;
 import org.affectdml.inference.onnx.OrtSessionFactory;
-import org.affectdml.inference.onnx.SmallModels;
 import org.affectdml.trainer.head.HeadVariant;
 import org.affectdml.trainer.head.TrainingConfig;
 import org.affectdml.trainer.pipeline.TrainingPipeline;
@@ -48,15 +46,9 @@ final class SplitBenchmark implements Callable<Integer> {
             System.err.println("generating " + persons + " synthetic persons, " + perImage + " per image, in " + dataset);
             SyntheticEmotic.generate(dataset, new SyntheticEmotic.Options(persons, 96, 96, 13, false, perImage), n -> { });
         }
-        Path sources = Files.createDirectories(work.resolve("sources"));
-        int size = 32;
-        Path encoder = Files.write(sources.resolve("small-resnet.onnx"), SmallModels.residualEncoder(3, size));
-        Path segmenter = Files.write(sources.resolve("colour-segmenter.onnx"), SmallModels.colourSegmenter());
-        Path labels = Files.write(sources.resolve("colour-labels.txt"), SmallModels.COLOUR_CLASSES);
         ModelStore store = new ModelStore(work.resolve("store"));
         OrtSessionFactory sessions = OrtSessionFactory.cpu(0);
-        String parent = new DefaultBundleAssembler(sessions).assemble(
-                new DefaultBundleAssembler.Inputs(encoder, encoder, "features", size, segmenter, labels, size), store);
+        String parent = JointTrainingBenchmark.smallParentBundle(work, 32, store, sessions);
         TrainingPipeline pipeline = new TrainingPipeline(store, sessions, work.resolve("cache"), work.resolve("reports"));
         JointTrainingBenchmark.Runs pooled = new JointTrainingBenchmark.Runs();
         JointTrainingBenchmark.Runs disjoint = new JointTrainingBenchmark.Runs();
