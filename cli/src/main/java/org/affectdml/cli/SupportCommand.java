@@ -29,7 +29,7 @@ public class SupportCommand {
             AddSupportRequest request = AddSupportRequest.newBuilder().setTaxonomy(taxonomy).setClassName(className)
                     .setImage(photo.protoImage()).setBox(photo.personBox()).putMetadata("file", photo.fileName()).build();
             return TaxonomyCommand.admin(registry, s -> {
-                var r = s.addSupport(request);
+                var r = WriteRetries.withRequestId(id -> s.addSupport(request.toBuilder().setRequestId(id).build()));
                 return (r.getCreated() ? "added " : "already stored ") + r.getSample().getId() + " to " + taxonomy + "/" + className;
             });
         }
@@ -49,7 +49,8 @@ public class SupportCommand {
     int remove(@CommandLine.Mixin RegistryOptions registry, @CommandLine.Option(names = "--taxonomy", required = true) String taxonomy,
                @CommandLine.Parameters(paramLabel = "ID", description = "support id") String id) {
         return TaxonomyCommand.admin(registry, s -> {
-            s.removeSupport(RemoveSupportRequest.newBuilder().setTaxonomy(taxonomy).setSupportId(id).build());
+            WriteRetries.withRequestId(requestId -> s.removeSupport(RemoveSupportRequest.newBuilder().setTaxonomy(taxonomy).setSupportId(id)
+                    .setRequestId(requestId).build()));
             return "removed " + id;
         });
     }

@@ -80,7 +80,8 @@ public class TaxonomyCommand {
             Taxonomy.Builder t = Taxonomy.newBuilder().setName(name).setDescription(description)
                     .setKind("level".equalsIgnoreCase(kind) ? TaxonomyKind.TAXONOMY_KIND_LEVEL : TaxonomyKind.TAXONOMY_KIND_CATEGORICAL);
             classes.forEach(c -> t.addClasses(EmotionClass.newBuilder().setName(c)));
-            return admin(registry, s -> describe(s.createTaxonomy(CreateTaxonomyRequest.newBuilder().setTaxonomy(t).build())));
+            return admin(registry, s -> describe(WriteRetries.withRequestId(id ->
+                    s.createTaxonomy(CreateTaxonomyRequest.newBuilder().setTaxonomy(t).setRequestId(id).build()))));
         }
     }
 
@@ -131,7 +132,7 @@ public class TaxonomyCommand {
                     u.setRejection(RejectionRule.newBuilder().setMaxDistance(maxDistance == null ? 0 : maxDistance)
                             .setMinMargin(minMargin == null ? 0 : minMargin).putAllClassMaxDistance(classMaxDistance));
                 }
-                return describe(s.updateTaxonomy(u.build()));
+                return describe(WriteRetries.withRequestId(id -> s.updateTaxonomy(u.setRequestId(id).build())));
             });
         }
     }
@@ -253,7 +254,8 @@ public class TaxonomyCommand {
     @CommandLine.Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete a taxonomy and its supports.")
     int delete(@CommandLine.Mixin RegistryOptions registry, @CommandLine.Parameters(paramLabel = "NAME") String name) {
         return admin(registry, s -> "deleted " + name + " with "
-                + s.deleteTaxonomy(DeleteTaxonomyRequest.newBuilder().setName(name).build()).getDeletedSupports() + " support(s)");
+                + WriteRetries.withRequestId(id -> s.deleteTaxonomy(DeleteTaxonomyRequest.newBuilder().setName(name).setRequestId(id).build()))
+                .getDeletedSupports() + " support(s)");
     }
 
     @CommandLine.Command(name = "reembedding", mixinStandardHelpOptions = true, description = "Progress of re-embedding supports with the active model.")

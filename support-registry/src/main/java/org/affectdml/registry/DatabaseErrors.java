@@ -16,9 +16,39 @@ public class DatabaseErrors implements ErrorClassifier {
 
     @Override
     public Optional<Status> classify(Throwable error) {
-        return isDatabaseUnavailable(error)
-                ? Optional.of(Status.UNAVAILABLE.withDescription("the registry database is unavailable; retry shortly"))
-                : Optional.empty();
+        if (isDatabaseUnavailable(error)) {
+            return Optional.of(Status.UNAVAILABLE.withDescription("the registry database is unavailable; retry shortly"));
+        }
+        if (isUniqueViolation(error)) {
+            // The services turn the races they expect into precise answers; this is the net under the others.
+            return Optional.of(Status.ALREADY_EXISTS.withDescription("a concurrent request stored the same thing first; read it again"));
+        }
+        if (hasSqlState(error, SERIALIZATION_FAILURE) || hasSqlState(error, DEADLOCK_DETECTED) || hasSqlState(error, LOCK_NOT_AVAILABLE)) {
+            return Optional.of(Status.ABORTED.withDescription("the change conflicted with a concurrent one and was not applied; retry it"));
+        }
+        return Optional.empty();
+    }
+
+    private static final String UNIQUE_VIOLATION = "23505";
+    private static final String SERIALIZATION_FAILURE = "40001";
+    private static final String DEADLOCK_DETECTED = "40P01";
+    private static final String LOCK_NOT_AVAILABLE = "55P03";
+
+    /** A duplicate key: a row with the same unique key was committed by someone else first. */
+    public static boolean isUniqueViolation(Throwable t) {
+        return hasSqlState(t, UNIQUE_VIOLATION);
+    }
+
+    private static boolean hasSqlState(Throwable t, String state) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof SQLException sql && state.equals(sql.getSQLState())) {
+                return true;
+            }
+            if (c instanceof org.hibernate.exception.ConstraintViolationException cv && state.equals(cv.getSQLState())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Connection-level failures (refused, closed, pool timeout), not SQL errors in a working database. */

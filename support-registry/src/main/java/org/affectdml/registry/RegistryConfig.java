@@ -44,6 +44,15 @@ public interface RegistryConfig {
 
     Reembedding reembedding();
 
+    RequestIds requestIds();
+
+    /** Idempotency keys of write calls (request_id, REST Idempotency-Key). */
+    interface RequestIds {
+        /** How long the first answer under a key is kept for retries (then the key may be used again). */
+        @WithDefault("24h")
+        java.time.Duration retention();
+    }
+
     Evaluation evaluation();
 
     /** EvaluateTaxonomy and StartEvaluation jobs. */

@@ -60,7 +60,7 @@ public class TaxonomyAdminGrpcService extends MutinyTaxonomyAdminGrpc.TaxonomyAd
     @Override
     @Blocking
     public Uni<Taxonomy> createTaxonomy(CreateTaxonomyRequest request) {
-        return Uni.createFrom().item(() -> taxonomies.create(request.getTaxonomy()));
+        return Uni.createFrom().item(() -> taxonomies.create(request.getTaxonomy(), request.getRequestId()));
     }
 
     @Override
@@ -108,24 +108,19 @@ public class TaxonomyAdminGrpcService extends MutinyTaxonomyAdminGrpc.TaxonomyAd
     @Override
     @Blocking
     public Uni<DeleteTaxonomyResponse> deleteTaxonomy(DeleteTaxonomyRequest request) {
-        return Uni.createFrom().item(() -> DeleteTaxonomyResponse.newBuilder()
-                .setDeletedSupports(taxonomies.delete(request.getName())).build());
+        return Uni.createFrom().item(() -> taxonomies.delete(request.getName(), request.getRequestId()));
     }
 
     @Override
     @Blocking
     public Uni<AddSupportResponse> addSupport(AddSupportRequest r) {
-        return Uni.createFrom().item(() -> supports.add(r.getTaxonomy(), r.getClassName(), r.getImage(),
-                r.hasBox() ? r.getBox() : null, r.getMetadataMap()));
+        return Uni.createFrom().item(() -> supports.add(r));
     }
 
     @Override
     @Blocking
     public Uni<RemoveSupportResponse> removeSupport(RemoveSupportRequest request) {
-        return Uni.createFrom().item(() -> {
-            supports.remove(request.getTaxonomy(), request.getSupportId());
-            return RemoveSupportResponse.getDefaultInstance();
-        });
+        return Uni.createFrom().item(() -> supports.remove(request.getTaxonomy(), request.getSupportId(), request.getRequestId()));
     }
 
     @Override

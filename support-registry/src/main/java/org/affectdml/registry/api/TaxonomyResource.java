@@ -10,6 +10,7 @@ import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.PATCH;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -73,6 +74,8 @@ public class TaxonomyResource {
     private static final JsonFormat.Printer PRINTER = JsonFormat.printer().omittingInsignificantWhitespace();
     private static final JsonFormat.Parser PARSER = JsonFormat.parser();
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Header of a write's idempotency key (request_id of the gRPC API). */
+    static final String IDEMPOTENCY_KEY = "Idempotency-Key";
 
     @Inject
     TaxonomyService taxonomies;
@@ -98,8 +101,8 @@ public class TaxonomyResource {
     @Operation(summary = "Create a taxonomy (body: affect.v1.Taxonomy)")
     @RequestBody(content = @Content(schema = @Schema(ref = "affect.v1.Taxonomy")))
     @APIResponse(responseCode = "201", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "affect.v1.Taxonomy")))
-    public Response create(String body) throws InvalidProtocolBufferException {
-        return json(201, taxonomies.create(parse(body, Taxonomy.newBuilder())));
+    public Response create(@HeaderParam(IDEMPOTENCY_KEY) String key, String body) throws InvalidProtocolBufferException {
+        return json(201, taxonomies.create(parse(body, Taxonomy.newBuilder()), requestId(key, "")));
     }
 
     @GET
@@ -125,9 +128,10 @@ public class TaxonomyResource {
             + "expected_revision required, 409 when it is no longer current)")
     @RequestBody(content = @Content(schema = @Schema(ref = "affect.v1.UpdateTaxonomyRequest")))
     @APIResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "affect.v1.Taxonomy")))
-    public Response update(@PathParam("name") String name, String body) throws InvalidProtocolBufferException {
+    public Response update(@PathParam("name") String name, @HeaderParam(IDEMPOTENCY_KEY) String key, String body)
+            throws InvalidProtocolBufferException {
         UpdateTaxonomyRequest request = parse(body, UpdateTaxonomyRequest.newBuilder());
-        return json(200, taxonomies.update(request.toBuilder().setName(name).build()));
+        return json(200, taxonomies.update(request.toBuilder().setName(name).setRequestId(requestId(key, request.getRequestId())).build()));
     }
 
     @POST
@@ -193,8 +197,8 @@ public class TaxonomyResource {
     @Path("/taxonomies/{name}")
     @Operation(summary = "Delete a taxonomy with all its supports")
     @APIResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "affect.v1.DeleteTaxonomyResponse")))
-    public Response delete(@PathParam("name") String name) throws InvalidProtocolBufferException {
-        return json(200, DeleteTaxonomyResponse.newBuilder().setDeletedSupports(taxonomies.delete(name)).build());
+    public Response delete(@PathParam("name") String name, @HeaderParam(IDEMPOTENCY_KEY) String key) throws InvalidProtocolBufferException {
+        return json(200, taxonomies.delete(name, requestId(key, "")));
     }
 
     @POST
@@ -203,9 +207,10 @@ public class TaxonomyResource {
     @RequestBody(content = @Content(schema = @Schema(ref = "affect.v1.AddSupportRequest")))
     @APIResponse(responseCode = "201", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "affect.v1.AddSupportResponse")))
     @APIResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "affect.v1.AddSupportResponse")))
-    public Response addSupport(@PathParam("name") String name, String body) throws InvalidProtocolBufferException {
+    public Response addSupport(@PathParam("name") String name, @HeaderParam(IDEMPOTENCY_KEY) String key, String body)
+            throws InvalidProtocolBufferException {
         AddSupportRequest r = parse(body, AddSupportRequest.newBuilder());
-        AddSupportResponse added = supports.add(name, r.getClassName(), r.getImage(), r.hasBox() ? r.getBox() : null, r.getMetadataMap());
+        AddSupportResponse added = supports.add(r.toBuilder().setTaxonomy(name).setRequestId(requestId(key, r.getRequestId())).build());
         return json(added.getCreated() ? 201 : 200, added);
     }
 
@@ -256,9 +261,9 @@ public class TaxonomyResource {
     @Path("/taxonomies/{name}/supports/{id}")
     @Operation(summary = "Remove a support sample")
     @APIResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "affect.v1.RemoveSupportResponse")))
-    public Response removeSupport(@PathParam("name") String name, @PathParam("id") String id) throws InvalidProtocolBufferException {
-        supports.remove(name, id);
-        return json(200, RemoveSupportResponse.getDefaultInstance());
+    public Response removeSupport(@PathParam("name") String name, @PathParam("id") String id, @HeaderParam(IDEMPOTENCY_KEY) String key)
+            throws InvalidProtocolBufferException {
+        return json(200, supports.remove(name, id, requestId(key, "")));
     }
 
     @POST
@@ -319,6 +324,20 @@ public class TaxonomyResource {
     @APIResponse(responseCode = "200", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "affect.v1.ReembeddingStatus")))
     public Response reembeddingStatus() throws InvalidProtocolBufferException {
         return json(200, reembedding.status());
+    }
+
+    /**
+     * The request id of a write: the Idempotency-Key header (the HTTP convention), else the body's request_id; both,
+     * differing, is a 400.
+     */
+    private static String requestId(String header, String inBody) {
+        if (header == null || header.isEmpty()) {
+            return inBody;
+        }
+        if (!inBody.isEmpty() && !inBody.equals(header)) {
+            throw Errors.invalidArgument("the Idempotency-Key header and the body's requestId differ; send one of them");
+        }
+        return header;
     }
 
     /** The page_size query parameter; a value that is not a number is a 400 naming it, not JAX-RS' 404. */

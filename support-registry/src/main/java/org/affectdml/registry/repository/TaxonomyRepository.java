@@ -17,6 +17,16 @@ public class TaxonomyRepository implements PanacheRepository<TaxonomyEntity> {
         return find("name", name).firstResultOptional();
     }
 
+    /**
+     * The taxonomy with its row locked until the caller's transaction ends (SELECT ... FOR NO KEY UPDATE): every
+     * write of a taxonomy or its supports takes this lock first, so writers on any replica queue one behind the
+     * other, each reads the revision its predecessor committed, and a compare-and-set on it holds. The lock does not
+     * block readers, nor inserts of rows that only reference the taxonomy.
+     */
+    public Optional<TaxonomyEntity> findByNameForUpdate(String name) {
+        return find("name", name).withLock(jakarta.persistence.LockModeType.PESSIMISTIC_WRITE).firstResultOptional();
+    }
+
     /** Up to {@code limit} taxonomies named after {@code afterName}, by name (keyset paging). */
     public List<TaxonomyEntity> pageAfter(String afterName, int limit) {
         return find("name > ?1 order by name", afterName).page(0, limit).list();
@@ -43,10 +53,10 @@ public class TaxonomyRepository implements PanacheRepository<TaxonomyEntity> {
                 .setParameter(1, taxonomyId).getResultList();
     }
 
-    /** Deletes the taxonomy; classes, samples and embeddings go with it. */
-    public void deleteWithContents(long taxonomyId) {
+    /** Deletes the taxonomy; classes, samples and embeddings go with it. False when no such taxonomy was there to delete. */
+    public boolean deleteWithContents(long taxonomyId) {
         getEntityManager().createNativeQuery("DELETE FROM support_embedding WHERE taxonomy_id = ?1").setParameter(1, taxonomyId).executeUpdate();
-        getEntityManager().createNativeQuery("DELETE FROM taxonomy WHERE id = ?1").setParameter(1, taxonomyId).executeUpdate();
+        return getEntityManager().createNativeQuery("DELETE FROM taxonomy WHERE id = ?1").setParameter(1, taxonomyId).executeUpdate() == 1;
     }
 
     /** Taxonomies every support of which has an embedding of {@code version} (empty ones count as complete). */

@@ -3,7 +3,10 @@ package org.affectdml.registry.service;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import org.affectdml.proto.v1.AddSupportRequest;
 import org.affectdml.proto.v1.AddSupportResponse;
+import org.affectdml.proto.v1.RemoveSupportRequest;
+import org.affectdml.proto.v1.RemoveSupportResponse;
 import org.affectdml.proto.v1.Image;
 import org.affectdml.proto.v1.ListSupportsResponse;
 import org.affectdml.proto.v1.PersonBox;
@@ -52,8 +55,16 @@ public class SupportService {
     ServingVersions versions;
     @Inject
     RegistryConfig config;
+    @Inject
+    WriteRequests writeRequests;
 
-    public AddSupportResponse add(String taxonomy, String className, Image image, PersonBox box, Map<String, String> metadata) {
+    /** Adds the support of an AddSupportRequest (the taxonomy named in it); see registry.proto for the contract. */
+    public AddSupportResponse add(AddSupportRequest request) {
+        PersonBox box = request.hasBox() ? request.getBox() : null;
+        String taxonomy = request.getTaxonomy();
+        String className = request.getClassName();
+        Image image = request.getImage();
+        Map<String, String> metadata = request.getMetadataMap();
         if (box == null) {
             throw Errors.invalidArgument("request has no person box (x1, y1, x2, y2 in pixels)");
         }
@@ -64,14 +75,20 @@ public class SupportService {
         String sha = DigestUtils.sha256Hex(bytes);
         SupportRepository.Box at = new SupportRepository.Box(box.getX1(), box.getY1(), box.getX2(), box.getY2());
 
+        WriteRequests.Key key = writeRequests.key(request.getRequestId(), "AddSupport", request.toBuilder().clearRequestId().build());
+
         // Validate names and find a repeat before paying for an embedding.
-        Long classId = QuarkusTransaction.requiringNew().call(() -> {
+        Optional<AddSupportResponse> earlier = QuarkusTransaction.requiringNew().call(() -> writeRequests.replay(key, AddSupportResponse.parser()));
+        if (earlier.isPresent()) {
+            return earlier.get();
+        }
+        boolean stored = QuarkusTransaction.requiringNew().call(() -> {
             TaxonomyEntity t = taxonomies.require(taxonomy);
-            EmotionClassEntity c = TaxonomyService.requireClass(t, className);
-            return supports.findByImageAndBox(t.id, sha, at) == null ? c.id : null;
+            TaxonomyService.requireClass(t, className);
+            return supports.findByImageAndBox(t.id, sha, at) != null;
         });
-        if (classId == null) {
-            return existing(taxonomy, className, sha, at);
+        if (stored) {
+            return existing(key, taxonomy, className, sha, at);
         }
 
         EmbeddingClient.Item item = new EmbeddingClient.Item(bytes, mediaType, at.x1(), at.y1(), at.x2(), at.y2());
@@ -84,28 +101,30 @@ public class SupportService {
         }
 
         UUID id = UUID.randomUUID();
-        boolean inserted = QuarkusTransaction.requiringNew().call(() -> {
-            TaxonomyEntity t = taxonomies.require(taxonomy);
+        // Stored and answered in one transaction: an acknowledgement is built from what commits with it.
+        AddSupportResponse added = QuarkusTransaction.requiringNew().call(() -> {
+            Optional<AddSupportResponse> first = writeRequests.replay(key, AddSupportResponse.parser());  // a concurrent retry won
+            if (first.isPresent()) {
+                return first.get();
+            }
+            TaxonomyEntity t = taxonomies.requireForWrite(taxonomy);
             EmotionClassEntity c = TaxonomyService.requireClass(t, className);
             if (!supports.insertIfAbsent(new SupportRepository.NewSample(id, t.id, c.id, bytes, mediaType, sha, at, metadata))) {
-                return false;  // a concurrent identical AddSupport won
+                return null;  // a concurrent identical AddSupport won
             }
             for (EmbeddingClient.Embedded v : vectors) {
                 embeddingsStored.insertIfAbsent(id, v.modelVersion(), t.id, c.id, v.values(), v.streams());
             }
             t.touch();
-            return true;
+            supports.flush();
+            SupportSampleEntity sample = supports.findById(id);
+            AddSupportResponse answer = AddSupportResponse.newBuilder()
+                    .setSample(ProtoMapping.sample(sample, taxonomy, embeddingsStored.versionsOf(id))).setCreated(true)
+                    .addAllWarnings(neighbours.warnings(t, sample.emotionClass, id, active.values(), active.modelVersion())).build();
+            writeRequests.record(key, answer);
+            return answer;
         });
-        if (!inserted) {
-            return existing(taxonomy, className, sha, at);
-        }
-        return QuarkusTransaction.requiringNew().call(() -> {
-            SupportSampleEntity stored = supports.findById(id);
-            TaxonomyEntity t = taxonomies.require(taxonomy);
-            return AddSupportResponse.newBuilder()
-                    .setSample(ProtoMapping.sample(stored, taxonomy, embeddingsStored.versionsOf(id))).setCreated(true)
-                    .addAllWarnings(neighbours.warnings(t, stored.emotionClass, id, active.values(), active.modelVersion())).build();
-        });
+        return added != null ? added : existing(key, taxonomy, className, sha, at);
     }
 
     /** The version the taxonomy is served with, for the listing's distances; none when embedding-service cannot say. */
@@ -118,8 +137,8 @@ public class SupportService {
     }
 
     /** The stored twin of a repeated AddSupport; ALREADY_EXISTS when it is a support of another class. */
-    private AddSupportResponse existing(String taxonomy, String className, String sha, SupportRepository.Box box) {
-        return QuarkusTransaction.requiringNew().call(() -> {
+    private AddSupportResponse existing(WriteRequests.Key key, String taxonomy, String className, String sha, SupportRepository.Box box) {
+        return QuarkusTransaction.requiringNew().call(() -> writeRequests.once(key, AddSupportResponse.parser(), () -> {
             TaxonomyEntity t = taxonomies.require(taxonomy);
             SupportSampleEntity s = supports.findByImageAndBox(t.id, sha, box);
             if (s == null) {
@@ -131,18 +150,21 @@ public class SupportService {
             }
             return AddSupportResponse.newBuilder().setSample(ProtoMapping.sample(s, taxonomy, embeddingsStored.versionsOf(s.id)))
                     .setCreated(false).build();
-        });
+        }));
     }
 
-    public void remove(String taxonomy, String supportId) {
+    public RemoveSupportResponse remove(String taxonomy, String supportId, String requestId) {
         UUID id = parseId(supportId);
-        QuarkusTransaction.requiringNew().run(() -> {
-            TaxonomyEntity t = taxonomies.require(taxonomy);
+        WriteRequests.Key key = writeRequests.key(requestId, "RemoveSupport",
+                RemoveSupportRequest.newBuilder().setTaxonomy(taxonomy).setSupportId(supportId).build());
+        return QuarkusTransaction.requiringNew().call(() -> writeRequests.once(key, RemoveSupportResponse.parser(), () -> {
+            TaxonomyEntity t = taxonomies.requireForWrite(taxonomy);
             SupportSampleEntity s = requireSample(t, id);
             embeddingsStored.deleteOfSample(id);
             supports.delete(s);
             t.touch();
-        });
+            return RemoveSupportResponse.getDefaultInstance();
+        }));
     }
 
     /** One support, as ListSupports gives it (with its distances in the version served now, when reachable). */

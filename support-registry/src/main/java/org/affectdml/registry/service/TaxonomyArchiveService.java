@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import org.affectdml.proto.v1.AddSupportRequest;
 import org.affectdml.proto.v1.ExportedSupport;
 import org.affectdml.proto.v1.Image;
 import org.affectdml.proto.v1.PersonBox;
@@ -52,13 +53,18 @@ public class TaxonomyArchiveService {
         // The rejection rule's thresholds belong to the exporting registry's model version: not carried over.
         Taxonomy.Builder clean = header.toBuilder().clearRevision().clearCreated().clearUpdated().clearClasses().clearRejection();
         header.getClassesList().forEach(c -> clean.addClasses(c.toBuilder().clearSupportCount()));
-        taxonomies.create(clean.build());
+        taxonomies.create(clean.build(), "");
         try {
             for (ExportedSupport s : supportsToAdd) {
-                supports.add(header.getName(), s.getClassName(), s.getImage(), s.hasBox() ? s.getBox() : null, s.getMetadataMap());
+                AddSupportRequest.Builder add = AddSupportRequest.newBuilder().setTaxonomy(header.getName()).setClassName(s.getClassName())
+                        .setImage(s.getImage()).putAllMetadata(s.getMetadataMap());
+                if (s.hasBox()) {
+                    add.setBox(s.getBox());
+                }
+                supports.add(add.build());
             }
         } catch (RuntimeException e) {
-            taxonomies.delete(header.getName());
+            taxonomies.delete(header.getName(), "");
             throw e;
         }
         return taxonomies.get(header.getName());

@@ -3,6 +3,9 @@ package org.affectdml.registry.service;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import org.affectdml.proto.v1.CreateTaxonomyRequest;
+import org.affectdml.proto.v1.DeleteTaxonomyRequest;
+import org.affectdml.proto.v1.DeleteTaxonomyResponse;
 import org.affectdml.proto.v1.EmotionClass;
 import org.affectdml.proto.v1.ListTaxonomiesResponse;
 import org.affectdml.proto.v1.Taxonomy;
@@ -11,6 +14,7 @@ import org.affectdml.proto.v1.UpdateTaxonomyRequest;
 import org.affectdml.proto.v1.RecommendedThreshold;
 import org.affectdml.proto.v1.RejectionRule;
 import org.affectdml.proto.v1.TaxonomyEvaluation;
+import org.affectdml.registry.DatabaseErrors;
 import org.affectdml.registry.repository.TaxonomyEvaluationRepository;
 import org.affectdml.registry.model.EmotionClassEntity;
 import org.affectdml.registry.model.TaxonomyEntity;
@@ -41,8 +45,10 @@ public class TaxonomyService {
     ServingVersions versions;
     @Inject
     TaxonomyEvaluationRepository evaluations;
+    @Inject
+    WriteRequests writeRequests;
 
-    public Taxonomy create(Taxonomy request) {
+    public Taxonomy create(Taxonomy request, String requestId) {
         requireValidName(request.getName());
         Inputs.requireText("taxonomy description", request.getDescription(), MAX_DESCRIPTION, true);
         if (request.getKind() != TaxonomyKind.TAXONOMY_KIND_CATEGORICAL && request.getKind() != TaxonomyKind.TAXONOMY_KIND_LEVEL) {
@@ -56,9 +62,10 @@ public class TaxonomyService {
                     + "are distances of a model version");
         }
         requireClasses(request.getClassesList(), "");
-        return QuarkusTransaction.requiringNew().call(() -> {
+        WriteRequests.Key key = writeRequests.key(requestId, "CreateTaxonomy", CreateTaxonomyRequest.newBuilder().setTaxonomy(request).build());
+        return QuarkusTransaction.requiringNew().call(() -> writeRequests.once(key, Taxonomy.parser(), () -> {
             if (taxonomies.findByName(request.getName()).isPresent()) {
-                throw Errors.alreadyExists("taxonomy '" + request.getName() + "' exists already");
+                throw alreadyExists(request.getName());
             }
             TaxonomyEntity t = new TaxonomyEntity();
             t.name = request.getName();
@@ -68,9 +75,17 @@ public class TaxonomyService {
             for (EmotionClass c : request.getClassesList()) {
                 addClass(t, c, position++);
             }
-            taxonomies.persist(t);
+            try {
+                taxonomies.persist(t);
+                taxonomies.flush();
+            } catch (jakarta.persistence.PersistenceException e) {
+                if (DatabaseErrors.isUniqueViolation(e)) {  // a concurrent create of the same name committed first
+                    throw alreadyExists(t.name);
+                }
+                throw e;
+            }
             return ProtoMapping.taxonomy(t, Map.of());
-        });
+        }));
     }
 
     public Taxonomy get(String name) {
@@ -127,8 +142,9 @@ public class TaxonomyService {
         boolean needsServingVersion = request.getConfirmRejection()
                 || request.hasRejection() && request.getRejection().getModelVersion().isEmpty();
         List<String> candidates = needsServingVersion ? versions.candidates() : List.of();
-        return QuarkusTransaction.requiringNew().call(() -> {
-            TaxonomyEntity t = require(request.getName());
+        WriteRequests.Key key = writeRequests.key(request.getRequestId(), "UpdateTaxonomy", request.toBuilder().clearRequestId().build());
+        return QuarkusTransaction.requiringNew().call(() -> writeRequests.once(key, Taxonomy.parser(), () -> {
+            TaxonomyEntity t = requireForWrite(request.getName());
             if (t.revision != request.getExpectedRevision()) {
                 throw Errors.aborted("taxonomy '" + t.name + "' is at revision " + t.revision + ", not " + request.getExpectedRevision()
                         + ": someone changed it meanwhile; read it again (GetTaxonomy) and reapply your change");
@@ -162,8 +178,9 @@ public class TaxonomyService {
                 RejectionRules.confirm(t, servedWith(t, candidates));
             }
             t.touch();
+            taxonomies.flush();
             return ProtoMapping.taxonomy(t, taxonomies.supportCountsByClass(t.id));
-        });
+        }));
     }
 
     /** Valid names and descriptions, each name once; returns the names. */
@@ -210,20 +227,41 @@ public class TaxonomyService {
         return versions.requirePick(t.name, candidates, "give rejection.model_version, or wait for re-embedding (GetReembeddingStatus)");
     }
 
-    /** Deletes the taxonomy with its classes, samples and embeddings in one transaction; returns how many supports it had. */
-    public int delete(String name) {
-        return QuarkusTransaction.requiringNew().call(() -> {
-            TaxonomyEntity t = require(name);
+    /** Deletes the taxonomy with its classes, samples and embeddings in one transaction; answers how many supports it had. */
+    public DeleteTaxonomyResponse delete(String name, String requestId) {
+        requireValidName(name);
+        WriteRequests.Key key = writeRequests.key(requestId, "DeleteTaxonomy", DeleteTaxonomyRequest.newBuilder().setName(name).build());
+        return QuarkusTransaction.requiringNew().call(() -> writeRequests.once(key, DeleteTaxonomyResponse.parser(), () -> {
+            TaxonomyEntity t = requireForWrite(name);
             int count = (int) supports.countOfTaxonomy(t.id);
-            taxonomies.deleteWithContents(t.id);
-            return count;
-        });
+            if (!taxonomies.deleteWithContents(t.id)) {
+                throw notFound(name);
+            }
+            return DeleteTaxonomyResponse.newBuilder().setDeletedSupports(count).build();
+        }));
     }
 
     /** The named taxonomy, within the caller's transaction; INVALID_ARGUMENT for a name no taxonomy can have, else NOT_FOUND. */
     public TaxonomyEntity require(String name) {
         requireValidName(name);
-        return taxonomies.findByName(name).orElseThrow(() -> Errors.notFound("taxonomy '" + name + "' does not exist"));
+        return taxonomies.findByName(name).orElseThrow(() -> notFound(name));
+    }
+
+    /**
+     * The named taxonomy locked for a write in the caller's transaction (see {@link TaxonomyRepository#findByNameForUpdate}):
+     * its revision is the latest committed one and stays so until the transaction ends. Every write calls this first.
+     */
+    public TaxonomyEntity requireForWrite(String name) {
+        requireValidName(name);
+        return taxonomies.findByNameForUpdate(name).orElseThrow(() -> notFound(name));
+    }
+
+    private static io.grpc.StatusRuntimeException alreadyExists(String name) {
+        return Errors.alreadyExists("taxonomy '" + name + "' exists already");
+    }
+
+    private static io.grpc.StatusRuntimeException notFound(String name) {
+        return Errors.notFound("taxonomy '" + name + "' does not exist");
     }
 
     private static void requireValidName(String name) {

@@ -23,6 +23,18 @@ export function signOut() {
   sessionStorage.removeItem(KEY);
 }
 
+const WRITES = new Set(['POST', 'PATCH', 'DELETE']);
+const WRITE_ATTEMPTS = 3;
+
+/** A fresh idempotency key (crypto.randomUUID needs a secure context; getRandomValues does not). */
+function newRequestId() {
+  const bytes = new Uint8Array(16);
+  crypto.getRandomValues(bytes);
+  return Array.from(bytes, b => b.toString(16).padStart(2, '0')).join('');
+}
+
+// A write carries an Idempotency-Key; when its outcome is unknown (no answer, 503, 504) it is sent again with the
+// same key, and the registry answers the first outcome instead of applying the change twice.
 async function request(method, path, body, accept = 'application/json', contentType = 'application/json') {
   const headers = { 'Accept': accept };
   const key = signedInKey();
@@ -32,11 +44,21 @@ async function request(method, path, body, accept = 'application/json', contentT
     headers['Content-Type'] = contentType;
     payload = typeof body === 'string' ? body : JSON.stringify(body);
   }
+  const retryable = WRITES.has(method) && contentType === 'application/json';
+  if (retryable) headers['Idempotency-Key'] = newRequestId();
   let response;
-  try {
-    response = await fetch('/api/v1' + path, { method, headers, body: payload, cache: 'no-store', credentials: 'omit' });
-  } catch (e) {
-    throw new ApiError(0, 'UNAVAILABLE', 'the registry cannot be reached: ' + e.message);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      response = await fetch('/api/v1' + path, { method, headers, body: payload, cache: 'no-store', credentials: 'omit' });
+    } catch (e) {
+      if (retryable && attempt < WRITE_ATTEMPTS) {
+        await new Promise(resolve => setTimeout(resolve, 250 * attempt));
+        continue;
+      }
+      throw new ApiError(0, 'UNAVAILABLE', 'the registry cannot be reached: ' + e.message);
+    }
+    if (!(retryable && attempt < WRITE_ATTEMPTS && (response.status === 503 || response.status === 504))) break;
+    await new Promise(resolve => setTimeout(resolve, 250 * attempt));
   }
   if (!response.ok) {
     let code = 'HTTP_' + response.status;
