@@ -46,6 +46,20 @@ public interface RegistryConfig {
 
     RequestIds requestIds();
 
+    /** ImportTaxonomy (spooled in the evaluation spool directory while it arrives). */
+    @io.smallrye.config.WithName("import")
+    ImportLimits importLimits();
+
+    interface ImportLimits {
+        /** Most supports one archive may hold. */
+        @WithDefault("10000")
+        int maxSupports();
+
+        /** Most bytes of support images one archive may hold. */
+        @WithDefault("4294967296")
+        long maxUploadBytes();
+    }
+
     /** Idempotency keys of write calls (request_id, REST Idempotency-Key). */
     interface RequestIds {
         /** How long the first answer under a key is kept for retries (then the key may be used again). */
@@ -84,8 +98,11 @@ public interface RegistryConfig {
         @WithDefault("7d")
         Duration keepJobs();
 
-        /** A QUEUED or RUNNING job not updated this long is reported FAILED (its replica stopped). */
-        @WithDefault("5m")
+        /**
+         * A QUEUED or RUNNING job not updated this long is reported FAILED (its replica stopped). Its replica marks it
+         * alive every fifth of this (at least every second).
+         */
+        @WithDefault("30s")
         Duration staleAfter();
     }
 

@@ -15,6 +15,13 @@ import java.util.Optional;
  */
 public abstract class ApiKeyInterceptor implements ServerInterceptor {
 
+    /**
+     * Longest authorization value looked at. Longer ones are refused here with a status naming the limit, up to the
+     * transport's header limit (quarkus.http.limits.max-header-list-size, 64 KiB), above which the HTTP/2 layer
+     * answers 431 before any of our code runs.
+     */
+    public static final int MAX_AUTHORIZATION = 4096;
+
     public static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
     /** The role a call to the named gRPC service (e.g. "affect.v1.Trainer") needs; empty when it needs none. */
@@ -29,7 +36,13 @@ public abstract class ApiKeyInterceptor implements ServerInterceptor {
         if (needed.isEmpty()) {
             return next.startCall(call, headers);
         }
-        switch (verifier().check(headers.get(AUTHORIZATION), needed.get())) {
+        String authorization = headers.get(AUTHORIZATION);
+        if (authorization != null && authorization.length() > MAX_AUTHORIZATION) {
+            call.close(Status.UNAUTHENTICATED.withDescription("the authorization metadata has " + authorization.length()
+                    + " characters, above the " + MAX_AUTHORIZATION + " an API key can have: send 'Bearer <key>' only"), new Metadata());
+            return new ServerCall.Listener<>() { };
+        }
+        switch (verifier().check(authorization, needed.get())) {
             case ALLOWED -> {
                 return next.startCall(call, headers);
             }

@@ -34,15 +34,18 @@ public class ConnectionAgeLimit {
             return;
         }
         long graceMillis = config.maxConnectionAgeGrace().toMillis();
-        // Before every other route (gRPC's included): only notes the connection, then passes the request on.
+        // Before every other route (gRPC's included): only notes the connection, then passes the request on. HTTP/1.x
+        // connections cannot be shut down gracefully (Vert.x refuses with an error) and carry no gRPC: they end with
+        // their keep-alive timeout instead.
         router.route().order(Integer.MIN_VALUE).handler(rc -> {
             HttpConnection connection = rc.request().connection();
-            if (connection != null && scheduled.add(connection)) {
+            if (connection != null && rc.request().version() == io.vertx.core.http.HttpVersion.HTTP_2 && scheduled.add(connection)) {
                 long delay = Math.max(1, Math.round(ageMillis * ThreadLocalRandom.current().nextDouble(0.9, 1.1)));
                 rc.vertx().setTimer(delay, id -> {
                     scheduled.remove(connection);
                     LOG.debugf("connection from %s reached its maximum age; asking the client to reconnect", connection.remoteAddress());
-                    connection.shutdown(graceMillis, TimeUnit.MILLISECONDS);
+                    connection.shutdown(graceMillis, TimeUnit.MILLISECONDS).onFailure(e ->
+                            LOG.debugf("connection from %s could not be shut down gracefully: %s", connection.remoteAddress(), e.getMessage()));
                 });
             }
             rc.next();

@@ -1,11 +1,11 @@
 package org.affectdml.registry.api;
 
 import org.affectdml.service.errors.Errors;
+import org.affectdml.service.errors.Inputs;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
 
 /**
@@ -25,7 +25,7 @@ final class NdjsonLines {
         try {
             for (int b = body.read(); ; b = body.read()) {
                 if (b == '\n' || b < 0) {
-                    String text = new String(buffer, 0, length, StandardCharsets.UTF_8);
+                    String text = Inputs.utf8(buffer, 0, length, "line " + number + " of the body");
                     if (!text.isBlank()) {
                         line.accept(text);
                     }

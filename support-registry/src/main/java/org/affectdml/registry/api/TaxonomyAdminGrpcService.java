@@ -1,6 +1,7 @@
 package org.affectdml.registry.api;
 
 import io.quarkus.grpc.GrpcService;
+import org.affectdml.service.errors.MalformedStreamMessages;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -75,12 +76,29 @@ public class TaxonomyAdminGrpcService extends MutinyTaxonomyAdminGrpc.TaxonomyAd
         return Uni.createFrom().item(() -> evaluation.evaluate(request));
     }
 
-    /** Each message is checked and spooled as it arrives (on a worker thread, in order); the job starts when the upload ends. */
+    /** Client-streaming calls get a message that does not parse as a marked message (see MalformedStreamMessages). */
+    @Override
+    public io.grpc.ServerServiceDefinition bindService() {
+        return MalformedStreamMessages.tolerant(super.bindService());
+    }
+
+    /**
+     * Each message is checked and spooled as it arrives (on a worker thread, in order); the job starts when the upload
+     * ends. A message that breaks a rule ends the call at once, and the spool is deleted on every path that is not a job.
+     */
     @Override
     public Uni<EvaluationJob> startEvaluation(Multi<EvaluationUpload> request) {
         return Uni.createFrom().item(evaluationJobs::newSpool).runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
                 .flatMap(spool -> request.emitOn(Infrastructure.getDefaultWorkerPool())
-                        .onItem().invoke(spool::accept)
+                        .onItem().invoke(new java.util.function.Consumer<EvaluationUpload>() {
+                            private long index;
+
+                            @Override
+                            public void accept(EvaluationUpload message) {
+                                MalformedStreamMessages.requireWellFormed(message, index++);
+                                spool.accept(message);
+                            }
+                        })
                         .onFailure().invoke(spool::discard)
                         .onCancellation().invoke(spool::discard)
                         .collect().last()
@@ -136,12 +154,16 @@ public class TaxonomyAdminGrpcService extends MutinyTaxonomyAdminGrpc.TaxonomyAd
                 .onItem().transformToMulti(chunks -> Multi.createFrom().iterable(chunks));
     }
 
+    /** Spooled to disk as it arrives (each chunk checked), then imported all or nothing; the spool is deleted on every path. */
     @Override
-    @Blocking
     public Uni<Taxonomy> importTaxonomy(Multi<TaxonomyArchiveChunk> request) {
-        return request.collect().asList()
-                .emitOn(Infrastructure.getDefaultWorkerPool())
-                .map(archives::importChunks);
+        return Uni.createFrom().item(archives::newImport).runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                .flatMap(spool -> request.emitOn(Infrastructure.getDefaultWorkerPool())
+                        .onItem().invoke(spool::accept)
+                        .onFailure().invoke(spool::close)
+                        .onCancellation().invoke(spool::close)
+                        .collect().last()
+                        .map(ignored -> archives.importSpooled(spool)));
     }
 
     @Override

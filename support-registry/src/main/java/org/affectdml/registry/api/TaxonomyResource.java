@@ -353,6 +353,7 @@ public class TaxonomyResource {
     private static <T extends Message> T parse(String body, Message.Builder builder) {
         try {
             PARSER.merge(body == null || body.isBlank() ? "{}" : body, builder);
+            Inputs.requireWellFormed(builder);  // JSON escapes can still carry a lone surrogate ("\ud800")
             return (T) builder.build();
         } catch (InvalidProtocolBufferException e) {
             throw Errors.invalidArgument("body is not a valid " + builder.getDescriptorForType().getFullName() + " in JSON: " + reason(e));

@@ -66,6 +66,10 @@ public class EvaluationJobService {
     private ScheduledExecutorService heartbeat;
 
     void start(@Observes StartupEvent event) {
+        int removed = SpoolFiles.removeLeftovers(spoolDirectory());
+        if (removed > 0) {
+            LOG.infof("removed %d upload spool file(s) left by a registry process that stopped", removed);
+        }
         runner = Executors.newFixedThreadPool(config.evaluation().concurrentJobs(), daemon("evaluation-job"));
         heartbeat = Executors.newSingleThreadScheduledExecutor(daemon("evaluation-heartbeat"));
         long ms = Math.max(1000, config.evaluation().staleAfter().toMillis() / 5);
@@ -100,10 +104,13 @@ public class EvaluationJobService {
 
     /** A spool for one upload, checked against the registry's limits and the header's taxonomy. */
     public EvaluationUploadSpool newSpool() {
-        Path directory = config.evaluation().spoolDirectory()
-                .orElse(Path.of(System.getProperty("java.io.tmpdir"), "affect-evaluations"));
-        return new EvaluationUploadSpool(directory, new EvaluationUploadSpool.Limits(config.evaluation().maxQueries(),
+        return new EvaluationUploadSpool(spoolDirectory(), new EvaluationUploadSpool.Limits(config.evaluation().maxQueries(),
                 config.evaluation().maxUploadBytes(), config.maxImageBytes()), this::classNames);
+    }
+
+    /** Where uploads (evaluations and imports) are spooled. */
+    public Path spoolDirectory() {
+        return config.evaluation().spoolDirectory().orElse(Path.of(System.getProperty("java.io.tmpdir"), "affect-evaluations"));
     }
 
     private Set<String> classNames(String taxonomy) {

@@ -48,8 +48,7 @@ public final class EvaluationUploadSpool implements AutoCloseable {
         this.limits = limits;
         this.classes = classes;
         try {
-            Files.createDirectories(directory);
-            this.file = Files.createTempFile(directory, "evaluation-", ".spool");
+            this.file = SpoolFiles.create(directory, "evaluation");
             this.out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16);
         } catch (IOException e) {
             throw Errors.unavailable("cannot spool the evaluation upload (affect.registry.evaluation.spool-directory): " + e.getMessage());
@@ -94,7 +93,8 @@ public final class EvaluationUploadSpool implements AutoCloseable {
         if (!q.hasBox()) {
             throw Errors.invalidArgument(where + "has no person box (x1, y1, x2, y2 in pixels)");
         }
-        if (!q.getClassName().isEmpty() && !classNames.contains(q.getClassName())) {
+        String className = q.getClassName().isEmpty() ? "" : TaxonomyService.requireClassName(q.getClassName());
+        if (!className.isEmpty() && !classNames.contains(className)) {
             throw Errors.invalidArgument(where + "class " + Inputs.quoted(q.getClassName()) + " is not in taxonomy '"
                     + header.getTaxonomy() + "' (leave class_name empty for a person of none of its classes)");
         }
@@ -103,7 +103,7 @@ public final class EvaluationUploadSpool implements AutoCloseable {
             throw Errors.resourceExhausted("the upload's images exceed " + limits.maxUploadBytes()
                     + " bytes (affect.registry.evaluation.max-upload-bytes); split it into several evaluations");
         }
-        return q;
+        return className.equals(q.getClassName()) ? q : q.toBuilder().setClassName(className).build();
     }
 
     private void write(LabelledQuery q) {

@@ -39,9 +39,13 @@ final class RejectionRules {
         if (rule.getScoring() == ScoringRule.UNRECOGNIZED) {
             throw Errors.invalidArgument("rejection.scoring is not a ScoringRule this service knows");
         }
+        Map<String, Float> classMaxDistance = new java.util.HashMap<>();  // by the classes' stored (NFC) names
         for (Map.Entry<String, Float> e : rule.getClassMaxDistanceMap().entrySet()) {
-            TaxonomyService.requireClass(t, e.getKey());
+            String stored = TaxonomyService.requireClass(t, e.getKey()).name;
             requireDistance("class_max_distance of " + Inputs.quoted(e.getKey()), e.getValue());
+            if (classMaxDistance.put(stored, e.getValue()) != null) {
+                throw Errors.invalidArgument("class_max_distance names class " + Inputs.quoted(stored) + " twice (in two spellings)");
+            }
         }
         if (rule.getMaxDistance() == 0 && rule.getMinMargin() == 0 && rule.getClassMaxDistanceCount() == 0) {
             throw Errors.invalidArgument("the rejection rule sets no limit: give max_distance, min_margin or class_max_distance "
@@ -52,7 +56,7 @@ final class RejectionRules {
         t.rejectModelVersion = version;
         t.rejectScoring = scoringOf(rule.getScoring()).name();
         for (EmotionClassEntity c : t.classes) {
-            c.maxDistance = rule.getClassMaxDistanceMap().get(c.name);
+            c.maxDistance = classMaxDistance.get(c.name);
         }
     }
 

@@ -64,12 +64,11 @@ public class SupportService {
         String taxonomy = request.getTaxonomy();
         String className = request.getClassName();
         Image image = request.getImage();
-        Map<String, String> metadata = request.getMetadataMap();
+        Map<String, String> metadata = requireMetadata(request.getMetadataMap());
         if (box == null) {
             throw Errors.invalidArgument("request has no person box (x1, y1, x2, y2 in pixels)");
         }
         UploadedImage upload = UploadedImage.accept(image, "support image", config.maxImageBytes());
-        requireMetadata(metadata);
         byte[] bytes = upload.bytes();
         String mediaType = upload.mediaType();
         String sha = DigestUtils.sha256Hex(bytes);
@@ -230,18 +229,23 @@ public class SupportService {
         });
     }
 
-    /** Free-form metadata of a support: bounded in entries and lengths, printable keys and values. */
-    private static void requireMetadata(Map<String, String> metadata) {
+    /**
+     * Free-form metadata of a support: bounded in entries and lengths, keys are names (NFC, visible; two spellings of
+     * one key are one key), values printable text. Returns it with the keys as stored.
+     */
+    static Map<String, String> requireMetadata(Map<String, String> metadata) {
         if (metadata.size() > MAX_METADATA_ENTRIES) {
             throw Errors.invalidArgument("metadata has " + metadata.size() + " entries, above the limit of " + MAX_METADATA_ENTRIES);
         }
+        Map<String, String> stored = new java.util.TreeMap<>();
         metadata.forEach((key, value) -> {
-            if (key.isEmpty()) {
-                throw Errors.invalidArgument("metadata has an empty key");
-            }
-            Inputs.requireText("metadata key", key, MAX_METADATA_KEY, false);
+            String name = Inputs.requireName("metadata key", key, MAX_METADATA_KEY);
             Inputs.requireText("metadata value of " + Inputs.quoted(key), value, MAX_METADATA_VALUE, true);
+            if (stored.put(name, value) != null) {
+                throw Errors.invalidArgument("metadata key " + Inputs.quoted(key) + " is given twice (in two spellings)");
+            }
         });
+        return stored;
     }
 
     private static UUID parseId(String id) {

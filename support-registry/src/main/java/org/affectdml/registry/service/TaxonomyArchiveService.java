@@ -4,7 +4,6 @@ import com.google.protobuf.ByteString;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import org.affectdml.proto.v1.AddSupportRequest;
 import org.affectdml.proto.v1.ExportedSupport;
 import org.affectdml.proto.v1.Image;
 import org.affectdml.proto.v1.PersonBox;
@@ -16,21 +15,34 @@ import org.affectdml.registry.repository.SupportRepository;
 import org.affectdml.registry.repository.TaxonomyRepository;
 import org.affectdml.service.errors.Errors;
 
+import org.affectdml.registry.RegistryConfig;
+import org.affectdml.registry.client.EmbeddingClient;
+import org.apache.commons.codec.digest.DigestUtils;
+
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
 import java.util.List;
 
-/** Export of a taxonomy with its original support images, and import of such an archive (embedded with the local model). */
+/** Export of a taxonomy with its original support images, and import of such an archive (embedded with the local model, stored in one transaction). */
 @ApplicationScoped
 public class TaxonomyArchiveService {
 
     @Inject
     TaxonomyService taxonomies;
     @Inject
-    SupportService supports;
-    @Inject
     TaxonomyRepository taxonomyRows;
     @Inject
     SupportRepository supportRows;
+    @Inject
+    org.affectdml.registry.repository.SupportEmbeddingRepository embeddingsStored;
+    @Inject
+    EmbeddingClient embeddings;
+    @Inject
+    EvaluationJobService evaluationJobs;
+    @Inject
+    RegistryConfig config;
 
     /** The taxonomy's header chunk, then one chunk per support with its original image. */
     public List<TaxonomyArchiveChunk> export(String taxonomy) {
@@ -48,40 +60,74 @@ public class TaxonomyArchiveService {
         });
     }
 
-    /** Creates the taxonomy and adds every support; on any failure the new taxonomy is removed again. */
-    private Taxonomy importTaxonomy(Taxonomy header, List<ExportedSupport> supportsToAdd) {
+    /** A spool for one import's chunks, checked against the registry's limits and CreateTaxonomy's rules. */
+    public ImportUploadSpool newImport() {
+        return new ImportUploadSpool(evaluationJobs.spoolDirectory(), new ImportUploadSpool.Limits(config.importLimits().maxSupports(),
+                config.importLimits().maxUploadBytes(), config.maxImageBytes()), this::checkedHeader);
+    }
+
+    /** An exported header as a new taxonomy: what belongs to the exporting registry (revision, times, counts, rule) dropped. */
+    private Taxonomy checkedHeader(Taxonomy header) {
         // The rejection rule's thresholds belong to the exporting registry's model version: not carried over.
         Taxonomy.Builder clean = header.toBuilder().clearRevision().clearCreated().clearUpdated().clearClasses().clearRejection();
         header.getClassesList().forEach(c -> clean.addClasses(c.toBuilder().clearSupportCount()));
-        taxonomies.create(clean.build(), "");
-        try {
-            for (ExportedSupport s : supportsToAdd) {
-                AddSupportRequest.Builder add = AddSupportRequest.newBuilder().setTaxonomy(header.getName()).setClassName(s.getClassName())
-                        .setImage(s.getImage()).putAllMetadata(s.getMetadataMap());
-                if (s.hasBox()) {
-                    add.setBox(s.getBox());
-                }
-                supports.add(add.build());
-            }
-        } catch (RuntimeException e) {
-            taxonomies.delete(header.getName(), "");
-            throw e;
+        Taxonomy checked = taxonomies.checkedForCreate(clean.build());
+        if (taxonomies.exists(checked.getName())) {  // before the upload and the embeddings are paid for
+            throw Errors.alreadyExists("taxonomy '" + checked.getName() + "' exists already");
         }
-        return taxonomies.get(header.getName());
+        return checked;
     }
 
-    /** The chunks of an import as the header and the supports after it; INVALID_ARGUMENT when they are out of order. */
+    /**
+     * Imports a finished upload all or nothing: every support is embedded with the active model first (nothing is
+     * stored if one fails), then the taxonomy, its supports and their embeddings are stored in one transaction. The
+     * spool is deleted on every path.
+     */
+    public Taxonomy importSpooled(ImportUploadSpool spool) {
+        try (spool) {
+            Taxonomy header = spool.finish();
+            List<EmbeddingClient.Embedded> vectors = new ArrayList<>(spool.supports());
+            int[] at = {0};
+            spool.forEachSupport(s -> {
+                UploadedImage image = UploadedImage.accept(s.getImage(), "image of support " + at[0]++, config.maxImageBytes());
+                vectors.add(embeddings.embed(item(image, s), "", EmbeddingClient.Extras.STORED));
+            });
+            return QuarkusTransaction.requiringNew().call(() -> {
+                TaxonomyEntity t = taxonomies.insertNew(header);
+                Map<String, Long> classIds = new HashMap<>();
+                t.classes.forEach(c -> classIds.put(c.name, c.id));
+                int[] next = {0};
+                spool.forEachSupport(s -> {
+                    EmbeddingClient.Embedded v = vectors.get(next[0]++);
+                    UploadedImage image = UploadedImage.accept(s.getImage(), "support image", config.maxImageBytes());
+                    long classId = classIds.get(s.getClassName());
+                    UUID id = UUID.randomUUID();
+                    var box = new SupportRepository.Box(s.getBox().getX1(), s.getBox().getY1(), s.getBox().getX2(), s.getBox().getY2());
+                    // a repeated (image, box) in the archive is one support, as AddSupport would make it
+                    if (supportRows.insertIfAbsent(new SupportRepository.NewSample(id, t.id, classId, image.bytes(), image.mediaType(),
+                            DigestUtils.sha256Hex(image.bytes()), box, s.getMetadataMap()))) {
+                        embeddingsStored.insertIfAbsent(id, v.modelVersion(), t.id, classId, v.values(), v.streams());
+                    }
+                });
+                return ProtoMapping.taxonomy(t, taxonomyRows.supportCountsByClass(t.id));
+            });
+        }
+    }
+
+    private static EmbeddingClient.Item item(UploadedImage image, ExportedSupport s) {
+        return new EmbeddingClient.Item(image.bytes(), image.mediaType(), s.getBox().getX1(), s.getBox().getY1(), s.getBox().getX2(),
+                s.getBox().getY2());
+    }
+
+    /** An import of chunks already in memory (REST's JSON array): spooled and imported like a stream. */
     public Taxonomy importChunks(List<TaxonomyArchiveChunk> chunks) {
-        if (chunks.isEmpty() || !chunks.get(0).hasHeader()) {
-            throw Errors.invalidArgument("an import starts with the taxonomy header chunk");
+        ImportUploadSpool spool = newImport();
+        try {
+            chunks.forEach(spool::accept);
+        } catch (RuntimeException e) {
+            spool.close();
+            throw e;
         }
-        List<ExportedSupport> rest = new ArrayList<>();
-        for (TaxonomyArchiveChunk c : chunks.subList(1, chunks.size())) {
-            if (!c.hasSupport()) {
-                throw Errors.invalidArgument("only the first chunk of an import may be a header");
-            }
-            rest.add(c.getSupport());
-        }
-        return importTaxonomy(chunks.get(0).getHeader(), rest);
+        return importSpooled(spool);
     }
 }

@@ -49,6 +49,14 @@ public class TaxonomyService {
     WriteRequests writeRequests;
 
     public Taxonomy create(Taxonomy request, String requestId) {
+        Taxonomy checked = checkedForCreate(request);
+        WriteRequests.Key key = writeRequests.key(requestId, "CreateTaxonomy", CreateTaxonomyRequest.newBuilder().setTaxonomy(request).build());
+        return QuarkusTransaction.requiringNew().call(() -> writeRequests.once(key, Taxonomy.parser(),
+                () -> ProtoMapping.taxonomy(insertNew(checked), Map.of())));
+    }
+
+    /** A new taxonomy checked by CreateTaxonomy's rules: INVALID_ARGUMENT, or the taxonomy with its class names as stored (NFC). */
+    public Taxonomy checkedForCreate(Taxonomy request) {
         requireValidName(request.getName());
         Inputs.requireText("taxonomy description", request.getDescription(), MAX_DESCRIPTION, true);
         if (request.getKind() != TaxonomyKind.TAXONOMY_KIND_CATEGORICAL && request.getKind() != TaxonomyKind.TAXONOMY_KIND_LEVEL) {
@@ -61,31 +69,41 @@ public class TaxonomyService {
             throw Errors.invalidArgument("set the rejection rule with UpdateTaxonomy once the classes have supports: its thresholds "
                     + "are distances of a model version");
         }
-        requireClasses(request.getClassesList(), "");
-        WriteRequests.Key key = writeRequests.key(requestId, "CreateTaxonomy", CreateTaxonomyRequest.newBuilder().setTaxonomy(request).build());
-        return QuarkusTransaction.requiringNew().call(() -> writeRequests.once(key, Taxonomy.parser(), () -> {
-            if (taxonomies.findByName(request.getName()).isPresent()) {
-                throw alreadyExists(request.getName());
+        return request.toBuilder().clearClasses().addAllClasses(requireClasses(request.getClassesList(), "")).build();
+    }
+
+    /**
+     * Stores a taxonomy {@link #checkedForCreate checked} before, in the caller's transaction; ALREADY_EXISTS when the
+     * name is taken, also by a concurrent create that commits first.
+     */
+    public TaxonomyEntity insertNew(Taxonomy checked) {
+        if (taxonomies.findByName(checked.getName()).isPresent()) {
+            throw alreadyExists(checked.getName());
+        }
+        TaxonomyEntity t = new TaxonomyEntity();
+        t.name = checked.getName();
+        t.kind = checked.getKind().name().substring("TAXONOMY_KIND_".length());
+        t.description = checked.getDescription();
+        int position = 0;
+        for (EmotionClass c : checked.getClassesList()) {
+            addClass(t, c, position++);
+        }
+        try {
+            taxonomies.persist(t);
+            taxonomies.flush();
+        } catch (jakarta.persistence.PersistenceException e) {
+            if (DatabaseErrors.isUniqueViolation(e)) {  // a concurrent create of the same name committed first
+                throw alreadyExists(t.name);
             }
-            TaxonomyEntity t = new TaxonomyEntity();
-            t.name = request.getName();
-            t.kind = request.getKind().name().substring("TAXONOMY_KIND_".length());
-            t.description = request.getDescription();
-            int position = 0;
-            for (EmotionClass c : request.getClassesList()) {
-                addClass(t, c, position++);
-            }
-            try {
-                taxonomies.persist(t);
-                taxonomies.flush();
-            } catch (jakarta.persistence.PersistenceException e) {
-                if (DatabaseErrors.isUniqueViolation(e)) {  // a concurrent create of the same name committed first
-                    throw alreadyExists(t.name);
-                }
-                throw e;
-            }
-            return ProtoMapping.taxonomy(t, Map.of());
-        }));
+            throw e;
+        }
+        return t;
+    }
+
+    /** Whether a taxonomy of that name exists (for early answers; a write still checks under its lock). */
+    public boolean exists(String name) {
+        requireValidName(name);
+        return QuarkusTransaction.requiringNew().call(() -> taxonomies.findByName(name).isPresent());
     }
 
     public Taxonomy get(String name) {
@@ -132,10 +150,10 @@ public class TaxonomyService {
         if (request.getApplyThreshold() == RecommendedThreshold.UNRECOGNIZED) {
             throw Errors.invalidArgument("apply_threshold is not a RecommendedThreshold this service knows");
         }
-        Set<String> added = requireClasses(request.getAddClassesList(), " in add_classes");
+        List<EmotionClass> added = requireClasses(request.getAddClassesList(), " in add_classes");
         for (String name : request.getRemoveClassesList()) {
-            requireClassName(name);
-            if (added.contains(name)) {
+            String removed = requireClassName(name);
+            if (added.stream().anyMatch(c -> c.getName().equals(removed))) {
                 throw Errors.invalidArgument("class " + Inputs.quoted(name) + " is both added and removed");
             }
         }
@@ -156,7 +174,7 @@ public class TaxonomyService {
                 t.classes.remove(requireClass(t, name));  // orphan removal; the database cascades to supports and embeddings
             }
             int position = t.classes.stream().mapToInt(c -> c.position + 1).max().orElse(0);
-            for (EmotionClass c : request.getAddClassesList()) {
+            for (EmotionClass c : added) {
                 if (t.classes.stream().anyMatch(e -> e.name.equals(c.getName()))) {
                     throw Errors.alreadyExists("taxonomy '" + t.name + "' has a class " + Inputs.quoted(c.getName()) + " already");
                 }
@@ -183,17 +201,19 @@ public class TaxonomyService {
         }));
     }
 
-    /** Valid names and descriptions, each name once; returns the names. */
-    private static Set<String> requireClasses(List<EmotionClass> classes, String where) {
+    /** Valid names and descriptions, each name once (in NFC: two spellings of one name are one name); returns them with NFC names. */
+    private static List<EmotionClass> requireClasses(List<EmotionClass> classes, String where) {
         Set<String> names = new HashSet<>();
+        List<EmotionClass> checked = new java.util.ArrayList<>();
         for (EmotionClass c : classes) {
-            requireClassName(c.getName());
+            String name = requireClassName(c.getName());
             Inputs.requireText("description of class " + Inputs.quoted(c.getName()), c.getDescription(), MAX_DESCRIPTION, true);
-            if (!names.add(c.getName())) {
+            if (!names.add(name)) {
                 throw Errors.invalidArgument("class " + Inputs.quoted(c.getName()) + " is listed twice" + where);
             }
+            checked.add(c.toBuilder().setName(name).build());
         }
-        return names;
+        return checked;
     }
 
     private static void addClass(TaxonomyEntity t, EmotionClass c, int position) {
@@ -271,19 +291,16 @@ public class TaxonomyService {
         }
     }
 
-    /** The taxonomy's class of that name; NOT_FOUND naming the classes there are otherwise. */
-    /** A class name as any request may carry one: 1-64 printable characters. */
+    /** A class name as any request may carry one, as stored and compared: NFC, 1-64 characters (code points), visible. */
     static String requireClassName(String name) {
-        if (name.isBlank() || name.length() > MAX_CLASS_NAME) {
-            throw Errors.invalidArgument("class name " + Inputs.quoted(name) + " must be 1-" + MAX_CLASS_NAME + " characters");
-        }
-        return Inputs.requireText("class name", name, MAX_CLASS_NAME, false);
+        return Inputs.requireName("class name", name, MAX_CLASS_NAME);
     }
 
+    /** The taxonomy's class of that name (in any Unicode normalisation form); NOT_FOUND naming the classes there are otherwise. */
     public static EmotionClassEntity requireClass(TaxonomyEntity t, String className) {
-        requireClassName(className);
-        return t.classes.stream().filter(c -> c.name.equals(className)).findFirst()
+        String name = requireClassName(className);
+        return t.classes.stream().filter(c -> c.name.equals(name)).findFirst()
                 .orElseThrow(() -> Errors.notFound("taxonomy '" + t.name + "' has no class " + Inputs.quoted(className) + " (classes: "
-                        + t.classes.stream().map(c -> c.name).toList() + ")"));
+                        + t.classes.stream().limit(20).map(c -> Inputs.quoted(c.name)).toList() + (t.classes.size() > 20 ? ", ..." : "") + ")"));
     }
 }

@@ -1,0 +1,160 @@
+package org.affectdml.registry.service;
+
+import org.affectdml.proto.v1.ExportedSupport;
+import org.affectdml.proto.v1.Taxonomy;
+import org.affectdml.proto.v1.TaxonomyArchiveChunk;
+import org.affectdml.service.errors.Errors;
+import org.affectdml.service.errors.MalformedStreamMessages;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.Consumer;
+
+/**
+ * The chunks of one ImportTaxonomy, checked as they arrive (header first, then supports of its classes with an
+ * image and a box, within the limits) and written to a file, so an archive of any size holds one support in memory.
+ * Not thread-safe: one upload feeds it in order. {@link #close()} deletes the file on every path.
+ */
+public final class ImportUploadSpool implements AutoCloseable {
+
+    /** Checks the header as CreateTaxonomy would and returns it with its names as stored (NFC). */
+    interface HeaderCheck {
+        Taxonomy check(Taxonomy header);
+    }
+
+    record Limits(int maxSupports, long maxUploadBytes, int maxImageBytes) {
+    }
+
+    private final Path file;
+    private final Limits limits;
+    private final HeaderCheck headers;
+    private OutputStream out;
+    private Taxonomy header;
+    private java.util.Set<String> classNames;
+    private long index;
+    private int supports;
+    private long bytes;
+
+    ImportUploadSpool(Path directory, Limits limits, HeaderCheck headers) {
+        this.limits = limits;
+        this.headers = headers;
+        try {
+            this.file = SpoolFiles.create(directory, "import");
+            this.out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16);
+        } catch (IOException e) {
+            throw Errors.unavailable("cannot spool the import (affect.registry.evaluation.spool-directory): " + e.getMessage());
+        }
+    }
+
+    /** Takes the next chunk; INVALID_ARGUMENT (naming the chunk's index) or RESOURCE_EXHAUSTED when it breaks a rule. */
+    public void accept(TaxonomyArchiveChunk chunk) {
+        long at = index++;
+        MalformedStreamMessages.requireWellFormed(chunk, at);
+        switch (chunk.getPartCase()) {
+            case HEADER -> {
+                if (header != null) {
+                    throw Errors.invalidArgument("chunk " + at + " is a second header; an import has one header, first");
+                }
+                header = headers.check(chunk.getHeader());
+                classNames = new java.util.HashSet<>(header.getClassesList().stream().map(c -> c.getName()).toList());
+            }
+            case SUPPORT -> {
+                if (header == null) {
+                    throw Errors.invalidArgument("an import starts with the taxonomy header chunk (chunk " + at + " is a support)");
+                }
+                write(check(chunk.getSupport(), "chunk " + at + ": "));
+            }
+            default -> throw Errors.invalidArgument("chunk " + at + " has neither header nor support");
+        }
+    }
+
+    private ExportedSupport check(ExportedSupport s, String where) {
+        if (supports + 1 > limits.maxSupports()) {
+            throw Errors.resourceExhausted("the archive has more than " + limits.maxSupports()
+                    + " supports (affect.registry.import.max-supports)");
+        }
+        String className = TaxonomyService.requireClassName(s.getClassName());
+        if (!classNames.contains(className)) {
+            throw Errors.invalidArgument(where + "class " + org.affectdml.service.errors.Inputs.quoted(s.getClassName())
+                    + " is not one of the header's classes");
+        }
+        if (!s.hasImage() || s.getImage().getData().isEmpty()) {
+            throw Errors.invalidArgument(where + "support has no image");
+        }
+        if (s.getImage().getData().size() > limits.maxImageBytes()) {
+            throw Errors.invalidArgument(where + "image is " + s.getImage().getData().size() + " bytes, above the limit of "
+                    + limits.maxImageBytes() + " bytes (affect.registry.max-image-bytes)");
+        }
+        if (!s.hasBox()) {
+            throw Errors.invalidArgument(where + "support has no person box (x1, y1, x2, y2 in pixels)");
+        }
+        bytes += s.getImage().getData().size();
+        if (bytes > limits.maxUploadBytes()) {
+            throw Errors.resourceExhausted("the archive's images exceed " + limits.maxUploadBytes() + " bytes (affect.registry.import.max-upload-bytes)");
+        }
+        return s.toBuilder().setClassName(className).clearMetadata().putAllMetadata(SupportService.requireMetadata(s.getMetadataMap())).build();
+    }
+
+    private void write(ExportedSupport s) {
+        try {
+            s.writeDelimitedTo(out);
+            supports++;
+        } catch (IOException e) {
+            throw Errors.unavailable("cannot spool the import: " + e.getMessage());
+        }
+    }
+
+    /** Ends the upload: the checked header; INVALID_ARGUMENT when none came. */
+    Taxonomy finish() {
+        if (header == null) {
+            throw Errors.invalidArgument("an import starts with the taxonomy header chunk (the upload had none)");
+        }
+        closeOutput();
+        return header;
+    }
+
+    int supports() {
+        return supports;
+    }
+
+    /** Calls {@code each} with every spooled support in upload order, one in memory at a time. */
+    void forEachSupport(Consumer<ExportedSupport> each) {
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+            for (int i = 0; i < supports; i++) {
+                each.accept(ExportedSupport.parseDelimitedFrom(in));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            closeOutput();
+        } finally {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException e) {
+                // in the spool directory; a later start-up removes it
+            }
+        }
+    }
+
+    private void closeOutput() {
+        try {
+            if (out != null) {
+                out.close();
+                out = null;
+            }
+        } catch (IOException e) {
+            throw Errors.unavailable("cannot spool the import: " + e.getMessage());
+        }
+    }
+}
