@@ -120,6 +120,7 @@ class HostileInputCorpusTest {
         imageCases(cases, photo);
         boxCases(cases, photo);
         stringCases(cases, photo);
+        invalidUtf8InEveryStringField(cases);
         pagingCases(cases);
         authCases(cases, photo);
         sizeCases(cases, photo);
@@ -251,6 +252,127 @@ class HostileInputCorpusTest {
                 org.affectdml.proto.v1.GetEvaluationJobRequest.newBuilder().setId(FILLER).build())), "INVALID_ARGUMENT", "not a UUID"));
     }
 
+    /**
+     * Every string field (top level and one message down, map keys and values included) of every request of the
+     * registry's and embedding-service's APIs, holding invalid UTF-8 as a client in any language can send it: each
+     * call, unary or client-streaming, ends with INVALID_ARGUMENT at once. Generated from the descriptors, so a field
+     * or method added later is covered too.
+     */
+    private void invalidUtf8InEveryStringField(List<Case> cases) {
+        List<io.grpc.ServiceDescriptor> services = List.of(TaxonomyAdminGrpc.getServiceDescriptor(), ClassificationGrpc.getServiceDescriptor(),
+                EmbeddingServiceGrpc.getServiceDescriptor());
+        for (io.grpc.ServiceDescriptor service : services) {
+            boolean embeddingService = service == EmbeddingServiceGrpc.getServiceDescriptor();
+            for (MethodDescriptor<?, ?> method : service.getMethods()) {
+                if (!(method.getRequestMarshaller() instanceof MethodDescriptor.PrototypeMarshaller<?> p)
+                        || !(p.getMessagePrototype() instanceof com.google.protobuf.Message prototype)) {
+                    continue;
+                }
+                for (byte[] request : withInvalidUtf8(prototype)) {
+                    String name = "invalid UTF-8 in a string of " + method.getFullMethodName() + " #" + cases.size();
+                    if (method.getType().clientSendsOneMessage()) {
+                        cases.add(new Case(name, () -> grpc(() -> embeddingService
+                                ? rawCall(embeddingChannel, method.getFullMethodName(), ServiceProcess.SERVICE_KEY, request)
+                                : rawCall(method.getFullMethodName(), ADMIN_KEY, request)), "INVALID_ARGUMENT", "UTF-8"));
+                    } else {
+                        cases.add(new Case(name, () -> grpc(() -> rawStream(method.getFullMethodName(), request)), "INVALID_ARGUMENT",
+                                "message 0 of the stream"));
+                    }
+                }
+            }
+        }
+    }
+
+    /** The message once per string field, that field holding invalid UTF-8 (the bytes C3 28 twice), serialised. */
+    private static List<byte[]> withInvalidUtf8(com.google.protobuf.Message prototype) {
+        List<byte[]> out = new ArrayList<>();
+        for (com.google.protobuf.Message m : withPlaceholder(prototype, 1)) {
+            byte[] bytes = m.toByteArray();
+            int at = indexOf(bytes, PLACEHOLDER);
+            if (at >= 0) {
+                byte[] bad = bytes.clone();
+                System.arraycopy(new byte[]{(byte) 0xC3, 0x28, (byte) 0xC3, 0x28}, 0, bad, at, 4);
+                out.add(bad);
+            }
+        }
+        return out;
+    }
+
+    private static final byte[] PLACEHOLDER = "ZqZq".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    /** Copies of the message with one string field set to the placeholder, down to {@code depth} messages below. */
+    private static List<com.google.protobuf.Message> withPlaceholder(com.google.protobuf.Message prototype, int depth) {
+        List<com.google.protobuf.Message> out = new ArrayList<>();
+        for (var field : prototype.getDescriptorForType().getFields()) {
+            String placeholder = new String(PLACEHOLDER, java.nio.charset.StandardCharsets.US_ASCII);
+            if (field.getJavaType() == com.google.protobuf.Descriptors.FieldDescriptor.JavaType.STRING) {
+                var b = prototype.newBuilderForType();
+                if (field.isRepeated()) {
+                    b.addRepeatedField(field, placeholder);
+                } else {
+                    b.setField(field, placeholder);
+                }
+                out.add(b.build());
+            } else if (field.getJavaType() == com.google.protobuf.Descriptors.FieldDescriptor.JavaType.MESSAGE && depth > 0) {
+                var nested = prototype.newBuilderForType().newBuilderForField(field).getDefaultInstanceForType();
+                for (com.google.protobuf.Message inner : withPlaceholder(nested, field.isMapField() ? 0 : depth - 1)) {
+                    var b = prototype.newBuilderForType();
+                    if (field.isRepeated()) {
+                        b.addRepeatedField(field, inner);
+                    } else {
+                        b.setField(field, inner);
+                    }
+                    out.add(b.build());
+                }
+            }
+        }
+        return out;
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
+    /** A client stream of one raw message, half-closed; its answer or its status. */
+    private Object rawStream(String method, byte[] message) {
+        Metadata headers = new Metadata();
+        headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + ADMIN_KEY);
+        var authorized = ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
+        java.util.concurrent.CompletableFuture<byte[]> answer = new java.util.concurrent.CompletableFuture<>();
+        var upload = ClientCalls.asyncClientStreamingCall(authorized.newCall(RawBytes.clientStreaming(method),
+                CallOptions.DEFAULT.withDeadlineAfter(20, java.util.concurrent.TimeUnit.SECONDS)), new io.grpc.stub.StreamObserver<byte[]>() {
+            public void onNext(byte[] value) {
+                answer.complete(value);
+            }
+
+            public void onError(Throwable t) {
+                answer.completeExceptionally(t);
+            }
+
+            public void onCompleted() {
+                answer.complete(new byte[0]);
+            }
+        });
+        upload.onNext(message);
+        upload.onCompleted();
+        try {
+            return answer.get(40, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw (StatusRuntimeException) e.getCause();
+        } catch (Exception e) {
+            throw new AssertionError(method + ": no answer in 40 s", e);
+        }
+    }
+
     // --- paging -----------------------------------------------------------------------------------------
 
     private void pagingCases(List<Case> cases) {
@@ -317,7 +439,7 @@ class HostileInputCorpusTest {
                 "{\"image\": \n"), "400", "INVALID_ARGUMENT"));
         cases.add(new Case("REST: an evaluation upload with a 10000-character class", () -> restNdjson("/api/v1/taxonomies/corpus/evaluations",
                 "{\"image\":{\"data\":\"" + b64 + "\"},\"box\":{\"x1\":1,\"y1\":1,\"x2\":50,\"y2\":50},\"class_name\":\"" + FILLER
-                        + "\"}\n"), "400", "is not in taxonomy"));
+                        + "\"}\n"), "400", "class name"));
         cases.add(new Case("REST: an evaluation upload as application/json", () -> rest("POST", "/api/v1/taxonomies/corpus/evaluations",
                 ADMIN_KEY, "{}"), "415", ""));
     }
@@ -371,6 +493,10 @@ class HostileInputCorpusTest {
 
     /** A unary call with hand-made request bytes (what a buggy or hostile client in any language can send). */
     private Object rawCall(String method, String key, byte[] request) {
+        return rawCall(channel, method, key, request);
+    }
+
+    private static Object rawCall(ManagedChannel channel, String method, String key, byte[] request) {
         MethodDescriptor<byte[], byte[]> descriptor = RawBytes.unary(method);
         Metadata headers = new Metadata();
         headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + key);

@@ -32,7 +32,7 @@ public final class Inputs {
         int i = 0;
         while (i < value.length() && shown < ECHO) {
             int cp = value.codePointAt(i);
-            if (isHidden(cp) || Character.isSurrogate((char) cp) && cp <= 0xFFFF) {
+            if (Character.isISOControl(cp) || isHidden(cp) || cp <= 0xFFFF && Character.isSurrogate((char) cp)) {
                 b.append(cp <= 0xFFFF ? String.format("\\u%04x", cp) : String.format("\\u{%x}", cp));
             } else {
                 b.appendCodePoint(cp);
@@ -82,7 +82,11 @@ public final class Inputs {
         }
         for (int i = 0, position = 0; i < name.length(); position++) {
             int cp = name.codePointAt(i);
-            if (Character.isISOControl(cp) || isHidden(cp)) {
+            if (Character.isISOControl(cp)) {
+                throw Errors.invalidArgument(field + " has a control character (U+" + String.format("%04X", cp)
+                        + ") at position " + position + ": " + quoted(value) + "; send printable text");
+            }
+            if (isHidden(cp)) {
                 throw Errors.invalidArgument(field + " " + quoted(value) + " has an invisible or control character (U+"
                         + String.format("%04X", cp) + ") at position " + position + "; names may not contain control, zero-width, "
                         + "byte-order-mark or bidirectional-control characters");

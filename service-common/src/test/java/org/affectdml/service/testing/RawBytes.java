@@ -29,6 +29,12 @@ public final class RawBytes {
     private RawBytes() {
     }
 
+    /** A client-streaming method of any name whose messages are raw bytes. */
+    public static MethodDescriptor<byte[], byte[]> clientStreaming(String fullMethodName) {
+        return MethodDescriptor.<byte[], byte[]>newBuilder().setType(MethodDescriptor.MethodType.CLIENT_STREAMING)
+                .setFullMethodName(fullMethodName).setRequestMarshaller(MARSHALLER).setResponseMarshaller(MARSHALLER).build();
+    }
+
     /** A unary method of any name whose request and response are raw bytes. */
     public static MethodDescriptor<byte[], byte[]> unary(String fullMethodName) {
         return MethodDescriptor.<byte[], byte[]>newBuilder().setType(MethodDescriptor.MethodType.UNARY)
