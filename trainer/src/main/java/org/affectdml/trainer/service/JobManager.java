@@ -28,6 +28,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import org.affectdml.service.errors.Errors;
+import org.affectdml.service.errors.Inputs;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -115,11 +117,21 @@ public class JobManager {
     }
 
     public TrainingJob get(String id) {
+        requireJobId(id);
         TrainingJob job = jobs.get(id);
         if (job == null) {
-            throw Status.NOT_FOUND.withDescription("no job '" + id + "'").asRuntimeException();
+            throw Status.NOT_FOUND.withDescription("no job " + Inputs.quoted(id)).asRuntimeException();
         }
         return job;
+    }
+
+    private static final java.util.regex.Pattern JOB_ID = java.util.regex.Pattern.compile("[A-Za-z0-9._-]{1,128}");
+
+    /** INVALID_ARGUMENT for a job id no job can have (job ids are "job-" and 8 hex digits; older ones 1-128 of [A-Za-z0-9._-]). */
+    static void requireJobId(String id) {
+        if (!JOB_ID.matcher(id).matches()) {
+            throw Errors.invalidArgument("job_id " + Inputs.quoted(id) + " is not a job id (e.g. job-1a2b3c4d, as StartTraining answered)");
+        }
     }
 
     public synchronized TrainingJob cancel(String id) {
@@ -133,7 +145,11 @@ public class JobManager {
 
     /** The job's state now, then at every change until it ends. */
     public Multi<TrainingJob> watch(String id) {
-        get(id);
+        try {
+            get(id);
+        } catch (RuntimeException e) {
+            return Multi.createFrom().failure(e);
+        }
         return Multi.createFrom().emitter(emitter -> {
             watchers.computeIfAbsent(id, k -> new CopyOnWriteArrayList<>()).add(emitter);
             emitter.onTermination(() -> watchers.getOrDefault(id, List.of()).remove(emitter));

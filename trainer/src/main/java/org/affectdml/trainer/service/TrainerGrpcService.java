@@ -18,6 +18,7 @@ import org.affectdml.proto.v1.StartTrainingRequest;
 import org.affectdml.proto.v1.MutinyTrainerGrpc;
 import org.affectdml.proto.v1.TrainingJob;
 import org.affectdml.service.errors.Errors;
+import org.affectdml.service.errors.Inputs;
 import org.affectdml.serving.InferenceConfig;
 import org.affectdml.serving.ModelInfos;
 
@@ -71,8 +72,12 @@ public class TrainerGrpcService extends MutinyTrainerGrpc.TrainerImplBase {
     @Blocking
     public Uni<ModelInfo> activateModel(ActivateModelRequest request) {
         return call(() -> {
+            if (request.getVersion().isEmpty() || !BundleManifest.VERSION_PATTERN.matcher(request.getVersion()).matches()) {
+                throw Errors.invalidArgument("version " + Inputs.quoted(request.getVersion())
+                        + " is not a bundle version (1-128 of A-Z, a-z, 0-9, '.', '_', '-'; ListModels names them)");
+            }
             ModelStore store = new ModelStore(inference.modelStore().path());
-            if (request.getVersion().isBlank() || !store.contains(request.getVersion())) {
+            if (!store.contains(request.getVersion())) {
                 throw Errors.notFound("no bundle '" + request.getVersion() + "' in the model store");
             }
             return info(store.activate(request.getVersion(), new BundleLoader(inference.sessionFactory())), true);

@@ -4,7 +4,9 @@ import org.affectdml.serving.InferenceConfig;
 import io.grpc.Status;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import org.affectdml.inference.bundle.BundleManifest;
 import org.affectdml.inference.bundle.ModelStore;
+import org.affectdml.service.errors.Inputs;
 import org.affectdml.proto.v1.StartTrainingRequest;
 import org.affectdml.trainer.head.HeadVariant;
 import org.affectdml.trainer.head.TrainingConfig;
@@ -61,8 +63,12 @@ public class TrainingRequests {
         }
         Path dataset = dataset(r.getDatasetPath());
         ModelStore store = new ModelStore(inference.modelStore().path());
+        if (!r.getBaseModelVersion().isEmpty() && !BundleManifest.VERSION_PATTERN.matcher(r.getBaseModelVersion()).matches()) {
+            throw invalid("base_model_version " + Inputs.quoted(r.getBaseModelVersion())
+                    + " is not a bundle version (1-128 of A-Z, a-z, 0-9, '.', '_', '-')");
+        }
         if (!r.getBaseModelVersion().isEmpty() && !store.contains(r.getBaseModelVersion())) {
-            throw invalid("base_model_version '" + r.getBaseModelVersion() + "' is not in the model store");
+            throw invalid("base_model_version " + Inputs.quoted(r.getBaseModelVersion()) + " is not in the model store");
         }
         if (r.getBaseModelVersion().isEmpty() && store.activeVersion().isEmpty()) {
             throw Status.FAILED_PRECONDITION.withDescription("no active bundle to take the encoders from: activate one or set base_model_version")
@@ -89,18 +95,28 @@ public class TrainingRequests {
         if (path.isBlank()) {
             throw invalid("dataset_path is required: a directory with EMOTIC annotations (Annotations.mat or train/val/test.csv) and images");
         }
+        Inputs.requireText("dataset_path", path, MAX_PATH, false);
         Path root = config.datasetRoot().toAbsolutePath().normalize();
-        Path dataset = root.resolve(path).toAbsolutePath().normalize();
+        Path dataset;
+        try {
+            dataset = root.resolve(path).toAbsolutePath().normalize();
+        } catch (java.nio.file.InvalidPathException e) {
+            throw invalid("dataset_path " + Inputs.quoted(path) + " is not a path this machine can have");
+        }
         if (!dataset.startsWith(root)) {
-            throw invalid("dataset_path " + path + " is outside the trainer's data set root " + root + " (affect.trainer.dataset-root)");
+            throw invalid("dataset_path " + Inputs.quoted(path) + " is outside the trainer's data set root " + root + " (affect.trainer.dataset-root)");
         }
         try {
             DatasetLocator.annotations(dataset);
         } catch (IOException e) {
-            throw invalid("dataset_path: " + e.getMessage());
+            // the locator's reason names the resolved directory: at most the root plus MAX_PATH characters, all printable
+            throw invalid("dataset_path " + Inputs.quoted(path) + ": " + e.getMessage().replace(dataset.toString(), "that directory"));
         }
         return dataset;
     }
+
+    /** Longest dataset_path, in characters. */
+    static final int MAX_PATH = 1024;
 
     private static RuntimeException invalid(String message) {
         return Status.INVALID_ARGUMENT.withDescription(message).asRuntimeException();

@@ -170,6 +170,30 @@ class TrainerGrpcTest {
     }
 
     @Test
+    void hostileStringsAreInvalidArgumentWithABoundedEscapedEcho() {
+        String huge = "x".repeat(100_000);
+        List<Runnable> calls = List.of(
+                () -> trainer.startTraining(request(1).toBuilder().setDatasetPath("emotic\u0000/../x").build()),
+                () -> trainer.startTraining(request(1).toBuilder().setDatasetPath("emo\u202Etic").build()),
+                () -> trainer.startTraining(request(1).toBuilder().setDatasetPath(huge).build()),
+                () -> trainer.startTraining(request(1).toBuilder().setBaseModelVersion(huge).build()),
+                () -> trainer.startTraining(request(1).toBuilder().setBaseModelVersion("../x").build()),
+                () -> trainer.getJob(GetJobRequest.newBuilder().setJobId(huge).build()),
+                () -> trainer.cancelJob(GetJobRequest.newBuilder().setJobId("job\u0000").build()),
+                () -> trainer.watchJob(GetJobRequest.newBuilder().setJobId(huge).build()).hasNext(),
+                () -> trainer.activateModel(ActivateModelRequest.newBuilder().setVersion("%").build()),
+                () -> trainer.activateModel(ActivateModelRequest.newBuilder().setVersion(huge).build()),
+                () -> trainer.activateModel(ActivateModelRequest.newBuilder().setVersion("").build()));
+        for (Runnable call : calls) {
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call::run);
+            String message = e.getStatus().getDescription();
+            assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), message);
+            assertTrue(message.length() < 400, message.length() + " characters: " + message);
+            assertFalse(message.contains("\u0000") || message.contains("\u202E") || message.contains("x".repeat(100)), message);
+        }
+    }
+
+    @Test
     void everyTrainerCallNeedsAnAdminKey() {
         var anonymous = TrainerGrpc.newBlockingStub(channel);
         assertStatus(Status.Code.UNAUTHENTICATED, "authorization: Bearer", () -> anonymous.listModels(ListModelsRequest.getDefaultInstance()));
