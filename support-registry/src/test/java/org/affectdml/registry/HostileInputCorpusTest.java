@@ -395,6 +395,8 @@ class HostileInputCorpusTest {
                 .listTaxonomies(ListTaxonomiesRequest.getDefaultInstance())), "PERMISSION_DENIED", "admin"));
         cases.add(new Case("a 4000-character API key", () -> grpc(() -> withKey(ClassificationGrpc.newBlockingStub(channel), "k".repeat(4000))
                 .classify(classifyRequest(photo, "", box(1, 1, 9, 9)))), "UNAUTHENTICATED", "API key"));
+        cases.add(new Case("a 10 KB authorization header", () -> grpc(() -> withKey(ClassificationGrpc.newBlockingStub(channel), "k".repeat(10_000))
+                .classify(classifyRequest(photo, "", box(1, 1, 9, 9)))), "UNAUTHENTICATED", "above the 4096"));
         cases.add(new Case("REST without a key", () -> rest("GET", "/api/v1/taxonomies", null, null), "401", "UNAUTHENTICATED"));
     }
 
