@@ -40,34 +40,43 @@ public class DatabaseErrors implements ErrorClassifier {
     }
 
     private static boolean hasSqlState(Throwable t, String state) {
-        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-            if (c instanceof SQLException sql && state.equals(sql.getSQLState())) {
-                return true;
-            }
-            if (c instanceof org.hibernate.exception.ConstraintViolationException cv && state.equals(cv.getSQLState())) {
-                return true;
-            }
-        }
-        return false;
+        return anyInChain(t, 0, c -> c instanceof SQLException sql && state.equals(sql.getSQLState())
+                || c instanceof org.hibernate.JDBCException jdbc && state.equals(jdbc.getSQLState()));
     }
 
-    /** Connection-level failures (refused, closed, pool timeout), not SQL errors in a working database. */
-    static boolean isDatabaseUnavailable(Throwable t) {
-        for (Throwable c = t; c != null; c = c.getCause()) {
-            if (c instanceof org.hibernate.exception.JDBCConnectionException || c instanceof java.net.ConnectException
-                    || c instanceof java.sql.SQLTransientConnectionException || c instanceof java.sql.SQLNonTransientConnectionException) {
+    /**
+     * Connection-level failures (refused, closed, pool timeout), not SQL errors in a working database. A commit that
+     * fails because the connection went away carries the cause as a suppressed exception of the transaction
+     * manager's RollbackException, so suppressed exceptions are searched too.
+     */
+    public static boolean isDatabaseUnavailable(Throwable t) {
+        return anyInChain(t, 0, DatabaseErrors::isConnectionFailure);
+    }
+
+    private static boolean isConnectionFailure(Throwable c) {
+        if (c instanceof org.hibernate.exception.JDBCConnectionException || c instanceof java.net.ConnectException
+                || c instanceof java.sql.SQLTransientConnectionException || c instanceof java.sql.SQLNonTransientConnectionException) {
+            return true;
+        }
+        if (c instanceof SQLException sql && sql.getSQLState() != null
+                && (sql.getSQLState().startsWith("08") || sql.getSQLState().equals("57P01") || sql.getSQLState().equals("57P03"))) {
+            return true;
+        }
+        String m = c.getMessage();
+        return m != null && (m.contains("Unable to acquire JDBC Connection") || m.contains("Acquisition timeout")
+                || m.contains("terminating connection due to administrator command") || m.contains("This connection has been closed"));
+    }
+
+    /** Whether {@code test} holds for {@code t}, its causes or their suppressed exceptions (bounded depth). */
+    private static boolean anyInChain(Throwable t, int depth, java.util.function.Predicate<Throwable> test) {
+        for (Throwable c = t; c != null && depth < 32; c = c.getCause() == c ? null : c.getCause(), depth++) {
+            if (test.test(c)) {
                 return true;
             }
-            if (c instanceof SQLException sql && sql.getSQLState() != null
-                    && (sql.getSQLState().startsWith("08") || sql.getSQLState().equals("57P01") || sql.getSQLState().equals("57P03"))) {
-                return true;
-            }
-            String m = c.getMessage();
-            if (m != null && (m.contains("Unable to acquire JDBC Connection") || m.contains("Acquisition timeout"))) {
-                return true;
-            }
-            if (c.getCause() == c) {
-                break;
+            for (Throwable suppressed : c.getSuppressed()) {
+                if (anyInChain(suppressed, depth + 1, test)) {
+                    return true;
+                }
             }
         }
         return false;

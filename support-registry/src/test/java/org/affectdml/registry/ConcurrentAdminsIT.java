@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -105,6 +106,35 @@ class ConcurrentAdminsIT {
             } finally {
                 channelA.shutdownNow();
                 channelB.shutdownNow();
+            }
+            assertQuietLogs();
+        } finally {
+            keepLogs();
+        }
+    }
+
+    /**
+     * Routine events (races, refused input, a database restart) leave no ERROR and no stack trace in the registries'
+     * logs: an ERROR is for what an operator must act on, and the restart's warnings are one line each.
+     */
+    private void assertQuietLogs() throws java.io.IOException {
+        List<String> noisy = new ArrayList<>();
+        try (var logs = Files.list(tmp.resolve("logs"))) {
+            for (Path log : logs.filter(l -> l.getFileName().toString().startsWith("support-registry")).toList()) {
+                Files.readAllLines(log).stream().filter(l -> l.contains(" ERROR ") || l.startsWith("\tat ") || l.startsWith("Caused by"))
+                        .limit(10).forEach(l -> noisy.add(log.getFileName() + ": " + l));
+            }
+        }
+        assertEquals(List.of(), noisy, "ERROR lines or stack traces in the registry logs (all in target/concurrent-admins-logs)");
+    }
+
+    /** The services' logs, kept in target/ for whoever reads a failure (the temporary directory goes with the test). */
+    private void keepLogs() throws java.io.IOException {
+        Path kept = Path.of("target", "concurrent-admins-logs");
+        Files.createDirectories(kept);
+        try (var logs = Files.list(tmp.resolve("logs"))) {
+            for (Path log : logs.toList()) {
+                Files.copy(log, kept.resolve(log.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             }
         }
     }

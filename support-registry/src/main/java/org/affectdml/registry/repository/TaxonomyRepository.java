@@ -27,6 +27,15 @@ public class TaxonomyRepository implements PanacheRepository<TaxonomyEntity> {
         return find("name", name).withLock(jakarta.persistence.LockModeType.PESSIMISTIC_WRITE).firstResultOptional();
     }
 
+    /**
+     * Locks a taxonomy name until the caller's transaction ends (a transaction-scoped advisory lock; creates of
+     * different names do not wait for each other).
+     */
+    public void lockName(String name) {
+        getEntityManager().createNativeQuery("SELECT 1 FROM (SELECT pg_advisory_xact_lock(hashtextextended(?1, 11))) AS locked")
+                .setParameter(1, "taxonomy:" + name).getSingleResult();
+    }
+
     /** Up to {@code limit} taxonomies named after {@code afterName}, by name (keyset paging). */
     public List<TaxonomyEntity> pageAfter(String afterName, int limit) {
         return find("name > ?1 order by name", afterName).page(0, limit).list();

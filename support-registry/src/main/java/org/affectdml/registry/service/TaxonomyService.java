@@ -77,6 +77,7 @@ public class TaxonomyService {
      * name is taken, also by a concurrent create that commits first.
      */
     public TaxonomyEntity insertNew(Taxonomy checked) {
+        taxonomies.lockName(checked.getName());  // concurrent creates of one name queue here, and the later ones see the first
         if (taxonomies.findByName(checked.getName()).isPresent()) {
             throw alreadyExists(checked.getName());
         }
@@ -92,7 +93,7 @@ public class TaxonomyService {
             taxonomies.persist(t);
             taxonomies.flush();
         } catch (jakarta.persistence.PersistenceException e) {
-            if (DatabaseErrors.isUniqueViolation(e)) {  // a concurrent create of the same name committed first
+            if (DatabaseErrors.isUniqueViolation(e)) {  // the name lock makes this rare; kept as the last word
                 throw alreadyExists(t.name);
             }
             throw e;
