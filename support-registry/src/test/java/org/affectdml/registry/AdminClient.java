@@ -66,7 +66,16 @@ interface AdminClient {
 
     Outcome<Taxonomy> get(String taxonomy);
 
+    /** ImportTaxonomy of these chunks (a client stream in gRPC, a JSON array in REST). */
+    Outcome<Taxonomy> importTaxonomy(java.util.List<org.affectdml.proto.v1.TaxonomyArchiveChunk> chunks);
+
     Outcome<ListSupportsResponse> supports(String taxonomy, String pageToken);
+
+    private static io.grpc.Metadata bearer(String key) {
+        io.grpc.Metadata headers = new io.grpc.Metadata();
+        headers.put(io.grpc.Metadata.Key.of("authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER), "Bearer " + key);
+        return headers;
+    }
 
     static AdminClient grpc(String name, ManagedChannel channel, String adminKey) {
         TaxonomyAdminGrpc.TaxonomyAdminBlockingStub base = RegistryTestSupport.withKey(TaxonomyAdminGrpc.newBlockingStub(channel), adminKey);
@@ -109,6 +118,35 @@ interface AdminClient {
 
             public Outcome<Taxonomy> get(String taxonomy) {
                 return call(() -> stub().getTaxonomy(GetTaxonomyRequest.newBuilder().setName(taxonomy).build()));
+            }
+
+            public Outcome<Taxonomy> importTaxonomy(java.util.List<org.affectdml.proto.v1.TaxonomyArchiveChunk> chunks) {
+                java.util.concurrent.CompletableFuture<Taxonomy> answer = new java.util.concurrent.CompletableFuture<>();
+                var upload = TaxonomyAdminGrpc.newStub(channel)
+                        .withInterceptors(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(bearer(adminKey)))
+                        .withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+                        .importTaxonomy(new io.grpc.stub.StreamObserver<>() {
+                            public void onNext(Taxonomy t) {
+                                answer.complete(t);
+                            }
+
+                            public void onError(Throwable t) {
+                                answer.completeExceptionally(t);
+                            }
+
+                            public void onCompleted() {
+                            }
+                        });
+                chunks.forEach(upload::onNext);
+                upload.onCompleted();
+                try {
+                    return new Outcome<>(Status.Code.OK, answer.get(CALL_DEADLINE.toMillis() * 2, TimeUnit.MILLISECONDS), "");
+                } catch (java.util.concurrent.ExecutionException e) {
+                    Status s = Status.fromThrowable(e.getCause());
+                    return new Outcome<>(s.getCode(), null, String.valueOf(s.getDescription()));
+                } catch (Exception e) {
+                    return new Outcome<>(Status.Code.DEADLINE_EXCEEDED, null, "no answer: " + e);
+                }
             }
 
             public Outcome<ListSupportsResponse> supports(String taxonomy, String pageToken) {
@@ -191,6 +229,31 @@ interface AdminClient {
 
             public Outcome<Taxonomy> get(String taxonomy) {
                 return call("GET", "/taxonomies/" + path(taxonomy), null, "", Taxonomy.newBuilder());
+            }
+
+            public Outcome<Taxonomy> importTaxonomy(java.util.List<org.affectdml.proto.v1.TaxonomyArchiveChunk> chunks) {
+                HttpRequest.Builder r = HttpRequest.newBuilder(URI.create(baseUrl + "api/v1/taxonomies/import")).timeout(CALL_DEADLINE)
+                        .header("Authorization", "Bearer " + adminKey).header("Content-Type", "application/json");
+                try {
+                    StringBuilder body = new StringBuilder("[");
+                    for (var chunk : chunks) {
+                        body.append(body.length() > 1 ? "," : "").append(printer.print(chunk));
+                    }
+                    HttpResponse<String> response = http.send(r.POST(HttpRequest.BodyPublishers.ofString(body.append(']').toString())).build(),
+                            HttpResponse.BodyHandlers.ofString());
+                    if (response.statusCode() / 100 == 2) {
+                        Taxonomy.Builder t = Taxonomy.newBuilder();
+                        JsonFormat.parser().merge(response.body(), t);
+                        return new Outcome<>(Status.Code.OK, t.build(), "");
+                    }
+                    var error = new com.fasterxml.jackson.databind.ObjectMapper().readTree(response.body());
+                    return new Outcome<>(Status.Code.valueOf(error.path("code").asText("UNKNOWN")), null, error.path("message").asText());
+                } catch (IOException e) {
+                    return new Outcome<>(Status.Code.UNAVAILABLE, null, "no answer: " + e);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return new Outcome<>(Status.Code.CANCELLED, null, "interrupted");
+                }
             }
 
             public Outcome<ListSupportsResponse> supports(String taxonomy, String pageToken) {
