@@ -21,3 +21,19 @@ BEGIN
 END $$;
 
 UPDATE emotion_class SET name = normalize(name, NFC) WHERE name <> normalize(name, NFC);
+
+-- New names may no longer hold invisible or bidi-control characters nor start or end with white space. Stored ones
+-- stay (they can still be found, given supports and removed); they are listed so an operator can rename them.
+DO $$
+DECLARE
+    odd RECORD;
+BEGIN
+    FOR odd IN
+        SELECT t.name AS taxonomy, c.id, c.name FROM emotion_class c JOIN taxonomy t ON t.id = c.taxonomy_id
+        WHERE c.name ~ '[\u00AD\u034F\u061C\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFE00-\uFE0F\uFEFF]'
+           OR c.name <> btrim(c.name)
+    LOOP
+        RAISE WARNING 'taxonomy %: class % (id %) has an invisible character or white space at an end; new names may not',
+            odd.taxonomy, quote_literal(odd.name), odd.id;
+    END LOOP;
+END $$;

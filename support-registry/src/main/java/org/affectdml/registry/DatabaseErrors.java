@@ -20,8 +20,9 @@ public class DatabaseErrors implements ErrorClassifier {
             return Optional.of(Status.UNAVAILABLE.withDescription("the registry database is unavailable; retry shortly"));
         }
         if (isUniqueViolation(error)) {
-            // The services turn the races they expect into precise answers; this is the net under the others.
-            return Optional.of(Status.ALREADY_EXISTS.withDescription("a concurrent request stored the same thing first; read it again"));
+            // The services turn the races they expect into precise answers (ALREADY_EXISTS for a taxonomy name taken);
+            // any other duplicate key is a conflict with a concurrent change, which a retry resolves.
+            return Optional.of(Status.ABORTED.withDescription("the change conflicted with a concurrent one and was not applied; retry it"));
         }
         if (hasSqlState(error, SERIALIZATION_FAILURE) || hasSqlState(error, DEADLOCK_DETECTED) || hasSqlState(error, LOCK_NOT_AVAILABLE)) {
             return Optional.of(Status.ABORTED.withDescription("the change conflicted with a concurrent one and was not applied; retry it"));

@@ -58,6 +58,10 @@ public interface RegistryConfig {
         /** Most bytes of support images one archive may hold. */
         @WithDefault("4294967296")
         long maxUploadBytes();
+
+        /** Longest the one transaction that stores an import may take (writing the images and embeddings). */
+        @WithDefault("10m")
+        java.time.Duration transactionTimeout();
     }
 
     /** Idempotency keys of write calls (request_id, REST Idempotency-Key). */

@@ -31,8 +31,8 @@ class DatabaseErrorsTest {
     }
 
     @Test
-    void racesAreAlreadyExistsOrAborted() {
-        assertEquals(Status.Code.ALREADY_EXISTS, code(new org.hibernate.exception.ConstraintViolationException("insert",
+    void racesTheServicesDoNotAnswerThemselvesAreAborted() {
+        assertEquals(Status.Code.ABORTED, code(new org.hibernate.exception.ConstraintViolationException("insert",
                 new SQLException("duplicate key value violates unique constraint", "23505"), "taxonomy_name_key")));
         assertEquals(Status.Code.ABORTED, code(new RuntimeException(new SQLException("could not serialize access", "40001"))));
         assertEquals(Status.Code.ABORTED, code(new RuntimeException(new SQLException("deadlock detected", "40P01"))));

@@ -208,6 +208,46 @@ class RegistryIntegrityTest {
         assertEquals(Status.Code.INVALID_ARGUMENT, malformed.getStatus().getCode());
     }
 
+    @Test
+    void removesAndImportsReplayTooAndConflictingKeysAreRefused() throws Exception {
+        String name = unique("idem2");
+        admin().createTaxonomy(taxonomy(name, "a", "b"));
+        var added = admin().addSupport(RegistryTestSupport.support(name, "a", TestImages.png(RegistryTestSupport.scene(2)), BOX));
+        var remove = org.affectdml.proto.v1.RemoveSupportRequest.newBuilder().setTaxonomy(name).setSupportId(added.getSample().getId())
+                .setRequestId(UUID.randomUUID().toString()).build();
+        admin().removeSupport(remove);
+        admin().removeSupport(remove);  // the first answer again, not NOT_FOUND
+        assertEquals(3, admin().getTaxonomy(GetTaxonomyRequest.newBuilder().setName(name).build()).getRevision(), "removed once");
+
+        HttpResponse<String> both = rest("PATCH", "/api/v1/taxonomies/" + name, "key-one", "{\"expectedRevision\":3,\"requestId\":\"key-two\"}");
+        assertEquals(400, both.statusCode(), both.body());
+        assertTrue(both.body().contains("differ"), both.body());
+
+        // An import's request id stands for the whole archive, over gRPC (on the header chunk) or REST (Idempotency-Key).
+        admin().addSupport(RegistryTestSupport.support(name, "b", TestImages.png(RegistryTestSupport.scene(3)), BOX));
+        List<TaxonomyArchiveChunk> chunks = new ArrayList<>();
+        admin().exportTaxonomy(ExportTaxonomyRequest.newBuilder().setName(name).build()).forEachRemaining(chunks::add);
+        String target = unique("imported");
+        String importId = UUID.randomUUID().toString();
+        List<TaxonomyArchiveChunk> archive = new ArrayList<>(chunks);
+        archive.set(0, TaxonomyArchiveChunk.newBuilder().setHeader(chunks.get(0).getHeader().toBuilder().setName(target))
+                .setRequestId(importId).build());
+        Taxonomy first = importChunks(archive);
+        assertEquals(first, importChunks(archive), "a retried import answers the first answer, not ALREADY_EXISTS");
+        StringBuilder json = new StringBuilder("[");
+        for (TaxonomyArchiveChunk c : archive) {
+            json.append(json.length() > 1 ? "," : "").append(com.google.protobuf.util.JsonFormat.printer().print(c.toBuilder().clearRequestId()));
+        }
+        HttpResponse<String> overRest = rest("POST", "/api/v1/taxonomies/import", importId, json.append(']').toString());
+        assertEquals(201, overRest.statusCode(), overRest.body());
+        Taxonomy.Builder parsed = Taxonomy.newBuilder();
+        com.google.protobuf.util.JsonFormat.parser().merge(overRest.body(), parsed);
+        assertEquals(first, parsed.build());
+        List<TaxonomyArchiveChunk> other = List.of(archive.get(0));  // the header alone: another archive
+        StatusRuntimeException reused = assertThrows(StatusRuntimeException.class, () -> importChunks(other));
+        assertEquals(Status.Code.INVALID_ARGUMENT, reused.getStatus().getCode(), "the same import id for another archive");
+    }
+
     // --- names ------------------------------------------------------------------------------------------
 
     @Test
@@ -232,6 +272,62 @@ class RegistryIntegrityTest {
         StatusRuntimeException long65 = assertThrows(StatusRuntimeException.class,
                 () -> admin().createTaxonomy(taxonomy(unique("emoji"), emoji.repeat(65), "b")));
         assertTrue(long65.getStatus().getDescription().contains("has 65"), long65.getStatus().getDescription());
+    }
+
+    @Test
+    void everyPlaceANameArrivesComparesItInNfc() throws Exception {
+        String name = unique("nfc2");
+        String nfd = Normalizer.normalize("café", Normalizer.Form.NFD);
+        admin().createTaxonomy(taxonomy(name, "café", "b"));
+        var support = RegistryTestSupport.support(name, nfd, TestImages.png(RegistryTestSupport.scene(0)), BOX).toBuilder().clearMetadata();
+        StatusRuntimeException twice = assertThrows(StatusRuntimeException.class,
+                () -> admin().addSupport(support.clone().putMetadata("clé", "1").putMetadata(Normalizer.normalize("clé", Normalizer.Form.NFD), "2").build()));
+        assertTrue(twice.getStatus().getDescription().contains("given twice"), twice.getStatus().getDescription());
+        var added = admin().addSupport(support.clone().putMetadata(Normalizer.normalize("clé", Normalizer.Form.NFD), "v").build());
+        assertEquals(java.util.Map.of("clé", "v"), added.getSample().getMetadataMap(), "metadata keys are stored in NFC");
+        admin().addSupport(RegistryTestSupport.support(name, "b", TestImages.png(RegistryTestSupport.scene(1)), BOX));
+
+        Taxonomy ruled = admin().updateTaxonomy(UpdateTaxonomyRequest.newBuilder().setName(name).setExpectedRevision(3)
+                .setRejection(org.affectdml.proto.v1.RejectionRule.newBuilder().putClassMaxDistance(nfd, 0.5f)).build());
+        assertEquals(java.util.Map.of("café", 0.5f), ruled.getRejection().getClassMaxDistanceMap(), "class_max_distance keys in NFC");
+
+        // An evaluation upload names classes in either form.
+        var job = rest("POST", "/api/v1/taxonomies/" + name + "/evaluations", null, null);  // warm the route (415 without ndjson)
+        HttpResponse<String> upload = http.send(HttpRequest.newBuilder(URI.create(url + "api/v1/taxonomies/" + name + "/evaluations"))
+                .header("Authorization", "Bearer " + ADMIN_KEY).header("Content-Type", "application/x-ndjson")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"image\":{\"data\":\"" + java.util.Base64.getEncoder().encodeToString(
+                        TestImages.png(RegistryTestSupport.scene(0))) + "\"},\"box\":{\"x1\":40,\"y1\":20,\"x2\":110,\"y2\":110},\"className\":\""
+                        + nfd + "\"}\n")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(202, upload.statusCode(), job.statusCode() + " " + upload.body());
+        HttpResponse<String> invalid = http.send(HttpRequest.newBuilder(URI.create(url + "api/v1/taxonomies/" + name + "/evaluations"))
+                .header("Authorization", "Bearer " + ADMIN_KEY).header("Content-Type", "application/x-ndjson")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[]{'{', '"', 'a', (byte) 0xC3, 0x28, '"', '}', '\n'})).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(400, invalid.statusCode(), invalid.body());
+        assertTrue(invalid.body().contains("line 1 of the body is not valid UTF-8"), invalid.body());
+    }
+
+    @Test
+    void aClassStoredBeforeTheNameRulesCanStillBeUsedAndRemoved() throws Exception {
+        String name = unique("legacy");
+        Taxonomy t = admin().createTaxonomy(taxonomy(name, "a", "b"));
+        String legacy = "jo\u200By";
+        try (var db = java.sql.DriverManager.getConnection(org.eclipse.microprofile.config.ConfigProvider.getConfig()
+                        .getValue("quarkus.datasource.jdbc.url", String.class), "affect", "affect");
+             var insert = db.prepareStatement("INSERT INTO emotion_class (taxonomy_id, name, position) "
+                     + "SELECT id, ?, 2 FROM taxonomy WHERE name = ?")) {
+            insert.setString(1, legacy);
+            insert.setString(2, name);
+            assertEquals(1, insert.executeUpdate());
+        }
+        var added = admin().addSupport(RegistryTestSupport.support(name, legacy, TestImages.png(RegistryTestSupport.scene(2)), BOX));
+        assertEquals(legacy, added.getSample().getClassName());
+        Taxonomy removed = admin().updateTaxonomy(UpdateTaxonomyRequest.newBuilder().setName(name).setExpectedRevision(t.getRevision() + 1)
+                .addRemoveClasses(legacy).build());
+        assertEquals(List.of("a", "b"), removed.getClassesList().stream().map(EmotionClass::getName).toList());
+        StatusRuntimeException refused = assertThrows(StatusRuntimeException.class, () -> admin().updateTaxonomy(UpdateTaxonomyRequest
+                .newBuilder().setName(name).setExpectedRevision(removed.getRevision()).addAddClasses(EmotionClass.newBuilder().setName(legacy)).build()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, refused.getStatus().getCode(), "new names follow the rules");
     }
 
     @Test

@@ -161,9 +161,10 @@ public class TaxonomyAdminGrpcService extends MutinyTaxonomyAdminGrpc.TaxonomyAd
                 .flatMap(spool -> request.emitOn(Infrastructure.getDefaultWorkerPool())
                         .onItem().invoke(spool::accept)
                         .onFailure().invoke(spool::close)
-                        .onCancellation().invoke(spool::close)
+                        .onCancellation().invoke(spool::cancel)
                         .collect().last()
-                        .map(ignored -> archives.importSpooled(spool)));
+                        .map(ignored -> archives.importSpooled(spool))
+                        .onCancellation().invoke(spool::cancel));
     }
 
     @Override

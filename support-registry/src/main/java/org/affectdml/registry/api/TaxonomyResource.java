@@ -301,7 +301,7 @@ public class TaxonomyResource {
     @Path("/taxonomies/import")
     @Operation(summary = "Import what export produced; supports are embedded with the local active model")
     @APIResponse(responseCode = "201", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "affect.v1.Taxonomy")))
-    public Response importTaxonomy(String body) throws InvalidProtocolBufferException {
+    public Response importTaxonomy(@HeaderParam(IDEMPOTENCY_KEY) String key, String body) throws InvalidProtocolBufferException {
         JsonNode array;
         try {
             array = JSON.readTree(body == null || body.isBlank() ? "null" : body);
@@ -315,7 +315,7 @@ public class TaxonomyResource {
         for (JsonNode node : array) {
             chunks.add(parse(node.toString(), TaxonomyArchiveChunk.newBuilder()));
         }
-        return json(201, archives.importChunks(chunks));
+        return json(201, archives.importChunks(chunks, key == null ? "" : key));
     }
 
     @GET

@@ -56,7 +56,7 @@ public final class EvaluationUploadSpool implements AutoCloseable {
     }
 
     /** Takes the next message of the upload; INVALID_ARGUMENT or RESOURCE_EXHAUSTED when it breaks a rule. */
-    public void accept(EvaluationUpload message) {
+    public synchronized void accept(EvaluationUpload message) {
         switch (message.getPartCase()) {
             case HEADER -> {
                 if (header != null) {
@@ -93,7 +93,7 @@ public final class EvaluationUploadSpool implements AutoCloseable {
         if (!q.hasBox()) {
             throw Errors.invalidArgument(where + "has no person box (x1, y1, x2, y2 in pixels)");
         }
-        String className = q.getClassName().isEmpty() ? "" : TaxonomyService.requireClassName(q.getClassName());
+        String className = q.getClassName().isEmpty() ? "" : TaxonomyService.classNameToFind(q.getClassName());
         if (!className.isEmpty() && !classNames.contains(className)) {
             throw Errors.invalidArgument(where + "class " + Inputs.quoted(q.getClassName()) + " is not in taxonomy '"
                     + header.getTaxonomy() + "' (leave class_name empty for a person of none of its classes)");
@@ -166,7 +166,7 @@ public final class EvaluationUploadSpool implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         closeOutput();
         try {
             if (reader != null) {

@@ -23,9 +23,12 @@ import java.util.function.Consumer;
  */
 public final class ImportUploadSpool implements AutoCloseable {
 
-    /** Checks the header as CreateTaxonomy would and returns it with its names as stored (NFC). */
+    /**
+     * Checks the header as CreateTaxonomy would and returns it with its names as stored (NFC); {@code requestId} is
+     * the import's idempotency key (empty: none).
+     */
     interface HeaderCheck {
-        Taxonomy check(Taxonomy header);
+        Taxonomy check(Taxonomy header, String requestId);
     }
 
     record Limits(int maxSupports, long maxUploadBytes, int maxImageBytes) {
@@ -40,6 +43,9 @@ public final class ImportUploadSpool implements AutoCloseable {
     private long index;
     private int supports;
     private long bytes;
+    private String requestId = "";
+    private final java.security.MessageDigest archiveDigest = sha256();
+    private volatile boolean cancelled;
 
     ImportUploadSpool(Path directory, Limits limits, HeaderCheck headers) {
         this.limits = limits;
@@ -53,15 +59,23 @@ public final class ImportUploadSpool implements AutoCloseable {
     }
 
     /** Takes the next chunk; INVALID_ARGUMENT (naming the chunk's index) or RESOURCE_EXHAUSTED when it breaks a rule. */
-    public void accept(TaxonomyArchiveChunk chunk) {
+    public synchronized void accept(TaxonomyArchiveChunk chunk) {
         long at = index++;
         MalformedStreamMessages.requireWellFormed(chunk, at);
+        if (cancelled) {
+            throw io.grpc.Status.CANCELLED.withDescription("the import was cancelled").asRuntimeException();
+        }
+        if (!chunk.getRequestId().isEmpty() && !chunk.hasHeader()) {
+            throw Errors.invalidArgument("chunk " + at + ": request_id belongs on the header chunk only");
+        }
+        archiveDigest.update(WriteRequests.deterministicBytes(chunk.toBuilder().clearRequestId().build()));
         switch (chunk.getPartCase()) {
             case HEADER -> {
                 if (header != null) {
                     throw Errors.invalidArgument("chunk " + at + " is a second header; an import has one header, first");
                 }
-                header = headers.check(chunk.getHeader());
+                requestId = chunk.getRequestId();
+                header = headers.check(chunk.getHeader(), requestId);
                 classNames = new java.util.HashSet<>(header.getClassesList().stream().map(c -> c.getName()).toList());
             }
             case SUPPORT -> {
@@ -79,7 +93,7 @@ public final class ImportUploadSpool implements AutoCloseable {
             throw Errors.resourceExhausted("the archive has more than " + limits.maxSupports()
                     + " supports (affect.registry.import.max-supports)");
         }
-        String className = TaxonomyService.requireClassName(s.getClassName());
+        String className = TaxonomyService.classNameToFind(s.getClassName());
         if (!classNames.contains(className)) {
             throw Errors.invalidArgument(where + "class " + org.affectdml.service.errors.Inputs.quoted(s.getClassName())
                     + " is not one of the header's classes");
@@ -110,8 +124,36 @@ public final class ImportUploadSpool implements AutoCloseable {
         }
     }
 
+    /** The import's idempotency key from its header chunk (empty: none). */
+    String requestId() {
+        return requestId;
+    }
+
+    /** SHA-256 (hex) of every chunk as received, request id cleared: what the import's request id stands for. */
+    String archiveFingerprint() {
+        return java.util.HexFormat.of().formatHex(archiveDigest.digest());
+    }
+
+    /** The client went away: the upload stops, and an import in progress stops before it stores anything. */
+    public void cancel() {
+        cancelled = true;
+        close();
+    }
+
+    boolean cancelled() {
+        return cancelled;
+    }
+
+    private static java.security.MessageDigest sha256() {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Ends the upload: the checked header; INVALID_ARGUMENT when none came. */
-    Taxonomy finish() {
+    synchronized Taxonomy finish() {
         if (header == null) {
             throw Errors.invalidArgument("an import starts with the taxonomy header chunk (the upload had none)");
         }
@@ -125,6 +167,9 @@ public final class ImportUploadSpool implements AutoCloseable {
 
     /** Calls {@code each} with every spooled support in upload order, one in memory at a time. */
     void forEachSupport(Consumer<ExportedSupport> each) {
+        if (cancelled) {
+            throw io.grpc.Status.CANCELLED.withDescription("the client cancelled the import; nothing was stored").asRuntimeException();
+        }
         try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
             for (int i = 0; i < supports; i++) {
                 each.accept(ExportedSupport.parseDelimitedFrom(in));
@@ -135,7 +180,7 @@ public final class ImportUploadSpool implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         try {
             closeOutput();
         } finally {

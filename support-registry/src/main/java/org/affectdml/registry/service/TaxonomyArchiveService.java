@@ -22,6 +22,7 @@ import org.apache.commons.codec.digest.DigestUtils;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.List;
 
@@ -43,6 +44,8 @@ public class TaxonomyArchiveService {
     EvaluationJobService evaluationJobs;
     @Inject
     RegistryConfig config;
+    @Inject
+    WriteRequests writeRequests;
 
     /** The taxonomy's header chunk, then one chunk per support with its original image. */
     public List<TaxonomyArchiveChunk> export(String taxonomy) {
@@ -67,12 +70,14 @@ public class TaxonomyArchiveService {
     }
 
     /** An exported header as a new taxonomy: what belongs to the exporting registry (revision, times, counts, rule) dropped. */
-    private Taxonomy checkedHeader(Taxonomy header) {
+    private Taxonomy checkedHeader(Taxonomy header, String requestId) {
         // The rejection rule's thresholds belong to the exporting registry's model version: not carried over.
         Taxonomy.Builder clean = header.toBuilder().clearRevision().clearCreated().clearUpdated().clearClasses().clearRejection();
         header.getClassesList().forEach(c -> clean.addClasses(c.toBuilder().clearSupportCount()));
         Taxonomy checked = taxonomies.checkedForCreate(clean.build());
-        if (taxonomies.exists(checked.getName())) {  // before the upload and the embeddings are paid for
+        // Before the upload and the embeddings are paid for; with a request id the name may be taken by this very
+        // import's first attempt, whose answer the end of the upload replays.
+        if (requestId.isEmpty() && taxonomies.exists(checked.getName())) {
             throw Errors.alreadyExists("taxonomy '" + checked.getName() + "' exists already");
         }
         return checked;
@@ -86,31 +91,50 @@ public class TaxonomyArchiveService {
     public Taxonomy importSpooled(ImportUploadSpool spool) {
         try (spool) {
             Taxonomy header = spool.finish();
+            WriteRequests.Key key = writeRequests.key(spool.requestId(), "ImportTaxonomy", spool.archiveFingerprint());
+            Optional<Taxonomy> earlier = QuarkusTransaction.requiringNew().call(() -> writeRequests.replay(key, Taxonomy.parser()));
+            if (earlier.isPresent()) {
+                return earlier.get();
+            }
+            // The embeddings (about 2 KB a support) are kept until the transaction; the images are read back one by one.
             List<EmbeddingClient.Embedded> vectors = new ArrayList<>(spool.supports());
             int[] at = {0};
             spool.forEachSupport(s -> {
+                stopIfCancelled(spool);
                 UploadedImage image = UploadedImage.accept(s.getImage(), "image of support " + at[0]++, config.maxImageBytes());
                 vectors.add(embeddings.embed(item(image, s), "", EmbeddingClient.Extras.STORED));
             });
-            return QuarkusTransaction.requiringNew().call(() -> {
-                TaxonomyEntity t = taxonomies.insertNew(header);
-                Map<String, Long> classIds = new HashMap<>();
-                t.classes.forEach(c -> classIds.put(c.name, c.id));
-                int[] next = {0};
-                spool.forEachSupport(s -> {
-                    EmbeddingClient.Embedded v = vectors.get(next[0]++);
-                    UploadedImage image = UploadedImage.accept(s.getImage(), "support image", config.maxImageBytes());
-                    long classId = classIds.get(s.getClassName());
-                    UUID id = UUID.randomUUID();
-                    var box = new SupportRepository.Box(s.getBox().getX1(), s.getBox().getY1(), s.getBox().getX2(), s.getBox().getY2());
-                    // a repeated (image, box) in the archive is one support, as AddSupport would make it
-                    if (supportRows.insertIfAbsent(new SupportRepository.NewSample(id, t.id, classId, image.bytes(), image.mediaType(),
-                            DigestUtils.sha256Hex(image.bytes()), box, s.getMetadataMap()))) {
-                        embeddingsStored.insertIfAbsent(id, v.modelVersion(), t.id, classId, v.values(), v.streams());
-                    }
-                });
-                return ProtoMapping.taxonomy(t, taxonomyRows.supportCountsByClass(t.id));
-            });
+            stopIfCancelled(spool);
+            return QuarkusTransaction.requiringNew().timeout((int) config.importLimits().transactionTimeout().toSeconds())
+                    .call(() -> writeRequests.once(key, Taxonomy.parser(), () -> store(header, spool, vectors)));
+        }
+    }
+
+    /** The taxonomy, its supports and their embeddings, in the caller's transaction. */
+    private Taxonomy store(Taxonomy header, ImportUploadSpool spool, List<EmbeddingClient.Embedded> vectors) {
+        TaxonomyEntity t = taxonomies.insertNew(header);
+        Map<String, Long> classIds = new HashMap<>();
+        t.classes.forEach(c -> classIds.put(c.name, c.id));
+        int[] next = {0};
+        spool.forEachSupport(s -> {
+            EmbeddingClient.Embedded v = vectors.get(next[0]++);
+            UploadedImage image = UploadedImage.accept(s.getImage(), "support image", config.maxImageBytes());
+            long classId = classIds.get(s.getClassName());
+            UUID id = UUID.randomUUID();
+            var box = new SupportRepository.Box(s.getBox().getX1(), s.getBox().getY1(), s.getBox().getX2(), s.getBox().getY2());
+            // a repeated (image, box) in the archive is one support, as AddSupport would make it
+            if (supportRows.insertIfAbsent(new SupportRepository.NewSample(id, t.id, classId, image.bytes(), image.mediaType(),
+                    DigestUtils.sha256Hex(image.bytes()), box, s.getMetadataMap()))) {
+                embeddingsStored.insertIfAbsent(id, v.modelVersion(), t.id, classId, v.values(), v.streams());
+            }
+        });
+        stopIfCancelled(spool);
+        return ProtoMapping.taxonomy(t, taxonomyRows.supportCountsByClass(t.id));
+    }
+
+    private static void stopIfCancelled(ImportUploadSpool spool) {
+        if (spool.cancelled()) {
+            throw io.grpc.Status.CANCELLED.withDescription("the client cancelled the import; nothing was stored").asRuntimeException();
         }
     }
 
@@ -119,11 +143,17 @@ public class TaxonomyArchiveService {
                 s.getBox().getY2());
     }
 
-    /** An import of chunks already in memory (REST's JSON array): spooled and imported like a stream. */
-    public Taxonomy importChunks(List<TaxonomyArchiveChunk> chunks) {
+    /**
+     * An import of chunks already in memory (REST's JSON array), with the Idempotency-Key header's request id (empty:
+     * none): spooled and imported like a stream.
+     */
+    public Taxonomy importChunks(List<TaxonomyArchiveChunk> chunks, String requestId) {
         ImportUploadSpool spool = newImport();
         try {
-            chunks.forEach(spool::accept);
+            for (int i = 0; i < chunks.size(); i++) {
+                TaxonomyArchiveChunk chunk = chunks.get(i);
+                spool.accept(i == 0 && chunk.hasHeader() && !requestId.isEmpty() ? chunk.toBuilder().setRequestId(requestId).build() : chunk);
+            }
         } catch (RuntimeException e) {
             spool.close();
             throw e;

@@ -153,7 +153,7 @@ public class TaxonomyService {
         }
         List<EmotionClass> added = requireClasses(request.getAddClassesList(), " in add_classes");
         for (String name : request.getRemoveClassesList()) {
-            String removed = requireClassName(name);
+            String removed = classNameToFind(name);
             if (added.stream().anyMatch(c -> c.getName().equals(removed))) {
                 throw Errors.invalidArgument("class " + Inputs.quoted(name) + " is both added and removed");
             }
@@ -292,14 +292,28 @@ public class TaxonomyService {
         }
     }
 
-    /** A class name as any request may carry one, as stored and compared: NFC, 1-64 characters (code points), visible. */
+    /** A new class name, as stored and compared: NFC, 1-64 characters (code points), nothing invisible, no edge spaces. */
     static String requireClassName(String name) {
         return Inputs.requireName("class name", name, MAX_CLASS_NAME);
     }
 
+    /**
+     * A class name that refers to an existing class, as compared: NFC, 1-64 printable characters. Laxer than
+     * {@link #requireClassName}, so a class stored before the name rules (with an invisible character, say) can still
+     * be found, given supports or removed.
+     */
+    static String classNameToFind(String name) {
+        Inputs.requireText("class name", name, MAX_CLASS_NAME, false);
+        String nfc = java.text.Normalizer.normalize(name, java.text.Normalizer.Form.NFC);
+        if (nfc.isEmpty()) {
+            throw Errors.invalidArgument("class name is empty");
+        }
+        return nfc;
+    }
+
     /** The taxonomy's class of that name (in any Unicode normalisation form); NOT_FOUND naming the classes there are otherwise. */
     public static EmotionClassEntity requireClass(TaxonomyEntity t, String className) {
-        String name = requireClassName(className);
+        String name = classNameToFind(className);
         return t.classes.stream().filter(c -> c.name.equals(name)).findFirst()
                 .orElseThrow(() -> Errors.notFound("taxonomy '" + t.name + "' has no class " + Inputs.quoted(className) + " (classes: "
                         + t.classes.stream().limit(20).map(c -> Inputs.quoted(c.name)).toList() + (t.classes.size() > 20 ? ", ..." : "") + ")"));

@@ -18,7 +18,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
@@ -26,20 +25,21 @@ import java.util.regex.Pattern;
  * Idempotency keys of write calls. A write with a request id runs {@link #once}: inside the write's own
  * transaction the key is locked, an answer stored under it is returned as it was first given (when the request
  * is the same), and otherwise the write runs and its answer is stored in the same transaction, so it exists exactly
- * when the change committed. Answers are kept affect.registry.request-ids.retention.
+ * when the change committed. Answers are kept affect.registry.request-ids.retention (purged in the background).
  */
 @ApplicationScoped
 public class WriteRequests {
 
     static final Pattern REQUEST_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
-    private static final long PURGE_EVERY_MILLIS = 60_000;
+    private static final long PURGE_EVERY_MINUTES = 5;
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(WriteRequests.class);
 
     @Inject
     WriteRequestRepository stored;
     @Inject
     RegistryConfig config;
 
-    private final AtomicLong lastPurge = new AtomicLong();
+    private java.util.concurrent.ScheduledExecutorService purger;
 
     /** A write call's key: its request id (empty: none), the call's name and the request's fingerprint. */
     public record Key(String requestId, String method, String fingerprint) {
@@ -54,6 +54,11 @@ public class WriteRequests {
      * call arrived.
      */
     public Key key(String requestId, String method, Message request) {
+        return key(requestId, method, HexFormat.of().formatHex(sha256(deterministicBytes(request))));
+    }
+
+    /** The key of a write whose request is summarised by {@code requestFingerprint} (e.g. a streamed archive's digest). */
+    public Key key(String requestId, String method, String requestFingerprint) {
         if (requestId == null || requestId.isEmpty()) {
             return new Key("", method, "");
         }
@@ -61,7 +66,7 @@ public class WriteRequests {
             throw Errors.invalidArgument("request_id " + Inputs.quoted(requestId)
                     + " must be 1-128 characters of A-Z, a-z, 0-9, '.', '_', ':', '-' (a UUID is a good choice)");
         }
-        return new Key(requestId, method, fingerprint(method, request));
+        return new Key(requestId, method, HexFormat.of().formatHex(sha256((method + "\n" + requestFingerprint).getBytes(java.nio.charset.StandardCharsets.UTF_8))));
     }
 
     /**
@@ -78,7 +83,6 @@ public class WriteRequests {
         }
         T answer = write.get();
         stored.save(key.requestId(), key.method(), key.fingerprint(), answer.toByteArray());
-        purgeNowAndThen();
         return answer;
     }
 
@@ -108,27 +112,49 @@ public class WriteRequests {
         }
     }
 
-    /** Expired answers go at most once a minute per process, in the transaction of a write that stores one. */
-    private void purgeNowAndThen() {
-        long now = System.currentTimeMillis();
-        long last = lastPurge.get();
-        if (now - last >= PURGE_EVERY_MILLIS && lastPurge.compareAndSet(last, now)) {
-            stored.purgeOlderThan(config.requestIds().retention());
+    /** Expired answers are deleted every few minutes, in a transaction of their own (a failure is retried next time). */
+    void startPurging(@jakarta.enterprise.event.Observes io.quarkus.runtime.StartupEvent event) {
+        purger = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "request-id-purge");
+            t.setDaemon(true);
+            return t;
+        });
+        purger.scheduleWithFixedDelay(this::purge, PURGE_EVERY_MINUTES, PURGE_EVERY_MINUTES, java.util.concurrent.TimeUnit.MINUTES);
+    }
+
+    void stopPurging(@jakarta.enterprise.event.Observes io.quarkus.runtime.ShutdownEvent event) {
+        if (purger != null) {
+            purger.shutdownNow();
         }
     }
 
-    private static String fingerprint(String method, Message request) {
+    /** Deletes the answers older than the retention period; returns how many. */
+    public int purge() {
         try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update(method.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return io.quarkus.narayana.jta.QuarkusTransaction.requiringNew().call(() -> stored.purgeOlderThan(config.requestIds().retention()));
+        } catch (RuntimeException e) {
+            LOG.debugf("expired request ids not purged now (retried later): %s", e.getMessage());
+            return 0;
+        }
+    }
+
+    /** A message's bytes in deterministic serialisation (map fields in key order): the same request, the same bytes. */
+    static byte[] deterministicBytes(Message request) {
+        try {
             ByteArrayOutputStream bytes = new ByteArrayOutputStream(request.getSerializedSize());
             CodedOutputStream out = CodedOutputStream.newInstance(bytes);
-            out.useDeterministicSerialization();  // map fields (metadata, thresholds) in key order
+            out.useDeterministicSerialization();
             request.writeTo(out);
             out.flush();
-            return HexFormat.of().formatHex(sha.digest(bytes.toByteArray()));
+            return bytes.toByteArray();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    private static byte[] sha256(byte[] bytes) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(bytes);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

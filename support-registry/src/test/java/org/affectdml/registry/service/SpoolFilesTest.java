@@ -24,9 +24,11 @@ class SpoolFilesTest {
         long deadPid = ended.pid();
         long livePid = ProcessHandle.current().parent().orElseThrow().pid();  // the build that runs this test
 
-        Path dead = Files.createFile(dir.resolve("evaluation-" + deadPid + "-1.spool"));
-        Path deadImport = Files.createFile(dir.resolve("import-" + deadPid + "-2.spool"));
-        Path live = Files.createFile(dir.resolve("evaluation-" + livePid + "-3.spool"));
+        String host = SpoolFiles.ownHost();
+        Path dead = Files.createFile(dir.resolve("evaluation-" + host + "-" + deadPid + "-1.spool"));
+        Path deadImport = Files.createFile(dir.resolve("import-" + host + "-" + deadPid + "-2.spool"));
+        Path live = Files.createFile(dir.resolve("evaluation-" + host + "-" + livePid + "-3.spool"));
+        Path otherHost = Files.createFile(dir.resolve("import-other.pod-" + deadPid + "-4.spool"));
         Path mine = SpoolFiles.create(dir, "import");  // a restarted process's predecessor had this id: it is ours to remove
         Path foreign = Files.createFile(dir.resolve("notes.spool"));
 
@@ -35,6 +37,7 @@ class SpoolFilesTest {
         assertFalse(Files.exists(deadImport));
         assertFalse(Files.exists(mine));
         assertTrue(Files.exists(live), "a running replica's upload stays");
+        assertTrue(Files.exists(otherHost), "another host's (pod's) upload stays: its process ids say nothing here");
         assertTrue(Files.exists(foreign), "files the registry did not name stay");
         assertEquals(0, SpoolFiles.removeLeftovers(dir.resolve("absent")));
     }
