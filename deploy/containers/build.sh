@@ -4,7 +4,8 @@
 #   deploy/containers/build.sh --gpu            also segmentation-service-gpu and embedding-service-gpu (CUDA 12 + cuDNN 9)
 #   deploy/containers/build.sh --native         also support-registry:<tag>-native (GraalVM/Mandrel in a builder container)
 #   options: --tag T (default 0.1.0, the manifests' tag)  --prefix REGISTRY/ (default none)  --push  --dry-run
-# Needs docker or podman (CONTAINER_ENGINE=podman to choose). --dry-run prints the commands and needs neither.
+# Needs docker or podman (CONTAINER_ENGINE=podman to choose; see engine.sh). The base image is pulled, or bootstrapped
+# from the Debian mirror where no registry is reachable (base-image.sh). --dry-run prints the commands and needs neither.
 set -euo pipefail
 REPO_ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$REPO_ROOT"
@@ -29,12 +30,9 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-ENGINE="${CONTAINER_ENGINE:-}"
-if [ -z "$ENGINE" ]; then
-  if command -v docker >/dev/null; then ENGINE=docker; elif command -v podman >/dev/null; then ENGINE=podman; fi
-fi
+source deploy/containers/engine.sh
 if [ -z "$ENGINE" ] && ! $DRY; then
-  echo "no container engine: install docker or podman (or run with --dry-run to see the commands)" >&2
+  echo "no container engine: install podman or docker (or run with --dry-run to see the commands)" >&2
   exit 1
 fi
 ENGINE="${ENGINE:-docker}"
@@ -46,13 +44,15 @@ run() {
 
 image() {  # image MODULE SUFFIX DOCKERFILE TAG
   local name="${PREFIX}affect-dml/$1$2:$4"
-  run "$ENGINE" build -f "deploy/containers/$3" --build-arg "MODULE=$1" -t "$name" .
-  if $PUSH; then run "$ENGINE" push "$name"; fi
+  run engine build --network host -f "deploy/containers/$3" --build-arg "MODULE=$1" -t "$name" .
+  if $PUSH; then run engine push "$name"; fi
+  $DRY || echo "[containers] $name: $(engine image inspect --format '{{.Size}}' "$name" | awk '{printf "%.0f MB", $1/1e6}')"
 }
 
 SERVICES=(segmentation-service embedding-service support-registry trainer)
 
-run ./mvnw -B package -DskipTests
+run deploy/containers/base-image.sh
+${SKIP_PACKAGE:-false} || run ./mvnw -B package -DskipTests
 for m in "${SERVICES[@]}"; do
   image "$m" "" Dockerfile.jvm "$TAG"
 done

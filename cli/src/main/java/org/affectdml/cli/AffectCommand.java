@@ -10,6 +10,6 @@ import picocli.CommandLine;
         subcommands = {ClassifyCommand.class, TaxonomyCommand.class, SupportCommand.class, EmbedCommand.class, ModelCommand.class,
                 TrainCommand.class, BundleCommand.class, EmbedBenchmarkCommand.class, ClassifyBenchmarkCommand.class,
                 MessageSizeBenchmarkCommand.class, PhotoBenchmarkCommand.class, ThroughputBenchmarkCommand.class,
-                EvaluationBenchmarkCommand.class})
+                EvaluationBenchmarkCommand.class, SoakBenchmarkCommand.class})
 public class AffectCommand {
 }

@@ -106,9 +106,11 @@ class ContainerBuildTest {
 
     @Test
     void jvmImagesInstallTurboJpegForDctScaledDecoding() throws IOException {
-        // The JNA binding loads libturbojpeg.so.0; the package is named differently on UBI and Ubuntu.
-        assertTrue(Pattern.compile("(?m)^RUN microdnf install -y turbojpeg").matcher(Files.readString(CONTAINERS.resolve("Dockerfile.jvm"))).find());
+        // The JNA binding loads libturbojpeg; the package is libturbojpeg0 on Debian, libturbojpeg on Ubuntu.
+        assertTrue(Pattern.compile("apt-get install [^\\n]*libturbojpeg0").matcher(Files.readString(CONTAINERS.resolve("Dockerfile.jvm"))).find());
         assertTrue(Pattern.compile("apt-get install [^\\n]*libturbojpeg").matcher(Files.readString(CONTAINERS.resolve("Dockerfile.jvm-gpu"))).find());
+        assertTrue(Pattern.compile("(?m)^FROM docker\\.io/library/debian:bookworm-slim$").matcher(Files.readString(CONTAINERS.resolve("Dockerfile.jvm"))).find(),
+                "one Dockerfile for production and for machines without a registry (base-image.sh bootstraps that name)");
     }
 
     @Test

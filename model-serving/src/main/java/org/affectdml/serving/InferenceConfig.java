@@ -34,11 +34,18 @@ public interface InferenceConfig {
         Duration pollInterval();
 
         /**
-         * Keep the bundle a swap replaced loaded until the next swap, so clients can still ask for its
-         * version while they migrate (costs the memory of a second bundle during that time).
+         * Keep the bundle a swap replaced loaded, so clients can still ask for its version while they migrate
+         * (costs the memory of a second bundle during that time).
          */
         @WithDefault("true")
         boolean retainPrevious();
+
+        /**
+         * How long a replaced bundle stays loaded when retained (or until the next swap). Keep it above the time the
+         * registry needs to re-embed every support with the new version (GetReembeddingStatus).
+         */
+        @WithDefault("1h")
+        Duration retainPreviousFor();
     }
 
     interface OnnxConfig {
@@ -52,6 +59,17 @@ public interface InferenceConfig {
 
         @WithDefault("0")
         int cudaDevice();
+
+        /**
+         * ONNX Runtime's CPU arena allocator. Off: tensors are freed after each run, so memory follows the load
+         * instead of keeping the largest batch ever seen (see OrtSessionFactory); on: slightly faster fixed-shape runs.
+         */
+        @WithDefault("false")
+        boolean cpuArena();
+
+        /** Memory-pattern optimisation: plans cached per input shape, so one per batch size and image size seen. */
+        @WithDefault("false")
+        boolean memoryPattern();
     }
 
     interface ImageConfig {
@@ -112,6 +130,7 @@ public interface InferenceConfig {
     }
 
     default OrtSessionFactory sessionFactory() {
-        return new OrtSessionFactory(ExecutionProvider.parse(onnx().executionProvider()), onnx().intraOpThreads(), onnx().cudaDevice());
+        return new OrtSessionFactory(ExecutionProvider.parse(onnx().executionProvider()), onnx().intraOpThreads(), onnx().cudaDevice(),
+                onnx().cpuArena(), onnx().memoryPattern());
     }
 }

@@ -18,9 +18,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * loads and verifies a newly activated bundle off the request path, and swaps it in atomically.
  * Requests hold a {@link Lease}; the previous bundle's sessions close when its last lease ends, so
  * in-flight requests finish on the model they started with. A bundle that fails verification is logged
- * and never replaces the one serving; it is retried only when ACTIVE changes again. With
- * {@code retainPrevious}, the replaced bundle stays loaded (until the next swap) so that clients can still
- * ask for its version while they migrate (support-registry re-embedding its supports).
+ * and never replaces the one serving; it is retried only when ACTIVE changes again. With a
+ * {@code retainPreviousFor} above zero, the replaced bundle stays loaded that long (or until the next swap) so that
+ * clients can still ask for its version while they migrate (support-registry re-embedding its supports); then it is
+ * released, and its sessions close once no request holds them.
  */
 public final class ActiveBundleHolder implements AutoCloseable {
 
@@ -29,7 +30,7 @@ public final class ActiveBundleHolder implements AutoCloseable {
     private final ModelStore store;
     private final BundleLoader loader;
     private final Set<String> roles;
-    private final boolean retainPrevious;
+    private final Duration retainPreviousFor;
     private final AtomicReference<LoadedBundle> current = new AtomicReference<>();
     private final AtomicReference<LoadedBundle> previous = new AtomicReference<>();
     private final ScheduledExecutorService poller;
@@ -38,11 +39,12 @@ public final class ActiveBundleHolder implements AutoCloseable {
     private volatile String lastError;
 
     public ActiveBundleHolder(ModelStore store, BundleLoader loader, Set<String> roles) {
-        this(store, loader, roles, false);
+        this(store, loader, roles, Duration.ZERO);
     }
 
-    public ActiveBundleHolder(ModelStore store, BundleLoader loader, Set<String> roles, boolean retainPrevious) {
-        this.retainPrevious = retainPrevious;
+    /** {@code retainPreviousFor}: how long a replaced bundle stays loaded for requests that name it; zero: not at all. */
+    public ActiveBundleHolder(ModelStore store, BundleLoader loader, Set<String> roles, Duration retainPreviousFor) {
+        this.retainPreviousFor = retainPreviousFor;
         this.store = store;
         this.loader = loader;
         this.roles = Set.copyOf(roles);
@@ -87,13 +89,25 @@ public final class ActiveBundleHolder implements AutoCloseable {
                 (System.nanoTime() - started) / 1_000_000, fresh.openRoles(),
                 previous == null ? "" : "; replaced " + previous.version());
         if (previous != null) {
-            LoadedBundle dropped = retainPrevious ? this.previous.getAndSet(previous) : previous;
+            boolean retain = retainPreviousFor.toMillis() > 0;
+            LoadedBundle dropped = retain ? this.previous.getAndSet(previous) : previous;
             if (dropped != null) {
                 dropped.close();
+            }
+            if (retain) {
+                poller.schedule(() -> releasePrevious(previous), retainPreviousFor.toMillis(), TimeUnit.MILLISECONDS);
             }
         }
         swapListeners.forEach(Runnable::run);
         return true;
+    }
+
+    /** Releases the retained bundle if it is still {@code bundle}: its sessions close when the last request on it ends. */
+    private void releasePrevious(LoadedBundle bundle) {
+        if (previous.compareAndSet(bundle, null)) {
+            LOG.infof("model bundle %s released (retained for %s after it was replaced)", bundle.version(), retainPreviousFor);
+            bundle.close();
+        }
     }
 
     /** Runs {@code listener} after every swap (on the watcher thread); used to keep metrics current. */

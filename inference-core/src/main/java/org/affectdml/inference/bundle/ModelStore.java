@@ -112,6 +112,23 @@ public final class ModelStore {
         return target;
     }
 
+    /**
+     * Publishes the files of bundle {@code version} again as {@code newVersion} (its parent: {@code version}): the
+     * same models under a new version, which services load as a new bundle (rollout rehearsals, soak benchmarks).
+     */
+    public Path publishCopy(String version, String newVersion, BundleLoader verifier) throws IOException {
+        Path staging = newStagingDirectory();
+        try (var files = Files.list(bundleDirectory(version))) {
+            for (Path f : files.toList()) {
+                Files.copy(f, staging.resolve(f.getFileName()));
+            }
+        }
+        BundleManifest m = Manifests.read(staging);
+        Manifests.write(new BundleManifest(m.format(), newVersion, java.time.Instant.now().toString(), version, m.description(), m.headKind(),
+                m.embeddingDimension(), m.dataset(), m.protocol(), m.variant(), m.hyperparameters(), m.metrics(), m.files()), staging);
+        return publish(staging, verifier);
+    }
+
     /** Verifies the published bundle and makes it the active one. */
     public BundleManifest activate(String version, BundleLoader verifier) throws IOException {
         if (!contains(version)) {

@@ -71,7 +71,7 @@ class ActiveBundleHolderTest {
         store.activate(v1, LOADER);
         String v2 = copyWithManifest(store, v1, "asked-for", m -> m);
         String v3 = copyWithManifest(store, v1, "published-not-active", m -> m);
-        try (var holder = new ActiveBundleHolder(store, LOADER, Set.of(Roles.HEAD), true)) {
+        try (var holder = new ActiveBundleHolder(store, LOADER, Set.of(Roles.HEAD), java.time.Duration.ofHours(1))) {
             holder.start(java.time.Duration.ofHours(1));  // the watcher will not look again during the test
             store.activate(v2, LOADER);
             try (var lease = holder.lease(v2)) {
@@ -82,6 +82,29 @@ class ActiveBundleHolderTest {
             }
             NoActiveBundleException e = assertThrows(NoActiveBundleException.class, () -> holder.lease(v3));
             assertTrue(e.getMessage().contains("is not loaded here"), "a version that is not active is not loaded: " + e.getMessage());
+        }
+    }
+
+    @Test
+    void aRetainedBundleIsReleasedAfterItsTimeAndClosesWhenItsLastRequestEnds() throws Exception {
+        ModelStore store = new ModelStore(tmp.resolve("store"));
+        String v1 = publishTinyDefault(store, tmp.resolve("src"));
+        store.activate(v1, LOADER);
+        String v2 = copyWithManifest(store, v1, "next", m -> m);
+        try (var holder = new ActiveBundleHolder(store, LOADER, Set.of(Roles.HEAD), java.time.Duration.ofMillis(300))) {
+            holder.start(java.time.Duration.ofHours(1));
+            var inFlight = holder.lease(v1);
+            store.activate(v2, LOADER);
+            holder.refresh();
+            assertEquals(java.util.Optional.of(v1), holder.previousVersion(), "retained after the swap");
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (holder.previousVersion().isPresent() && System.currentTimeMillis() < deadline) {
+                Thread.sleep(20);
+            }
+            assertEquals(java.util.Optional.empty(), holder.previousVersion(), "released after its time");
+            assertThrows(NoActiveBundleException.class, () -> holder.lease(v1));
+            runHead(inFlight.bundle());  // a request still holding it finishes on it
+            inFlight.close();
         }
     }
 

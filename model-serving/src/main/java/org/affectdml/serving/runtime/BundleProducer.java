@@ -21,7 +21,7 @@ public class BundleProducer {
     @Startup
     ActiveBundleHolder bundles(InferenceConfig config, BundleRoles roles) {
         ActiveBundleHolder holder = new ActiveBundleHolder(new ModelStore(config.modelStore().path()),
-                new BundleLoader(config.sessionFactory()), roles.roles(), config.modelStore().retainPrevious());
+                new BundleLoader(config.sessionFactory()), roles.roles(), config.modelStore().retainPrevious() ? config.modelStore().retainPreviousFor() : java.time.Duration.ZERO);
         holder.start(config.modelStore().pollInterval());
         return holder;
     }

@@ -303,6 +303,11 @@ public class TaxonomyService {
      * be found, given supports or removed.
      */
     static String classNameToFind(String name) {
+        Inputs.requireWellFormed("class name", name);
+        int length = name.codePointCount(0, name.length());
+        if (length > MAX_CLASS_NAME) {
+            throw Errors.invalidArgument("class name " + Inputs.quoted(name) + " must be 1-" + MAX_CLASS_NAME + " characters (has " + length + ")");
+        }
         Inputs.requireText("class name", name, MAX_CLASS_NAME, false);
         String nfc = java.text.Normalizer.normalize(name, java.text.Normalizer.Form.NFC);
         if (nfc.isEmpty()) {
