@@ -16,6 +16,8 @@ export REGISTRY_MANAGEMENT_PORT="${REGISTRY_MANAGEMENT_PORT:-9103}"
 export TRAINER_MANAGEMENT_PORT="${TRAINER_MANAGEMENT_PORT:-9104}"
 export AFFECT_TRAINER_DIR="${AFFECT_TRAINER_DIR:-$VAR_DIR/trainer}"
 JAVA_OPTS="${JAVA_OPTS:--Xms64m -Xmx512m}"
+# glibc keeps a malloc arena per thread that ever allocated; 2 bounds what fragmentation holds (docs/operations.md)
+export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 # All services share this machine's cores: embedding-service encodes after Sem2Vec instead of meanwhile
 # (overlapping only oversubscribes the cores; separate pods keep the default, true).
 export AFFECT_EMBEDDING_OVERLAP_ENCODERS="${AFFECT_EMBEDDING_OVERLAP_ENCODERS:-false}"

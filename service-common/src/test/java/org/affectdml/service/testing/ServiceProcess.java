@@ -112,6 +112,8 @@ public final class ServiceProcess implements AutoCloseable {
         // One service key for every service of a test, as the pods of one deployment share it, whatever the shell
         // exported (deploy/local/env.sh generates one); a -D property still overrides it.
         builder.environment().put("AFFECT_SERVICE_KEYS", SERVICE_KEY);
+        // glibc's malloc arenas bounded as the images and the local scripts run the services (docs/operations.md)
+        builder.environment().putIfAbsent("MALLOC_ARENA_MAX", "2");
         builder.environment().put("AFFECT_SERVICE_KEY", SERVICE_KEY);
         Process process = builder.redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
@@ -146,6 +148,11 @@ public final class ServiceProcess implements AutoCloseable {
     /** {@link System#nanoTime()} when the readiness check first answered 200 (polled every 50 ms). */
     public long readyAtNanos() {
         return readyAtNanos;
+    }
+
+    /** The operating system's id of the process (for /proc readings such as its resident memory). */
+    public long pid() {
+        return process.pid();
     }
 
     /** Sends SIGKILL: the process dies at once, its calls in flight and its connections cut. */
