@@ -7,9 +7,10 @@ if [ -z "$ENGINE" ]; then
   elif command -v podman >/dev/null; then ENGINE=podman
   fi
 fi
+ENGINE_CONF_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/podman"
 engine() {
   case "$ENGINE" in
-    podman) CONTAINERS_CONF="${CONTAINERS_CONF:-$(dirname "${BASH_SOURCE[0]}")/podman/containers.conf}" podman "$@" ;;
+    podman) CONTAINERS_CONF="${CONTAINERS_CONF:-$ENGINE_CONF_DIR/containers.conf}" podman "$@" ;;
     docker) docker "$@" ;;
     *) echo "no container engine: install podman (apt-get install podman runc) or docker" >&2; return 1 ;;
   esac

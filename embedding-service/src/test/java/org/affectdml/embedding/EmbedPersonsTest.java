@@ -96,6 +96,24 @@ class EmbedPersonsTest {
     }
 
     @Test
+    void aGroupOfSeveralEncoderSlicesIsAnsweredAsSingleEmbedsWouldBe() {
+        // More persons than FusedEmbedder.MAX_CROPS_PER_RUN: the crops reach the encoder in slices, in order.
+        byte[] jpeg = SyntheticPhotos.jpeg(SyntheticPhotos.photo(640, 425, 12), 0.9f);
+        List<PersonBox> boxes = new java.util.ArrayList<>();
+        for (int i = 0; i < 2 * org.affectdml.inference.embedding.FusedEmbedder.MAX_CROPS_PER_RUN + 3; i++) {
+            boxes.add(box(5 + 30 * i, 10 + 7 * i, 60 + 30 * i, 200 + 9 * i));
+        }
+        EmbedPersonsResponse response = client.embedPersons(persons(jpeg, boxes));
+        assertEquals(boxes.size(), response.getPersonsCount());
+        for (int i = 0; i < boxes.size(); i++) {
+            PersonBox b = boxes.get(i);
+            var alone = client.embed(request(jpeg, "image/jpeg", b.getX1(), b.getY1(), b.getX2(), b.getY2()));
+            double c = cosine(alone.getEmbedding().getValuesList(), response.getPersons(i).getEmbedding().getValuesList());
+            assertTrue(c > 0.9999, "box " + i + ": EmbedPersons and Embed agree, cosine " + c);
+        }
+    }
+
+    @Test
     void theBoxCountIsBoundedAndNamed() {
         byte[] jpeg = SyntheticPhotos.jpeg(SyntheticPhotos.photo(64, 48, 3), 0.9f);
         StatusRuntimeException none = assertThrows(StatusRuntimeException.class, () -> client.embedPersons(persons(jpeg, List.of())));
