@@ -3,7 +3,7 @@
 # AFFECT_SOAK_MINUTES (default 20) with dynamic batching on, and again with embedding-service and segmentation-service
 # restarted with AFFECT_BATCHING_ENABLED=false: mixed photos, 1-64 boxes, concurrency 1-16, two bundle swaps, the RSS
 # of every service sampled against its pod limit (deploy/k8s). Extra args go to bench-soak (e.g. --max-megapixels 8).
-#   AFFECT_SOAK_BATCHING=on|off|both (default both)
+#   AFFECT_SOAK_BATCHING=on|off|both (default both); AFFECT_SOAK_LABEL: a prefix for the printed labels
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 minutes="${AFFECT_SOAK_MINUTES:-20}"
@@ -40,13 +40,13 @@ if [ "$mode" != off ]; then
   export AFFECT_BATCHING_ENABLED=true
   restart_inference
   "$REPO_ROOT/deploy/local/demo.sh" >/dev/null
-  soak --label batching=on --csv "$LOG_DIR/soak-batching-on.csv" "$@"
+  soak --label "${AFFECT_SOAK_LABEL:-}batching=on" --csv "$LOG_DIR/soak-batching-on.csv" "$@"
 fi
 if [ "$mode" != on ]; then
   export AFFECT_BATCHING_ENABLED=false
   restart_inference
   "$REPO_ROOT/deploy/local/demo.sh" >/dev/null
-  soak --label batching=off --csv "$LOG_DIR/soak-batching-off.csv" "$@"
+  soak --label "${AFFECT_SOAK_LABEL:-}batching=off" --csv "$LOG_DIR/soak-batching-off.csv" "$@"
 fi
 unset AFFECT_BATCHING_ENABLED
 restart_inference

@@ -3,7 +3,6 @@ package org.affectdml.embedding;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import org.affectdml.inference.bundle.BundleLoader;
-import org.affectdml.inference.bundle.DefaultBundleAssembler;
 import org.affectdml.inference.bundle.LoadedBundle;
 import org.affectdml.inference.bundle.ModelStore;
 import org.affectdml.inference.bundle.Roles;
@@ -280,13 +279,7 @@ class EmbeddingServicesIT {
     void standInBundleOnRealPhotos() throws Exception {
         Path shared = TestImages.requireSharedDir();
         Path store = tmp.resolve("store");
-        Path models = shared.resolve("models");
-        ModelStore modelStore = new ModelStore(store);
-        OrtSessionFactory sessions = OrtSessionFactory.cpu(0);
-        String version = new DefaultBundleAssembler(sessions).assemble(new DefaultBundleAssembler.Inputs(
-                models.resolve("resnet18-arch-untrained.onnx"), models.resolve("resnet18-arch-untrained.onnx"), "features", 224,
-                models.resolve("segformer-b0-ade20k-arch-untrained.onnx"), models.resolve("ade20k_classes.txt"), 512), modelStore);
-        modelStore.activate(version, new BundleLoader(sessions));
+        org.affectdml.inference.testing.StandInBundle.activate(shared, new ModelStore(store), OrtSessionFactory.cpu(0));
 
         List<String> names = new ArrayList<>(SHARED_BOXES.keySet());
         java.util.Collections.sort(names);

@@ -3,11 +3,10 @@ package org.affectdml.embedding;
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
-import org.affectdml.inference.bundle.BundleLoader;
-import org.affectdml.inference.bundle.DefaultBundleAssembler;
 import org.affectdml.inference.bundle.ModelStore;
 import org.affectdml.inference.image.SyntheticPhotos;
 import org.affectdml.inference.onnx.OrtSessionFactory;
+import org.affectdml.inference.testing.StandInBundle;
 import org.affectdml.inference.testing.TestImages;
 import org.affectdml.inference.testing.TinyModels;
 import org.affectdml.proto.v1.EmbedPersonsRequest;
@@ -132,13 +131,7 @@ class MemoryPlateauIT {
             TinyModels.activeDefaultBundle(store);
             return "tiny models: AFFECT_SHARED_DIR has no stand-ins";
         }
-        Path models = shared.resolve("models");
-        ModelStore modelStore = new ModelStore(store);
-        OrtSessionFactory sessions = OrtSessionFactory.cpu(1);
-        String version = new DefaultBundleAssembler(sessions).assemble(new DefaultBundleAssembler.Inputs(
-                models.resolve("resnet18-arch-untrained.onnx"), models.resolve("resnet18-arch-untrained.onnx"), "features", 224,
-                models.resolve("segformer-b0-ade20k-arch-untrained.onnx"), models.resolve("ade20k_classes.txt"), 512), modelStore);
-        modelStore.activate(version, new BundleLoader(sessions));
+        StandInBundle.activate(shared, new ModelStore(store), OrtSessionFactory.cpu(1));
         return "stand-in ResNet-18 and SegFormer-b0";
     }
 

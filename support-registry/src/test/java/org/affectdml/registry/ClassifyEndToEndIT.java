@@ -3,8 +3,6 @@ package org.affectdml.registry;
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
-import org.affectdml.inference.bundle.BundleLoader;
-import org.affectdml.inference.bundle.DefaultBundleAssembler;
 import org.affectdml.inference.bundle.ModelStore;
 import org.affectdml.inference.onnx.OrtSessionFactory;
 import org.affectdml.service.testing.OtlpTraceReceiver;
@@ -219,11 +217,7 @@ class ClassifyEndToEndIT {
             }
             return photos;
         }
-        Path m = shared.resolve("models");
-        String version = new DefaultBundleAssembler(sessions).assemble(new DefaultBundleAssembler.Inputs(
-                m.resolve("resnet18-arch-untrained.onnx"), m.resolve("resnet18-arch-untrained.onnx"), "features", 224,
-                m.resolve("segformer-b0-ade20k-arch-untrained.onnx"), m.resolve("ade20k_classes.txt"), 512), modelStore);
-        modelStore.activate(version, new BundleLoader(sessions));
+        org.affectdml.inference.testing.StandInBundle.activate(shared, modelStore, sessions);
         Path images = shared.resolve("images");
         photos.add(new Photo("excited", Files.readAllBytes(images.resolve("coco-000000000785-skier.jpg")), new float[]{281, 45, 500, 392}));
         photos.add(new Photo("engaged", Files.readAllBytes(images.resolve("coco-000000196141-baseball.jpg")), new float[]{248, 74, 418, 375}));

@@ -411,8 +411,7 @@ class ConcurrentAdminsIT {
     }
 
     private void checkNoOrphans() throws Exception {
-        String url = System.getenv().getOrDefault("AFFECT_TEST_DB_URL", "jdbc:postgresql://127.0.0.1:5432/affect_test");
-        try (Connection db = DriverManager.getConnection(url, System.getenv().getOrDefault("AFFECT_DB_USER", "affect"),
+        try (Connection db = DriverManager.getConnection(RegistryProcesses.TEST_DB_URL, System.getenv().getOrDefault("AFFECT_DB_USER", "affect"),
                 System.getenv().getOrDefault("AFFECT_DB_PASSWORD", "affect"));
              ResultSet r = db.createStatement().executeQuery("""
                      SELECT (SELECT count(*) FROM support_sample s WHERE NOT EXISTS (SELECT 1 FROM taxonomy t WHERE t.id = s.taxonomy_id)),
@@ -464,12 +463,6 @@ class ConcurrentAdminsIT {
     }
 
     private ServiceProcess registry(int embeddingPort) throws Exception {
-        Map<String, String> props = new HashMap<>(Map.of(
-                "quarkus.datasource.jdbc.url", System.getenv().getOrDefault("AFFECT_TEST_DB_URL", "jdbc:postgresql://127.0.0.1:5432/affect_test"),
-                "quarkus.grpc.clients.embedding.host", "127.0.0.1",
-                "quarkus.grpc.clients.embedding.port", Integer.toString(embeddingPort),
-                "affect.registry.auth.admin-keys", ADMIN,
-                "affect.registry.auth.client-keys", "concurrency-client-key"));
-        return ServiceProcess.start(ServiceProcess.requirePackagedApp("support-registry"), props, tmp.resolve("logs"));
+        return RegistryProcesses.start(embeddingPort, ADMIN, "concurrency-client-key", Map.of(), tmp.resolve("logs"));
     }
 }

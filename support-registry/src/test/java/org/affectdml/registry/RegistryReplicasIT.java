@@ -18,7 +18,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.Map;
 
 import static org.affectdml.registry.RegistryTestSupport.support;
@@ -94,15 +93,8 @@ class RegistryReplicasIT {
     }
 
     private ServiceProcess registry(int embeddingPort) throws Exception {
-        Map<String, String> props = new HashMap<>(Map.of(
-                "quarkus.datasource.jdbc.url", System.getenv().getOrDefault("AFFECT_TEST_DB_URL", "jdbc:postgresql://127.0.0.1:5432/affect_test"),
-                "quarkus.grpc.clients.embedding.host", "127.0.0.1",
-                "quarkus.grpc.clients.embedding.port", Integer.toString(embeddingPort),
-                "affect.registry.auth.admin-keys", ADMIN,
-                "affect.registry.auth.client-keys", "replicas-client-key",
-                "affect.registry.reembedding.interval", "200ms",
-                "affect.registry.reembedding.lease-ttl", "3s"));
-        return ServiceProcess.start(ServiceProcess.requirePackagedApp("support-registry"), props, tmp.resolve("logs"));
+        return RegistryProcesses.start(embeddingPort, ADMIN, "replicas-client-key",
+                Map.of("affect.registry.reembedding.interval", "200ms", "affect.registry.reembedding.lease-ttl", "3s"), tmp.resolve("logs"));
     }
 
     private static ReembeddingStatus awaitAllEmbeddedWith(String version, TaxonomyAdminGrpc.TaxonomyAdminBlockingStub admin)

@@ -1,7 +1,6 @@
 package org.affectdml.inference.segmentation;
 
 import org.affectdml.inference.bundle.BundleLoader;
-import org.affectdml.inference.bundle.DefaultBundleAssembler;
 import org.affectdml.inference.bundle.LoadedBundle;
 import org.affectdml.inference.bundle.ModelStore;
 import org.affectdml.inference.bundle.Roles;
@@ -36,12 +35,9 @@ class StandInModelsTest {
     @Test
     void defaultBundleFromTheStandInsSegmentsAndEmbedsARealPhoto() throws Exception {
         Path shared = TestImages.requireSharedDir();
-        Path models = shared.resolve("models");
         OrtSessionFactory sessions = OrtSessionFactory.cpu(0);
         ModelStore store = new ModelStore(tmp);
-        String version = new DefaultBundleAssembler(sessions).assemble(new DefaultBundleAssembler.Inputs(
-                models.resolve("resnet18-arch-untrained.onnx"), models.resolve("resnet18-arch-untrained.onnx"), "features", 224,
-                models.resolve("segformer-b0-ade20k-arch-untrained.onnx"), models.resolve("ade20k_classes.txt"), 512), store);
+        String version = org.affectdml.inference.testing.StandInBundle.assemble(shared, store, sessions);
         try (LoadedBundle bundle = new BundleLoader(sessions).load(store.bundleDirectory(version), Set.copyOf(Roles.ONNX_ROLES))) {
             assertEquals(512, bundle.manifest().file(Roles.IMAGE_ENCODER).outputs().get(0).lastDim());
             assertEquals(List.of("wall", "building", "sky"), bundle.segmenterLabels().subList(0, 3));

@@ -6,16 +6,8 @@ import org.affectdml.proto.v1.LabelledQuery;
 import org.affectdml.service.errors.Errors;
 import org.affectdml.service.errors.Inputs;
 
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
-import java.util.NoSuchElementException;
 import java.util.Set;
 
 /**
@@ -34,11 +26,9 @@ public final class EvaluationUploadSpool implements AutoCloseable {
     record Limits(int maxQueries, long maxUploadBytes, int maxImageBytes) {
     }
 
-    private final Path file;
+    private final SpooledMessages<LabelledQuery> spooled;
     private final Limits limits;
     private final Classes classes;
-    private OutputStream out;
-    private InputStream reader;
     private EvaluationHeader header;
     private Set<String> classNames;
     private int queries;
@@ -47,12 +37,7 @@ public final class EvaluationUploadSpool implements AutoCloseable {
     EvaluationUploadSpool(Path directory, Limits limits, Classes classes) {
         this.limits = limits;
         this.classes = classes;
-        try {
-            this.file = SpoolFiles.create(directory, "evaluation");
-            this.out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16);
-        } catch (IOException e) {
-            throw Errors.unavailable("cannot spool the evaluation upload (affect.registry.evaluation.spool-directory): " + e.getMessage());
-        }
+        this.spooled = new SpooledMessages<>(directory, "evaluation", LabelledQuery.parser(), "evaluation upload");
     }
 
     /** Takes the next message of the upload; INVALID_ARGUMENT or RESOURCE_EXHAUSTED when it breaks a rule. */
@@ -107,12 +92,8 @@ public final class EvaluationUploadSpool implements AutoCloseable {
     }
 
     private void write(LabelledQuery q) {
-        try {
-            q.writeDelimitedTo(out);
-            queries++;
-        } catch (IOException e) {
-            throw Errors.unavailable("cannot spool the evaluation upload: " + e.getMessage());
-        }
+        spooled.append(q);
+        queries++;
     }
 
     /** Ends the upload; INVALID_ARGUMENT when it never sent a header. */
@@ -120,7 +101,7 @@ public final class EvaluationUploadSpool implements AutoCloseable {
         if (header == null) {
             throw Errors.invalidArgument("the upload must start with a header (taxonomy, target_false_accept_rate)");
         }
-        closeOutput();
+        spooled.finishWriting();
         return header;
     }
 
@@ -130,34 +111,7 @@ public final class EvaluationUploadSpool implements AutoCloseable {
 
     /** The spooled queries in upload order, read back one by one; close the iterator's stream with {@link #close()}. */
     Iterator<LabelledQuery> read() {
-        InputStream in;
-        try {
-            in = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        reader = in;
-        return new Iterator<>() {
-            private int read;
-
-            @Override
-            public boolean hasNext() {
-                return read < queries;
-            }
-
-            @Override
-            public LabelledQuery next() {
-                if (!hasNext()) {
-                    throw new NoSuchElementException();
-                }
-                try {
-                    read++;
-                    return LabelledQuery.parseDelimitedFrom(in);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            }
-        };
+        return spooled.read();
     }
 
     /** Deletes the spooled queries (the upload failed or was cancelled, or the job ended). */
@@ -167,25 +121,6 @@ public final class EvaluationUploadSpool implements AutoCloseable {
 
     @Override
     public synchronized void close() {
-        closeOutput();
-        try {
-            if (reader != null) {
-                reader.close();
-            }
-            Files.deleteIfExists(file);
-        } catch (IOException e) {
-            // the file is in a temporary directory; nothing else depends on it
-        }
-    }
-
-    private void closeOutput() {
-        try {
-            if (out != null) {
-                out.close();
-                out = null;
-            }
-        } catch (IOException e) {
-            throw Errors.unavailable("cannot spool the evaluation upload: " + e.getMessage());
-        }
+        spooled.close();
     }
 }

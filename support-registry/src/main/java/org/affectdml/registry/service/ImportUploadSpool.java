@@ -6,13 +6,6 @@ import org.affectdml.proto.v1.TaxonomyArchiveChunk;
 import org.affectdml.service.errors.Errors;
 import org.affectdml.service.errors.MalformedStreamMessages;
 
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Consumer;
 
@@ -34,10 +27,9 @@ public final class ImportUploadSpool implements AutoCloseable {
     record Limits(int maxSupports, long maxUploadBytes, int maxImageBytes) {
     }
 
-    private final Path file;
+    private final SpooledMessages<ExportedSupport> spooled;
     private final Limits limits;
     private final HeaderCheck headers;
-    private OutputStream out;
     private Taxonomy header;
     private java.util.Set<String> classNames;
     private long index;
@@ -50,12 +42,7 @@ public final class ImportUploadSpool implements AutoCloseable {
     ImportUploadSpool(Path directory, Limits limits, HeaderCheck headers) {
         this.limits = limits;
         this.headers = headers;
-        try {
-            this.file = SpoolFiles.create(directory, "import");
-            this.out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16);
-        } catch (IOException e) {
-            throw Errors.unavailable("cannot spool the import (affect.registry.evaluation.spool-directory): " + e.getMessage());
-        }
+        this.spooled = new SpooledMessages<>(directory, "import", ExportedSupport.parser(), "import");
     }
 
     /** Takes the next chunk; INVALID_ARGUMENT (naming the chunk's index) or RESOURCE_EXHAUSTED when it breaks a rule. */
@@ -116,12 +103,8 @@ public final class ImportUploadSpool implements AutoCloseable {
     }
 
     private void write(ExportedSupport s) {
-        try {
-            s.writeDelimitedTo(out);
-            supports++;
-        } catch (IOException e) {
-            throw Errors.unavailable("cannot spool the import: " + e.getMessage());
-        }
+        spooled.append(s);
+        supports++;
     }
 
     /** The import's idempotency key from its header chunk (empty: none). */
@@ -157,7 +140,7 @@ public final class ImportUploadSpool implements AutoCloseable {
         if (header == null) {
             throw Errors.invalidArgument("an import starts with the taxonomy header chunk (the upload had none)");
         }
-        closeOutput();
+        spooled.finishWriting();
         return header;
     }
 
@@ -170,36 +153,11 @@ public final class ImportUploadSpool implements AutoCloseable {
         if (cancelled) {
             throw io.grpc.Status.CANCELLED.withDescription("the client cancelled the import; nothing was stored").asRuntimeException();
         }
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
-            for (int i = 0; i < supports; i++) {
-                each.accept(ExportedSupport.parseDelimitedFrom(in));
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        spooled.read().forEachRemaining(each);
     }
 
     @Override
     public synchronized void close() {
-        try {
-            closeOutput();
-        } finally {
-            try {
-                Files.deleteIfExists(file);
-            } catch (IOException e) {
-                // in the spool directory; a later start-up removes it
-            }
-        }
-    }
-
-    private void closeOutput() {
-        try {
-            if (out != null) {
-                out.close();
-                out = null;
-            }
-        } catch (IOException e) {
-            throw Errors.unavailable("cannot spool the import: " + e.getMessage());
-        }
+        spooled.close();
     }
 }
