@@ -125,18 +125,7 @@ interface AdminClient {
                 var upload = TaxonomyAdminGrpc.newStub(channel)
                         .withInterceptors(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(bearer(adminKey)))
                         .withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
-                        .importTaxonomy(new io.grpc.stub.StreamObserver<>() {
-                            public void onNext(Taxonomy t) {
-                                answer.complete(t);
-                            }
-
-                            public void onError(Throwable t) {
-                                answer.completeExceptionally(t);
-                            }
-
-                            public void onCompleted() {
-                            }
-                        });
+                        .importTaxonomy(org.affectdml.service.testing.SingleAnswer.into(answer));
                 chunks.forEach(upload::onNext);
                 upload.onCompleted();
                 try {

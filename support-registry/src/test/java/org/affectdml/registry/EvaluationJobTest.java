@@ -113,21 +113,7 @@ class EvaluationJobTest {
     /** Streams the messages and returns the answer (or throws its status). */
     private EvaluationJob upload(List<EvaluationUpload> messages) throws Exception {
         CompletableFuture<EvaluationJob> answer = new CompletableFuture<>();
-        StreamObserver<EvaluationUpload> requests = adminAsync.startEvaluation(new StreamObserver<>() {
-            @Override
-            public void onNext(EvaluationJob value) {
-                answer.complete(value);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                answer.completeExceptionally(t);
-            }
-
-            @Override
-            public void onCompleted() {
-            }
-        });
+        StreamObserver<EvaluationUpload> requests = adminAsync.startEvaluation(org.affectdml.service.testing.SingleAnswer.into(answer));
         messages.forEach(requests::onNext);
         requests.onCompleted();
         try {

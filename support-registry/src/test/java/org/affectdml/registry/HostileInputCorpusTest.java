@@ -349,19 +349,7 @@ class HostileInputCorpusTest {
         var authorized = ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
         java.util.concurrent.CompletableFuture<byte[]> answer = new java.util.concurrent.CompletableFuture<>();
         var upload = ClientCalls.asyncClientStreamingCall(authorized.newCall(RawBytes.clientStreaming(method),
-                CallOptions.DEFAULT.withDeadlineAfter(20, java.util.concurrent.TimeUnit.SECONDS)), new io.grpc.stub.StreamObserver<byte[]>() {
-            public void onNext(byte[] value) {
-                answer.complete(value);
-            }
-
-            public void onError(Throwable t) {
-                answer.completeExceptionally(t);
-            }
-
-            public void onCompleted() {
-                answer.complete(new byte[0]);
-            }
-        });
+                CallOptions.DEFAULT.withDeadlineAfter(20, java.util.concurrent.TimeUnit.SECONDS)), org.affectdml.service.testing.SingleAnswer.into(answer));
         upload.onNext(message);
         upload.onCompleted();
         try {

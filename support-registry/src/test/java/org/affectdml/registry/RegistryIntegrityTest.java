@@ -435,7 +435,7 @@ class RegistryIntegrityTest {
     private Taxonomy importChunks(List<TaxonomyArchiveChunk> chunks) throws Exception {
         CompletableFuture<Taxonomy> answer = new CompletableFuture<>();
         var stub = withKey(TaxonomyAdminGrpc.newStub(channel), ADMIN_KEY).withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
-        StreamObserver<TaxonomyArchiveChunk> upload = stub.importTaxonomy(observer(answer));
+        StreamObserver<TaxonomyArchiveChunk> upload = stub.importTaxonomy(org.affectdml.service.testing.SingleAnswer.into(answer));
         chunks.forEach(upload::onNext);
         upload.onCompleted();
         try {
@@ -452,7 +452,7 @@ class RegistryIntegrityTest {
         var authorized = ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
         CompletableFuture<byte[]> answer = new CompletableFuture<>();
         StreamObserver<byte[]> upload = ClientCalls.asyncClientStreamingCall(authorized.newCall(RawBytes.clientStreaming(method),
-                CallOptions.DEFAULT.withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)), observer(answer));
+                CallOptions.DEFAULT.withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)), org.affectdml.service.testing.SingleAnswer.into(answer));
         messages.forEach(upload::onNext);
         upload.onCompleted();
         try {
@@ -461,25 +461,6 @@ class RegistryIntegrityTest {
         } catch (java.util.concurrent.ExecutionException ex) {
             return (StatusRuntimeException) ex.getCause();
         }
-    }
-
-    private static <T> StreamObserver<T> observer(CompletableFuture<T> answer) {
-        return new StreamObserver<>() {
-            @Override
-            public void onNext(T value) {
-                answer.complete(value);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                answer.completeExceptionally(t);
-            }
-
-            @Override
-            public void onCompleted() {
-                answer.complete(null);
-            }
-        };
     }
 
     private static void assertNoSpoolFiles() throws Exception {
