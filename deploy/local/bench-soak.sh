@@ -11,16 +11,8 @@ minutes="${AFFECT_SOAK_MINUTES:-20}"
 [ -f "$(app_jar cli)" ] || "$REPO_ROOT/deploy/local/build.sh"
 "$REPO_ROOT/deploy/local/default-bundle.sh"
 
-restart_inference() {
-  for name in embedding-service segmentation-service support-registry; do
-    pidfile="$RUN_DIR/$name.pid"
-    if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
-      kill "$(cat "$pidfile")"
-      while kill -0 "$(cat "$pidfile")" 2>/dev/null; do sleep 0.2; done
-    fi
-  done
-  "$REPO_ROOT/deploy/local/start.sh"
-}
+# every service the soak samples starts fresh, so each run's RSS starts from the same point
+restart_inference() { restart_services embedding-service segmentation-service support-registry; }
 
 # The pod limits of the manifests (deploy/k8s/base), in MiB.
 limit_of() { sed -n 's/.*limits: {cpu: "[0-9]*", memory: \([0-9]*\)\(Gi\|Mi\)}.*/\1 \2/p' "$REPO_ROOT/deploy/k8s/base/$1.yaml" \

@@ -10,16 +10,7 @@ box="${AFFECT_BENCH_BOX:-281,45,500,392}"
 [ -f "$(app_jar cli)" ] || "$REPO_ROOT/deploy/local/build.sh"
 "$REPO_ROOT/deploy/local/default-bundle.sh"
 
-restart_inference() {
-  for name in embedding-service segmentation-service; do
-    pidfile="$RUN_DIR/$name.pid"
-    if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
-      kill "$(cat "$pidfile")"
-      while kill -0 "$(cat "$pidfile")" 2>/dev/null; do sleep 0.2; done
-    fi
-  done
-  "$REPO_ROOT/deploy/local/start.sh"
-}
+restart_inference() { restart_services embedding-service segmentation-service; }
 
 bench() {
   AFFECT_API_KEY="${AFFECT_CLIENT_KEYS%%,*}" affect_cli bench-throughput --store "$AFFECT_MODEL_STORE" --taxonomy demo \

@@ -58,3 +58,17 @@ apt_install() {
 app_jar() { echo "$REPO_ROOT/$1/target/quarkus-app/quarkus-run.jar"; }
 
 affect_cli() { java -jar "$(app_jar cli)" "$@"; }
+
+# Stops the named services (when running) and starts the stack again with the current environment (start.sh
+# leaves the others running): how the benchmarks switch a setting such as AFFECT_BATCHING_ENABLED.
+restart_services() {
+  local name pidfile
+  for name in "$@"; do
+    pidfile="$RUN_DIR/$name.pid"
+    if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+      kill "$(cat "$pidfile")"
+      while kill -0 "$(cat "$pidfile")" 2>/dev/null; do sleep 0.2; done
+    fi
+  done
+  "$REPO_ROOT/deploy/local/start.sh"
+}
