@@ -93,6 +93,8 @@ public class SoakBenchmarkCommand implements Callable<Integer> {
     private final AtomicInteger concurrency = new AtomicInteger(1);
     private final AtomicLong photoSeeds = new AtomicLong();
     private final Map<String, AtomicLong> outcomes = new ConcurrentHashMap<>();
+    /** The first message of each failure code, to say what the failures were. */
+    private final Map<String, String> firstMessages = new ConcurrentHashMap<>();
 
     @Override
     public Integer call() throws Exception {
@@ -157,6 +159,7 @@ public class SoakBenchmarkCommand implements Callable<Integer> {
                 count("OK");
             } catch (StatusRuntimeException e) {
                 count(e.getStatus().getCode().name());
+                firstMessages.putIfAbsent(e.getStatus().getCode().name(), String.valueOf(e.getStatus().getDescription()));
             } catch (RuntimeException | OutOfMemoryError e) {
                 count(e.getClass().getSimpleName());
             }
@@ -215,6 +218,7 @@ public class SoakBenchmarkCommand implements Callable<Integer> {
                     limit == null ? "-" : limit, limit == null ? "-" : String.format("%.0f %%", 100.0 * plateau / limit));
         }
         System.out.println("calls: " + outcomes);
+        firstMessages.forEach((code, message) -> System.out.println("first " + code + ": " + message));
         return 0;
     }
 
