@@ -42,6 +42,6 @@ run_one() {
 }
 
 run_one segmentation-service 9101 10101 3g
-run_one embedding-service 9102 10102 2g -e AFFECT_SEGMENTATION_MODE=in-process
-run_one support-registry 9103 10103 1g -e AFFECT_DB_URL=jdbc:postgresql://127.0.0.1:5432/affect \
+run_one embedding-service 9102 10102 3g -e AFFECT_SEGMENTATION_MODE=in-process
+run_one support-registry 9103 10103 1280m -e AFFECT_DB_URL=jdbc:postgresql://127.0.0.1:5432/affect \
   -e AFFECT_ADMIN_KEYS=smoke-admin -e AFFECT_CLIENT_KEYS=smoke-client -e EMBEDDING_PORT=9102

@@ -30,13 +30,17 @@ mkdir -p "$LOG_DIR" "$RUN_DIR" "$AFFECT_MODEL_STORE"
 KEYS_FILE="$VAR_DIR/api-keys.env"
 random_hex() { head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
 if [ -z "${AFFECT_ADMIN_KEYS:-}" ] || [ -z "${AFFECT_CLIENT_KEYS:-}" ] || [ -z "${AFFECT_SERVICE_KEY:-}" ]; then
-  umask 077
-  if [ ! -f "$KEYS_FILE" ]; then
-    printf 'AFFECT_ADMIN_KEYS=admin-%s\nAFFECT_CLIENT_KEYS=client-%s\n' "$(random_hex)" "$(random_hex)" >"$KEYS_FILE"
-  fi
-  if ! grep -q '^AFFECT_SERVICE_KEY=' "$KEYS_FILE"; then
-    printf 'AFFECT_SERVICE_KEY=service-%s\n' "$(random_hex)" >>"$KEYS_FILE"
-  fi
+  # Only the keys file is private: a umask set here would also make the model store unreadable to the
+  # containers' non-root user (deploy/containers/smoke.sh) and the logs to other users.
+  (
+    umask 077
+    if [ ! -f "$KEYS_FILE" ]; then
+      printf 'AFFECT_ADMIN_KEYS=admin-%s\nAFFECT_CLIENT_KEYS=client-%s\n' "$(random_hex)" "$(random_hex)" >"$KEYS_FILE"
+    fi
+    if ! grep -q '^AFFECT_SERVICE_KEY=' "$KEYS_FILE"; then
+      printf 'AFFECT_SERVICE_KEY=service-%s\n' "$(random_hex)" >>"$KEYS_FILE"
+    fi
+  )
   # shellcheck disable=SC1090
   source "$KEYS_FILE"
 fi
