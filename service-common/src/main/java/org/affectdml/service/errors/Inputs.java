@@ -76,8 +76,7 @@ public final class Inputs {
         if (length == 0 || length > maxLength) {
             throw Errors.invalidArgument(field + " " + quoted(value) + " must be 1-" + maxLength + " characters (has " + length + ")");
         }
-        if (Character.isWhitespace(name.codePointAt(0)) || Character.isWhitespace(name.codePointBefore(name.length()))
-                || Character.isSpaceChar(name.codePointAt(0)) || Character.isSpaceChar(name.codePointBefore(name.length()))) {
+        if (isSpace(name.codePointAt(0)) || isSpace(name.codePointBefore(name.length()))) {
             throw Errors.invalidArgument(field + " " + quoted(value) + " starts or ends with white space; remove it");
         }
         for (int i = 0, position = 0; i < name.length(); position++) {
@@ -124,6 +123,11 @@ public final class Inputs {
                 }
             }
         });
+    }
+
+    /** White space of any kind: Java's (tab, newline, ...) or Unicode's space separators (no-break, ideographic, ...). */
+    private static boolean isSpace(int cp) {
+        return Character.isWhitespace(cp) || Character.isSpaceChar(cp);
     }
 
     /** INVALID_ARGUMENT when {@code value} has a lone surrogate (it cannot be encoded as UTF-8). */

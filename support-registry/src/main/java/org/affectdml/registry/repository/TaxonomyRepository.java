@@ -32,8 +32,7 @@ public class TaxonomyRepository implements PanacheRepository<TaxonomyEntity> {
      * different names do not wait for each other).
      */
     public void lockName(String name) {
-        getEntityManager().createNativeQuery("SELECT 1 FROM (SELECT pg_advisory_xact_lock(hashtextextended(?1, 11))) AS locked")
-                .setParameter(1, "taxonomy:" + name).getSingleResult();
+        AdvisoryLocks.lockUntilTransactionEnds("taxonomy-name", name);
     }
 
     /** Up to {@code limit} taxonomies named after {@code afterName}, by name (keyset paging). */

@@ -20,8 +20,7 @@ public class WriteRequestRepository {
      * one key, on any replica, run one after the other and the second finds the first one's answer.
      */
     public void lock(String requestId) {
-        Panache.getEntityManager().createNativeQuery("SELECT 1 FROM (SELECT pg_advisory_xact_lock(hashtextextended(?1, 7))) AS locked")
-                .setParameter(1, requestId).getSingleResult();
+        AdvisoryLocks.lockUntilTransactionEnds("request-id", requestId);
     }
 
     /** The answer stored under the key within the retention period. */

@@ -97,34 +97,39 @@ public class TaxonomyArchiveService {
                 return earlier.get();
             }
             // The embeddings (about 2 KB a support) are kept until the transaction; the images are read back one by one.
-            List<EmbeddingClient.Embedded> vectors = new ArrayList<>(spool.supports());
+            List<Embedded> embedded = new ArrayList<>(spool.supports());
             int[] at = {0};
             spool.forEachSupport(s -> {
                 stopIfCancelled(spool);
                 UploadedImage image = UploadedImage.accept(s.getImage(), "image of support " + at[0]++, config.maxImageBytes());
-                vectors.add(embeddings.embed(item(image, s), "", EmbeddingClient.Extras.STORED));
+                embedded.add(new Embedded(embeddings.embed(item(image, s), "", EmbeddingClient.Extras.STORED), image.mediaType()));
             });
             stopIfCancelled(spool);
             return QuarkusTransaction.requiringNew().timeout((int) config.importLimits().transactionTimeout().toSeconds())
-                    .call(() -> writeRequests.once(key, Taxonomy.parser(), () -> store(header, spool, vectors)));
+                    .call(() -> writeRequests.once(key, Taxonomy.parser(), () -> store(header, spool, embedded)));
         }
     }
 
-    /** The taxonomy, its supports and their embeddings, in the caller's transaction. */
-    private Taxonomy store(Taxonomy header, ImportUploadSpool spool, List<EmbeddingClient.Embedded> vectors) {
+    /** A spooled support's embedding and its image's checked media type, from the pass that embedded it. */
+    private record Embedded(EmbeddingClient.Embedded vector, String mediaType) {
+    }
+
+    /** The taxonomy, its supports and their embeddings, in the caller's transaction (the images were checked when embedded). */
+    private Taxonomy store(Taxonomy header, ImportUploadSpool spool, List<Embedded> embedded) {
         TaxonomyEntity t = taxonomies.insertNew(header);
         Map<String, Long> classIds = new HashMap<>();
         t.classes.forEach(c -> classIds.put(c.name, c.id));
         int[] next = {0};
         spool.forEachSupport(s -> {
-            EmbeddingClient.Embedded v = vectors.get(next[0]++);
-            UploadedImage image = UploadedImage.accept(s.getImage(), "support image", config.maxImageBytes());
+            Embedded e = embedded.get(next[0]++);
+            EmbeddingClient.Embedded v = e.vector();
+            byte[] image = s.getImage().getData().toByteArray();
             long classId = classIds.get(s.getClassName());
             UUID id = UUID.randomUUID();
             var box = new SupportRepository.Box(s.getBox().getX1(), s.getBox().getY1(), s.getBox().getX2(), s.getBox().getY2());
             // a repeated (image, box) in the archive is one support, as AddSupport would make it
-            if (supportRows.insertIfAbsent(new SupportRepository.NewSample(id, t.id, classId, image.bytes(), image.mediaType(),
-                    DigestUtils.sha256Hex(image.bytes()), box, s.getMetadataMap()))) {
+            if (supportRows.insertIfAbsent(new SupportRepository.NewSample(id, t.id, classId, image, e.mediaType(),
+                    DigestUtils.sha256Hex(image), box, s.getMetadataMap()))) {
                 embeddingsStored.insertIfAbsent(id, v.modelVersion(), t.id, classId, v.values(), v.streams());
             }
         });

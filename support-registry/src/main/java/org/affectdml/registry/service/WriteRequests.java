@@ -82,7 +82,7 @@ public class WriteRequests {
             return earlier.get();
         }
         T answer = write.get();
-        stored.save(key.requestId(), key.method(), key.fingerprint(), answer.toByteArray());
+        record(key, answer);
         return answer;
     }
 
