@@ -403,6 +403,32 @@ class RegistryIntegrityTest {
     }
 
     @Test
+    void aJobWhoseReplicaDiedIsReportedFailedAfterThirtySeconds() throws Exception {
+        String name = unique("stalejob");
+        admin().createTaxonomy(taxonomy(name, "a", "b"));
+        UUID dead = UUID.randomUUID();
+        UUID alive = UUID.randomUUID();
+        // Jobs as a killed replica leaves them: RUNNING, no heartbeat since 31 s (default stale-after 30 s), and one
+        // whose heartbeat is 10 s old.
+        try (var db = java.sql.DriverManager.getConnection(org.eclipse.microprofile.config.ConfigProvider.getConfig()
+                        .getValue("quarkus.datasource.jdbc.url", String.class), "affect", "affect");
+             var insert = db.prepareStatement("INSERT INTO evaluation_job (id, taxonomy_id, state, queries_total, updated) "
+                     + "SELECT ?, id, 'RUNNING', 4, now() - CAST(? AS interval) FROM taxonomy WHERE name = ?")) {
+            for (Object[] job : new Object[][]{{dead, "31 seconds"}, {alive, "10 seconds"}}) {
+                insert.setObject(1, job[0]);
+                insert.setString(2, (String) job[1]);
+                insert.setString(3, name);
+                assertEquals(1, insert.executeUpdate());
+            }
+        }
+        var failed = admin().getEvaluationJob(org.affectdml.proto.v1.GetEvaluationJobRequest.newBuilder().setId(dead.toString()).build());
+        assertEquals(org.affectdml.proto.v1.EvaluationJobState.EVALUATION_JOB_STATE_FAILED, failed.getState(), failed.toString());
+        assertTrue(failed.getError().contains("replica"), failed.getError());
+        var running = admin().getEvaluationJob(org.affectdml.proto.v1.GetEvaluationJobRequest.newBuilder().setId(alive.toString()).build());
+        assertEquals(org.affectdml.proto.v1.EvaluationJobState.EVALUATION_JOB_STATE_RUNNING, running.getState(), running.toString());
+    }
+
+    @Test
     void anImportIsAllOrNothing() throws Exception {
         String source = unique("export");
         admin().createTaxonomy(taxonomy(source, "a", "b"));
