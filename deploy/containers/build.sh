@@ -52,6 +52,13 @@ image() {  # image MODULE SUFFIX DOCKERFILE TAG
 SERVICES=(segmentation-service embedding-service support-registry trainer)
 
 run deploy/containers/base-image.sh
+# PostgreSQL + pgvector under the name the manifests use, where that image cannot be pulled (no registry here);
+# it keeps the upstream image's contract (deploy/containers/postgres/Dockerfile).
+PGVECTOR=docker.io/pgvector/pgvector:0.8.0-pg15
+if $DRY || ! { engine image exists "$PGVECTOR" 2>/dev/null || engine pull "$PGVECTOR" >/dev/null 2>&1; }; then
+  run engine build --network host -f deploy/containers/postgres/Dockerfile -t "$PGVECTOR" deploy/containers/postgres
+  $DRY || echo "[containers] $PGVECTOR (built here): $(engine image inspect --format '{{.Size}}' "$PGVECTOR" | awk '{printf "%.0f MB", $1/1e6}')"
+fi
 ${SKIP_PACKAGE:-false} || run ./mvnw -B package -DskipTests
 for m in "${SERVICES[@]}"; do
   image "$m" "" Dockerfile.jvm "$TAG"

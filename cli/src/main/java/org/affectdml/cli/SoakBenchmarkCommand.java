@@ -138,8 +138,11 @@ public class SoakBenchmarkCommand implements Callable<Integer> {
                 Thread.sleep(sampleSeconds * 1000L);
             }
         } finally {
-            callers.shutdownNow();
-            callers.awaitTermination(30, TimeUnit.SECONDS);
+            // the callers stop at the end by themselves: their last calls are answered, not cancelled and counted
+            callers.shutdown();
+            if (!callers.awaitTermination(150, TimeUnit.SECONDS)) {
+                callers.shutdownNow();
+            }
             channel.shutdownNow();
         }
         writeCsv(samples);

@@ -238,10 +238,24 @@ class KubernetesManifestsTest {
         return m.group(1);
     }
 
+    static boolean kubectlInstalled() {
+        return Stream.of(System.getenv("PATH").split(":")).anyMatch(d -> Files.isExecutable(Path.of(d, "kubectl")));
+    }
+
+    /** ContainerStackIT reads the committed rendering where kubectl is absent: it must be what the overlay renders. */
+    @Test
+    void theCommittedCpuRenderingIsCurrent() throws Exception {
+        Assumptions.assumeTrue(kubectlInstalled(), "kubectl is not installed: rendering is checked where it is (deploy/k8s/render.sh)");
+        Process p = new ProcessBuilder("kubectl", "kustomize", REPO.resolve("deploy/k8s/overlays/cpu").toString()).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(out, Files.readString(REPO.resolve("deploy/k8s/rendered/cpu.yaml")),
+                "deploy/k8s/rendered/cpu.yaml is stale: run deploy/k8s/render.sh and commit it");
+    }
+
     @Test
     void overlaysRenderWithKustomize() throws Exception {
-        boolean kubectl = Stream.of(System.getenv("PATH").split(":")).anyMatch(d -> Files.isExecutable(Path.of(d, "kubectl")));
-        Assumptions.assumeTrue(kubectl, "kubectl is not installed: rendering is checked where it is (deploy/k8s/render.sh)");
+        Assumptions.assumeTrue(kubectlInstalled(), "kubectl is not installed: rendering is checked where it is (deploy/k8s/render.sh)");
         for (String overlay : List.of("cpu", "gpu")) {
             Process p = new ProcessBuilder("kubectl", "kustomize", REPO.resolve("deploy/k8s/overlays/" + overlay).toString())
                     .redirectErrorStream(true).start();
