@@ -4,6 +4,8 @@
 # time from container start to ready, and removes it. Ports are offset (+1000) so a local stack may run beside it.
 #   deploy/containers/smoke.sh [--tag T]      needs the images (build.sh), PostgreSQL (deploy/local/postgres.sh) and
 #                                             a model store with an active bundle (deploy/local/default-bundle.sh)
+#   SMOKE_JAVA_OPTS_APPEND: extra JVM flags for every service (e.g. the JDK's own CDS archive instead of the image's
+#   AppCDS archive, to measure what AppCDS saves: -XX:SharedArchiveFile=/usr/lib/jvm/java-17-openjdk-amd64/lib/server/classes.jsa)
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 REPO_ROOT="$(cd "$HERE/../.." && pwd)"
@@ -21,7 +23,8 @@ run_one() {
   local started=$(date +%s%N)
   engine run -d --rm --name "smoke-$name" --memory "$memory" -v "$STORE:/models:ro" \
     -e "${env_port}_PORT=$port" -e "${env_port}_MANAGEMENT_PORT=$mgmt" -e AFFECT_MODEL_STORE=/models \
-    -e AFFECT_SERVICE_KEYS=smoke-service-key -e AFFECT_SERVICE_KEY=smoke-service-key "$@" \
+    -e AFFECT_SERVICE_KEYS=smoke-service-key -e AFFECT_SERVICE_KEY=smoke-service-key \
+    -e "JAVA_OPTS_APPEND=${SMOKE_JAVA_OPTS_APPEND:-}" "$@" \
     "affect-dml/$name:$TAG" >/dev/null
   for _ in $(seq 1 300); do
     if curl -fsS "http://127.0.0.1:$mgmt/q/health/ready" >/dev/null 2>&1; then
