@@ -49,6 +49,7 @@ public final class ContainerStack implements AutoCloseable {
     });
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
     private int nextAddress = 10;
+    private boolean closed;
 
     /**
      * @param claims the host directory of each PersistentVolumeClaim the pods mount (claim templates get a fresh
@@ -60,8 +61,14 @@ public final class ContainerStack implements AutoCloseable {
         this.workDir = Files.createDirectories(workDir);
         this.claims = claims;
         this.hostsFile = workDir.resolve("hosts");
+        if (!overlay.unknownKinds().isEmpty()) {
+            throw new IllegalArgumentException("the container runner does not know the kinds " + overlay.unknownKinds()
+                    + ": carry them out here or list them as needing a cluster (RenderedOverlay.CLUSTER_ONLY)");
+        }
         writeHosts();
         removeLeftovers();
+        // containers outlive a test JVM that is stopped (a fork timeout): remove them then too
+        Runtime.getRuntime().addShutdownHook(new Thread(this::close, "container-stack-cleanup"));
     }
 
     /** Starts the workload's replicas (as many as its manifest says). */
@@ -134,20 +141,29 @@ public final class ContainerStack implements AutoCloseable {
         };
     }
 
-    /** Probes the way a kubelet does: startup until it passes, then readiness and liveness, each on its period. */
+    /**
+     * Probes the way a kubelet does: startup until it passes (restarting the container after failureThreshold
+     * failures), then readiness and liveness, each on its period; a liveness failureThreshold restarts the container,
+     * which starts over with its startup probe.
+     */
     private void schedule(Pod pod, PodPlan.Probe probe, boolean startup) {
         if (probe == null) {
             return;
         }
+        int generation = pod.generation;
         probes.schedule(new Runnable() {
             int failures;
 
             @Override
             public void run() {
-                if (pod.terminating || !pods.contains(pod)) {
+                if (stopped(pod, generation)) {
                     return;
                 }
                 boolean ok = passes(pod, probe);
+                if (stopped(pod, generation)) {  // terminate() or a restart began while the probe ran
+                    return;
+                }
+                failures = ok ? 0 : failures + 1;
                 if (startup) {
                     if (ok) {
                         pod.started = true;
@@ -155,8 +171,11 @@ public final class ContainerStack implements AutoCloseable {
                         schedule(pod, pod.plan.liveness(), false);
                         return;
                     }
+                    if (failures >= probe.failureThreshold()) {
+                        restart(pod);
+                        return;
+                    }
                 } else if (probe == pod.plan.readiness()) {
-                    failures = ok ? 0 : failures + 1;
                     boolean ready = ok || (pod.ready && failures < probe.failureThreshold());
                     if (ready != pod.ready) {
                         pod.ready = ready;
@@ -165,34 +184,44 @@ public final class ContainerStack implements AutoCloseable {
                         }
                         writeHostsQuietly();
                     }
-                } else {
-                    failures = ok ? 0 : failures + 1;
-                    if (ok) {
-                        pod.livenessPassed++;
-                    } else if (failures >= probe.failureThreshold()) {
-                        pod.livenessRestarts++;
-                        podman.run(Duration.ofSeconds(60), "restart", "-t", Integer.toString(pod.plan.terminationGraceSeconds()), PREFIX + pod.name);
-                        failures = 0;
-                    }
+                } else if (ok) {
+                    pod.livenessPassed++;
+                } else if (failures >= probe.failureThreshold()) {
+                    restart(pod);
+                    return;
                 }
                 probes.schedule(this, probe.periodSeconds(), TimeUnit.SECONDS);
             }
         }, probe.initialDelaySeconds(), TimeUnit.SECONDS);
     }
 
+    private boolean stopped(Pod pod, int generation) {
+        return pod.terminating || pod.generation != generation || !pods.contains(pod);
+    }
+
+    /** A container restart as the kubelet does it: out of the endpoints, stopped within its grace period, started again. */
+    private synchronized void restart(Pod pod) {
+        pod.generation++;
+        pod.restarts++;
+        pod.ready = false;
+        pod.started = false;
+        writeHostsQuietly();
+        podman.run(Duration.ofSeconds(pod.plan.terminationGraceSeconds() + 30L), "restart", "-t",
+                Integer.toString(pod.plan.terminationGraceSeconds()), PREFIX + pod.name);
+        schedule(pod, pod.plan.startup() != null ? pod.plan.startup() : pod.plan.readiness(), true);
+    }
+
     private boolean passes(Pod pod, PodPlan.Probe probe) {
         try {
             return switch (probe.kind()) {
                 case HTTP -> {
-                    HttpRequest get = HttpRequest.newBuilder(URI.create("http://" + pod.address + ":" + probe.port() + probe.path()))
-                            .timeout(Duration.ofSeconds(1)).build();
-                    int status = http.send(get, HttpResponse.BodyHandlers.discarding()).statusCode();
+                    int status = httpStatus(pod, probe);
                     yield status >= 200 && status < 400;
                 }
                 case GRPC -> {
                     ManagedChannel channel = ManagedChannelBuilder.forAddress(pod.address, probe.port()).usePlaintext().build();
                     try {
-                        yield HealthGrpc.newBlockingStub(channel).withDeadlineAfter(1, TimeUnit.SECONDS)
+                        yield HealthGrpc.newBlockingStub(channel).withDeadlineAfter(probe.timeoutSeconds(), TimeUnit.SECONDS)
                                 .check(HealthOuterClass.HealthCheckRequest.getDefaultInstance()).getStatus()
                                 == HealthOuterClass.HealthCheckResponse.ServingStatus.SERVING;
                     } finally {
@@ -202,7 +231,8 @@ public final class ContainerStack implements AutoCloseable {
                 case EXEC -> {
                     List<String> exec = new ArrayList<>(List.of("exec", PREFIX + pod.name));
                     exec.addAll(probe.command());
-                    yield podman.run(Duration.ofSeconds(1 + 9), exec).exitCode() == 0;
+                    // podman exec's own start-up (about 0.3 s here) on top of the probe's timeout
+                    yield podman.run(Duration.ofSeconds(probe.timeoutSeconds() + 5L), exec).exitCode() == 0;
                 }
             };
         } catch (Exception e) {
@@ -210,17 +240,27 @@ public final class ContainerStack implements AutoCloseable {
         }
     }
 
+    private int httpStatus(Pod pod, PodPlan.Probe probe) throws IOException, InterruptedException {
+        HttpRequest get = HttpRequest.newBuilder(URI.create("http://" + pod.address + ":" + probe.port() + probe.path()))
+                .timeout(Duration.ofSeconds(probe.timeoutSeconds())).build();
+        return http.send(get, HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
     /** Waits until every pod is ready, failing with the logs of the ones that are not. */
     public void awaitReady(Collection<Pod> waitFor, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
+        long nextRunningCheck = 0;
         while (System.nanoTime() < deadline) {
             if (waitFor.stream().allMatch(p -> p.ready)) {
                 return;
             }
-            for (Pod p : waitFor) {
-                if (!running(p)) {
-                    throw new IllegalStateException(p.name + " exited before it was ready:\n" + logs(p, 40));
+            if (System.nanoTime() > nextRunningCheck) {  // every 2 s: podman inspect costs CPU the starting JVMs need
+                for (Pod p : waitFor) {
+                    if (!running(p) && p.restarts == 0) {
+                        throw new IllegalStateException(p.name + " exited before it was ready:\n" + logs(p, 40));
+                    }
                 }
+                nextRunningCheck = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
             }
             Thread.sleep(100);
         }
@@ -245,6 +285,16 @@ public final class ContainerStack implements AutoCloseable {
         Thread.sleep(TimeUnit.SECONDS.toMillis(pod.plan.preStopSleepSeconds()));
         long termAt = System.nanoTime();
         podman.require(Duration.ofSeconds(30), "kill", "--signal", "TERM", PREFIX + pod.name);
+        // what the pod's own readiness endpoint says 1 s after SIGTERM: during its shutdown delay it must say DOWN
+        Thread.sleep(1000);
+        int readinessAfterTerm = -1;
+        if (pod.plan.readiness() != null && pod.plan.readiness().kind() == PodPlan.Probe.Kind.HTTP) {
+            try {
+                readinessAfterTerm = httpStatus(pod, pod.plan.readiness());
+            } catch (IOException e) {
+                readinessAfterTerm = 0;  // no longer listening
+            }
+        }
         long deadline = begin + TimeUnit.SECONDS.toNanos(pod.plan.terminationGraceSeconds());
         boolean killed = false;
         while (running(pod)) {
@@ -253,15 +303,15 @@ public final class ContainerStack implements AutoCloseable {
                 killed = true;
                 break;
             }
-            Thread.sleep(50);
+            Thread.sleep(250);
         }
         while (running(pod)) {
-            Thread.sleep(50);
+            Thread.sleep(250);
         }
-        long exitedAt = System.nanoTime();
+        long exitedAt = System.nanoTime();  // within 250 ms and one podman inspect of the exit
         pods.remove(pod);
         return new Termination(pod.name, Integer.parseInt(podman.inspect(PREFIX + pod.name, "{{.State.ExitCode}}")), killed,
-                Duration.ofNanos(termAt - begin), Duration.ofNanos(exitedAt - termAt));
+                Duration.ofNanos(termAt - begin), Duration.ofNanos(exitedAt - termAt), readinessAfterTerm);
     }
 
     public boolean running(Pod pod) {
@@ -291,7 +341,7 @@ public final class ContainerStack implements AutoCloseable {
         StringBuilder hosts = new StringBuilder("127.0.0.1 localhost\n");
         for (var service : overlay.serviceSelectors().entrySet()) {
             for (Pod p : pods) {
-                if (p.ready && p.plan.labels().entrySet().containsAll(service.getValue().entrySet())) {
+                if (p.ready && !p.terminating && p.plan.labels().entrySet().containsAll(service.getValue().entrySet())) {
                     hosts.append(p.address).append(' ').append(service.getKey()).append('\n');
                 }
             }
@@ -321,7 +371,11 @@ public final class ContainerStack implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         probes.shutdownNow();
         for (Pod p : pods) {
             podman.run(Duration.ofSeconds(60), "rm", "-f", "-t", "2", PREFIX + p.name);
@@ -340,7 +394,9 @@ public final class ContainerStack implements AutoCloseable {
         volatile long startedNanos;
         volatile long readyNanos;
         volatile int livenessPassed;
-        volatile int livenessRestarts;
+        volatile int restarts;
+        /** Increases at every restart, so that the probes of the previous container stop. */
+        volatile int generation;
 
         Pod(PodPlan plan, String name, String address) {
             this.plan = plan;
@@ -356,8 +412,9 @@ public final class ContainerStack implements AutoCloseable {
             return livenessPassed;
         }
 
-        public int livenessRestarts() {
-            return livenessRestarts;
+        /** Restarts by a failing startup or liveness probe. */
+        public int restarts() {
+            return restarts;
         }
 
         /** From `podman run` to the first passing readiness probe (its period bounds the resolution). */
@@ -371,7 +428,11 @@ public final class ContainerStack implements AutoCloseable {
         }
     }
 
-    /** How a pod ended: its exit code, whether SIGKILL was needed, preStop time and SIGTERM-to-exit time. */
-    public record Termination(String pod, int exitCode, boolean killed, Duration preStop, Duration termToExit) {
+    /**
+     * How a pod ended: its exit code, whether SIGKILL was needed, the preStop time, SIGTERM to exit, and the HTTP
+     * status of its readiness endpoint 1 s after SIGTERM (0: not listening, -1: no HTTP readiness probe).
+     */
+    public record Termination(String pod, int exitCode, boolean killed, Duration preStop, Duration termToExit,
+                              int readinessAfterTerm) {
     }
 }

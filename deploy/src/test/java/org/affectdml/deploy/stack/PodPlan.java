@@ -22,7 +22,7 @@ public record PodPlan(String workload, String kind, int replicas, Map<String, St
 
     /** A probe of kind HTTP (path, port), GRPC (port) or EXEC (command). */
     public record Probe(Kind kind, String path, int port, List<String> command, int periodSeconds, int failureThreshold,
-                        int initialDelaySeconds) {
+                        int initialDelaySeconds, int timeoutSeconds) {
         public enum Kind { HTTP, GRPC, EXEC }
     }
 

@@ -43,8 +43,13 @@ public final class RenderedOverlay {
         return new RenderedOverlay(objects);
     }
 
-    public List<String> kinds() {
-        return objects.stream().map(o -> (String) o.get("kind")).toList();
+    /** Kinds the runner carries out (workloads, and what they read) or knowingly reads past ({@link #CLUSTER_ONLY}). */
+    public static final Set<String> CARRIED_OUT = Set.of("Deployment", "StatefulSet", "Service", "Secret", "ConfigMap");
+
+    /** Kinds of this overlay the runner neither carries out nor knows to need a cluster: it must refuse to run them. */
+    public List<String> unknownKinds() {
+        return objects.stream().map(o -> (String) o.get("kind"))
+                .filter(k -> !CARRIED_OUT.contains(k) && !CLUSTER_ONLY.contains(k)).distinct().toList();
     }
 
     /** The Deployments and StatefulSets, in the order the overlay lists them. */
@@ -135,18 +140,19 @@ public final class RenderedOverlay {
         int period = (Integer) probe.getOrDefault("periodSeconds", 10);
         int failures = (Integer) probe.getOrDefault("failureThreshold", 3);
         int delay = (Integer) probe.getOrDefault("initialDelaySeconds", 0);
+        int timeout = (Integer) probe.getOrDefault("timeoutSeconds", 1);
         if (probe.containsKey("httpGet")) {
             Map<String, Object> get = map(probe, "httpGet");
             return new PodPlan.Probe(PodPlan.Probe.Kind.HTTP, (String) get.get("path"), port(workload, get.get("port"), ports),
-                    List.of(), period, failures, delay);
+                    List.of(), period, failures, delay, timeout);
         }
         if (probe.containsKey("grpc")) {
             return new PodPlan.Probe(PodPlan.Probe.Kind.GRPC, null, port(workload, map(probe, "grpc").get("port"), ports),
-                    List.of(), period, failures, delay);
+                    List.of(), period, failures, delay, timeout);
         }
         if (probe.containsKey("exec")) {
             return new PodPlan.Probe(PodPlan.Probe.Kind.EXEC, null, 0, words(map(probe, "exec").get("command")), period,
-                    failures, delay);
+                    failures, delay, timeout);
         }
         throw unsupported(workload, "probes other than httpGet, grpc and exec: " + probe.keySet());
     }
