@@ -160,11 +160,12 @@ class ContainerStackIT {
             }
             assertEquals(0, p.restarts(), p + " was not restarted by a failing probe");
         }
-        // the AppCDS archive each service image carries fits the image's JVM (-Xshare:auto would drop it silently)
+        // the AppCDS archive each service image carries fits the image's JVM and class path (-Xshare:auto would drop
+        // it silently; the class path must be the one it was made with, the entrypoint's -jar)
         for (String service : SERVICES) {
             String image = overlay.workload(service).image();
             Podman.Result cds = new Podman(REPO).run(Duration.ofMinutes(1), "run", "--rm", "--entrypoint", "java", image,
-                    "-XX:SharedArchiveFile=/deployments/app-cds.jsa", "-Xshare:on", "-version");
+                    "-XX:SharedArchiveFile=/deployments/app-cds.jsa", "-Xshare:on", "-cp", "/deployments/quarkus-run.jar", "-version");
             assertEquals(0, cds.exitCode(), image + ": its AppCDS archive maps with -Xshare:on: " + cds.output());
         }
     }

@@ -38,8 +38,12 @@ public interface TransportConfig {
     Duration reconnectInterval();
 
     interface Retry {
-        /** Attempts in all, the first one included (1 = no retry). grpc-java caps it at the client's max-retry-attempts. */
-        @WithDefault("3")
+        /**
+         * Attempts in all, the first one included (1 = no retry). grpc-java caps it at the client's max-retry-attempts
+         * (5). Five spread by the back-off over about two seconds: long enough for a replica whose connection was just
+         * renewed to be back while another one is stopping.
+         */
+        @WithDefault("5")
         int maxAttempts();
 
         @WithDefault("100ms")

@@ -30,7 +30,8 @@ import java.util.function.BooleanSupplier;
  * stays frozen: Sem2Vec is a set of classes, not differentiable), computes Eq. 7, and updates every parameter by
  * RMSprop: the head at the configured learning rate (with its schedule), the encoders at their own.
  * <p>The encoders train as their ONNX graphs are ({@link OnnxConvNet}: BatchNorm folded by the exporter), and the
- * result is written back as ONNX, checked against DJL's forward pass within 1e-4 ({@link OnnxConvNet#exportChecked}). Model selection as for head-only training: after each epoch the validation persons
+ * result is written back as ONNX, checked against DJL's forward pass within 1e-4 at the served input size
+ * ({@link OnnxConvNet#exportChecked}). Model selection as for head-only training: after each epoch the validation persons
  * go through the encoders and the head, and the epoch with the best mean balanced one-shot accuracy is kept (the last
  * epoch when there is no validation data).
  */
@@ -127,8 +128,8 @@ public final class JointTrainer {
                 boolean isBest = validated ? accuracy > bestAccuracy : epoch == config.epochs() - 1;
                 if (isBest) {
                     bestAccuracy = accuracy;
-                    best = new Result(head.snapshot(), image == null ? imageEncoder : image.exportChecked(output, config.seed()),
-                            body == null ? bodyEncoder : body.exportChecked(output, config.seed()), epoch + 1, history);
+                    best = new Result(head.snapshot(), image == null ? imageEncoder : image.exportChecked(output, config.seed(), (int) data.imageChw()[1]),
+                            body == null ? bodyEncoder : body.exportChecked(output, config.seed(), (int) data.bodyChw()[1]), epoch + 1, history);
                 }
                 HeadTrainer.EpochReport report = losses.report(epoch + 1, config.epochs(), lr, accuracy, isBest);
                 history.add(report);

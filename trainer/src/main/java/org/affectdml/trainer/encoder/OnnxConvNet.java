@@ -27,42 +27,61 @@ import java.util.Set;
  * convolutions by the exporter). The folded network is what is trained: a conv's weight and bias absorb BatchNorm's
  * scale and shift, so training them is training the same function family without running batch statistics
  * (docs/method.md §8).
- * <p>Supported operators, what torchvision ResNets export to: Conv (2-D, symmetric pads), Relu, MaxPool, Add,
- * GlobalAveragePool, AveragePool, Flatten, Gemm, MatMul. Anything else is refused when the graph is read.
- * {@link #export()} writes the original graph with the trained values in place of the initializers' data.
+ * <p>Supported operators: what torchvision ResNets export to (Conv with symmetric pads, Relu, MaxPool, Add,
+ * GlobalAveragePool, AveragePool, Flatten, Gemm, MatMul), what `affect bundle import` and other exporters add (Identity,
+ * Constant, Reshape to a constant shape, Dropout as in inference), and BatchNormalization as the ONNX Model Zoo and
+ * training-mode exports keep it: a BatchNormalization that follows a Conv (whose output nothing else reads) is
+ * <b>folded into it when the graph is read</b> (weight and bias absorb its scale and shift; the node disappears), so
+ * training trains the folded convolution and the exported encoder is the folded graph; any other BatchNormalization
+ * is applied with its stored statistics as a constant per-channel affine map. Running statistics are never updated
+ * (docs/method.md §8). Anything else is refused by {@link #requireSupported} and when the graph is read, naming the
+ * operator and the node. {@link #export()} writes the (folded) graph with the trained values in its initializers.
  */
 public final class OnnxConvNet implements AutoCloseable {
 
     private static final Set<String> SUPPORTED = Set.of("Conv", "Relu", "MaxPool", "Add", "GlobalAveragePool", "AveragePool",
-            "Flatten", "Gemm", "MatMul");
+            "Flatten", "Gemm", "MatMul", "Identity", "Constant", "Reshape", "Dropout", "BatchNormalization");
 
     private final OnnxMl.ModelProto model;
     private final NDManager manager;
     private final String input;
     private final Map<String, NDArray> parameters = new LinkedHashMap<>();
     private final Map<String, NDArray> constants = new HashMap<>();
+    /** Integer tensors (Reshape's shapes), by value name. */
+    private final Map<String, long[]> integers = new HashMap<>();
 
     private OnnxConvNet(OnnxMl.ModelProto model, NDManager manager) {
-        this.model = model;
+        requireSupported(model);
+        this.model = BatchNormFolding.fold(model);
         this.manager = manager;
-        OnnxMl.GraphProto g = model.getGraph();
+        OnnxMl.GraphProto g = this.model.getGraph();
         Set<String> initialized = new HashSet<>();
         g.getInitializerList().forEach(t -> initialized.add(t.getName()));
         this.input = g.getInputList().stream().map(OnnxMl.ValueInfoProto::getName).filter(n -> !initialized.contains(n))
                 .findFirst().orElseThrow(() -> new IllegalArgumentException("the encoder graph has no input"));
         Set<String> trainable = new HashSet<>();
         for (OnnxMl.NodeProto n : g.getNodeList()) {
-            if (!SUPPORTED.contains(n.getOpType())) {
-                throw new IllegalArgumentException("encoder node " + n.getName() + " is a " + n.getOpType()
-                        + ", which joint training does not support (supported: " + SUPPORTED + ")");
-            }
             if (n.getOpType().equals("Conv") || n.getOpType().equals("Gemm") || n.getOpType().equals("MatMul")) {
                 for (int i = 1; i < n.getInputCount(); i++) {
                     trainable.add(n.getInput(i));
                 }
             }
         }
-        for (OnnxMl.TensorProto t : g.getInitializerList()) {
+        List<OnnxMl.TensorProto> tensors = new ArrayList<>(g.getInitializerList());
+        for (OnnxMl.NodeProto n : g.getNodeList()) {
+            if (n.getOpType().equals("Constant")) {
+                OnnxMl.AttributeProto value = attribute(n, "value");
+                if (value == null || !value.hasT()) {
+                    throw new IllegalArgumentException("Constant node " + n.getName() + " has no tensor 'value' (the only form supported)");
+                }
+                tensors.add(value.getT().toBuilder().setName(n.getOutput(0)).build());
+            }
+        }
+        for (OnnxMl.TensorProto t : tensors) {
+            if (t.getDataType() == OnnxMl.TensorProto.DataType.INT64.getNumber()) {
+                integers.put(t.getName(), longs(t));
+                continue;
+            }
             NDArray a = manager.create(values(t), new Shape(t.getDimsList().stream().mapToLong(Long::longValue).toArray()));
             if (trainable.contains(t.getName())) {
                 a.setRequiresGradient(true);
@@ -75,8 +94,40 @@ public final class OnnxConvNet implements AutoCloseable {
 
     /** Reads an encoder's ONNX bytes; its arrays live in {@code manager} (closed with this). */
     public static OnnxConvNet read(byte[] onnx, NDManager manager) {
+        return new OnnxConvNet(parse(onnx), manager);
+    }
+
+    /**
+     * Checks, without loading any weight, that joint training can run this encoder: every operator is supported.
+     * Refuses with the first unsupported node's operator and name, and what to do about it.
+     */
+    public static void requireSupported(byte[] onnx) {
+        requireSupported(parse(onnx));
+    }
+
+    private static void requireSupported(OnnxMl.ModelProto model) {
+        for (OnnxMl.NodeProto n : model.getGraph().getNodeList()) {
+            if (!SUPPORTED.contains(n.getOpType())) {
+                throw new IllegalArgumentException("encoder node '" + n.getName() + "' is a " + n.getOpType()
+                        + ", which joint training does not support (supported: " + new java.util.TreeSet<>(SUPPORTED)
+                        + "); train the head alone (without --train-encoders), or export the encoder without it");
+            }
+            if (n.getOpType().equals("Reshape") && n.getInputCount() > 1 && isComputed(model.getGraph(), n.getInput(1))) {
+                throw new IllegalArgumentException("encoder node '" + n.getName() + "' is a Reshape to a shape computed in the graph ('"
+                        + n.getInput(1) + "'); joint training supports constant shapes: export with torch.flatten(x, 1) (a Flatten) "
+                        + "or with constant folding on");
+            }
+        }
+    }
+
+    /** Whether {@code value} is computed by a node other than Constant (a Shape/Gather/Concat chain, say). */
+    private static boolean isComputed(OnnxMl.GraphProto g, String value) {
+        return g.getNodeList().stream().anyMatch(n -> n.getOutputList().contains(value) && !n.getOpType().equals("Constant"));
+    }
+
+    private static OnnxMl.ModelProto parse(byte[] onnx) {
         try {
-            return new OnnxConvNet(OnnxMl.ModelProto.parseFrom(onnx), manager);
+            return OnnxMl.ModelProto.parseFrom(onnx);
         } catch (InvalidProtocolBufferException e) {
             throw new IllegalArgumentException("not an ONNX model: " + e.getMessage(), e);
         }
@@ -136,8 +187,38 @@ public final class OnnxConvNet implements AutoCloseable {
     }
 
     private NDArray apply(OnnxMl.NodeProto n, Map<String, NDArray> values) {
+        if (n.getOpType().equals("Constant")) {
+            return constants.get(n.getOutput(0));
+        }
         NDArray x = value(values, n.getInput(0));
         switch (n.getOpType()) {
+            case "Identity", "Dropout" -> {
+                return x;  // Dropout as in inference: the exported graph is served, never trained with dropout
+            }
+            case "Reshape" -> {
+                long[] target = integers.get(n.getInput(1));
+                if (target == null) {
+                    throw new IllegalArgumentException("Reshape " + n.getName() + " needs a constant int64 shape");
+                }
+                long[] shape = target.clone();
+                for (int i = 0; i < shape.length; i++) {
+                    if (shape[i] == 0 && integer(n, "allowzero", 0) == 0) {
+                        shape[i] = x.getShape().get(i);  // 0 copies the input's dimension
+                    }
+                }
+                return x.reshape(shape);
+            }
+            case "BatchNormalization" -> {  // one not folded into a Conv: its stored statistics, per channel
+                NDArray scale = value(values, n.getInput(1));
+                NDArray bias = value(values, n.getInput(2));
+                NDArray mean = value(values, n.getInput(3));
+                NDArray var = value(values, n.getInput(4));
+                NDArray factor = scale.div(var.add(floating(n, "epsilon", 1e-5f)).sqrt());
+                long[] perChannel = new long[x.getShape().dimension()];
+                java.util.Arrays.fill(perChannel, 1);
+                perChannel[1] = x.getShape().get(1);
+                return x.sub(mean.reshape(perChannel)).mul(factor.reshape(perChannel)).add(bias.reshape(perChannel));
+            }
             case "Conv" -> {
                 NDArray w = value(values, n.getInput(1));
                 NDArray b = n.getInputCount() > 2 ? value(values, n.getInput(2)) : null;
@@ -207,18 +288,34 @@ public final class OnnxConvNet implements AutoCloseable {
         return m.build().toByteArray();
     }
 
-    /** Largest difference allowed between the exported graph in ONNX Runtime and this network in DJL. */
+    /**
+     * Largest difference allowed between the exported graph in ONNX Runtime and this network in DJL, relative to the
+     * output's largest magnitude (absolute where that is below 1): float32 sums over a ResNet differ in their last bits.
+     */
     public static final double EXPORT_TOLERANCE = 1e-4;
 
     /**
      * {@link #export()}, checked: ONNX Runtime on the exported bytes and DJL on this network give {@code output} within
-     * {@link #EXPORT_TOLERANCE} on a seeded random batch of one; else IllegalStateException (nothing is published).
+     * {@link #EXPORT_TOLERANCE} on a seeded random batch; else IllegalStateException (nothing is published).
      */
     public byte[] exportChecked(String output, long seed) {
+        return exportChecked(output, seed, 0);
+    }
+
+    /**
+     * As {@link #exportChecked(String, long)}, at the shape the encoder is served with: {@code servedSize} for
+     * spatial dimensions the graph leaves dynamic (0: its fixed ones, or 224), and a batch of 2 where the batch is
+     * dynamic (so that a batch-dependent mistake shows), else the graph's fixed batch.
+     */
+    public byte[] exportChecked(String output, long seed, int servedSize) {
         byte[] onnx = export();
-        long[] shape = model.getGraph().getInputList().stream().filter(i -> i.getName().equals(input)).findFirst().orElseThrow()
-                .getType().getTensorType().getShape().getDimList().stream().mapToLong(d -> d.hasDimValue() ? d.getDimValue() : 1).toArray();
-        shape[0] = 1;
+        List<OnnxMl.TensorShapeProto.Dimension> dims = model.getGraph().getInputList().stream().filter(i -> i.getName().equals(input))
+                .findFirst().orElseThrow().getType().getTensorType().getShape().getDimList();
+        long[] shape = new long[dims.size()];
+        for (int i = 0; i < shape.length; i++) {
+            OnnxMl.TensorShapeProto.Dimension d = dims.get(i);
+            shape[i] = d.hasDimValue() ? d.getDimValue() : i == 0 ? 2 : i == 1 ? 3 : servedSize > 0 ? servedSize : 224;
+        }
         int count = (int) java.util.Arrays.stream(shape).reduce(1, (a, b) -> a * b);
         float[] x = new float[count];
         java.util.Random random = new java.util.Random(seed);
@@ -233,13 +330,16 @@ public final class OnnxConvNet implements AutoCloseable {
              ai.onnxruntime.OnnxTensor tensor = ai.onnxruntime.OnnxTensor.createTensor(org.affectdml.inference.onnx.OrtSessionFactory.environment(),
                      java.nio.FloatBuffer.wrap(x), shape);
              ai.onnxruntime.OrtSession.Result result = session.run(Map.of(input, tensor), Set.of(output))) {
-            float[] ort = ((float[][]) result.get(output).orElseThrow().getValue())[0];
+            float[] ort = flat(result.get(output).orElseThrow().getValue());
             double worst = 0;
-            for (int i = 0; i < ort.length; i++) {
+            double scale = 1;  // the tolerance is relative to the output's largest magnitude, absolute below 1
+            for (int i = 0; i < ort.length && i < djl.length; i++) {
                 worst = Math.max(worst, Math.abs(ort[i] - djl[i]));
+                scale = Math.max(scale, Math.abs(ort[i]));
             }
-            if (ort.length != djl.length || worst > EXPORT_TOLERANCE) {
-                throw new IllegalStateException("the exported encoder differs from the trained one by " + worst + " (> " + EXPORT_TOLERANCE + ")");
+            if (ort.length != djl.length || worst > EXPORT_TOLERANCE * scale) {
+                throw new IllegalStateException("the exported encoder differs from the trained one by " + worst + " (> "
+                        + EXPORT_TOLERANCE + " x " + scale + ")");
             }
         } catch (ai.onnxruntime.OrtException e) {
             throw new IllegalStateException("the exported encoder does not run in ONNX Runtime: " + e.getMessage(), e);
@@ -247,12 +347,36 @@ public final class OnnxConvNet implements AutoCloseable {
         return onnx;
     }
 
+    /** An ONNX Runtime output ([N, D] or [N, D, 1, 1] floats) as one row-major array. */
+    private static float[] flat(Object value) {
+        if (value instanceof float[] v) {
+            return v;
+        }
+        if (value instanceof Object[] rows) {
+            List<float[]> parts = new ArrayList<>();
+            int total = 0;
+            for (Object row : rows) {
+                float[] part = flat(row);
+                parts.add(part);
+                total += part.length;
+            }
+            float[] out = new float[total];
+            int at = 0;
+            for (float[] part : parts) {
+                System.arraycopy(part, 0, out, at, part.length);
+                at += part.length;
+            }
+            return out;
+        }
+        throw new IllegalStateException("unexpected ONNX Runtime output " + value.getClass());
+    }
+
     @Override
     public void close() {
         manager.close();
     }
 
-    private static float[] values(OnnxMl.TensorProto t) {
+    static float[] values(OnnxMl.TensorProto t) {
         if (t.getDataType() != OnnxMl.TensorProto.DataType.FLOAT.getNumber()) {
             throw new IllegalArgumentException("initializer " + t.getName() + " is not float32");
         }
@@ -268,7 +392,16 @@ public final class OnnxConvNet implements AutoCloseable {
         return v;
     }
 
-    private static OnnxMl.AttributeProto attribute(OnnxMl.NodeProto n, String name) {
+    private static long[] longs(OnnxMl.TensorProto t) {
+        if (!t.getRawData().isEmpty()) {
+            long[] v = new long[t.getRawData().size() / 8];
+            t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().get(v);
+            return v;
+        }
+        return t.getInt64DataList().stream().mapToLong(Long::longValue).toArray();
+    }
+
+    static OnnxMl.AttributeProto attribute(OnnxMl.NodeProto n, String name) {
         return n.getAttributeList().stream().filter(a -> a.getName().equals(name)).findFirst().orElse(null);
     }
 

@@ -9,7 +9,11 @@ import io.smallrye.mutiny.subscription.MultiEmitter;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import org.affectdml.inference.bundle.BundleManifest;
+import org.affectdml.inference.bundle.ModelFile;
 import org.affectdml.inference.bundle.ModelStore;
+import org.affectdml.inference.bundle.Roles;
+import org.affectdml.trainer.encoder.OnnxConvNet;
 import org.affectdml.proto.v1.JobState;
 import org.affectdml.proto.v1.StartTrainingRequest;
 import org.affectdml.proto.v1.TrainingJob;
@@ -21,6 +25,8 @@ import org.jboss.logging.Logger;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
@@ -99,6 +105,9 @@ public class JobManager {
             throw Status.FAILED_PRECONDITION.withDescription("job " + runningJob + " is running; one job runs at a time "
                     + "(watch it with WatchJob or cancel it with CancelJob)").asRuntimeException();
         }
+        if (training.encoderLearningRate() != null) {
+            requireTrainableEncoders(training);
+        }
         String id = "job-" + UUID.randomUUID().toString().substring(0, 8);
         TrainingJob job = TrainingJob.newBuilder().setJobId(id).setRequest(request).setState(JobState.JOB_STATE_QUEUED)
                 .setCreated(now()).setUpdated(now()).setMessage("queued").build();
@@ -108,6 +117,41 @@ public class JobManager {
         cancelRequested = false;
         worker.submit(() -> run(id, training));
         return job;
+    }
+
+    /**
+     * Joint training refuses, before any work, a base bundle whose encoders hold an operator it cannot train:
+     * FAILED_PRECONDITION naming the operator and the node. (A missing bundle is left to the job, which says so.)
+     */
+    private void requireTrainableEncoders(TrainingRequest training) {
+        ModelStore store = new ModelStore(inference.modelStore().path());
+        String base = training.baseVersion() != null && !training.baseVersion().isBlank() ? training.baseVersion()
+                : store.activeVersion().orElse(null);
+        try {
+            if (base == null || !store.contains(base)) {
+                return;
+            }
+        } catch (RuntimeException notAVersion) {
+            return;
+        }
+        try {
+            Path directory = store.bundleDirectory(base);
+            BundleManifest manifest = org.affectdml.inference.bundle.Manifests.read(directory);
+            for (String role : List.of(Roles.IMAGE_ENCODER, Roles.BODY_ENCODER)) {
+                ModelFile file = manifest.file(role);
+                if (file != null) {
+                    try {
+                        OnnxConvNet.requireSupported(Files.readAllBytes(directory.resolve(file.path())));
+                    } catch (IllegalArgumentException e) {
+                        throw Status.FAILED_PRECONDITION.withDescription("--train-encoders: the " + role + " of bundle " + base + ": "
+                                + e.getMessage()).asRuntimeException();
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw Status.UNAVAILABLE.withDescription("cannot read bundle " + base + " to check its encoders: " + e.getMessage())
+                    .asRuntimeException();
+        }
     }
 
     /** The job running now, if any. */

@@ -130,6 +130,26 @@ class TrainerGrpcTest {
     }
 
     @Test
+    void jointTrainingRefusesAnEncoderItCannotTrainBeforeAnyWork() throws Exception {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+        while (jobManager.running().isPresent() && System.nanoTime() < deadline) {  // another test's job winding down
+            Thread.sleep(50);
+        }
+        ai.onnx.proto.OnnxMl.ModelProto tiny = ai.onnx.proto.OnnxMl.ModelProto.parseFrom(TinyModels.encoder());
+        var graph = tiny.getGraph().toBuilder();
+        graph.getNodeBuilder(0).setOpType("LpPool").setName("odd_pool");  // valid ONNX that ONNX Runtime serves
+        Path dir = Files.createDirectories(Path.of("target/test-trainer/lp-pool-encoder"));
+        var inputs = TinyModels.write(dir);
+        Files.write(inputs.imageEncoder(), tiny.toBuilder().setGraph(graph).build().toByteArray());
+        String version = new org.affectdml.inference.bundle.DefaultBundleAssembler(org.affectdml.inference.onnx.OrtSessionFactory.cpu(1))
+                .assemble(inputs, new ModelStore(STORE));
+
+        assertStatus(Status.Code.FAILED_PRECONDITION, "'odd_pool' is a LpPool", () -> trainer.startTraining(request(1).toBuilder()
+                .setBaseModelVersion(version).setEncoderLearningRate(1e-4).build()));
+        assertTrue(jobManager.running().isEmpty(), "no job was started");
+    }
+
+    @Test
     void aCancelledJobEndsCancelledAndAnotherCanStart() throws Exception {
         TrainingJob started = trainer.startTraining(request(500));
         Thread.sleep(300);
