@@ -305,6 +305,14 @@ class ContainerStackIT {
         String log = Files.readString(WORK.resolve("soak.log"));
         System.out.println(log.lines().filter(l -> !l.startsWith("t=")).reduce("", (a, b) -> a + b + "\n"));
         assertEquals(0, p.exitValue(), "bench-soak ran: " + log);
+        // every service's plateau (largest RSS in the last third) at most 70 % of its manifest's limit
+        List<String> summary = log.lines().dropWhile(l -> !l.startsWith("service ")).skip(1).takeWhile(l -> !l.startsWith("calls: ")).toList();
+        assertEquals(sampled.size(), summary.size(), "one summary line per sampled container: " + summary);
+        for (String row : summary) {
+            String[] cells = row.trim().split("\\s+");
+            int percent = Integer.parseInt(cells[cells.length - 2]);
+            assertTrue(percent <= 70, "plateau at most 70 % of the pod limit: " + row);
+        }
         Map<String, Long> calls = new java.util.TreeMap<>();
         String line = log.lines().filter(l -> l.startsWith("calls: {")).findFirst().orElseThrow();
         for (String entry : line.substring("calls: {".length(), line.length() - 1).split(", ")) {
