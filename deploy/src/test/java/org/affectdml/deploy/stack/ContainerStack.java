@@ -113,7 +113,7 @@ public final class ContainerStack implements AutoCloseable {
         pod.startedNanos = System.nanoTime();
         podman.require(Duration.ofMinutes(2), args.toArray(String[]::new));
         pods.add(pod);
-        schedule(pod, plan.startup() != null ? plan.startup() : plan.readiness(), true);
+        startProbes(pod);
         return pod;
     }
 
@@ -208,7 +208,18 @@ public final class ContainerStack implements AutoCloseable {
         writeHostsQuietly();
         podman.run(Duration.ofSeconds(pod.plan.terminationGraceSeconds() + 30L), "restart", "-t",
                 Integer.toString(pod.plan.terminationGraceSeconds()), PREFIX + pod.name);
-        schedule(pod, pod.plan.startup() != null ? pod.plan.startup() : pod.plan.readiness(), true);
+        startProbes(pod);
+    }
+
+    /** The startup probe first; without one, readiness and liveness at once (a kubelet's order). */
+    private void startProbes(Pod pod) {
+        if (pod.plan.startup() != null) {
+            schedule(pod, pod.plan.startup(), true);
+        } else {
+            pod.started = true;
+            schedule(pod, pod.plan.readiness(), false);
+            schedule(pod, pod.plan.liveness(), false);
+        }
     }
 
     private boolean passes(Pod pod, PodPlan.Probe probe) {
