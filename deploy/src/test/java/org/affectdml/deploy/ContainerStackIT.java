@@ -7,6 +7,7 @@ import io.grpc.StatusRuntimeException;
 import org.affectdml.deploy.stack.ContainerStack;
 import org.affectdml.deploy.stack.Podman;
 import org.affectdml.deploy.stack.RenderedOverlay;
+import org.affectdml.inference.bundle.ModelStore;
 import org.affectdml.inference.testing.StandInBundle;
 import org.affectdml.inference.testing.TestImages;
 import org.affectdml.inference.testing.TinyModels;
@@ -97,9 +98,9 @@ class ContainerStackIT {
         overlay = RenderedOverlay.read(renderedCpuOverlay());
 
         store = WORK.resolve("model-store");
-        deleteTree(store);
+        ModelStore.deleteRecursively(store);
         if ("stand-in".equals(System.getProperty("container-stack.models"))) {
-            StandInBundle.activate(TestImages.requireSharedDir(), new org.affectdml.inference.bundle.ModelStore(store),
+            StandInBundle.activate(TestImages.requireSharedDir(), new ModelStore(store),
                     org.affectdml.inference.onnx.OrtSessionFactory.cpu(1));
         } else {
             TinyModels.activeDefaultBundle(store);
@@ -108,7 +109,7 @@ class ContainerStackIT {
         Path trainerWork = Files.createDirectories(WORK.resolve("trainer-work"));
         Path datasets = Files.createDirectories(WORK.resolve("datasets"));
         openToAll(WORK);
-        deleteTree(WORK.resolve("runner"));  // a new cluster: no database or volume of an earlier run
+        ModelStore.deleteRecursively(WORK.resolve("runner"));  // a new cluster: no database or volume of an earlier run
         stack = new ContainerStack(new Podman(REPO), overlay, WORK.resolve("runner"),
                 Map.of("model-store", store, "trainer-work", trainerWork, "datasets", datasets));
 
@@ -441,16 +442,6 @@ class ContainerStackIT {
                 if (Files.isDirectory(p)) {
                     p.toFile().setExecutable(true, false);
                     p.toFile().setWritable(true, false);
-                }
-            }
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (Files.exists(dir)) {
-            try (Stream<Path> all = Files.walk(dir)) {
-                for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    Files.delete(p);
                 }
             }
         }
