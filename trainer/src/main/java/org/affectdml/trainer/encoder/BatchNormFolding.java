@@ -1,10 +1,7 @@
 package org.affectdml.trainer.encoder;
 
 import ai.onnx.proto.OnnxMl;
-import com.google.protobuf.ByteString;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -121,9 +118,7 @@ final class BatchNormFolding {
     }
 
     private static OnnxMl.TensorProto tensor(String name, List<Long> dims, float[] values) {
-        ByteBuffer raw = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-        raw.asFloatBuffer().put(values);
         return OnnxMl.TensorProto.newBuilder().setName(name).addAllDims(dims).setDataType(OnnxMl.TensorProto.DataType.FLOAT.getNumber())
-                .setRawData(ByteString.copyFrom(raw.array())).build();
+                .setRawData(OnnxConvNet.rawData(values)).build();
     }
 }

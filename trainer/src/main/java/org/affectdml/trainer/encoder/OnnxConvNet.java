@@ -280,10 +280,7 @@ public final class OnnxConvNet implements AutoCloseable {
             if (trained == null) {
                 continue;
             }
-            float[] v = trained.toFloatArray();
-            ByteBuffer raw = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-            raw.asFloatBuffer().put(v);
-            g.setInitializer(i, t.toBuilder().clearFloatData().setRawData(ByteString.copyFrom(raw.array())).build());
+            g.setInitializer(i, t.toBuilder().clearFloatData().setRawData(rawData(trained.toFloatArray())).build());
         }
         return m.build().toByteArray();
     }
@@ -374,6 +371,13 @@ public final class OnnxConvNet implements AutoCloseable {
     @Override
     public void close() {
         manager.close();
+    }
+
+    /** Float32 values as an initializer's little-endian raw_data. */
+    static ByteString rawData(float[] values) {
+        ByteBuffer raw = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        raw.asFloatBuffer().put(values);
+        return ByteString.copyFrom(raw.array());
     }
 
     static float[] values(OnnxMl.TensorProto t) {
