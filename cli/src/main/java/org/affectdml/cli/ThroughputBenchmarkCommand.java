@@ -155,7 +155,8 @@ public class ThroughputBenchmarkCommand implements Callable<Integer> {
         double[] out = new double[2];
         HttpResponse<String> r;
         try {
-            r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
+            // HTTP/1.1 as Prometheus scrapes: the JDK client's h2c upgrade once garbled a large metrics answer
+            r = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
         } catch (Exception unreachable) {
             return out;  // e.g. in-process segmentation: no segmentation-service to ask
         } 

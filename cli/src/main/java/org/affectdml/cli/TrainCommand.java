@@ -92,6 +92,9 @@ public class TrainCommand {
         @CommandLine.Option(names = "--train-encoders", paramLabel = "LR",
                 description = "train both encoders with the head at this learning rate (the paper's joint training); default: frozen encoders")
         Double encoderLearningRate;
+        @CommandLine.Option(names = "--warmup-steps", defaultValue = "0", paramLabel = "N",
+                description = "scale the first N steps' learning rates by (step + 1) / N, for RMSprop's large first steps (default: none, the paper's)")
+        int warmupSteps;
         @CommandLine.Option(names = "--split", defaultValue = "pooled",
                 description = "pooled (the paper's) or image-disjoint: no image shared by training, supports and queries (default ${DEFAULT-VALUE})")
         String split;
@@ -102,7 +105,7 @@ public class TrainCommand {
                     .setProtocol(Protocol.valueOf("PROTOCOL_" + protocol.toUpperCase(Locale.ROOT).replace('-', '_').replace(':', '_')))
                     .setVariant(Variant.valueOf("VARIANT_" + variant.toUpperCase(Locale.ROOT).replace("-DML", "").replace('-', '_')))
                     .setEpochs(epochs).setBatchSize(batchSize).setLearningRate(learningRate).setSeed(seed)
-                    .setBaseModelVersion(base).setActivate(activate);
+                    .setBaseModelVersion(base).setActivate(activate).setWarmupSteps(warmupSteps);
             if (dimension != null) {
                 r.setDimension(Dimension.valueOf("DIMENSION_" + dimension.toUpperCase(Locale.ROOT)));
             }

@@ -220,70 +220,83 @@ class ContainerStackIT {
     @Order(3)
     void sigtermOfAnInferenceContainerUnderLoadFailsNoCall() throws Exception {
         var registry = stack.pods().stream().filter(p -> p.plan.workload().equals("support-registry")).findFirst().orElseThrow();
-        // A backend's client: Classify is idempotent, so it retries UNAVAILABLE (gRPC's retry policy, 5 attempts). A
-        // stopping embedding-service replica can still cost a Classify an UNAVAILABLE answer (docs/operations.md, known
-        // gap): the caller's retry absorbs it, and the registry's own count of such answers is printed below.
-        var client = GrpcTestChannels.withKey(ClassificationGrpc.newBlockingStub(retryingChannel(registry)), clientKey);
-        for (String workload : List.of("embedding-service", "segmentation-service")) {
-            ContainerStack.Pod victim = stack.pods().stream().filter(p -> p.plan.workload().equals(workload)).findFirst().orElseThrow();
-            AtomicBoolean stop = new AtomicBoolean();
-            AtomicInteger answered = new AtomicInteger();
-            ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
-            List<Thread> callers = new ArrayList<>();
-            for (int c = 0; c < 4; c++) {
-                int caller = c;
-                Thread thread = new Thread(() -> {
-                    byte[] photo = TestImages.jpeg(scene(caller % 3));
-                    for (int n = 0; !stop.get(); n++) {
-                        // every photo new (a JPEG comment): no cache on the way spares segmentation-service the call
-                        ClassifyRequest request = ClassifyRequest.newBuilder().setTaxonomy(TAXONOMY)
-                                .setImage(image(SyntheticPhotos.withComment(photo, workload + " " + caller + " " + n))).setBox(BOX).build();
-                        try {
-                            client.withDeadlineAfter(30, TimeUnit.SECONDS).classify(request);
-                            answered.incrementAndGet();
-                        } catch (StatusRuntimeException e) {
-                            failures.add(e.getStatus().getCode() + ": " + e.getStatus().getDescription());
-                        }
+        // A caller without any retry of its own: every call a stopping replica had accepted, or was about to, must be
+        // answered by it or sent again by the services themselves (gRPC retries and the registry's call rounds).
+        var client = GrpcTestChannels.withKey(ClassificationGrpc.newBlockingStub(channel(registry)), clientKey);
+        int rounds = Integer.getInteger("container-stack.sigterm-rounds", 1);
+        int ordinal = 2;
+        for (int round = 1; round <= rounds; round++) {
+            for (String workload : List.of("embedding-service", "segmentation-service")) {
+                ContainerStack.Pod victim = stack.pods().stream().filter(p -> p.plan.workload().equals(workload))
+                        .findFirst().orElseThrow();
+                terminateUnderLoad(client, registry, victim, round);
+                // As the Deployment would, replace the stopped pod (the next victim and the mixed traffic below run
+                // on two replicas of each again).
+                ContainerStack.Pod replacement = stack.start(overlay.workload(workload), ordinal++);
+                stack.awaitReady(List.of(replacement), Duration.ofMinutes(3));
+                System.out.printf("[container-stack] replacement %s ready %d ms after start%n", replacement,
+                        replacement.startToReady().toMillis());
+            }
+        }
+    }
+
+    /** Four callers send Classify calls (every photo new) while {@code victim} is terminated as Kubernetes would. */
+    private void terminateUnderLoad(ClassificationGrpc.ClassificationBlockingStub client, ContainerStack.Pod registry,
+                                    ContainerStack.Pod victim, int round) throws Exception {
+        String workload = victim.plan.workload();
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicInteger answered = new AtomicInteger();
+        ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
+        List<Thread> callers = new ArrayList<>();
+        for (int c = 0; c < 4; c++) {
+            int caller = c;
+            Thread thread = new Thread(() -> {
+                byte[] photo = TestImages.jpeg(scene(caller % 3));
+                for (int n = 0; !stop.get(); n++) {
+                    // every photo new (a JPEG comment): no cache on the way spares segmentation-service the call
+                    ClassifyRequest request = ClassifyRequest.newBuilder().setTaxonomy(TAXONOMY)
+                            .setImage(image(SyntheticPhotos.withComment(photo, workload + " " + round + " " + caller + " " + n)))
+                            .setBox(BOX).build();
+                    try {
+                        client.withDeadlineAfter(30, TimeUnit.SECONDS).classify(request);
+                        answered.incrementAndGet();
+                    } catch (StatusRuntimeException e) {
+                        failures.add(e.getStatus().getCode() + ": " + e.getStatus().getDescription());
                     }
-                });
-                thread.start();
-                callers.add(thread);
-            }
-            awaitAnswered(answered, 20);
-            List<ContainerStack.Pod> survivors = stack.pods().stream().filter(p -> p.plan.workload().equals(workload) && p != victim).toList();
-            double[] survivorsBefore = servedCalls(survivors);
-            assertTrue(servedCalls(List.of(victim))[0] > 0, victim + " served calls before SIGTERM (the load reaches it)");
-            double unavailableBefore = registryAnswers(registry, "UNAVAILABLE");
-            ContainerStack.Termination end = stack.terminate(victim);
-            int atExit = answered.get();
-            awaitAnswered(answered, atExit + 20);
-            stop.set(true);
-            for (Thread caller : callers) {
-                caller.join(60_000);
-            }
-            double[] survivorsAfter = servedCalls(survivors);
-            for (int i = 0; i < survivors.size(); i++) {
-                assertTrue(survivorsAfter[i] > survivorsBefore[i], survivors.get(i) + " took the calls while " + victim + " stopped");
-            }
-            System.out.printf("[container-stack] SIGTERM %s under load: preStop %d ms, exit %d after %d ms, %d calls answered, %d failed,"
-                            + " %.0f answered UNAVAILABLE by the registry and retried by the caller%n", end.pod(), end.preStop().toMillis(),
-                    end.exitCode(), end.termToExit().toMillis(), answered.get(), failures.size(),
-                    registryAnswers(registry, "UNAVAILABLE") - unavailableBefore);
-            assertEquals(List.of(), List.copyOf(failures), "no Classify call fails while " + victim + " stops");
-            assertFalse(end.killed(), victim + " exits within its grace period (" + victim.plan.terminationGraceSeconds() + " s), no SIGKILL");
-            assertTrue(end.exitCode() == 0 || end.exitCode() == 143, victim + " exits cleanly on SIGTERM: " + end.exitCode());
-            assertEquals(503, end.readinessAfterTerm(), victim + ": 1 s after SIGTERM, inside its shutdown delay, its readiness is DOWN");
-            Duration delay = Duration.parse("PT" + victim.plan.env().get("AFFECT_SHUTDOWN_DELAY").toUpperCase());
-            assertTrue(end.termToExit().compareTo(delay) >= 0, victim + " keeps serving for its shutdown delay (" + delay
-                    + ") after SIGTERM while readiness is down: exited after " + end.termToExit().toMillis() + " ms");
+                }
+            });
+            thread.start();
+            callers.add(thread);
         }
-        // As the Deployments would, replace the stopped pods (the mixed traffic below runs on two of each again).
-        List<ContainerStack.Pod> replacements = List.of(
-                stack.start(overlay.workload("embedding-service"), 2), stack.start(overlay.workload("segmentation-service"), 2));
-        stack.awaitReady(replacements, Duration.ofMinutes(3));
-        for (ContainerStack.Pod p : replacements) {
-            System.out.printf("[container-stack] replacement %s ready %d ms after start%n", p, p.startToReady().toMillis());
+        awaitAnswered(answered, 20);
+        List<ContainerStack.Pod> survivors = stack.pods().stream()
+                .filter(p -> p.plan.workload().equals(workload) && p != victim).toList();
+        double[] survivorsBefore = servedCalls(survivors);
+        assertTrue(servedCalls(List.of(victim))[0] > 0, victim + " served calls before SIGTERM (the load reaches it)");
+        double unavailableBefore = registryAnswers(registry, "UNAVAILABLE");
+        ContainerStack.Termination end = stack.terminate(victim);
+        int atExit = answered.get();
+        awaitAnswered(answered, atExit + 20);
+        stop.set(true);
+        for (Thread caller : callers) {
+            caller.join(60_000);
         }
+        double[] survivorsAfter = servedCalls(survivors);
+        for (int i = 0; i < survivors.size(); i++) {
+            assertTrue(survivorsAfter[i] > survivorsBefore[i], survivors.get(i) + " took the calls while " + victim + " stopped");
+        }
+        double unavailable = registryAnswers(registry, "UNAVAILABLE") - unavailableBefore;
+        System.out.printf("[container-stack] round %d, SIGTERM %s under load: preStop %d ms, exit %d after %d ms, %d calls answered,"
+                        + " %d failed, %.0f answered UNAVAILABLE by the registry%n", round, end.pod(), end.preStop().toMillis(),
+                end.exitCode(), end.termToExit().toMillis(), answered.get(), failures.size(), unavailable);
+        assertEquals(List.of(), List.copyOf(failures), "no Classify call fails while " + victim + " stops (the caller retries nothing)");
+        assertEquals(0.0, unavailable, "the registry answered no Classify UNAVAILABLE while " + victim + " stopped");
+        assertFalse(end.killed(), victim + " exits within its grace period (" + victim.plan.terminationGraceSeconds() + " s), no SIGKILL");
+        assertTrue(end.exitCode() == 0 || end.exitCode() == 143, victim + " exits cleanly on SIGTERM: " + end.exitCode());
+        assertEquals(503, end.readinessAfterTerm(), victim + ": 1 s after SIGTERM, inside its shutdown delay, its readiness is DOWN");
+        Duration delay = Duration.parse("PT" + victim.plan.env().get("AFFECT_SHUTDOWN_DELAY").toUpperCase());
+        assertTrue(end.termToExit().compareTo(delay) >= 0, victim + " keeps serving for its shutdown delay (" + delay
+                + ") after SIGTERM while readiness is down: exited after " + end.termToExit().toMillis() + " ms");
     }
 
     @Test
@@ -371,17 +384,6 @@ class ContainerStackIT {
                 .value("grpc_server_processing_duration_seconds_count", "method", "Classify", "statusCode", status).orElse(0);
     }
 
-    /** A channel with the retry policy a backend gives its Classify calls: UNAVAILABLE, 5 attempts, 0.1-1 s back-off. */
-    private static ManagedChannel retryingChannel(ContainerStack.Pod pod) {
-        Map<String, Object> policy = Map.of("maxAttempts", 5.0, "initialBackoff", "0.1s", "maxBackoff", "1s", "backoffMultiplier", 2.0,
-                "retryableStatusCodes", List.of("UNAVAILABLE"));
-        Map<String, Object> config = Map.of("methodConfig", List.of(Map.of(
-                "name", List.of(Map.of("service", "affect.v1.Classification")), "retryPolicy", policy)));
-        ManagedChannel c = ManagedChannelBuilder.forAddress(pod.address, pod.plan.port("http")).usePlaintext()
-                .maxInboundMessageSize(64 << 20).defaultServiceConfig(config).enableRetry().build();
-        channels.add(c);
-        return c;
-    }
 
     private static ManagedChannel channel(ContainerStack.Pod pod) {
         ManagedChannel c = ManagedChannelBuilder.forAddress(pod.address, pod.plan.port("http")).usePlaintext()

@@ -27,6 +27,19 @@ public interface RegistryConfig {
     @WithDefault("60s")
     Duration embeddingTimeout();
 
+    /**
+     * Times the registry sends a call to embedding-service that ended UNAVAILABLE, the first included, each round
+     * with grpc-java's own retries (affect.transport.retry). Those retry a call only until its answer has begun; a
+     * replica that stops while answering ("Connection closed after GOAWAY") is sent the call again by the next round,
+     * on a fresh call, while the caller's deadline leaves time. 1 = grpc-java's retries only.
+     */
+    @WithDefault("2")
+    int embeddingCallRounds();
+
+    /** Pause before the next round of {@link #embeddingCallRounds()}. */
+    @WithDefault("250ms")
+    Duration embeddingRoundPause();
+
     /** Largest image accepted by AddSupport/Classify (bytes); embedding-service applies its own limits too. */
     @WithDefault("20971520")
     int maxImageBytes();

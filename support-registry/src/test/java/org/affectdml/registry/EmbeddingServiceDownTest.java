@@ -35,14 +35,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * embedding-service up but answering UNAVAILABLE (a real gRPC server standing in for it): the registry retries the
- * idempotent Embed call, large photos included, within the caller's deadline, then answers UNAVAILABLE and stores
- * nothing.
+ * idempotent Embed call (grpc-java's retries, in each of the registry's call rounds), large photos included, within
+ * the caller's deadline, then answers UNAVAILABLE and stores nothing.
  */
 @QuarkusTest
 @TestProfile(EmbeddingServiceDownTest.FailingEmbeddingService.class)
 class EmbeddingServiceDownTest {
 
     private static final int ATTEMPTS = 3;
+    private static final int ROUNDS = 2;
     private static UnavailableDependency embeddingService() {
         return UnavailableDependency.shared();
     }
@@ -55,6 +56,7 @@ class EmbeddingServiceDownTest {
                     "quarkus.grpc.clients.embedding.port", port,
                     "quarkus.grpc.clients.embedding.test-port", port,
                     "affect.transport.retry.max-attempts", Integer.toString(ATTEMPTS),
+                    "affect.registry.embedding-call-rounds", Integer.toString(ROUNDS),
                     "affect.registry.embedding-timeout", "60s");
         }
     }
@@ -103,7 +105,8 @@ class EmbeddingServiceDownTest {
             // (the registry's background GetModel calls reach the stand-in too; only the Embed calls count here)
             List<UnavailableDependency.Attempt> attempts = embeddingService().attempts().stream()
                     .filter(a -> a.method().endsWith("/Embed")).toList();
-            assertEquals(ATTEMPTS, attempts.size(), "Embed attempts: " + attempts);
+            // grpc-java's retries in each of the registry's rounds
+            assertEquals(ATTEMPTS * ROUNDS, attempts.size(), "Embed attempts: " + attempts);
             for (UnavailableDependency.Attempt a : attempts) {
                 assertEquals("affect.v1.EmbeddingService/Embed", a.method());
                 assertTrue(a.requestBytes() > photo.length, "each attempt carried the whole photo: " + a);
@@ -111,6 +114,25 @@ class EmbeddingServiceDownTest {
                 // bounded by the admin's 8 s deadline, not the registry's 60 s embedding timeout
                 assertTrue(a.deadlineMillis() > 0 && a.deadlineMillis() <= deadlineMillis, "deadline left: " + a);
             }
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+
+    @Test
+    void aCallCutAfterItsAnswerBeganIsSentAgainByTheNextRound() {
+        // as when a replica stops mid-answer: committed, so grpc-java's retry policy leaves it; the registry's rounds do not
+        embeddingService().answerHeadersFirst();
+        ManagedChannel channel = GrpcTestChannels.to(url);
+        try {
+            var admin = withKey(TaxonomyAdminGrpc.newBlockingStub(channel), ADMIN_KEY);
+            admin.createTaxonomy(taxonomy("cut-mid-answer", "a", "b"));
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                    () -> admin.addSupport(support("cut-mid-answer", "a", TestImages.png(scene(1)), BOX)));
+            assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode(), e.getStatus().toString());
+            List<UnavailableDependency.Attempt> attempts = embeddingService().attempts().stream()
+                    .filter(a -> a.method().endsWith("/Embed")).toList();
+            assertEquals(ROUNDS, attempts.size(), "one attempt per round (a committed call is not retried within one): " + attempts);
         } finally {
             channel.shutdownNow();
         }

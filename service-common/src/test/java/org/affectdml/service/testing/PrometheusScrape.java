@@ -37,9 +37,12 @@ public final class PrometheusScrape {
         }
     }
 
-    /** Scrapes {@code base}/q/metrics (base like http://127.0.0.1:8101/). */
+    /**
+     * Scrapes {@code base}/q/metrics (base like http://127.0.0.1:8101/) over HTTP/1.1, as Prometheus does: the JDK
+     * client's default h2c upgrade once read a large metrics answer of a busy registry as garbled HTTP/2 frames.
+     */
     public static PrometheusScrape of(String base) throws IOException, InterruptedException {
-        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(base).resolve("/q/metrics")).build(),
+        HttpResponse<String> r = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(HttpRequest.newBuilder(URI.create(base).resolve("/q/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 200) {
             throw new IOException("GET /q/metrics answered " + r.statusCode() + ": " + r.body());

@@ -5,11 +5,12 @@ import io.grpc.Deadline;
 import io.grpc.HandlerRegistry;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.Status;
 import io.grpc.netty.NettyServerBuilder;
-import io.grpc.stub.ServerCalls;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,8 +21,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A stand-in for a dependency that is up but failing: a real gRPC server (grpc-java, its own deadline handling)
- * that answers every unary call of any service UNAVAILABLE and records what arrived, so a test sees how many
- * attempts a client made, how large each was and how much time the caller's deadline left it.
+ * that answers every unary call of any service UNAVAILABLE (before or after its response headers) and records what
+ * arrived, so a test sees how many attempts a client made, how large each was and how much time the caller's deadline
+ * left it.
  */
 public final class UnavailableDependency implements AutoCloseable {
 
@@ -31,6 +33,7 @@ public final class UnavailableDependency implements AutoCloseable {
 
     private final List<Attempt> attempts = new CopyOnWriteArrayList<>();
     private final Server server;
+    private volatile boolean answerHeadersFirst;
 
     private static UnavailableDependency shared;
 
@@ -53,12 +56,22 @@ public final class UnavailableDependency implements AutoCloseable {
                     @Override
                     public ServerMethodDefinition<?, ?> lookupMethod(String methodName, String authority) {
                         MethodDescriptor<byte[], byte[]> method = RawBytes.unary(methodName);
-                        ServerCallHandler<byte[], byte[]> handler = ServerCalls.asyncUnaryCall((request, answer) -> {
-                            Deadline deadline = Context.current().getDeadline();
-                            attempts.add(new Attempt(methodName, request.length,
-                                    deadline == null ? null : deadline.timeRemaining(TimeUnit.MILLISECONDS)));
-                            answer.onError(Status.UNAVAILABLE.withDescription("stand-in dependency is failing").asRuntimeException());
-                        });
+                        ServerCallHandler<byte[], byte[]> handler = (call, headers) -> {
+                            call.request(1);
+                            return new ServerCall.Listener<>() {
+                                @Override
+                                public void onMessage(byte[] request) {
+                                    Deadline deadline = Context.current().getDeadline();
+                                    attempts.add(new Attempt(methodName, request.length,
+                                            deadline == null ? null : deadline.timeRemaining(TimeUnit.MILLISECONDS)));
+                                    if (answerHeadersFirst) {
+                                        // the answer has begun: the client's call is committed and grpc-java retries it no more
+                                        call.sendHeaders(new Metadata());
+                                    }
+                                    call.close(Status.UNAVAILABLE.withDescription("stand-in dependency is failing"), new Metadata());
+                                }
+                            };
+                        };
                         return ServerMethodDefinition.create(method, handler);
                     }
                 })
@@ -74,8 +87,18 @@ public final class UnavailableDependency implements AutoCloseable {
         return List.copyOf(attempts);
     }
 
+    /** Forgets the calls received and fails the next ones before any answer begins. */
     public void clear() {
         attempts.clear();
+        answerHeadersFirst = false;
+    }
+
+    /**
+     * Sends response headers before failing, as a replica that stops in the middle of its answer does: such a call is
+     * committed, and grpc-java's retry policy does not send it again.
+     */
+    public void answerHeadersFirst() {
+        answerHeadersFirst = true;
     }
 
     @Override

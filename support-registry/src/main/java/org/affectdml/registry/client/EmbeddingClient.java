@@ -27,10 +27,13 @@ import org.affectdml.registry.model.StreamVectors;
 import org.affectdml.registry.model.SupportEmbeddingEntity;
 import org.affectdml.service.errors.Errors;
 import org.affectdml.service.transport.FastReconnect;
+import org.jboss.logging.Logger;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * Calls embedding-service. Its failures keep their meaning for the registry's callers: a bad image or box
@@ -38,6 +41,8 @@ import java.util.concurrent.TimeUnit;
  */
 @ApplicationScoped
 public class EmbeddingClient {
+
+    private static final Logger LOG = Logger.getLogger(EmbeddingClient.class);
 
     /**
      * An embedding and the model version that produced it; when asked, what the segmenter saw and the stream
@@ -92,13 +97,10 @@ public class EmbeddingClient {
 
     /** Embeds with {@code modelVersion} (empty = the active model). */
     public Embedded embed(Item item, String modelVersion, Extras extras) {
-        try {
-            EmbedResponse r = withDeadline().embed(request(item).setModelVersion(modelVersion)
-                    .setIncludeSceneClasses(extras.sceneClasses()).setIncludeStreamProjections(extras.streamProjections()).build());
-            return checked(r).withScene(r.getSceneClassesList());
-        } catch (StatusRuntimeException e) {
-            throw translate(e);
-        }
+        EmbedRequest request = request(item).setModelVersion(modelVersion)
+                .setIncludeSceneClasses(extras.sceneClasses()).setIncludeStreamProjections(extras.streamProjections()).build();
+        EmbedResponse r = inRounds(() -> withDeadline().embed(request));
+        return checked(r).withScene(r.getSceneClassesList());
     }
 
     /** Embeds the items in one call (scene classes are never asked of a batch). */
@@ -106,15 +108,12 @@ public class EmbeddingClient {
         EmbedBatchRequest.Builder batch = EmbedBatchRequest.newBuilder().setModelVersion(modelVersion)
                 .setIncludeStreamProjections(extras.streamProjections());
         items.forEach(i -> batch.addItems(request(i)));
-        try {
-            List<Embedded> out = new ArrayList<>();
-            for (EmbedResponse r : withDeadline().embedBatch(batch.build()).getItemsList()) {
-                out.add(checked(r));
-            }
-            return out;
-        } catch (StatusRuntimeException e) {
-            throw translate(e);
+        EmbedBatchRequest request = batch.build();
+        List<Embedded> out = new ArrayList<>();
+        for (EmbedResponse r : inRounds(() -> withDeadline().embedBatch(request)).getItemsList()) {
+            out.add(checked(r));
         }
+        return out;
     }
 
     /** One person of {@link #embedPersons}: its embedding, or why it has none. */
@@ -128,26 +127,48 @@ public class EmbeddingClient {
                 .setImage(Image.newBuilder().setData(ByteString.copyFrom(image)).setMediaType(mediaType))
                 .addAllBoxes(boxes).setModelVersion(modelVersion).setIncludeSceneClasses(extras.sceneClasses())
                 .setIncludeStreamProjections(extras.streamProjections()).build();
-        try {
-            List<PersonResult> out = new ArrayList<>();
-            var response = withDeadline().embedPersons(request);
-            for (PersonEmbedding person : response.getPersonsList()) {
-                out.add(person.hasError() ? new PersonResult(null, person.getError())
-                        : new PersonResult(checked(person.getEmbedding()).withScene(response.getSceneClassesList()), null));
-            }
-            return out;
-        } catch (StatusRuntimeException e) {
-            throw translate(e);
+        List<PersonResult> out = new ArrayList<>();
+        var response = inRounds(() -> withDeadline().embedPersons(request));
+        for (PersonEmbedding person : response.getPersonsList()) {
+            out.add(person.hasError() ? new PersonResult(null, person.getError())
+                    : new PersonResult(checked(person.getEmbedding()).withScene(response.getSceneClassesList()), null));
         }
+        return out;
     }
 
     /** The model embedding-service serves now (and the one it replaced, still available on request). */
     public ModelInfo model() {
-        try {
-            return withDeadline().getModel(GetModelRequest.getDefaultInstance());
-        } catch (StatusRuntimeException e) {
-            throw translate(e);
+        return inRounds(() -> withDeadline().getModel(GetModelRequest.getDefaultInstance()));
+    }
+
+    /**
+     * Sends the call up to {@code embedding-call-rounds} times while it ends UNAVAILABLE and the caller's deadline
+     * leaves time for a pause and another round; every call here is idempotent (it only computes from its request).
+     */
+    private <T> T inRounds(Supplier<T> call) {
+        for (int round = 1; ; round++) {
+            try {
+                return call.get();
+            } catch (StatusRuntimeException e) {
+                if (round >= config.embeddingCallRounds() || e.getStatus().getCode() != Status.Code.UNAVAILABLE
+                        || !timeLeftFor(config.embeddingRoundPause())) {
+                    throw translate(e);
+                }
+                LOG.debugf("embedding-service call round %d ended %s; sending it again", round, e.getStatus());
+                try {
+                    Thread.sleep(config.embeddingRoundPause().toMillis());
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw translate(e);
+                }
+            }
         }
+    }
+
+    /** Whether the served call's deadline (if any) outlasts {@code pause} by at least as much again. */
+    private static boolean timeLeftFor(Duration pause) {
+        io.grpc.Deadline deadline = io.grpc.Context.current().getDeadline();
+        return deadline == null || deadline.timeRemaining(TimeUnit.MILLISECONDS) > 2 * pause.toMillis();
     }
 
     private static EmbedRequest.Builder request(Item item) {

@@ -14,9 +14,11 @@ import org.affectdml.trainer.head.HeadTrainer;
 import org.affectdml.trainer.head.HeadWeights;
 import org.affectdml.trainer.head.MPerClassSampler;
 import org.affectdml.trainer.head.RmsProp;
+import org.affectdml.trainer.head.StepRecord;
 import org.affectdml.trainer.head.TrainingConfig;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -28,8 +30,10 @@ import java.util.function.BooleanSupplier;
  * paper's code, even when they start from one file) trained together with the head, on CPU in DJL. Each step runs
  * both encoders on the batch's preprocessed pixels, the head on their outputs and the batch's Sem2Vec (the segmenter
  * stays frozen: Sem2Vec is a set of classes, not differentiable), computes Eq. 7, and updates every parameter by
- * RMSprop: the head at the configured learning rate (with its schedule), the encoders at their own.
- * <p>The encoders train as their ONNX graphs are ({@link OnnxConvNet}: BatchNorm folded by the exporter), and the
+ * RMSprop: the head at the configured learning rate, the encoders at their own base rate, both on the same schedule
+ * (StepLR and the optional warm-up, {@link TrainingConfig#scheduleFactor}).
+ * <p>The encoders train as their ONNX graphs are ({@link OnnxConvNet}; BatchNorm in its inference form: folded into
+ * the preceding convolution, which then trains as one, else a frozen affine map; docs/method.md §5.6), and the
  * result is written back as ONNX, checked against DJL's forward pass within 1e-4 at the served input size
  * ({@link OnnxConvNet#exportChecked}). Model selection as for head-only training: after each epoch the validation persons
  * go through the encoders and the head, and the epoch with the best mean balanced one-shot accuracy is kept (the last
@@ -90,8 +94,8 @@ public final class JointTrainer {
             boolean validated = validation != null && validation.labels().length > 0;
             double bestAccuracy = Double.NEGATIVE_INFINITY;
             Result best = null;
+            long step = 0;
             for (int epoch = 0; epoch < config.epochs(); epoch++) {
-                float lr = (float) config.learningRateAt(epoch);
                 List<int[]> batches = sampler.epoch(random);
                 EpochLosses losses = new EpochLosses();
                 for (int b = 0; b < batches.size(); b++) {
@@ -99,6 +103,10 @@ public final class JointTrainer {
                         throw new CancellationException("training cancelled in epoch " + (epoch + 1));
                     }
                     int[] idx = batches.get(b);
+                    // the encoders follow the head's schedule (StepLR and warm-up) from their own base rate
+                    double factor = config.scheduleFactor(epoch, step++);
+                    float lr = (float) (config.learningRate() * factor);
+                    float encoderLr = (float) (encoderLearningRate * factor);
                     try (NDManager scratch = NDManager.newBaseManager("PyTorch")) {
                         NDArray[] pixels = pixels(scratch, data, idx);
                         int[] labels = new int[idx.length];
@@ -115,11 +123,27 @@ public final class JointTrainer {
                             collector.backward(value.total());
                         }
                         losses.add(value);
+                        Map<String, float[]> gradients = null;
+                        if (listener.recordsSteps()) {
+                            gradients = StepRecord.gradientsOf(head.parameters(), "head/", new LinkedHashMap<>());
+                            for (var encoder : encoders(image, body).entrySet()) {
+                                StepRecord.gradientsOf(encoder.getValue().parameters(), encoder.getKey(), gradients);
+                            }
+                        }
                         for (var p : head.parameters().entrySet()) {
                             optimizer.step("head/" + p.getKey(), p.getValue(), lr, scratch);
                         }
-                        step(optimizer, "image/", image, scratch);
-                        step(optimizer, "body/", body, scratch);
+                        for (var encoder : encoders(image, body).entrySet()) {
+                            step(optimizer, encoder.getKey(), encoder.getValue(), encoderLr, scratch);
+                        }
+                        if (gradients != null) {
+                            Map<String, float[]> weights = StepRecord.valuesOf(head.snapshot(), "head/", new LinkedHashMap<>());
+                            for (var encoder : encoders(image, body).entrySet()) {
+                                StepRecord.valuesOf(encoder.getValue().parameters(), encoder.getKey(), weights);
+                            }
+                            listener.step(new StepRecord(epoch + 1, b + 1, lr, encoderLr, idx.clone(), value.total().getFloat(),
+                                    value.triplet(), value.crossEntropy(), value.triplets(), value.activeTriplets(), gradients, weights));
+                        }
                     }
                     listener.batch(epoch + 1, b + 1, batches.size());
                 }
@@ -131,7 +155,7 @@ public final class JointTrainer {
                     best = new Result(head.snapshot(), image == null ? imageEncoder : image.exportChecked(output, config.seed(), (int) data.imageChw()[1]),
                             body == null ? bodyEncoder : body.exportChecked(output, config.seed(), (int) data.bodyChw()[1]), epoch + 1, history);
                 }
-                HeadTrainer.EpochReport report = losses.report(epoch + 1, config.epochs(), lr, accuracy, isBest);
+                HeadTrainer.EpochReport report = losses.report(epoch + 1, config.epochs(), config.learningRateAt(epoch), accuracy, isBest);
                 history.add(report);
                 listener.epoch(report);
             }
@@ -160,13 +184,22 @@ public final class JointTrainer {
         return out;
     }
 
-    /** The encoder's parameters one RMSprop step at the encoders' learning rate; with rate 0 only the gradients are cleared. */
-    private void step(RmsProp optimizer, String prefix, OnnxConvNet encoder, NDManager scratch) {
-        if (encoder == null) {
-            return;
+    /** The encoders present, by the prefix of their parameters' names. */
+    private static Map<String, OnnxConvNet> encoders(OnnxConvNet image, OnnxConvNet body) {
+        Map<String, OnnxConvNet> m = new LinkedHashMap<>();
+        if (image != null) {
+            m.put("image/", image);
         }
+        if (body != null) {
+            m.put("body/", body);
+        }
+        return m;
+    }
+
+    /** The encoder's parameters one RMSprop step at {@code lr}; with rate 0 only the gradients are cleared. */
+    private static void step(RmsProp optimizer, String prefix, OnnxConvNet encoder, float lr, NDManager scratch) {
         for (Map.Entry<String, NDArray> p : encoder.parameters().entrySet()) {
-            optimizer.step(prefix + p.getKey(), p.getValue(), (float) encoderLearningRate, scratch);
+            optimizer.step(prefix + p.getKey(), p.getValue(), lr, scratch);
         }
     }
 

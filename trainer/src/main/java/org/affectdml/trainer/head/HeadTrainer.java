@@ -31,6 +31,15 @@ public final class HeadTrainer {
         }
 
         void epoch(EpochReport report);
+
+        /** Whether {@link #step} is wanted: each record copies every gradient and weight, so it is off by default. */
+        default boolean recordsSteps() {
+            return false;
+        }
+
+        /** After each step, when {@link #recordsSteps()}. */
+        default void step(StepRecord record) {
+        }
     }
 
     public record Result(HeadWeights best, int bestEpoch, List<EpochReport> history) {
@@ -58,8 +67,8 @@ public final class HeadTrainer {
         try (HeadNetwork net = new HeadNetwork(shape, config.seed());
              NDManager state = NDManager.newBaseManager("PyTorch")) {
             RmsProp optimizer = new RmsProp(state);
+            long step = 0;
             for (int epoch = 0; epoch < config.epochs(); epoch++) {
-                float lr = (float) config.learningRateAt(epoch);
                 List<int[]> batches = sampler.epoch(random);
                 EpochLosses losses = new EpochLosses();
                 for (int b = 0; b < batches.size(); b++) {
@@ -67,6 +76,7 @@ public final class HeadTrainer {
                         throw new CancellationException("training cancelled in epoch " + (epoch + 1));
                     }
                     int[] idx = batches.get(b);
+                    float lr = (float) (config.learningRate() * config.scheduleFactor(epoch, step++));
                     try (NDManager scratch = NDManager.newBaseManager("PyTorch")) {
                         DmlLoss.Value value;
                         try (GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
@@ -76,8 +86,14 @@ public final class HeadTrainer {
                             collector.backward(value.total());
                         }
                         losses.add(value);
+                        var gradients = listener.recordsSteps() ? StepRecord.gradientsOf(net.parameters(), "", StepRecord.newMap()) : null;
                         for (var p : net.parameters().entrySet()) {
                             optimizer.step(p.getKey(), p.getValue(), lr, scratch);
+                        }
+                        if (gradients != null) {
+                            listener.step(new StepRecord(epoch + 1, b + 1, lr, 0, idx.clone(), value.total().getFloat(), value.triplet(),
+                                    value.crossEntropy(), value.triplets(), value.activeTriplets(), gradients,
+                                    StepRecord.valuesOf(net.snapshot(), "", StepRecord.newMap())));
                         }
                     }
                     listener.batch(epoch + 1, b + 1, batches.size());
@@ -91,7 +107,7 @@ public final class HeadTrainer {
                     best = net.snapshot();
                     bestEpoch = epoch + 1;
                 }
-                EpochReport report = losses.report(epoch + 1, config.epochs(), lr, accuracy, isBest);
+                EpochReport report = losses.report(epoch + 1, config.epochs(), config.learningRateAt(epoch), accuracy, isBest);
                 history.add(report);
                 listener.epoch(report);
             }

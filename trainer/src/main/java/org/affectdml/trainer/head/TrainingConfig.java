@@ -3,30 +3,49 @@ package org.affectdml.trainer.head;
 /**
  * Hyper-parameters of head training, defaults from the paper and its code (docs/method.md §5, §8): RMSprop 3.5e-4,
  * StepLR x0.1 every 4 epochs (applied to the whole head, the paper's intent), batch 32 with 4 per class,
- * MS miner epsilon 0.1, triplet margin 0.2, alpha = beta = 0.5, seed 42.
+ * MS miner epsilon 0.1, triplet margin 0.2, alpha = beta = 0.5, seed 42; no warm-up (an option, not the paper's).
+ *
+ * @param warmupSteps the first steps' learning rates are scaled by (t + 1) / warmupSteps (t = 0-based step), since
+ *                    RMSprop's first step moves every weight by about 10·lr·sign(g) whatever the gradient's size;
+ *                    0 = none (the paper's)
  */
 public record TrainingConfig(int epochs, int batchSize, int samplesPerClass, double learningRate, int lrStepEpochs,
                              double lrGamma, double epsilon, double margin, double alpha, double beta, long seed,
-                             int validationDraws) {
+                             int validationDraws, int warmupSteps) {
+
+    /** Longest warm-up accepted, in steps. */
+    public static final int MAX_WARMUP_STEPS = 100_000;
+
+    public TrainingConfig(int epochs, int batchSize, int samplesPerClass, double learningRate, int lrStepEpochs, double lrGamma,
+                          double epsilon, double margin, double alpha, double beta, long seed, int validationDraws) {
+        this(epochs, batchSize, samplesPerClass, learningRate, lrStepEpochs, lrGamma, epsilon, margin, alpha, beta, seed,
+                validationDraws, 0);
+    }
 
     public static TrainingConfig paper(int epochs) {
-        return new TrainingConfig(epochs, 32, 4, 3.5e-4, 4, 0.1, 0.1, 0.2, 0.5, 0.5, 42, 20);
+        return new TrainingConfig(epochs, 32, 4, 3.5e-4, 4, 0.1, 0.1, 0.2, 0.5, 0.5, 42, 20, 0);
     }
 
     public TrainingConfig withLearningRate(double lr) {
         return new TrainingConfig(epochs, batchSize, samplesPerClass, lr, lrStepEpochs, lrGamma, epsilon, margin, alpha, beta,
-                seed, validationDraws);
+                seed, validationDraws, warmupSteps);
     }
 
     public TrainingConfig withSeed(long s) {
         return new TrainingConfig(epochs, batchSize, samplesPerClass, learningRate, lrStepEpochs, lrGamma, epsilon, margin,
-                alpha, beta, s, validationDraws);
+                alpha, beta, s, validationDraws, warmupSteps);
     }
 
     /** Loss weights of Eq. 7: alpha on the triplet loss, beta on the cross-entropy (alpha = 0: cross-entropy only). */
     public TrainingConfig withLossWeights(double a, double b) {
         return new TrainingConfig(epochs, batchSize, samplesPerClass, learningRate, lrStepEpochs, lrGamma, epsilon, margin, a, b, seed,
-                validationDraws);
+                validationDraws, warmupSteps);
+    }
+
+    /** The same with a warm-up of {@code steps} steps (0 = none). */
+    public TrainingConfig withWarmupSteps(int steps) {
+        return new TrainingConfig(epochs, batchSize, samplesPerClass, learningRate, lrStepEpochs, lrGamma, epsilon, margin, alpha, beta,
+                seed, validationDraws, steps);
     }
 
     public void validate() {
@@ -39,11 +58,24 @@ public record TrainingConfig(int epochs, int batchSize, int samplesPerClass, dou
             throw new IllegalArgumentException("invalid training configuration " + this
                     + ": epochs >= 1, batch >= 2, samples per class >= 2, learning rate > 0, lr step >= 1, gamma > 0, draws >= 1");
         }
+        if (warmupSteps < 0 || warmupSteps > MAX_WARMUP_STEPS) {
+            throw new IllegalArgumentException("warm-up steps must be in [0, " + MAX_WARMUP_STEPS + "] (0 = none), got " + warmupSteps);
+        }
     }
 
-    /** Learning rate of epoch e (0-based): StepLR stepped at the end of every epoch. */
+    /** Learning rate of epoch e (0-based): StepLR stepped at the end of every epoch (before any warm-up). */
     public double learningRateAt(int epoch) {
-        return learningRate * Math.pow(lrGamma, epoch / lrStepEpochs);
+        return learningRate * scheduleFactor(epoch, Long.MAX_VALUE);
+    }
+
+    /**
+     * What multiplies a base learning rate (the head's, and the encoders' in joint training) at 0-based {@code epoch}
+     * and 0-based training {@code step}: StepLR's gamma^(epoch / lrStepEpochs), times the warm-up's
+     * min(1, (step + 1) / warmupSteps).
+     */
+    public double scheduleFactor(int epoch, long step) {
+        double warmup = warmupSteps == 0 ? 1 : Math.min(1.0, (step + 1) / (double) warmupSteps);
+        return Math.pow(lrGamma, epoch / lrStepEpochs) * warmup;
     }
 
     /** As the manifest records it. */
@@ -56,6 +88,7 @@ public record TrainingConfig(int epochs, int batchSize, int samplesPerClass, dou
         m.put("learning_rate", learningRate);
         m.put("lr_step_epochs", lrStepEpochs);
         m.put("lr_gamma", lrGamma);
+        m.put("warmup_steps", warmupSteps);
         m.put("miner", "MultiSimilarityMiner(epsilon=" + epsilon + ")");
         m.put("metric_loss", "TripletMarginLoss(margin=" + margin + ", all combinations, mean over non-zero)");
         m.put("metric_loss_weight", alpha);

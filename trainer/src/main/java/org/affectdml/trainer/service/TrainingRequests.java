@@ -58,8 +58,8 @@ public class TrainingRequests {
             case VARIANT_SEM_I -> HeadVariant.SEM_I;
             default -> HeadVariant.SEM_IB;
         };
-        if (r.getEpochs() < 0 || r.getBatchSize() < 0 || r.getLearningRate() < 0) {
-            throw invalid("epochs, batch_size and learning_rate must not be negative (0 = the paper's default)");
+        if (r.getEpochs() < 0 || r.getBatchSize() < 0 || r.getLearningRate() < 0 || r.getWarmupSteps() < 0) {
+            throw invalid("epochs, batch_size, learning_rate and warmup_steps must not be negative (0 = the paper's default)");
         }
         Path dataset = dataset(r.getDatasetPath());
         ModelStore store = new ModelStore(inference.modelStore().path());
@@ -79,7 +79,8 @@ public class TrainingRequests {
         TrainingConfig training = new TrainingConfig(paper.epochs(), r.getBatchSize() > 0 ? r.getBatchSize() : paper.batchSize(),
                 paper.samplesPerClass(), lr, paper.lrStepEpochs(), paper.lrGamma(), paper.epsilon(), paper.margin(), paper.alpha(),
                 paper.beta(), r.getSeed() != 0 ? r.getSeed() : paper.seed(), paper.validationDraws())
-                .withLossWeights(r.hasAlpha() ? r.getAlpha() : paper.alpha(), r.hasBeta() ? r.getBeta() : paper.beta());
+                .withLossWeights(r.hasAlpha() ? r.getAlpha() : paper.alpha(), r.hasBeta() ? r.getBeta() : paper.beta())
+                .withWarmupSteps(r.getWarmupSteps());
         SplitRule split = r.getSplit() == org.affectdml.proto.v1.Split.SPLIT_IMAGE_DISJOINT ? SplitRule.IMAGE_DISJOINT : SplitRule.POOLED;
         try {
             return new TrainingRequest(dataset, protocol, dimension, variant, training,

@@ -160,11 +160,14 @@ public final class TrainerTool {
         @Option(names = "--train-encoders", paramLabel = "LR",
                 description = "train both encoders with the head at this learning rate (the paper's joint training); default: frozen encoders")
         Double encoderLearningRate;
+        @Option(names = "--warmup-steps", defaultValue = "0", paramLabel = "N",
+                description = "scale the first N steps' learning rates by (step + 1) / N (default: none, the paper's)")
+        int warmupSteps;
 
         @Override
         public Integer call() throws Exception {
             Protocol protocol = benchmark.protocol();
-            TrainingConfig config = TrainingConfig.paper(epochs).withLossWeights(alpha, beta).withSeed(trainSeed);
+            TrainingConfig config = TrainingConfig.paper(epochs).withLossWeights(alpha, beta).withSeed(trainSeed).withWarmupSteps(warmupSteps);
             if (learningRate != null) {
                 config = config.withLearningRate(learningRate);
             } else if (protocol == Protocol.LEV_6_4) {

@@ -9,7 +9,7 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtSession;
 import org.affectdml.inference.bundle.StandardExports;
 import org.affectdml.inference.onnx.OrtSessionFactory;
-import org.junit.jupiter.api.Assumptions;
+import org.affectdml.trainer.testing.DebianPyTorch;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,7 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -40,17 +39,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class TorchvisionExportsTest {
 
-    private static final String PYTHON = "/usr/bin/python3";
-    private static final Path SCRIPT = Path.of("src/test/python/export_encoder.py").toAbsolutePath();
-
     @TempDir
     static Path exports;
 
     @BeforeAll
     static void pytorch() throws Exception {
-        boolean present = Files.isExecutable(Path.of(PYTHON)) && run(List.of(PYTHON, "-c", "import torch, torchvision")) == 0;
-        Assumptions.assumeTrue(present, "Debian's python3-torch and python3-torchvision are not installed "
-                + "(deploy/local/pytorch.sh installs them; deploy/local/test.sh and .ci/run do)");
+        DebianPyTorch.assumePresent();
     }
 
     @ParameterizedTest(name = "{0} opset {1} {2} batch, batchnorm {3}, logits {4}")
@@ -133,29 +127,16 @@ class TorchvisionExportsTest {
     private static Path export(String arch, int opset, boolean staticBatch, boolean keepBatchNorm) throws Exception {
         Path out = exports.resolve(arch + "-" + opset + (staticBatch ? "-static" : "") + (keepBatchNorm ? "-bn" : "") + ".onnx");
         if (!Files.exists(out)) {
-            List<String> command = new ArrayList<>(List.of(PYTHON, SCRIPT.toString(), arch, out.toString(), "--opset", Integer.toString(opset)));
+            List<String> arguments = new ArrayList<>(List.of(arch, out.toString(), "--opset", Integer.toString(opset)));
             if (staticBatch) {
-                command.add("--static");
+                arguments.add("--static");
             }
             if (keepBatchNorm) {
-                command.add("--keep-batchnorm");
+                arguments.add("--keep-batchnorm");
             }
-            assertEquals(0, run(command), "export " + command);
+            DebianPyTorch.script("export_encoder.py", arguments.toArray(String[]::new));
         }
         return out;
-    }
-
-    private static int run(List<String> command) throws Exception {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        if (!p.waitFor(5, TimeUnit.MINUTES)) {
-            p.destroyForcibly();
-            throw new AssertionError(command + " did not end within 5 minutes");
-        }
-        if (p.exitValue() != 0) {
-            System.out.println(out);
-        }
-        return p.exitValue();
     }
 
     private static float[] ort(byte[] model, float[] input, long[] shape, String output) throws Exception {

@@ -1,0 +1,53 @@
+package org.affectdml.trainer.testing;
+
+import org.junit.jupiter.api.Assumptions;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * Debian's python3-torch 1.13 and python3-torchvision 0.14 (deploy/local/pytorch.sh), which the tests use for true
+ * torchvision exports and as the training reference; the scripts live in src/test/python.
+ */
+public final class DebianPyTorch {
+
+    /** Debian's interpreter: a python3 earlier on PATH (pyenv, a venv) need not see Debian's packages. */
+    public static final String PYTHON = "/usr/bin/python3";
+
+    private DebianPyTorch() {
+    }
+
+    /** Skips the calling tests, saying why and how to fix it, where Debian's PyTorch is absent. */
+    public static void assumePresent() throws Exception {
+        boolean present = Files.isExecutable(Path.of(PYTHON)) && run(List.of(PYTHON, "-c", "import torch, torchvision")).exit() == 0;
+        Assumptions.assumeTrue(present, "Debian's python3-torch and python3-torchvision are not installed "
+                + "(deploy/local/pytorch.sh installs them; deploy/local/test.sh and .ci/run do)");
+    }
+
+    /** Runs {@code script} of src/test/python with the arguments and fails, with its output, unless it exits 0. */
+    public static void script(String script, String... arguments) throws Exception {
+        List<String> command = new ArrayList<>(List.of(PYTHON, Path.of("src/test/python", script).toAbsolutePath().toString()));
+        command.addAll(List.of(arguments));
+        Result r = run(command);
+        assertEquals(0, r.exit(), command + " failed:\n" + r.output());
+    }
+
+    /** What a process printed (standard output and error) and its exit code. */
+    public record Result(int exit, String output) {
+    }
+
+    public static Result run(List<String> command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        if (!p.waitFor(5, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            throw new AssertionError(command + " did not end within 5 minutes");
+        }
+        return new Result(p.exitValue(), out);
+    }
+}
