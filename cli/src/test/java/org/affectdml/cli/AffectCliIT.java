@@ -1,5 +1,6 @@
 package org.affectdml.cli;
 
+import org.affectdml.cli.AffectCommandLine.Run;
 import org.affectdml.inference.testing.TestImages;
 import org.affectdml.inference.testing.TinyModels;
 import org.affectdml.service.testing.ServiceProcess;
@@ -14,7 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -39,14 +40,6 @@ class AffectCliIT {
     static ServiceProcess registry;
     static Path calm;
     static Path tense;
-
-    /** What one run of the command printed and returned. */
-    record Run(int exit, String out, String err) {
-        @Override
-        public String toString() {
-            return "exit " + exit + "\n--- stdout\n" + out + "\n--- stderr\n" + err;
-        }
-    }
 
     @BeforeAll
     static void startServices() throws Exception {
@@ -82,14 +75,7 @@ class AffectCliIT {
     }
 
     static Run affect(String... args) throws Exception {
-        Path jar = Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath();
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString()));
-        command.addAll(List.of(args));
-        Path out = Files.createTempFile(tmp, "out", ".txt");
-        Path err = Files.createTempFile(tmp, "err", ".txt");
-        Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "affect " + String.join(" ", args) + " did not finish");
-        return new Run(p.exitValue(), Files.readString(out), Files.readString(err));
+        return AffectCommandLine.run(tmp, Duration.ofSeconds(120), args);
     }
 
     private static String registry() {

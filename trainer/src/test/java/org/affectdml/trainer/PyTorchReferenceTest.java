@@ -19,7 +19,7 @@ import org.affectdml.trainer.head.HeadVariant;
 import org.affectdml.trainer.head.HeadWeights;
 import org.affectdml.trainer.head.StepRecord;
 import org.affectdml.trainer.head.TrainingConfig;
-import org.affectdml.trainer.testing.DebianPyTorch;
+import org.affectdml.service.testing.DebianPyTorch;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

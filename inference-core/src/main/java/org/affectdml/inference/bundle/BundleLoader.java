@@ -219,7 +219,7 @@ public final class BundleLoader {
         if (file.bytes() > 0 && size != file.bytes()) {
             throw new BundleException(resolved + " (" + role + ") is " + size + " bytes, the manifest says " + file.bytes());
         }
-        String actual = Sha256.of(resolved);
+        String actual = FileDigests.sha256(resolved);
         if (!actual.equals(file.sha256())) {
             throw new BundleException(resolved + " (" + role + ") has sha256 " + actual + ", the manifest says " + file.sha256());
         }

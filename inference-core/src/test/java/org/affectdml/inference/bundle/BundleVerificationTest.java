@@ -67,6 +67,31 @@ class BundleVerificationTest {
     }
 
     @Test
+    void eachFileIsHashedOncePerProcessUntilItChanges() throws Exception {
+        ModelStore store = store();
+        String version = publishTinyDefault(store, tmp.resolve("src"));
+        Path dir = store.bundleDirectory(version);
+        Path head = dir.resolve("head.onnx");
+        Files.setLastModifiedTime(head, java.nio.file.attribute.FileTime.fromMillis(1_000_000_000_000L));  // new to this process
+        long start = FileDigests.computed();
+        BundleManifest m = LOADER.verify(dir);
+        long first = FileDigests.computed() - start;
+        long files = m.files().values().stream().map(ModelFile::path).distinct().count();
+        assertTrue(first >= 1 && first < m.files().size() && first <= files,
+                "each file read at most once (both encoder roles name one file): " + first + " of " + m.files().keySet());
+        LOADER.verify(dir);
+        assertEquals(first, FileDigests.computed() - start, "a second verification reads no file again");
+
+        // changed in place, same size, its modification time set back: the change time still tells, it is read again
+        byte[] bytes = Files.readAllBytes(head);
+        bytes[bytes.length - 1] ^= 1;
+        var modified = Files.getLastModifiedTime(head);
+        Files.write(head, bytes);
+        Files.setLastModifiedTime(head, modified);
+        assertRejected("head.onnx (head) has sha256", () -> LOADER.verify(dir));
+    }
+
+    @Test
     void wrongTensorNameIsRejectedNamingWhatTheModelHas() throws Exception {
         ModelStore store = store();
         String version = publishTinyDefault(store, tmp.resolve("src"));

@@ -10,6 +10,7 @@ import org.affectdml.trainer.protocol.SplitRule;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * The line an evaluation report prints next to the paper's column: how the evaluated bundle and protocol differ from
@@ -20,32 +21,58 @@ final class PaperDeviations {
     private PaperDeviations() {
     }
 
-    /** A head trained by this run on the parent's frozen encoder features. */
-    static String ofTrainedHead(BundleManifest parent, TrainingRequest request) {
+    /**
+     * A bundle as its manifest describes it: trained by this run (its staged draft) or stored. What was trained and
+     * from what, the epoch kept and the loss weights used come from the manifest's hyper-parameters, so the line
+     * cannot disagree with the bundle.
+     */
+    static String of(BundleManifest bundle, SplitRule split) {
         List<String> parts = new ArrayList<>();
-        if (request.encoderLearningRate() == null) {
-            parts.add("only the head was trained, on frozen encoder features of " + parent.version()
-                    + " (the paper trains both ResNet encoders with it)");
-        } else {
-            parts.add("both encoders were trained with the head (as the paper) from " + parent.version()
-                    + "'s, BatchNorm folded into the convolutions, the segmenter frozen, the last epoch kept");
-        }
-        parts.addAll(ofModels(parent));
-        parts.addAll(ofRun(request.split(), request.config().alpha(), request.config().beta()));
-        return String.join("; ", parts);
-    }
-
-    /** A stored bundle evaluated as it is. */
-    static String ofStoredBundle(BundleManifest bundle, SplitRule split) {
-        List<String> parts = new ArrayList<>();
+        Map<String, Object> hyper = bundle.hyperparameters();
         if (DefaultHead.KIND.equals(bundle.headKind())) {
             parts.add("untrained head (a fixed random projection) on untrained-for-emotion encoders");
         } else {
-            parts.add("the head was trained on frozen encoder features of " + bundle.parent() + " (the paper trains the encoders too)");
+            if (hyper.containsKey("encoder_learning_rate")) {
+                parts.add("both encoders were trained with the head (as the paper) from " + bundle.parent()
+                        + "'s, BatchNorm folded into the convolutions, the segmenter frozen");
+            } else {
+                parts.add("only the head was trained, on frozen encoder features of " + bundle.parent()
+                        + " (the paper trains both ResNet encoders with it)");
+            }
+            parts.add(epochKept(hyper));
+            parts.add(lossWeights(hyper));
         }
         parts.addAll(ofModels(bundle));
-        parts.addAll(ofRun(split, 0.5, 0.5));
+        if (split == SplitRule.IMAGE_DISJOINT) {
+            parts.add("image-disjoint split (the paper pools persons, so one image can be on both sides)");
+        }
         return String.join("; ", parts);
+    }
+
+    /** The epoch the bundle keeps and why (the public code picks its epoch on the query set itself). */
+    private static String epochKept(Map<String, Object> hyper) {
+        Object best = hyper.get("best_epoch");
+        Object epochs = hyper.get("epochs");
+        if (best == null || epochs == null) {
+            return "the epoch kept is not recorded";
+        }
+        double validation = hyper.get("validation_fraction") instanceof Number n ? n.doubleValue() : 0;
+        return "epoch " + best + " of " + epochs + " kept, " + (validation > 0
+                ? "the best by one-shot accuracy on a base-class validation split (the public code picks it on the query set)"
+                : "the last (no validation split; the public code picks the best on the query set)");
+    }
+
+    /** Eq. 7's weights as used: alpha on the triplet loss, beta on the cross-entropy. */
+    private static String lossWeights(Map<String, Object> hyper) {
+        Object alpha = hyper.get("metric_loss_weight");
+        Object beta = hyper.get("classifier_loss_weight");
+        if (alpha == null || beta == null) {
+            return "loss weights not recorded";
+        }
+        boolean paper = ((Number) alpha).doubleValue() == 0.5 && ((Number) beta).doubleValue() == 0.5;
+        boolean crossEntropyOnly = ((Number) alpha).doubleValue() == 0;
+        return "loss weights alpha " + alpha + " (triplet), beta " + beta + " (cross-entropy)"
+                + (paper ? ", as the paper" : crossEntropyOnly ? ": cross-entropy only (the paper: 0.5, 0.5)" : " (the paper: 0.5, 0.5)");
     }
 
     private static List<String> ofModels(BundleManifest m) {
@@ -66,18 +93,6 @@ final class PaperDeviations {
         ModelFile segmenter = m.file(Roles.SEGMENTER);
         if (segmenter != null) {
             parts.add("Sem2Vec from " + segmenter.path() + ", argmax at its output resolution (not the paper's segmenter)");
-        }
-        return parts;
-    }
-
-    private static List<String> ofRun(SplitRule split, double alpha, double beta) {
-        List<String> parts = new ArrayList<>();
-        if (split == SplitRule.IMAGE_DISJOINT) {
-            parts.add("image-disjoint split (the paper pools persons, so one image can be on both sides)");
-        }
-        if (alpha != 0.5 || beta != 0.5) {
-            parts.add(String.format(Locale.ROOT, "loss weights alpha %s, beta %s (the paper: 0.5, 0.5)%s", alpha, beta,
-                    alpha == 0 ? ", i.e. cross-entropy only" : ""));
         }
         return parts;
     }

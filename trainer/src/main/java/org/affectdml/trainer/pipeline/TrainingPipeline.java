@@ -126,7 +126,7 @@ public final class TrainingPipeline {
                     listener.phase("evaluating", "one-shot 1-NN on the novel classes, " + request.evaluationDraws() + " support draws");
                     evaluation = evaluate(staged, assembly.version(), request.variant().paperName(), evaluated, request.protocol(),
                             request.dimension(), request.supportSeed(), request.evaluationDraws(),
-                            PaperDeviations.ofTrainedHead(parent.manifest(), request));
+                            PaperDeviations.of(assembly.draft(), request.split()));
                 }
                 BundleManifest manifest = assembly.finish(evaluation, result);
                 listener.phase("publishing", "publishing " + assembly.version());
@@ -197,7 +197,7 @@ public final class TrainingPipeline {
             listener.phase("evaluating", "one-shot 1-NN on the novel classes, " + draws + " support draws");
             String variant = bundle.manifest().variant();
             return evaluate(bundle, version, variant != null ? variant : bundle.manifest().headKind(), prepared, protocol, dimension,
-                    supportSeed, draws, PaperDeviations.ofStoredBundle(bundle.manifest(), split));
+                    supportSeed, draws, PaperDeviations.of(bundle.manifest(), split));
         }
     }
 

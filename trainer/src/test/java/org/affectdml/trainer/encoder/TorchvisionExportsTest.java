@@ -9,7 +9,7 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtSession;
 import org.affectdml.inference.bundle.StandardExports;
 import org.affectdml.inference.onnx.OrtSessionFactory;
-import org.affectdml.trainer.testing.DebianPyTorch;
+import org.affectdml.service.testing.DebianPyTorch;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -121,6 +121,9 @@ class TrainingPipelineTest {
         assertTrue(markdown.contains("| paper: Sem-IB-DML | 33.76 |"));
         assertTrue(markdown.contains("**Not the paper's setup:** only the head was trained, on frozen encoder features of " + defaultVersion)
                 && markdown.contains("one encoder file for both streams"), "the report says how this run differs from the paper: " + markdown);
+        assertTrue(after.setup().contains("epoch " + m.hyperparameters().get("best_epoch") + " of 12 kept, the best by one-shot accuracy"
+                + " on a base-class validation split") && after.setup().contains("loss weights alpha 0.5 (triplet), beta 0.5 (cross-entropy), as the paper"),
+                "the epoch kept and the loss weights used: " + after.setup());
         assertEquals("pooled", m.hyperparameters().get("split"));
         assertTrue(before.setup().startsWith("untrained head"), before.setup());
 
@@ -145,7 +148,8 @@ class TrainingPipelineTest {
 
         Recorder recorder = new Recorder();
         TrainingRequest request = new TrainingRequest(dataset, Protocol.CAT_6_6, null, HeadVariant.SEM_IB,
-                TrainingConfig.paper(3).withLearningRate(1e-3), parent, false, 0.15, 5, 2021, SplitRule.POOLED, 1e-3);
+                TrainingConfig.paper(3).withLearningRate(1e-3).withLossWeights(0.7, 0.3).withWarmupSteps(2), parent, false, 0.15, 5, 2021,
+                SplitRule.POOLED, 1e-3);
         TrainingPipeline.Outcome outcome = pipeline().train(request, recorder);
         BundleManifest m = outcome.manifest();
         var parentManifest = org.affectdml.inference.bundle.Manifests.read(store.bundleDirectory(parent));
@@ -164,6 +168,13 @@ class TrainingPipelineTest {
         assertTrue(recorder.epochs.get(best - 1).best(), "the kept epoch is the one reported best");
         assertTrue(recorder.phases.containsAll(List.of("training", "extracting-features", "evaluating")), recorder.phases.toString());
         assertTrue(outcome.evaluation().setup().startsWith("both encoders were trained with the head"), outcome.evaluation().setup());
+        assertEquals(2, ((Number) m.hyperparameters().get("warmup_steps")).intValue(), "the manifest records the warm-up");
+        String trainedSetup = outcome.evaluation().setup();
+        assertTrue(trainedSetup.contains("epoch " + best + " of 3 kept") && trainedSetup.contains(
+                "loss weights alpha 0.7 (triplet), beta 0.3 (cross-entropy) (the paper: 0.5, 0.5)"), trainedSetup);
+        // evaluated again later, the stored bundle is described alike (from its manifest, not from a request)
+        assertEquals(trainedSetup, pipeline().evaluateStored(outcome.version(), dataset, Protocol.CAT_6_6, null, 2021, 2, new Recorder())
+                .setup());
         // the published bundle verifies and loads with its new encoders
         try (var loaded = new org.affectdml.inference.bundle.BundleLoader(OrtSessionFactory.cpu(1))
                 .load(store.bundleDirectory(outcome.version()), java.util.Set.copyOf(org.affectdml.inference.bundle.Roles.ONNX_ROLES))) {

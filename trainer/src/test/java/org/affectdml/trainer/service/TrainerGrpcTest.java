@@ -186,6 +186,10 @@ class TrainerGrpcTest {
         assertStatus(Status.Code.INVALID_ARGUMENT, "loss weights alpha (triplet) and beta (cross-entropy)",
                 () -> trainer.startTraining(request(1).toBuilder().setAlpha(-1).build()));
         assertStatus(Status.Code.INVALID_ARGUMENT, "not both 0", () -> trainer.startTraining(request(1).toBuilder().setAlpha(0).setBeta(0).build()));
+        assertStatus(Status.Code.INVALID_ARGUMENT, "warmup_steps must not be negative",
+                () -> trainer.startTraining(request(1).toBuilder().setWarmupSteps(-1).build()));
+        assertStatus(Status.Code.INVALID_ARGUMENT, "warm-up steps must be in [0, 100000]",
+                () -> trainer.startTraining(request(1).toBuilder().setWarmupSteps(100_001).build()));
         assertStatus(Status.Code.NOT_FOUND, "no job 'job-none'", () -> trainer.getJob(GetJobRequest.newBuilder().setJobId("job-none").build()));
     }
 

@@ -1,4 +1,4 @@
-package org.affectdml.trainer.testing;
+package org.affectdml.service.testing;
 
 import org.junit.jupiter.api.Assumptions;
 
@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * Debian's python3-torch 1.13 and python3-torchvision 0.14 (deploy/local/pytorch.sh), which the tests use for true
- * torchvision exports and as the training reference; the scripts live in src/test/python.
+ * torchvision exports and as the training reference; the scripts live in trainer/src/test/python.
  */
 public final class DebianPyTorch {
 
@@ -29,9 +29,12 @@ public final class DebianPyTorch {
                 + "(deploy/local/pytorch.sh installs them; deploy/local/test.sh and .ci/run do)");
     }
 
-    /** Runs {@code script} of src/test/python with the arguments and fails, with its output, unless it exits 0. */
+    /** The trainer's test scripts, from any module's directory (the tests run in their module's). */
+    public static final Path SCRIPTS = Path.of("..", "trainer", "src", "test", "python").toAbsolutePath().normalize();
+
+    /** Runs {@code script} of {@link #SCRIPTS} with the arguments and fails, with its output, unless it exits 0. */
     public static void script(String script, String... arguments) throws Exception {
-        List<String> command = new ArrayList<>(List.of(PYTHON, Path.of("src/test/python", script).toAbsolutePath().toString()));
+        List<String> command = new ArrayList<>(List.of(PYTHON, SCRIPTS.resolve(script).toString()));
         command.addAll(List.of(arguments));
         Result r = run(command);
         assertEquals(0, r.exit(), command + " failed:\n" + r.output());
