@@ -11,11 +11,12 @@
         Replays, in float64, the steps the trainer recorded (IN.json: the initial weights, the data, the rows of
         every batch as the sampler drew them, the hyper-parameters): the head of Affect-DML (and, when IN.json has
         an encoder, two copies of it trained jointly), Eq. 7's loss alpha * triplet + beta * cross-entropy with the
-        Multi-Similarity miner's rules, torch.optim.RMSprop and the learning-rate schedule as torch.optim's
-        LambdaLR. Writes every step's learning rates, loss parts, gradients and weights after the update, and the
-        final head's eval-mode embedding of the evaluation rows. With "forced_weights" in IN.json (the trainer's
+        Multi-Similarity miner's rules, torch.optim.RMSprop, and torch's StepLR (per epoch) chained with LinearLR (the
+        warm-up, per step). Writes every step's learning rates, loss parts, gradients and weights after the update,
+        and the final head's eval-mode embedding of the evaluation rows. With "forced_weights" in IN.json (the trainer's
         weights after each step), every step after the first starts from the trainer's weights instead of the
-        replay's own (teacher forcing): each step is then compared alone, without the drift of two trajectories.
+        replay's own (teacher forcing): each step is then compared alone, without the drift of two trajectories;
+        the final embedding is then the trainer's final head's.
 
 Debian's python3-torch only (pytorch-metric-learning is not packaged: its miner rules and reducer are written out).
 """
@@ -183,13 +184,13 @@ def replay(a):
 
     optimizer = torch.optim.RMSprop(groups, alpha=0.99, eps=1e-8)
     epochs = [s["epoch"] for s in spec["steps"]]
-
-    def factor(t):  # StepLR's gamma^(epoch // step) per epoch, times the linear warm-up of the first steps
-        e = epochs[min(t, len(epochs) - 1)] - 1
-        warm = 1.0 if c["warmup_steps"] == 0 else min(1.0, (t + 1) / c["warmup_steps"])
-        return c["lr_gamma"] ** (e // c["lr_step_epochs"]) * warm
-
-    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+    # PyTorch's own schedulers, composed as they chain: StepLR stepped after each epoch, and for a warm-up of N
+    # steps LinearLR(start_factor=1/N, total_iters=N-1) stepped after each batch, which scales step t by (t+1)/N
+    per_epoch = torch.optim.lr_scheduler.StepLR(optimizer, step_size=c["lr_step_epochs"], gamma=c["lr_gamma"])
+    per_step = None
+    if c["warmup_steps"] > 1:
+        per_step = torch.optim.lr_scheduler.LinearLR(optimizer, start_factor=1.0 / c["warmup_steps"], end_factor=1.0,
+                                                     total_iters=c["warmup_steps"] - 1)
     head_prefix = "head/" if enc else ""
     steps = []
     forced = spec.get("forced_weights")
@@ -216,7 +217,10 @@ def replay(a):
         for stream, (_, names) in encoders.items():
             record["gradients"].update({stream + "/" + k: gradient(v) for k, v in names.items()})
         optimizer.step()
-        schedule.step()
+        if per_step is not None:
+            per_step.step()
+        if k + 1 < len(epochs) and epochs[k + 1] != epochs[k]:
+            per_epoch.step()
         record["weights"] = {head_prefix + k: flat(v) for k, v in list(head.items()) + list(stats.items())}
         for stream, (_, names) in encoders.items():
             record["weights"].update({stream + "/" + k: flat(v) for k, v in names.items()})
@@ -224,6 +228,8 @@ def replay(a):
 
     out = {"steps": steps}
     if not enc:
+        if forced:
+            start_from(forced[-1], head, stats, encoders, head_prefix)  # the trainer's final head, for its ONNX export
         rows = torch.tensor(spec["eval_rows"])
         with torch.no_grad():
             z, _ = head_forward(head, stats, variant, data.get("image", torch.empty(0))[rows] if variant["image"] else None,

@@ -170,18 +170,43 @@ public class TrainCommand {
         return GetJobRequest.newBuilder().setJobId(id).build();
     }
 
+    /** Consecutive failed reconnections of a watch before giving up (one a second). */
+    private static final int WATCH_RECONNECTS = 30;
+
+    /**
+     * Prints the job's state as it changes until it ends. A watch is one long stream: the trainer's connection-age
+     * limit (affect.transport.max-connection-age) or a restart ends it while the job goes on, so an UNAVAILABLE
+     * stream is watched again, saying so, and only {@link #WATCH_RECONNECTS} failures in a row give up.
+     */
     static int follow(TrainerGrpc.TrainerBlockingStub trainer, String id) {
         TrainingJob last = null;
         String previous = "";
-        for (Iterator<TrainingJob> it = trainer.watchJob(job(id)); it.hasNext(); ) {
-            last = it.next();
-            String now = line(last);
-            if (!now.equals(previous)) {
-                System.out.println(now);
-                previous = now;
+        int failures = 0;
+        while (true) {
+            try {
+                for (Iterator<TrainingJob> it = trainer.watchJob(job(id)); it.hasNext(); ) {
+                    last = it.next();
+                    failures = 0;
+                    String now = line(last);
+                    if (!now.equals(previous)) {
+                        System.out.println(now);
+                        previous = now;
+                    }
+                }
+                return last != null && last.getState() == JobState.JOB_STATE_SUCCEEDED ? 0 : 1;
+            } catch (StatusRuntimeException e) {
+                if (e.getStatus().getCode() != io.grpc.Status.Code.UNAVAILABLE || ++failures > WATCH_RECONNECTS) {
+                    throw e;
+                }
+                System.err.println("watch of " + id + " interrupted (" + e.getStatus().getCode() + "); watching again");
+                try {
+                    Thread.sleep(failures == 1 ? 100 : 1000);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
             }
         }
-        return last != null && last.getState() == JobState.JOB_STATE_SUCCEEDED ? 0 : 1;
     }
 
     static String line(TrainingJob j) {

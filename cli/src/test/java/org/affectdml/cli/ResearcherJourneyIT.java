@@ -98,7 +98,9 @@ class ResearcherJourneyIT {
         Path datasets = Files.createDirectories(tmp.resolve("datasets"));
         ServiceProcess trainer = start("trainer", Map.of("affect.model-store.path", store.toString(),
                 "affect.trainer.work-dir", tmp.resolve("trainer-work").toString(), "affect.trainer.dataset-root", datasets.toString(),
-                "affect.trainer.auth.admin-keys", ADMIN, "affect.onnx.execution-provider", "cpu", "affect.trainer.evaluation-draws", "5"),
+                "affect.trainer.auth.admin-keys", ADMIN, "affect.onnx.execution-provider", "cpu", "affect.trainer.evaluation-draws", "5",
+                // connections renewed every few seconds, as a long job outlives the default 60 s: the watch resumes
+                "affect.transport.max-connection-age", "5s", "affect.transport.max-connection-age-grace", "1s"),
                 List.of("-Xmx2g", "-Dai.djl.offline=true", "-Djava.awt.headless=true"));
 
         // 4. supports registered
@@ -127,6 +129,7 @@ class ResearcherJourneyIT {
                     "--dataset", "synthetic", "--epochs", "1", "--batch-size", "16", "--train-encoders", "1e-4", "--warmup-steps", "2",
                     "--activate", "--watch");
             assertEquals(0, trained.exit(), trained.toString());
+            assertTrue(trained.err().contains("watching again"), "the watch outlived its connections: " + trained);
             Matcher produced = Pattern.compile("succeeded .* -> (\\S+)").matcher(trained.out());
             assertTrue(produced.find(), "the job names the bundle it produced: " + trained);
             String trainedVersion = produced.group(1);
@@ -136,6 +139,8 @@ class ResearcherJourneyIT {
             BundleManifest child = Manifests.read(store.resolve("bundles").resolve(trainedVersion));
             assertEquals(importedVersion, child.parent());
             assertEquals(List.of(Roles.IMAGE_ENCODER, Roles.BODY_ENCODER, Roles.HEAD), child.hyperparameters().get("trained_parts"));
+            assertEquals(2, ((Number) child.hyperparameters().get("warmup_steps")).intValue(), "--warmup-steps reached the trainer");
+            assertEquals(1e-4, ((Number) child.hyperparameters().get("encoder_learning_rate")).doubleValue(), 1e-12);
             for (String role : List.of(Roles.IMAGE_ENCODER, Roles.BODY_ENCODER)) {
                 assertNotEquals(parent.file(role).sha256(), child.file(role).sha256(), role + " was trained");
             }

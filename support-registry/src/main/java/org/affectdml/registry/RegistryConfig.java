@@ -28,10 +28,11 @@ public interface RegistryConfig {
     Duration embeddingTimeout();
 
     /**
-     * Times the registry sends a call to embedding-service that ended UNAVAILABLE, the first included, each round
-     * with grpc-java's own retries (affect.transport.retry). Those retry a call only until its answer has begun; a
-     * replica that stops while answering ("Connection closed after GOAWAY") is sent the call again by the next round,
-     * on a fresh call, while the caller's deadline leaves time. 1 = grpc-java's retries only.
+     * Times the registry sends a call to embedding-service, the first included, when it ends UNAVAILABLE after its
+     * answer had begun (a replica stopping mid-answer: "Connection closed after GOAWAY"). grpc-java's own retries
+     * (affect.transport.retry) send a call again only until its answer begins, so these rounds cover what they
+     * cannot, without adding attempts to an outage. All rounds share embedding-timeout and the caller's deadline.
+     * 1 = grpc-java's retries only.
      */
     @WithDefault("2")
     int embeddingCallRounds();

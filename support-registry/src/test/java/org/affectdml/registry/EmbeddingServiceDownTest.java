@@ -35,8 +35,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * embedding-service up but answering UNAVAILABLE (a real gRPC server standing in for it): the registry retries the
- * idempotent Embed call (grpc-java's retries, in each of the registry's call rounds), large photos included, within
- * the caller's deadline, then answers UNAVAILABLE and stores nothing.
+ * idempotent Embed call (grpc-java's retries; a call cut after its answer began, which those never retry, by the
+ * registry's second round), large photos included, within the caller's deadline, then answers UNAVAILABLE and stores
+ * nothing.
  */
 @QuarkusTest
 @TestProfile(EmbeddingServiceDownTest.FailingEmbeddingService.class)
@@ -44,6 +45,7 @@ class EmbeddingServiceDownTest {
 
     private static final int ATTEMPTS = 3;
     private static final int ROUNDS = 2;
+    private static final long PAUSE_MILLIS = 1500;
     private static UnavailableDependency embeddingService() {
         return UnavailableDependency.shared();
     }
@@ -57,6 +59,7 @@ class EmbeddingServiceDownTest {
                     "quarkus.grpc.clients.embedding.test-port", port,
                     "affect.transport.retry.max-attempts", Integer.toString(ATTEMPTS),
                     "affect.registry.embedding-call-rounds", Integer.toString(ROUNDS),
+                    "affect.registry.embedding-round-pause", PAUSE_MILLIS + "ms",
                     "affect.registry.embedding-timeout", "60s");
         }
     }
@@ -105,8 +108,8 @@ class EmbeddingServiceDownTest {
             // (the registry's background GetModel calls reach the stand-in too; only the Embed calls count here)
             List<UnavailableDependency.Attempt> attempts = embeddingService().attempts().stream()
                     .filter(a -> a.method().endsWith("/Embed")).toList();
-            // grpc-java's retries in each of the registry's rounds
-            assertEquals(ATTEMPTS * ROUNDS, attempts.size(), "Embed attempts: " + attempts);
+            // grpc-java's retries; no second round, since no attempt's answer had begun (an outage costs no more)
+            assertEquals(ATTEMPTS, attempts.size(), "Embed attempts: " + attempts);
             for (UnavailableDependency.Attempt a : attempts) {
                 assertEquals("affect.v1.EmbeddingService/Embed", a.method());
                 assertTrue(a.requestBytes() > photo.length, "each attempt carried the whole photo: " + a);
@@ -133,6 +136,25 @@ class EmbeddingServiceDownTest {
             List<UnavailableDependency.Attempt> attempts = embeddingService().attempts().stream()
                     .filter(a -> a.method().endsWith("/Embed")).toList();
             assertEquals(ROUNDS, attempts.size(), "one attempt per round (a committed call is not retried within one): " + attempts);
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+
+    @Test
+    void noSecondRoundWhenTheDeadlineLeavesTooLittleTime() {
+        embeddingService().answerHeadersFirst();
+        ManagedChannel channel = GrpcTestChannels.to(url);
+        try {
+            var admin = withKey(TaxonomyAdminGrpc.newBlockingStub(channel), ADMIN_KEY);
+            admin.createTaxonomy(taxonomy("short-deadline", "a", "b"));
+            // less than twice the pause: the second round could not finish in time, so it is not started
+            long deadlineMillis = 2 * PAUSE_MILLIS - 500;
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> admin
+                    .withDeadlineAfter(deadlineMillis, TimeUnit.MILLISECONDS).addSupport(support("short-deadline", "a", TestImages.png(scene(2)), BOX)));
+            assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode(), e.getStatus().toString());
+            assertEquals(1, embeddingService().attempts().stream().filter(a -> a.method().endsWith("/Embed")).count(),
+                    "one round only: " + embeddingService().attempts());
         } finally {
             channel.shutdownNow();
         }

@@ -2,6 +2,8 @@ package org.affectdml.registry.client;
 
 import com.google.protobuf.ByteString;
 import io.grpc.Channel;
+import io.grpc.Context;
+import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.grpc.GrpcClient;
@@ -33,7 +35,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 
 /**
  * Calls embedding-service. Its failures keep their meaning for the registry's callers: a bad image or box
@@ -87,19 +90,11 @@ public class EmbeddingClient {
         reconnect.watch(channel);
     }
 
-    /**
-     * The configured timeout; grpc-java shortens it to the deadline of the gRPC call being served, if any (the
-     * context {@code IncomingDeadline} sets), so a Classify's deadline bounds its Embed call.
-     */
-    private EmbeddingServiceGrpc.EmbeddingServiceBlockingStub withDeadline() {
-        return stub.withDeadlineAfter(config.embeddingTimeout().toMillis(), TimeUnit.MILLISECONDS);
-    }
-
     /** Embeds with {@code modelVersion} (empty = the active model). */
     public Embedded embed(Item item, String modelVersion, Extras extras) {
         EmbedRequest request = request(item).setModelVersion(modelVersion)
                 .setIncludeSceneClasses(extras.sceneClasses()).setIncludeStreamProjections(extras.streamProjections()).build();
-        EmbedResponse r = inRounds(() -> withDeadline().embed(request));
+        EmbedResponse r = inRounds(s -> s.embed(request));
         return checked(r).withScene(r.getSceneClassesList());
     }
 
@@ -110,7 +105,7 @@ public class EmbeddingClient {
         items.forEach(i -> batch.addItems(request(i)));
         EmbedBatchRequest request = batch.build();
         List<Embedded> out = new ArrayList<>();
-        for (EmbedResponse r : inRounds(() -> withDeadline().embedBatch(request)).getItemsList()) {
+        for (EmbedResponse r : inRounds(s -> s.embedBatch(request)).getItemsList()) {
             out.add(checked(r));
         }
         return out;
@@ -128,7 +123,7 @@ public class EmbeddingClient {
                 .addAllBoxes(boxes).setModelVersion(modelVersion).setIncludeSceneClasses(extras.sceneClasses())
                 .setIncludeStreamProjections(extras.streamProjections()).build();
         List<PersonResult> out = new ArrayList<>();
-        var response = inRounds(() -> withDeadline().embedPersons(request));
+        var response = inRounds(s -> s.embedPersons(request));
         for (PersonEmbedding person : response.getPersonsList()) {
             out.add(person.hasError() ? new PersonResult(null, person.getError())
                     : new PersonResult(checked(person.getEmbedding()).withScene(response.getSceneClassesList()), null));
@@ -138,23 +133,30 @@ public class EmbeddingClient {
 
     /** The model embedding-service serves now (and the one it replaced, still available on request). */
     public ModelInfo model() {
-        return inRounds(() -> withDeadline().getModel(GetModelRequest.getDefaultInstance()));
+        return inRounds(s -> s.getModel(GetModelRequest.getDefaultInstance()));
     }
 
     /**
-     * Sends the call up to {@code embedding-call-rounds} times while it ends UNAVAILABLE and the caller's deadline
-     * leaves time for a pause and another round; every call here is idempotent (it only computes from its request).
+     * Sends the call, and sends it again (up to {@code embedding-call-rounds} times in all) while it ends UNAVAILABLE
+     * after its answer had begun: grpc-java's retry policy has already sent again, as often as it may, every call
+     * that failed before that, so only a call cut mid-answer (a replica stopping) gets another round, and an outage
+     * costs no more attempts than the policy's. All rounds share one deadline: the configured timeout, shortened by
+     * grpc-java to the deadline of the call being served, if any (the context {@code IncomingDeadline} sets). Every
+     * call here is idempotent (it only computes from its request).
      */
-    private <T> T inRounds(Supplier<T> call) {
+    private <T> T inRounds(Function<EmbeddingServiceGrpc.EmbeddingServiceBlockingStub, T> call) {
+        Deadline deadline = Deadline.after(config.embeddingTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        var withRounds = stub.withInterceptors(AnswerBegun.INTERCEPTOR).withDeadline(deadline);
         for (int round = 1; ; round++) {
+            AtomicBoolean answerBegun = new AtomicBoolean();
             try {
-                return call.get();
+                return call.apply(withRounds.withOption(AnswerBegun.FLAG, answerBegun));
             } catch (StatusRuntimeException e) {
-                if (round >= config.embeddingCallRounds() || e.getStatus().getCode() != Status.Code.UNAVAILABLE
-                        || !timeLeftFor(config.embeddingRoundPause())) {
+                if (round >= config.embeddingCallRounds() || e.getStatus().getCode() != Status.Code.UNAVAILABLE || !answerBegun.get()
+                        || !timeLeftFor(deadline, config.embeddingRoundPause())) {
                     throw translate(e);
                 }
-                LOG.debugf("embedding-service call round %d ended %s; sending it again", round, e.getStatus());
+                LOG.debugf("embedding-service call round %d was cut mid-answer (%s); sending it again", round, e.getStatus());
                 try {
                     Thread.sleep(config.embeddingRoundPause().toMillis());
                 } catch (InterruptedException interrupted) {
@@ -165,10 +167,11 @@ public class EmbeddingClient {
         }
     }
 
-    /** Whether the served call's deadline (if any) outlasts {@code pause} by at least as much again. */
-    private static boolean timeLeftFor(Duration pause) {
-        io.grpc.Deadline deadline = io.grpc.Context.current().getDeadline();
-        return deadline == null || deadline.timeRemaining(TimeUnit.MILLISECONDS) > 2 * pause.toMillis();
+    /** Whether the rounds' deadline, and the served call's if any, outlast {@code pause} by at least as much again. */
+    private static boolean timeLeftFor(Deadline rounds, Duration pause) {
+        Deadline served = Context.current().getDeadline();
+        Deadline first = served == null ? rounds : rounds.minimum(served);
+        return first.timeRemaining(TimeUnit.MILLISECONDS) > 2 * pause.toMillis();
     }
 
     private static EmbedRequest.Builder request(Item item) {
@@ -199,7 +202,7 @@ public class EmbeddingClient {
         if (code == Status.Code.INVALID_ARGUMENT) {
             return e;
         }
-        io.grpc.Deadline callerDeadline = io.grpc.Context.current().getDeadline();
+        Deadline callerDeadline = Context.current().getDeadline();
         if (code == Status.Code.CANCELLED || callerDeadline != null && callerDeadline.isExpired()) {
             // the caller's own deadline (propagated) passed or it cancelled: say so rather than blame the dependency
             return code == Status.Code.CANCELLED

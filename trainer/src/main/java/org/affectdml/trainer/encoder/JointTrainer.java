@@ -152,8 +152,8 @@ public final class JointTrainer {
                 boolean isBest = validated ? accuracy > bestAccuracy : epoch == config.epochs() - 1;
                 if (isBest) {
                     bestAccuracy = accuracy;
-                    best = new Result(head.snapshot(), image == null ? imageEncoder : image.exportChecked(output, config.seed(), (int) data.imageChw()[1]),
-                            body == null ? bodyEncoder : body.exportChecked(output, config.seed(), (int) data.bodyChw()[1]), epoch + 1, history);
+                    best = new Result(head.snapshot(), image == null ? imageEncoder : image.exportChecked(output, config.seed(), (int) data.imageChw()[1], (int) data.imageChw()[2]),
+                            body == null ? bodyEncoder : body.exportChecked(output, config.seed(), (int) data.bodyChw()[1], (int) data.bodyChw()[2]), epoch + 1, history);
                 }
                 HeadTrainer.EpochReport report = losses.report(epoch + 1, config.epochs(), config.learningRateAt(epoch), accuracy, isBest);
                 history.add(report);

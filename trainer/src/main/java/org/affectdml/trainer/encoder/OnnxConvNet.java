@@ -117,6 +117,45 @@ public final class OnnxConvNet implements AutoCloseable {
                         + n.getInput(1) + "'); joint training supports constant shapes: export with torch.flatten(x, 1) (a Flatten) "
                         + "or with constant folding on");
             }
+            requireSupportedAttributes(n);
+        }
+        for (OnnxMl.TensorProto t : model.getGraph().getInitializerList()) {
+            if (t.getDataType() != OnnxMl.TensorProto.DataType.FLOAT.getNumber()
+                    && t.getDataType() != OnnxMl.TensorProto.DataType.INT64.getNumber()) {
+                throw new IllegalArgumentException("encoder weight '" + t.getName() + "' is of ONNX data type "
+                        + OnnxMl.TensorProto.DataType.forNumber(t.getDataType()) + "; joint training reads float32 weights (and int64 "
+                        + "shapes): export the encoder in float32");
+            }
+        }
+    }
+
+    /** The attributes the forward pass does not implement, refused by name before any work. */
+    private static void requireSupportedAttributes(OnnxMl.NodeProto n) {
+        String where = "encoder node '" + n.getName() + "' (" + n.getOpType() + ")";
+        switch (n.getOpType()) {
+            case "Conv", "MaxPool", "AveragePool" -> {
+                OnnxMl.AttributeProto autoPad = attribute(n, "auto_pad");
+                if (autoPad != null && !autoPad.getS().toStringUtf8().equals("NOTSET")) {
+                    throw new IllegalArgumentException(where + " has auto_pad " + autoPad.getS().toStringUtf8()
+                            + "; joint training supports explicit, symmetric pads (as torch.onnx.export writes them)");
+                }
+                long[] pads = ints(n, "pads", new long[]{0, 0, 0, 0});
+                if (pads.length != 4 || pads[0] != pads[2] || pads[1] != pads[3]) {
+                    throw new IllegalArgumentException(where + " has pads " + java.util.Arrays.toString(pads)
+                            + "; joint training supports 2-D convolutions and pools with symmetric pads");
+                }
+                if (!n.getOpType().equals("Conv") && java.util.Arrays.stream(ints(n, "dilations", new long[]{1, 1})).anyMatch(d -> d != 1)) {
+                    throw new IllegalArgumentException(where + " has dilations; joint training supports undilated pools");
+                }
+            }
+            case "Constant" -> {
+                OnnxMl.AttributeProto value = attribute(n, "value");
+                if (value == null || !value.hasT()) {
+                    throw new IllegalArgumentException(where + " has no tensor 'value' (the only form joint training reads)");
+                }
+            }
+            default -> {
+            }
         }
     }
 
@@ -296,22 +335,23 @@ public final class OnnxConvNet implements AutoCloseable {
      * {@link #EXPORT_TOLERANCE} on a seeded random batch; else IllegalStateException (nothing is published).
      */
     public byte[] exportChecked(String output, long seed) {
-        return exportChecked(output, seed, 0);
+        return exportChecked(output, seed, 0, 0);
     }
 
     /**
-     * As {@link #exportChecked(String, long)}, at the shape the encoder is served with: {@code servedSize} for
-     * spatial dimensions the graph leaves dynamic (0: its fixed ones, or 224), and a batch of 2 where the batch is
-     * dynamic (so that a batch-dependent mistake shows), else the graph's fixed batch.
+     * As {@link #exportChecked(String, long)}, at the shape the encoder is served with: {@code servedHeight} and
+     * {@code servedWidth} for spatial dimensions the graph leaves dynamic (0: its fixed ones, or 224), and a batch of 2
+     * where the batch is dynamic (so that a batch-dependent mistake shows), else the graph's fixed batch.
      */
-    public byte[] exportChecked(String output, long seed, int servedSize) {
+    public byte[] exportChecked(String output, long seed, int servedHeight, int servedWidth) {
         byte[] onnx = export();
         List<OnnxMl.TensorShapeProto.Dimension> dims = model.getGraph().getInputList().stream().filter(i -> i.getName().equals(input))
                 .findFirst().orElseThrow().getType().getTensorType().getShape().getDimList();
         long[] shape = new long[dims.size()];
         for (int i = 0; i < shape.length; i++) {
             OnnxMl.TensorShapeProto.Dimension d = dims.get(i);
-            shape[i] = d.hasDimValue() ? d.getDimValue() : i == 0 ? 2 : i == 1 ? 3 : servedSize > 0 ? servedSize : 224;
+            int served = i == 2 ? servedHeight : servedWidth;
+            shape[i] = d.hasDimValue() ? d.getDimValue() : i == 0 ? 2 : i == 1 ? 3 : served > 0 ? served : 224;
         }
         int count = (int) java.util.Arrays.stream(shape).reduce(1, (a, b) -> a * b);
         float[] x = new float[count];

@@ -91,6 +91,9 @@ record BundleAssembly(Path staging, String version, BundleManifest draft) {
                         + "BatchNorm folded (the folded network is trained)");
             }
             hyper.put("best_epoch", result.bestEpoch());
+            // what chose the kept epoch: a split too small for any validation person leaves the last epoch
+            boolean validated = result.history().stream().anyMatch(e -> !Double.isNaN(e.validationAccuracy()));
+            hyper.put("epoch_selection", validated ? "best-validation" : "last");
             hyper.put("head", String.format(Locale.ROOT, "streams %d x Linear(->%d) [Sem2Vec: Linear(%d,%d)-ReLU-BN-Linear(%d,%d)], "
                             + "G Linear(%d,%d), embedder Linear(%d,%d); encoders %s %s", s.streams(), s.fusion(),
                     s.semDim(), s.semHidden(), s.semHidden(), s.fusion(), s.streams() * s.fusion(), s.fusion(), s.fusion(),

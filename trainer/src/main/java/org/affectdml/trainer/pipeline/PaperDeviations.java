@@ -56,10 +56,11 @@ final class PaperDeviations {
         if (best == null || epochs == null) {
             return "the epoch kept is not recorded";
         }
-        double validation = hyper.get("validation_fraction") instanceof Number n ? n.doubleValue() : 0;
-        return "epoch " + best + " of " + epochs + " kept, " + (validation > 0
+        boolean validated = hyper.containsKey("epoch_selection") ? "best-validation".equals(hyper.get("epoch_selection"))
+                : hyper.get("validation_fraction") instanceof Number n && n.doubleValue() > 0;  // bundles from before the record
+        return "epoch " + best + " of " + epochs + " kept, " + (validated
                 ? "the best by one-shot accuracy on a base-class validation split (the public code picks it on the query set)"
-                : "the last (no validation split; the public code picks the best on the query set)");
+                : "the last (no validation persons; the public code picks the best on the query set)");
     }
 
     /** Eq. 7's weights as used: alpha on the triplet loss, beta on the cross-entropy. */

@@ -112,4 +112,61 @@ class OnnxConvNetTest {
             assertClose(ort(resnet, input, shape, "features"), djl, 1e-4, "ResNet-18 features");
         }
     }
+
+    /** A ResNet-v2-style block: BatchNormalization after an Add, which no convolution can absorb. */
+    private static byte[] preActivationBlock(String autoPad) {
+        Random r = new Random(3);
+        var g = new org.affectdml.inference.onnx.OnnxGraphBuilder("pre-activation", "test")
+                .input("x", -1, 3, 8, 8).output("features", -1, 4)
+                .initializer("wa", gaussian(r, 4 * 3 * 9, 0.3), 4, 3, 3, 3).initializer("wb", gaussian(r, 4 * 3 * 9, 0.3), 4, 3, 3, 3)
+                .initializer("scale", new float[]{0.5f, 1.5f, 1f, 2f}, 4).initializer("shift", new float[]{0.1f, -0.2f, 0f, 0.3f}, 4)
+                .initializer("mean", new float[]{0.2f, -0.1f, 0.4f, 0f}, 4).initializer("var", new float[]{0.8f, 1.2f, 0.5f, 2f}, 4);
+        if (autoPad == null) {
+            g.node("Conv", new String[]{"x", "wa"}, new String[]{"a"}, "pads", new long[]{1, 1, 1, 1});
+        } else {
+            g.node("Conv", new String[]{"x", "wa"}, new String[]{"a"}, "auto_pad", autoPad);
+        }
+        return g.node("Conv", new String[]{"x", "wb"}, new String[]{"b"}, "pads", new long[]{1, 1, 1, 1})
+                .node("Add", new String[]{"a", "b"}, new String[]{"sum"})
+                .node("BatchNormalization", new String[]{"sum", "scale", "shift", "mean", "var"}, new String[]{"normalised"}, "epsilon", 1e-5f)
+                .node("Relu", new String[]{"normalised"}, new String[]{"relu"})
+                .node("GlobalAveragePool", new String[]{"relu"}, new String[]{"pooled"})
+                .node("Flatten", new String[]{"pooled"}, new String[]{"features"}, "axis", 1L)
+                .build();
+    }
+
+    @Test
+    void aBatchNormalizationNoConvolutionCanAbsorbIsAppliedAsOnnxRuntimeDoes() throws Exception {
+        byte[] model = preActivationBlock(null);
+        OnnxConvNet.requireSupported(model);
+        var folded = BatchNormFolding.fold(ai.onnx.proto.OnnxMl.ModelProto.parseFrom(model));
+        assertEquals(1, folded.getGraph().getNodeList().stream().filter(n -> n.getOpType().equals("BatchNormalization")).count(),
+                "after an Add, the BatchNormalization stays a node");
+        float[] input = gaussian(new Random(5), 2 * 3 * 8 * 8, 1.0);
+        long[] shape = {2, 3, 8, 8};
+        try (OnnxConvNet net = OnnxConvNet.read(model, NDManager.newBaseManager("PyTorch"));
+             NDManager step = NDManager.newBaseManager("PyTorch")) {
+            assertClose(ort(model, input, shape, "features"), net.forward(step.create(input, new Shape(shape)), "features").toFloatArray(),
+                    1e-4, "features through the stored statistics");
+        }
+    }
+
+    @Test
+    void attributesTheForwardPassLacksAreRefusedBeforeAnyWork() {
+        IllegalArgumentException autoPad = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> OnnxConvNet.requireSupported(preActivationBlock("SAME_UPPER")));
+        assertTrue(autoPad.getMessage().contains("auto_pad SAME_UPPER") && autoPad.getMessage().contains("conv_"), autoPad.getMessage());
+
+        var model = ai.onnx.proto.OnnxMl.ModelProto.newBuilder();
+        try {
+            model.mergeFrom(preActivationBlock(null));
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new AssertionError(e);
+        }
+        model.getGraphBuilder().getInitializerBuilder(0).setDataType(ai.onnx.proto.OnnxMl.TensorProto.DataType.FLOAT16.getNumber());
+        IllegalArgumentException half = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> OnnxConvNet.requireSupported(model.build().toByteArray()));
+        assertTrue(half.getMessage().contains("'wa'") && half.getMessage().contains("FLOAT16") && half.getMessage().contains("float32"),
+                half.getMessage());
+    }
 }
