@@ -10,8 +10,9 @@ import java.util.Map;
 /**
  * SHA-256 of model files, each computed once per process for as long as the file is unchanged. A bundle names one
  * file for both encoder roles, a trained bundle hard-links its parent's untrained files, and a swap reloads a bundle
- * that was loaded before: hashing 45 MB took 170 ms here, and each of those paid it again (docs/operations.md,
- * start-up). A file is the same when its identity (device and inode), size, modification time and, where the file
+ * that was loaded before: hashing the stand-in's 45 MB encoder took 170-240 ms here, and each of those paid it again
+ * (docs/containers.md, start-up). Within a process, a change that leaves all of these alone (bit rot under an
+ * unchanged inode) goes unnoticed when a bundle is loaded again; every new process hashes every file. A file is the same when its identity (device and inode), size, modification time and, where the file
  * system has it, change time (which no user can set back) are the same; anything else is hashed again.
  */
 final class FileDigests {
