@@ -6,5 +6,5 @@ set -euo pipefail
 source "$(dirname "$0")/env.sh"
 if ! ldconfig -p 2>/dev/null | grep -q 'libturbojpeg\.so'; then
   log "installing libturbojpeg0 (TurboJPEG, DCT-scaled JPEG decoding)"
-  apt_install libturbojpeg0 || log "could not install libturbojpeg0: JPEGs will be decoded by ImageIO"
+  apt_install libturbojpeg0 || die "could not install libturbojpeg0 (TurboJPEG: the services decode JPEG with it; the tests check it is used)"
 fi

@@ -42,6 +42,7 @@ import static org.affectdml.embedding.EmbeddingTestSupport.cosine;
 import static org.affectdml.embedding.EmbeddingTestSupport.norm;
 import static org.affectdml.embedding.EmbeddingTestSupport.request;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -211,31 +212,31 @@ class EmbeddingServicesIT {
                             while (loading.get()) {
                                 byte[] copy = org.affectdml.inference.image.SyntheticPhotos.withComment(png, "load " + copies.incrementAndGet());
                                 try {
-                                    answers.add(client.embed(request(copy, "image/png", box[0], box[1], box[2], box[3])));
+                                    answers.add(client.withDeadlineAfter(60, java.util.concurrent.TimeUnit.SECONDS)
+                                            .embed(request(copy, "image/png", box[0], box[1], box[2], box[3])));
                                 } catch (io.grpc.StatusRuntimeException e) {
                                     failures.add(e.getStatus().toString());
+                                } catch (RuntimeException e) {
+                                    failures.add(e.toString());  // counted, not a silently dead load thread
                                 }
                             }
                         });
                         caller.start();
                         callers.add(caller);
                     }
-                    while (answers.size() < 20) {
-                        Thread.sleep(10);
-                    }
+                    awaitAtLeast(answers, 20, failures);
                     modelStore.activate(v2, new BundleLoader(OrtSessionFactory.cpu(1)));
                     long deadline = System.currentTimeMillis() + 30_000;
-                    while (!client.getModel(org.affectdml.proto.v1.GetModelRequest.getDefaultInstance()).getVersion().equals(v2)) {
+                    while (!client.withDeadlineAfter(30, java.util.concurrent.TimeUnit.SECONDS)
+                            .getModel(org.affectdml.proto.v1.GetModelRequest.getDefaultInstance()).getVersion().equals(v2)) {
                         assertTrue(System.currentTimeMillis() < deadline, "embedding-service did not swap to " + v2);
                         Thread.sleep(100);
                     }
-                    int atSwap = answers.size();
-                    while (answers.size() < atSwap + 20) {
-                        Thread.sleep(10);
-                    }
+                    awaitAtLeast(answers, answers.size() + 20, failures);
                     loading.set(false);
                     for (Thread caller : callers) {
-                        caller.join();
+                        caller.join(120_000);
+                        assertFalse(caller.isAlive(), "a load thread is still running 2 minutes after the load stopped");
                     }
                     assertEquals(List.of(), failures, "no call fails during the swap");
                     int mixed = 0;
@@ -317,5 +318,14 @@ class EmbeddingServicesIT {
             }
         }
         assertEquals(names.get(skierIndex), names.get(nearest), "nearest support of the re-scaled skier (cosine " + best + ")");
+    }
+
+    /** Waits for {@code count} answers, failing after 2 minutes (with what failed meanwhile) instead of hanging. */
+    private static void awaitAtLeast(List<?> answers, int count, List<String> failures) throws InterruptedException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(2);
+        while (answers.size() < count) {
+            assertTrue(System.nanoTime() < deadline, answers.size() + " of " + count + " answers after 2 minutes; failures: " + failures);
+            Thread.sleep(10);
+        }
     }
 }

@@ -11,7 +11,6 @@ import org.affectdml.proto.v1.TaxonomyAdminGrpc;
 import org.affectdml.service.testing.GrpcTestChannels;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
@@ -64,10 +63,20 @@ class ConsoleBrowserTest {
     private static ChromeDriver browser;
     private static WebDriverWait wait;
 
-    @BeforeAll
-    static void startBrowser() throws Exception {
+    /**
+     * The browser, started by the first test that needs one; that test (only) is skipped, saying why, without Debian's
+     * chromium, chromium-driver or axe-core (deploy/local/browser.sh installs them, and fails the suite's setup if it
+     * cannot).
+     */
+    private static void startBrowser() throws Exception {
         Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
                 "no Debian chromium + chromium-driver here (deploy/local/browser.sh installs them); the console's browser test is skipped");
+        Assumptions.assumeTrue(Files.isRegularFile(AXE),
+                "axe-core is not installed under var/npm (deploy/local/browser.sh installs it); the console's browser test, which checks "
+                        + "every page's accessibility with it, is skipped");
+        if (browser != null) {
+            return;
+        }
         ChromeOptions options = new ChromeOptions().setBinary(CHROMIUM.toFile())
                 .addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900", "--lang=en");
         ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).build();
@@ -113,12 +122,8 @@ class ConsoleBrowserTest {
         return inputs.stream().mapToInt(i -> Integer.parseInt(i.getAttribute("value"))).toArray();
     }
 
-    /** axe-core on the current page: no critical or serious violation. Skipped, saying so, when axe-core is absent. */
+    /** axe-core on the current page: no critical or serious violation. */
     private static void accessible(String page) throws Exception {
-        if (!Files.isRegularFile(AXE)) {
-            System.out.println("axe-core not installed under var/npm (deploy/local/browser.sh): accessibility check of " + page + " skipped");
-            return;
-        }
         JavascriptExecutor js = browser;
         js.executeScript(Files.readString(AXE));
         @SuppressWarnings("unchecked")
@@ -131,6 +136,7 @@ class ConsoleBrowserTest {
 
     @Test
     void anAdminBuildsATaxonomyFromPhotosTriesItAndSeesWhy() throws Exception {
+        startBrowser();
         String name = "console-" + Long.toHexString(System.nanoTime());
         BufferedImage joyScene = TestImages.scene(320, 240, new Color(40, 170, 60), new Color(230, 60, 50), 100, 40, 220, 220);
         BufferedImage angerScene = TestImages.scene(320, 240, new Color(30, 60, 200), new Color(240, 230, 40), 100, 40, 220, 220);

@@ -70,6 +70,14 @@ class EvaluationJobTest {
 
     @TestHTTPResource("/")
     URL url;
+    @jakarta.inject.Inject
+    jakarta.persistence.EntityManager em;
+
+    /** Evaluation jobs stored for the taxonomy, whatever their state (a refused upload must leave none). */
+    private long jobsOf(String taxonomy) {
+        return ((Number) em.createNativeQuery("SELECT count(*) FROM evaluation_job j JOIN taxonomy t ON t.id = j.taxonomy_id"
+                + " WHERE t.name = ?1").setParameter(1, taxonomy).getSingleResult()).longValue();
+    }
 
     private ManagedChannel channel;
     private TaxonomyAdminGrpc.TaxonomyAdminBlockingStub admin;
@@ -248,7 +256,11 @@ class EvaluationJobTest {
         String name = fresh("evalrest");
         RegistryTestSupport.threeClassTaxonomy(admin, name);
         List<LabelledQuery> queries = queries();
-        TaxonomyEvaluation viaGrpc = awaitEnd(upload(withHeader(name, queries)).getId()).getEvaluation();
+        EvaluationJob grpcJob = awaitEnd(upload(withHeader(name, queries)).getId());
+        assertEquals(EvaluationJobState.EVALUATION_JOB_STATE_SUCCEEDED, grpcJob.getState(), grpcJob.getError());
+        TaxonomyEvaluation viaGrpc = grpcJob.getEvaluation();
+        assertFalse(viaGrpc.getConfusionList().isEmpty() || viaGrpc.getCorrectDistancesList().isEmpty(),
+                "the gRPC job evaluated the queries: " + viaGrpc);
 
         StringBuilder body = new StringBuilder();
         for (LabelledQuery q : queries) {
@@ -269,17 +281,20 @@ class EvaluationJobTest {
         assertEquals(200, ended.statusCode(), ended.body());
         EvaluationJob.Builder viaRest = EvaluationJob.newBuilder();
         JsonFormat.parser().merge(ended.body(), viaRest);
+        assertEquals(EvaluationJobState.EVALUATION_JOB_STATE_SUCCEEDED, viaRest.getState(), viaRest.getError());
         TaxonomyEvaluation e = viaRest.getEvaluation();
         assertEquals(viaGrpc.getConfusionList(), e.getConfusionList());
         assertEquals(viaGrpc.getCorrectDistancesList(), e.getCorrectDistancesList());
         assertEquals(viaGrpc.getUnknownDistancesList(), e.getUnknownDistancesList());
         assertEquals(viaGrpc.getBestF1Threshold(), e.getBestF1Threshold());
 
+        long jobsBefore = jobsOf(name);
         HttpResponse<String> badLine = http.send(HttpRequest.newBuilder(URI.create(url + "api/v1/taxonomies/" + name + "/evaluations"))
                 .header("Authorization", "Bearer " + ADMIN_KEY).header("Content-Type", "application/x-ndjson")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"class_name\": \"joy\", \"box\": 7}\n")).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(400, badLine.statusCode(), badLine.body());
         assertTrue(badLine.body().contains("INVALID_ARGUMENT"), badLine.body());
+        assertEquals(jobsBefore, jobsOf(name), "a refused REST upload stores no job");
         HttpResponse<String> noJob = http.send(HttpRequest.newBuilder(URI.create(url + "api/v1/evaluations/" + java.util.UUID.randomUUID()))
                 .header("Authorization", "Bearer " + ADMIN_KEY).GET().build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(404, noJob.statusCode(), noJob.body());
@@ -290,6 +305,7 @@ class EvaluationJobTest {
     void uploadsThatBreakARuleGetPreciseStatusesAndStartNoJob() throws Exception {
         String name = fresh("evalbad");
         RegistryTestSupport.threeClassTaxonomy(admin, name);
+        assertEquals(0, jobsOf(name));
         LabelledQuery good = queries().get(0);
         assertStatus(Status.Code.INVALID_ARGUMENT, "must start with a header", () -> upload(List.of(EvaluationUpload.newBuilder().setQuery(good).build())));
         assertStatus(Status.Code.INVALID_ARGUMENT, "must start with a header", () -> upload(List.of()));
@@ -313,6 +329,7 @@ class EvaluationJobTest {
                 GetEvaluationJobRequest.newBuilder().setId(java.util.UUID.randomUUID().toString()).build()));
         assertStatus(Status.Code.INVALID_ARGUMENT, "is not a UUID", () -> admin.getEvaluationJob(
                 GetEvaluationJobRequest.newBuilder().setId("x".repeat(5000)).build()));
+        assertEquals(0, jobsOf(name), "no refused upload stored a job");
         assertSpoolEmpty();
     }
 

@@ -275,8 +275,11 @@ class RegistryGrpcTest {
                 page.getTaxonomiesList().forEach(t -> listed.add(t.getName()));
                 token = page.getNextPageToken();
                 if (pages++ == 0) {
-                    // one before every name listed so far, one after
-                    admin.createTaxonomy(taxonomy("pg-a" + pageSize, "x", "y"));
+                    // one that sorts before every name listed so far (digits before letters, whatever the other tests
+                    // created): paging by offset would shift by one and list a name twice; and one after
+                    String first = "0000-" + (100 - pageSize);  // before those of the earlier page sizes too
+                    assertTrue(listed.stream().allMatch(n -> n.compareTo(first) > 0), "sorts first: " + listed);
+                    admin.createTaxonomy(taxonomy(first, "x", "y"));
                     admin.createTaxonomy(taxonomy("pg-z" + pageSize, "x", "y"));
                 }
             } while (!token.isEmpty() && pages < 500);

@@ -50,11 +50,15 @@ class StandInModelsTest {
             SegmentationResult seg = SemanticSegmenter.segment(bundle, List.of(image), 0).get(0);
             assertEquals(128, seg.width());
             assertEquals(150, seg.sem2vec().length);
-            int present = 0;
-            for (float v : seg.sem2vec()) {
-                present += (int) v;
+            // Sem2Vec is the set of classes the label map shows (min pixel fraction 0): exactly the classes with pixels
+            int pixels = 0;
+            for (int c = 0; c < 150; c++) {
+                float v = seg.sem2vec()[c];
+                assertTrue(v == 0f || v == 1f, "Sem2Vec is a set: class " + c + " is " + v);
+                assertEquals(seg.classCounts()[c] > 0 ? 1f : 0f, v, "class " + c + " with " + seg.classCounts()[c] + " pixels");
+                pixels += seg.classCounts()[c];
             }
-            assertTrue(present >= 1 && present <= 150);
+            assertEquals(seg.width() * seg.height(), pixels, "every pixel of the label map has one class");
 
             PersonInImage person = new PersonInImage(image, PixelRegion.ofPersonBox(50, 400, 250, 900, image.width(), image.height()));
             FusedEmbedder.EncoderFeatures f = FusedEmbedder.encode(bundle, List.of(person));

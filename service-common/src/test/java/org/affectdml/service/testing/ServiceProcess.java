@@ -41,21 +41,50 @@ public final class ServiceProcess implements AutoCloseable {
     }
 
     /**
-     * The module's packaged application, found from a sibling module's directory: its native executable
-     * ({@code target/*-runner}, built with -Pnative) if there is one, else its quarkus-run.jar; null when not built.
+     * The module's packaged application, found from a sibling module's directory: its quarkus-run.jar, or with
+     * {@code -Daffect.test.native=true} its native executable ({@code target/*-runner}, built with -Pnative); null when
+     * not built. A package older than the module's sources or pom is refused: the test would run another build than
+     * the one under test (rebuild it, e.g. {@code ./mvnw -pl <this module> -am verify}).
      */
     public static Path packagedApp(String module) {
         Path target = Path.of("..", module, "target");
-        try (var files = Files.exists(target) ? Files.list(target) : java.util.stream.Stream.<Path>empty()) {
-            var runner = files.filter(f -> f.getFileName().toString().endsWith("-runner") && Files.isExecutable(f)).findFirst();
-            if (runner.isPresent()) {
-                return runner.get().toAbsolutePath().normalize();
+        Path app;
+        if (Boolean.getBoolean("affect.test.native")) {
+            try (var files = Files.exists(target) ? Files.list(target) : java.util.stream.Stream.<Path>empty()) {
+                app = files.filter(f -> f.getFileName().toString().endsWith("-runner") && Files.isExecutable(f)).findFirst().orElse(null);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        } else {
+            Path jar = target.resolve("quarkus-app").resolve("quarkus-run.jar");
+            app = Files.isRegularFile(jar) ? jar : null;
+        }
+        if (app == null) {
+            return null;
+        }
+        requireNotStale(module, app);
+        return app.toAbsolutePath().normalize();
+    }
+
+    private static void requireNotStale(String module, Path app) {
+        try {
+            java.nio.file.attribute.FileTime built = Files.getLastModifiedTime(app);
+            Path moduleDir = Path.of("..", module);
+            java.util.List<Path> sources = new java.util.ArrayList<>(java.util.List.of(moduleDir.resolve("pom.xml")));
+            if (Files.isDirectory(moduleDir.resolve("src/main"))) {
+                try (var walk = Files.walk(moduleDir.resolve("src/main"))) {
+                    walk.filter(Files::isRegularFile).forEach(sources::add);
+                }
+            }
+            for (Path source : sources) {
+                if (Files.getLastModifiedTime(source).compareTo(built) > 0) {
+                    throw new IllegalStateException(module + "'s package " + app.normalize() + " is older than " + source.normalize()
+                            + ": rebuild it (./mvnw -pl <this module> -am verify) so the test runs the code under test");
+                }
             }
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-        Path jar = target.resolve("quarkus-app").resolve("quarkus-run.jar");
-        return Files.isRegularFile(jar) ? jar.toAbsolutePath().normalize() : null;
     }
 
     /**

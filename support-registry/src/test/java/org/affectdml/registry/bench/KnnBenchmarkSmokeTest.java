@@ -21,8 +21,9 @@ class KnnBenchmarkSmokeTest {
         assertTrue(results.get(0).exactPath() && !results.get(1).exactPath() && results.get(2).exactPath(), results.toString());
         for (KnnBenchmark.Result r : results) {
             assertTrue(r.p50Ms() > 0 && r.p90Ms() >= r.p50Ms(), r.toString());
-            // well-separated synthetic clusters: the HNSW path finds the exact top class
-            assertTrue(r.recallAt1() >= 0.9, r.toString());
+            // recall against a brute-force search in Java: the exact path finds every nearest class, the HNSW path
+            // (well-separated synthetic clusters) nearly every one
+            assertTrue(r.exactPath() ? r.recallAt1() == 1.0 : r.recallAt1() >= 0.9, r.toString());
         }
     }
 }
