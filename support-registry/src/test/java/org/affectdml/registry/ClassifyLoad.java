@@ -29,6 +29,8 @@ final class ClassifyLoad implements AutoCloseable {
                         answered.incrementAndGet();
                     } catch (StatusRuntimeException e) {
                         failures.add(e.getStatus().toString());
+                    } catch (RuntimeException e) {
+                        failures.add(e.toString());  // counted: a load thread never dies unnoticed
                     }
                 }
             }, "classify-load-" + t);

@@ -95,7 +95,10 @@ class EmbeddingReplicasIT {
         // Under load, small and large photos (a large one is above grpc-java's default 1 MiB retry buffer): SIGKILL one.
         try (ClassifyLoad load = new ClassifyLoad(clients.classification, List.of(small, largePhoto(clients.taxonomy)), 4)) {
             load.awaitAnswered(20);
+            // killed while it works on calls: its own in-flight gauge above 0 just before the SIGKILL
+            double inFlight = awaitInFlight(replicas.get(2));
             replicas.get(2).kill();
+            System.out.printf("SIGKILL with %.0f Embed call(s) in flight on %s%n", inFlight, replicas.get(2).host);
             double[] atKill = embedCalls(replicas.subList(0, 2));
             load.awaitAnswered(40);
             double[] later = embedCalls(replicas.subList(0, 2));
@@ -150,6 +153,20 @@ class EmbeddingReplicasIT {
                 "127.0.0." + lastOctet, port, List.of());
         processes.add(p);
         return p;
+    }
+
+    /** Polls the replica's affect_inference_in_flight until it is above 0 (a minute at most); returns it. */
+    private static double awaitInFlight(ServiceProcess replica) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+        while (true) {
+            double inFlight = PrometheusScrape.of(replica.managementUrl()).named("affect_inference_in_flight").stream()
+                    .mapToDouble(PrometheusScrape.Sample::value).sum();
+            if (inFlight > 0) {
+                return inFlight;
+            }
+            assertTrue(System.nanoTime() < deadline, replica.host + " had no call in flight within a minute of load");
+            Thread.sleep(5);
+        }
     }
 
     /** Writes the hosts file so that the name resolves to these replicas' addresses. */

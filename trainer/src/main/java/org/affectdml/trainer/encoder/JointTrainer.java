@@ -1,28 +1,22 @@
 package org.affectdml.trainer.encoder;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.GradientCollector;
 import org.affectdml.trainer.eval.OneShot;
 import org.affectdml.trainer.head.DmlLoss;
-import org.affectdml.trainer.head.EpochLosses;
 import org.affectdml.trainer.head.HeadNetwork;
 import org.affectdml.trainer.head.HeadShape;
 import org.affectdml.trainer.head.HeadTrainer;
 import org.affectdml.trainer.head.HeadWeights;
-import org.affectdml.trainer.head.MPerClassSampler;
-import org.affectdml.trainer.head.RmsProp;
 import org.affectdml.trainer.head.StepRecord;
+import org.affectdml.trainer.head.TrainingLoop;
 import org.affectdml.trainer.head.TrainingConfig;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
-import java.util.concurrent.CancellationException;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -82,84 +76,58 @@ public final class JointTrainer {
     /** As above, keeping the epoch with the best validation accuracy ({@code validation} null or empty: the last). */
     public Result train(HeadShape shape, byte[] imageEncoder, byte[] bodyEncoder, String output, Data data, Data validation,
                         HeadTrainer.Listener listener, BooleanSupplier cancelled) {
-        Random random = new Random(config.seed());
-        MPerClassSampler sampler = new MPerClassSampler(data.labels(), config.samplesPerClass(), config.batchSize());
         DmlLoss loss = new DmlLoss(config.epsilon(), config.margin(), config.alpha(), config.beta());
-        List<HeadTrainer.EpochReport> history = new ArrayList<>();
+        boolean validated = validation != null && validation.labels().length > 0;
         try (HeadNetwork head = new HeadNetwork(shape, config.seed());
              OnnxConvNet image = shape.variant().image() ? OnnxConvNet.read(imageEncoder, NDManager.newBaseManager("PyTorch")) : null;
-             OnnxConvNet body = shape.variant().body() ? OnnxConvNet.read(bodyEncoder, NDManager.newBaseManager("PyTorch")) : null;
-             NDManager state = NDManager.newBaseManager("PyTorch")) {
-            RmsProp optimizer = new RmsProp(state);
-            boolean validated = validation != null && validation.labels().length > 0;
-            double bestAccuracy = Double.NEGATIVE_INFINITY;
-            Result best = null;
-            long step = 0;
-            for (int epoch = 0; epoch < config.epochs(); epoch++) {
-                List<int[]> batches = sampler.epoch(random);
-                EpochLosses losses = new EpochLosses();
-                for (int b = 0; b < batches.size(); b++) {
-                    if (cancelled.getAsBoolean()) {
-                        throw new CancellationException("training cancelled in epoch " + (epoch + 1));
+             OnnxConvNet body = shape.variant().body() ? OnnxConvNet.read(bodyEncoder, NDManager.newBaseManager("PyTorch")) : null) {
+            // the head first (its rate is the records' learning rate), then each encoder at the encoders' base rate
+            List<TrainingLoop.Group> groups = new ArrayList<>(List.of(new TrainingLoop.Group("head/", head.parameters(), config.learningRate())));
+            encoders(image, body).forEach((prefix, encoder) -> groups.add(new TrainingLoop.Group(prefix, encoder.parameters(), encoderLearningRate)));
+            TrainingLoop.Kept<Result> kept = new TrainingLoop(config).run(new TrainingLoop.Model<>() {
+                @Override
+                public DmlLoss.Value loss(NDManager scratch, int[] rows) {
+                    NDArray[] pixels = pixels(scratch, data, rows);
+                    int[] labels = new int[rows.length];
+                    for (int i = 0; i < rows.length; i++) {
+                        labels[i] = data.labels()[rows[i]];
                     }
-                    int[] idx = batches.get(b);
-                    // the encoders follow the head's schedule (StepLR and warm-up) from their own base rate
-                    double factor = config.scheduleFactor(epoch, step++);
-                    float lr = (float) (config.learningRate() * factor);
-                    float encoderLr = (float) (encoderLearningRate * factor);
-                    try (NDManager scratch = NDManager.newBaseManager("PyTorch")) {
-                        NDArray[] pixels = pixels(scratch, data, idx);
-                        int[] labels = new int[idx.length];
-                        for (int i = 0; i < idx.length; i++) {
-                            labels[i] = data.labels()[idx[i]];
-                        }
-                        DmlLoss.Value value;
-                        try (GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
-                            NDArray imageFeatures = image == null ? null : image.forward(pixels[0], output);
-                            NDArray bodyFeatures = body == null ? null : body.forward(pixels[1], output);
-                            NDArray sem = shape.variant().semantic() ? rows(scratch, data.sem2vec(), idx) : null;
-                            HeadNetwork.Output out = head.forward(scratch, imageFeatures, bodyFeatures, sem, true);
-                            value = loss.compute(scratch, out.embedding(), out.logits(), labels);
-                            collector.backward(value.total());
-                        }
-                        losses.add(value);
-                        Map<String, float[]> gradients = null;
-                        if (listener.recordsSteps()) {
-                            gradients = StepRecord.gradientsOf(head.parameters(), "head/", new LinkedHashMap<>());
-                            for (var encoder : encoders(image, body).entrySet()) {
-                                StepRecord.gradientsOf(encoder.getValue().parameters(), encoder.getKey(), gradients);
-                            }
-                        }
-                        for (var p : head.parameters().entrySet()) {
-                            optimizer.step("head/" + p.getKey(), p.getValue(), lr, scratch);
-                        }
-                        for (var encoder : encoders(image, body).entrySet()) {
-                            step(optimizer, encoder.getKey(), encoder.getValue(), encoderLr, scratch);
-                        }
-                        if (gradients != null) {
-                            Map<String, float[]> weights = StepRecord.valuesOf(head.snapshot(), "head/", new LinkedHashMap<>());
-                            for (var encoder : encoders(image, body).entrySet()) {
-                                StepRecord.valuesOf(encoder.getValue().parameters(), encoder.getKey(), weights);
-                            }
-                            listener.step(new StepRecord(epoch + 1, b + 1, lr, encoderLr, idx.clone(), value.total().getFloat(),
-                                    value.triplet(), value.crossEntropy(), value.triplets(), value.activeTriplets(), gradients, weights));
-                        }
-                    }
-                    listener.batch(epoch + 1, b + 1, batches.size());
+                    NDArray imageFeatures = image == null ? null : image.forward(pixels[0], output);
+                    NDArray bodyFeatures = body == null ? null : body.forward(pixels[1], output);
+                    NDArray sem = shape.variant().semantic() ? rows(scratch, data.sem2vec(), rows) : null;
+                    HeadNetwork.Output out = head.forward(scratch, imageFeatures, bodyFeatures, sem, true);
+                    return loss.compute(scratch, out.embedding(), out.logits(), labels);
                 }
-                double accuracy = validated ? OneShot.meanBalancedAccuracy(embed(head, image, body, output, shape, validation),
-                        validation.labels(), shape.classes(), config.validationDraws(), config.seed()) : Double.NaN;
-                boolean isBest = validated ? accuracy > bestAccuracy : epoch == config.epochs() - 1;
-                if (isBest) {
-                    bestAccuracy = accuracy;
-                    best = new Result(head.snapshot(), image == null ? imageEncoder : image.exportChecked(output, config.seed(), (int) data.imageChw()[1], (int) data.imageChw()[2]),
-                            body == null ? bodyEncoder : body.exportChecked(output, config.seed(), (int) data.bodyChw()[1], (int) data.bodyChw()[2]), epoch + 1, history);
+
+                @Override
+                public List<TrainingLoop.Group> groups() {
+                    return groups;
                 }
-                HeadTrainer.EpochReport report = losses.report(epoch + 1, config.epochs(), config.learningRateAt(epoch), accuracy, isBest);
-                history.add(report);
-                listener.epoch(report);
-            }
-            return best;
+
+                @Override
+                public double validationAccuracy() {
+                    return validated ? OneShot.meanBalancedAccuracy(embed(head, image, body, output, shape, validation),
+                            validation.labels(), shape.classes(), config.validationDraws(), config.seed()) : Double.NaN;
+                }
+
+                @Override
+                public Result snapshot() {
+                    // exported (and checked at the served size) only for the epoch kept so far
+                    return new Result(head.snapshot(),
+                            image == null ? imageEncoder : image.exportChecked(output, config.seed(), (int) data.imageChw()[1], (int) data.imageChw()[2]),
+                            body == null ? bodyEncoder : body.exportChecked(output, config.seed(), (int) data.bodyChw()[1], (int) data.bodyChw()[2]),
+                            0, List.of());
+                }
+
+                @Override
+                public Map<String, float[]> weights() {
+                    Map<String, float[]> weights = StepRecord.valuesOf(head.snapshot(), "head/", StepRecord.newMap());
+                    encoders(image, body).forEach((prefix, encoder) -> StepRecord.valuesOf(encoder.parameters(), prefix, weights));
+                    return weights;
+                }
+            }, data.labels(), listener, cancelled);
+            Result best = kept.snapshot();
+            return new Result(best.head(), best.imageEncoder(), best.bodyEncoder(), kept.epoch(), kept.history());
         }
     }
 
@@ -194,13 +162,6 @@ public final class JointTrainer {
             m.put("body/", body);
         }
         return m;
-    }
-
-    /** The encoder's parameters one RMSprop step at {@code lr}; with rate 0 only the gradients are cleared. */
-    private static void step(RmsProp optimizer, String prefix, OnnxConvNet encoder, float lr, NDManager scratch) {
-        for (Map.Entry<String, NDArray> p : encoder.parameters().entrySet()) {
-            optimizer.step(prefix + p.getKey(), p.getValue(), lr, scratch);
-        }
     }
 
     private static NDArray[] pixels(NDManager scratch, Data data, int[] idx) {

@@ -1,21 +1,16 @@
 package org.affectdml.trainer.head;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.training.GradientCollector;
 import org.affectdml.trainer.eval.OneShot;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
-import java.util.concurrent.CancellationException;
 import java.util.function.BooleanSupplier;
 
 /**
- * Trains the head with DJL on cached features: m-per-class batches, MS miner + triplet margin + cross-entropy,
- * RMSprop with StepLR, fixed seeds. After every epoch the head embeds the base-class validation split and the
- * epoch with the best mean balanced one-shot 1-NN accuracy is kept (never selected on the query set).
+ * Trains the head with DJL on cached features ({@link TrainingLoop}: m-per-class batches, MS miner + triplet margin +
+ * cross-entropy, RMSprop with StepLR, fixed seeds). After every epoch the head embeds the base-class validation split
+ * and the epoch with the best mean balanced one-shot 1-NN accuracy is kept (never selected on the query set).
  */
 public final class HeadTrainer {
 
@@ -57,62 +52,39 @@ public final class HeadTrainer {
      * @param validation base-class validation rows (may have no rows: then the last epoch is kept)
      */
     public Result train(HeadShape shape, FeatureMatrix train, FeatureMatrix validation, Listener listener, BooleanSupplier cancelled) {
-        Random random = new Random(config.seed());
-        MPerClassSampler sampler = new MPerClassSampler(train.labels(), config.samplesPerClass(), config.batchSize());
         DmlLoss loss = new DmlLoss(config.epsilon(), config.margin(), config.alpha(), config.beta());
-        List<EpochReport> history = new ArrayList<>();
-        HeadWeights best = null;
-        int bestEpoch = 0;
-        double bestAccuracy = Double.NEGATIVE_INFINITY;
-        try (HeadNetwork net = new HeadNetwork(shape, config.seed());
-             NDManager state = NDManager.newBaseManager("PyTorch")) {
-            RmsProp optimizer = new RmsProp(state);
-            long step = 0;
-            for (int epoch = 0; epoch < config.epochs(); epoch++) {
-                List<int[]> batches = sampler.epoch(random);
-                EpochLosses losses = new EpochLosses();
-                for (int b = 0; b < batches.size(); b++) {
-                    if (cancelled.getAsBoolean()) {
-                        throw new CancellationException("training cancelled in epoch " + (epoch + 1));
-                    }
-                    int[] idx = batches.get(b);
-                    float lr = (float) (config.learningRate() * config.scheduleFactor(epoch, step++));
-                    try (NDManager scratch = NDManager.newBaseManager("PyTorch")) {
-                        DmlLoss.Value value;
-                        try (GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
-                            HeadNetwork.Output out = net.forward(scratch, train.image(scratch, idx), train.body(scratch, idx),
-                                    train.sem(scratch, idx), true);
-                            value = loss.compute(scratch, out.embedding(), out.logits(), train.labels(idx));
-                            collector.backward(value.total());
-                        }
-                        losses.add(value);
-                        var gradients = listener.recordsSteps() ? StepRecord.gradientsOf(net.parameters(), "", StepRecord.newMap()) : null;
-                        for (var p : net.parameters().entrySet()) {
-                            optimizer.step(p.getKey(), p.getValue(), lr, scratch);
-                        }
-                        if (gradients != null) {
-                            listener.step(new StepRecord(epoch + 1, b + 1, lr, 0, idx.clone(), value.total().getFloat(), value.triplet(),
-                                    value.crossEntropy(), value.triplets(), value.activeTriplets(), gradients,
-                                    StepRecord.valuesOf(net.snapshot(), "", StepRecord.newMap())));
-                        }
-                    }
-                    listener.batch(epoch + 1, b + 1, batches.size());
+        try (HeadNetwork net = new HeadNetwork(shape, config.seed())) {
+            List<TrainingLoop.Group> groups = List.of(new TrainingLoop.Group("", net.parameters(), config.learningRate()));
+            TrainingLoop.Kept<HeadWeights> kept = new TrainingLoop(config).run(new TrainingLoop.Model<>() {
+                @Override
+                public DmlLoss.Value loss(NDManager scratch, int[] rows) {
+                    HeadNetwork.Output out = net.forward(scratch, train.image(scratch, rows), train.body(scratch, rows), train.sem(scratch, rows), true);
+                    return loss.compute(scratch, out.embedding(), out.logits(), train.labels(rows));
                 }
-                double accuracy = validation.rows() == 0 ? Double.NaN
-                        : OneShot.meanBalancedAccuracy(embed(net, validation), validation.labels(), shape.classes(),
-                        config.validationDraws(), config.seed());
-                boolean isBest = validation.rows() == 0 || accuracy > bestAccuracy;
-                if (isBest) {
-                    bestAccuracy = validation.rows() == 0 ? bestAccuracy : accuracy;
-                    best = net.snapshot();
-                    bestEpoch = epoch + 1;
+
+                @Override
+                public List<TrainingLoop.Group> groups() {
+                    return groups;
                 }
-                EpochReport report = losses.report(epoch + 1, config.epochs(), config.learningRateAt(epoch), accuracy, isBest);
-                history.add(report);
-                listener.epoch(report);
-            }
+
+                @Override
+                public double validationAccuracy() {
+                    return validation.rows() == 0 ? Double.NaN : OneShot.meanBalancedAccuracy(embed(net, validation), validation.labels(),
+                            shape.classes(), config.validationDraws(), config.seed());
+                }
+
+                @Override
+                public HeadWeights snapshot() {
+                    return net.snapshot();
+                }
+
+                @Override
+                public java.util.Map<String, float[]> weights() {
+                    return StepRecord.valuesOf(net.snapshot(), "", StepRecord.newMap());
+                }
+            }, train.labels(), listener, cancelled);
+            return new Result(kept.snapshot(), kept.epoch(), kept.history());
         }
-        return new Result(best, bestEpoch, history);
     }
 
     /** Rows of {@code z} scaled to unit length, into {@code out} from row {@code start}. */
