@@ -53,11 +53,12 @@ fi
 if [ "$(psql_admin -c "SELECT 1 FROM pg_database WHERE datname='$DB_NAME'")" != "1" ]; then
   psql_admin -c "CREATE DATABASE \"$DB_NAME\" OWNER \"$DB_USER\""
 fi
-# The extension is not "trusted": a superuser creates it, in the main and the test database.
-for db in "$DB_NAME" "${DB_NAME}_test"; do
+# The extension is not "trusted": a superuser creates it, in the main and the test databases. The cli module's
+# tests clean their own database (they start whole registries), never the one support-registry's tests use.
+for db in "$DB_NAME" "${DB_NAME}_test" "${DB_NAME}_cli_test"; do
   if [ "$(psql_admin -c "SELECT 1 FROM pg_database WHERE datname='$db'")" != "1" ]; then
     psql_admin -c "CREATE DATABASE \"$db\" OWNER \"$DB_USER\""
   fi
   psql_admin -d "$db" -c "SET client_min_messages TO warning" -c "CREATE EXTENSION IF NOT EXISTS vector"
 done
-log "PostgreSQL $PG_VERSION with pgvector $(psql_admin -d "$DB_NAME" -c "SELECT extversion FROM pg_extension WHERE extname='vector'") ready on 127.0.0.1:5432 (databases $DB_NAME, ${DB_NAME}_test; role $DB_USER)"
+log "PostgreSQL $PG_VERSION with pgvector $(psql_admin -d "$DB_NAME" -c "SELECT extversion FROM pg_extension WHERE extname='vector'") ready on 127.0.0.1:5432 (databases $DB_NAME, ${DB_NAME}_test, ${DB_NAME}_cli_test; role $DB_USER)"

@@ -18,7 +18,8 @@
         replay's own (teacher forcing): each step is then compared alone, without the drift of two trajectories;
         the final embedding is then the trainer's final head's.
 
-Debian's python3-torch only (pytorch-metric-learning is not packaged: its miner rules and reducer are written out).
+Debian's python3-torch and python3-torchvision only (pytorch-metric-learning is not packaged: its miner rules and
+reducer are written out).
 """
 import argparse
 import copy
@@ -28,26 +29,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.fusion import fuse_conv_bn_eval
-
-
-class BasicBlock(nn.Module):
-    """torchvision's ResNet BasicBlock without downsampling."""
-
-    def __init__(self, width):
-        super().__init__()
-        self.conv1 = nn.Conv2d(width, width, 3, padding=1, bias=False)
-        self.bn1 = nn.BatchNorm2d(width)
-        self.relu = nn.ReLU()
-        self.conv2 = nn.Conv2d(width, width, 3, padding=1, bias=False)
-        self.bn2 = nn.BatchNorm2d(width)
-
-    def forward(self, x):
-        out = self.relu(self.bn1(self.conv1(x)))
-        return self.relu(self.bn2(self.conv2(out)) + x)
+from torchvision.models.resnet import BasicBlock
 
 
 class SmallEncoder(nn.Module):
-    """A ResNet in miniature: the stem, one basic block, global average pooling, a classifier."""
+    """A ResNet in miniature, of torchvision's parts: the stem, one BasicBlock, global average pooling, a classifier."""
 
     def __init__(self, width, classes=5):
         super().__init__()
@@ -55,7 +41,7 @@ class SmallEncoder(nn.Module):
         self.bn1 = nn.BatchNorm2d(width)
         self.relu = nn.ReLU()
         self.maxpool = nn.MaxPool2d(3, stride=2, padding=1)
-        self.layer1 = BasicBlock(width)
+        self.layer1 = BasicBlock(width, width)
         self.avgpool = nn.AdaptiveAvgPool2d(1)
         self.fc = nn.Linear(width, classes)
 

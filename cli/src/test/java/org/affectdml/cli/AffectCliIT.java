@@ -51,7 +51,7 @@ class AffectCliIT {
                 "affect.model-store.path", store.toString(), "affect.embedding.segmentation", "in-process",
                 "affect.onnx.intra-op-threads", "1"), tmp.resolve("logs"));
         registry = ServiceProcess.start(ServiceProcess.requirePackagedApp("support-registry"), Map.of(
-                "quarkus.datasource.jdbc.url", System.getenv().getOrDefault("AFFECT_TEST_DB_URL", "jdbc:postgresql://127.0.0.1:5432/affect_test"),
+                "quarkus.datasource.jdbc.url", System.getenv().getOrDefault("AFFECT_CLI_TEST_DB_URL", "jdbc:postgresql://127.0.0.1:5432/affect_cli_test"),
                 "quarkus.flyway.clean-disabled", "false", "quarkus.flyway.clean-at-start", "true",
                 "quarkus.grpc.clients.embedding.host", "127.0.0.1",
                 "quarkus.grpc.clients.embedding.port", Integer.toString(embedding.port),

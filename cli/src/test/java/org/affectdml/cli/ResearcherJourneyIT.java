@@ -91,7 +91,7 @@ class ResearcherJourneyIT {
         ServiceProcess embedding = start("embedding-service", Map.of("affect.model-store.path", store.toString(),
                 "affect.embedding.segmentation", "in-process", "affect.model-store.poll-interval", "1s"), List.of("-Xmx1g"));
         ServiceProcess registry = start("support-registry", Map.of(
-                "quarkus.datasource.jdbc.url", System.getenv().getOrDefault("AFFECT_TEST_DB_URL", "jdbc:postgresql://127.0.0.1:5432/affect_test"),
+                "quarkus.datasource.jdbc.url", System.getenv().getOrDefault("AFFECT_CLI_TEST_DB_URL", "jdbc:postgresql://127.0.0.1:5432/affect_cli_test"),
                 "quarkus.flyway.clean-disabled", "false", "quarkus.flyway.clean-at-start", "true",
                 "quarkus.grpc.clients.embedding.host", "127.0.0.1", "quarkus.grpc.clients.embedding.port", Integer.toString(embedding.port),
                 "affect.registry.reembedding.interval", "1s",
