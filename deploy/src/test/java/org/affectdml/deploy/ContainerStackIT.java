@@ -345,8 +345,16 @@ class ContainerStackIT {
         double answered = "stand-in".equals(System.getProperty("container-stack.models")) ? 0.5 : 0.9;
         assertTrue(calls.getOrDefault("OK", 0L) >= answered * total, "at least " + (int) (answered * 100)
                 + " % of the mixed traffic is answered: " + calls);
-        assertTrue(java.util.Set.of("OK", "RESOURCE_EXHAUSTED", "UNAVAILABLE", "DEADLINE_EXCEEDED").containsAll(calls.keySet()),
-                "overload may be refused (RESOURCE_EXHAUSTED, UNAVAILABLE, DEADLINE_EXCEEDED), nothing else: " + calls);
+        // Overload may be refused. So may a call during a bundle swap that reaches a replica started after the SIGTERMs above:
+        // it holds only the new bundle while the registry still re-embeds, and versions are never mixed (FAILED_PRECONDITION
+        // saying so). Nothing else.
+        java.util.Set<String> allowed = new java.util.HashSet<>(java.util.Set.of("OK", "RESOURCE_EXHAUSTED", "UNAVAILABLE", "DEADLINE_EXCEEDED"));
+        if (log.lines().anyMatch(l -> l.startsWith("first FAILED_PRECONDITION:") && l.contains("re-embedding is in progress"))) {
+            allowed.add("FAILED_PRECONDITION");
+        }
+        assertTrue(allowed.containsAll(calls.keySet()), "overload may be refused (RESOURCE_EXHAUSTED, UNAVAILABLE, DEADLINE_EXCEEDED), and a "
+                + "swap answered FAILED_PRECONDITION while re-embedding; nothing else: " + calls + "\n" + log.lines()
+                .filter(l -> l.startsWith("first ")).collect(java.util.stream.Collectors.joining("\n")));
         var client = GrpcTestChannels.withKey(ClassificationGrpc.newBlockingStub(channel(registry)), clientKey);
         String active = Files.readString(store.resolve("ACTIVE")).strip();
         assertTrue(active.endsWith("-soak2"), "the soak swapped the bundle twice: " + active);
