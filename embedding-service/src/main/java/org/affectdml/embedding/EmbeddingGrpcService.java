@@ -90,7 +90,8 @@ public class EmbeddingGrpcService extends MutinyEmbeddingServiceGrpc.EmbeddingSe
             EmbedPersonsResponse.Builder response = EmbedPersonsResponse.newBuilder()
                     .setModelVersion(outcome.modelVersion())
                     .setTimings(outcome.timings())
-                    .setSceneCached(result.sceneCached());
+                    .setSceneCached(result.sceneCached())
+                    .setActiveVersion(outcome.activeVersion());
             addAll(result.sem2vec(), response::addSem2Vec);
             if (request.getIncludeSceneClasses()) {
                 response.addAllSceneClasses(sceneClasses(outcome, result));
@@ -127,7 +128,8 @@ public class EmbeddingGrpcService extends MutinyEmbeddingServiceGrpc.EmbeddingSe
         EmbedResponse.Builder response = EmbedResponse.newBuilder()
                 .setEmbedding(embedding(image.persons().get(0), outcome.modelVersion(), streamProjections))
                 .setTimings(outcome.timings())
-                .setSceneCached(image.sceneCached());
+                .setSceneCached(image.sceneCached())
+                .setActiveVersion(outcome.activeVersion());
         addAll(image.sem2vec(), response::addSem2Vec);
         return response.build();
     }

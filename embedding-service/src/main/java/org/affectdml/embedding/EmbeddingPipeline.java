@@ -73,7 +73,9 @@ public class EmbeddingPipeline {
     }
 
     /** {@code segmenterLabels}: the names of the segmenter's classes, in pixel-fraction order. */
-    public record Outcome(List<ImageOutcome> images, String modelVersion, StageTimings timings, List<String> segmenterLabels) {
+    /** @param activeVersion the version served when none is asked for, at the time of the answer */
+    public record Outcome(List<ImageOutcome> images, String modelVersion, StageTimings timings, List<String> segmenterLabels,
+                          String activeVersion) {
     }
 
     /** One distinct image of the request and the persons asked of it (over every request that sent it). */
@@ -219,10 +221,12 @@ public class EmbeddingPipeline {
                     .setEncodersUs(features.inferenceNanos() / 1000)
                     // With overlap-encoders segmentation runs meanwhile; this is its wall time from start to result (0: cached).
                     .setSegmentationUs(toSegment.isEmpty() ? 0 : (segmentationDone - segmentationStarted) / 1000)
+                    .setSegmentationServerUs(segmented.stream().mapToLong(Sem2VecSource.Segmented::serverMicros).sum())
                     .setHeadUs((done - beforeHead) / 1000)
                     .setTotalUs((done - start) / 1000)
                     .build();
-            return new Outcome(outcomes(sceneOfRequest, slots), bundle.version(), timings, bundle.segmenterLabels());
+            return new Outcome(outcomes(sceneOfRequest, slots), bundle.version(), timings, bundle.segmenterLabels(),
+                    bundles.servingVersion().orElse(""));
         }
     }
 

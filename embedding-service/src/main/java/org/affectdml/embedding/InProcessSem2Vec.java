@@ -22,7 +22,7 @@ final class InProcessSem2Vec implements Sem2VecSource {
         // Runs on the calling thread: on one machine the segmenter and the encoders share the same cores anyway.
         try {
             return CompletableFuture.completedFuture(SemanticSegmenter.segment(bundle, segmenterInputs, 0, models).stream()
-                    .map(r -> new Segmented(r.sem2vec(), r.pixelFractions())).toList());
+                    .map(r -> new Segmented(r.sem2vec(), r.pixelFractions(), 0)).toList());
         } catch (Exception e) {
             return CompletableFuture.failedFuture(e);
         }

@@ -76,7 +76,7 @@ final class RemoteSem2Vec implements Sem2VecSource {
         for (int i = 0; i < fractions.length; i++) {
             fractions[i] = response.getPixelFractions(i);
         }
-        return new Segmented(sem2vec, fractions);
+        return new Segmented(sem2vec, fractions, response.getTimings().getTotalUs());
     }
 
     private static RuntimeException toUnavailable(Throwable e, Deadline callerDeadline) {

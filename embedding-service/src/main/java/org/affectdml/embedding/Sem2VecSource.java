@@ -10,7 +10,8 @@ import java.util.concurrent.CompletableFuture;
 public interface Sem2VecSource {
 
     /** One image's segmentation summary. */
-    record Segmented(float[] sem2vec, float[] pixelFractions) {
+    /** @param serverMicros the time segmentation-service reported for the call (0 in-process) */
+    record Segmented(float[] sem2vec, float[] pixelFractions, long serverMicros) {
     }
 
     /**

@@ -41,6 +41,15 @@ public interface RegistryConfig {
     @WithDefault("250ms")
     Duration embeddingRoundPause();
 
+    /**
+     * How long the versions embedding-service serves (GetModel) are reused before asking again; 0 = ask on every call.
+     * A bundle activated meanwhile is preferred at most this much later (until then taxonomies are served with the
+     * version they are complete in, never a mix); an Embed refused because its version is no longer loaded asks again
+     * at once and the call is answered with the fresh versions.
+     */
+    @WithDefault("1s")
+    Duration modelInfoMaxAge();
+
     /** Largest image accepted by AddSupport/Classify (bytes); embedding-service applies its own limits too. */
     @WithDefault("20971520")
     int maxImageBytes();

@@ -20,6 +20,8 @@ import org.affectdml.proto.v1.EmbedRequest;
 import org.affectdml.proto.v1.EmbedResponse;
 import org.affectdml.proto.v1.EmbeddingServiceGrpc;
 import org.affectdml.proto.v1.GetModelRequest;
+import org.affectdml.proto.v1.StageTimings;
+import org.affectdml.service.metrics.ServerTiming;
 import org.affectdml.proto.v1.Image;
 import org.affectdml.proto.v1.ModelInfo;
 import org.affectdml.proto.v1.PersonBox;
@@ -94,7 +96,10 @@ public class EmbeddingClient {
     public Embedded embed(Item item, String modelVersion, Extras extras) {
         EmbedRequest request = request(item).setModelVersion(modelVersion)
                 .setIncludeSceneClasses(extras.sceneClasses()).setIncludeStreamProjections(extras.streamProjections()).build();
+        ServerTiming timing = ServerTiming.current();
         EmbedResponse r = inRounds(s -> s.embed(request));
+        recordStages(timing, r.getTimings());
+        sawActive(r.getActiveVersion());
         return checked(r).withScene(r.getSceneClassesList());
     }
 
@@ -107,6 +112,7 @@ public class EmbeddingClient {
         List<Embedded> out = new ArrayList<>();
         for (EmbedResponse r : inRounds(s -> s.embedBatch(request)).getItemsList()) {
             out.add(checked(r));
+            sawActive(r.getActiveVersion());
         }
         return out;
     }
@@ -123,7 +129,10 @@ public class EmbeddingClient {
                 .addAllBoxes(boxes).setModelVersion(modelVersion).setIncludeSceneClasses(extras.sceneClasses())
                 .setIncludeStreamProjections(extras.streamProjections()).build();
         List<PersonResult> out = new ArrayList<>();
+        ServerTiming timing = ServerTiming.current();
         var response = inRounds(s -> s.embedPersons(request));
+        recordStages(timing, response.getTimings());
+        sawActive(response.getActiveVersion());
         for (PersonEmbedding person : response.getPersonsList()) {
             out.add(person.hasError() ? new PersonResult(null, person.getError())
                     : new PersonResult(checked(person.getEmbedding()).withScene(response.getSceneClassesList()), null));
@@ -131,9 +140,38 @@ public class EmbeddingClient {
         return out;
     }
 
+    /** embedding-service's own stages of the call, for a Classify caller that asked for its timings (ServerTiming). */
+    private static void recordStages(ServerTiming timing, StageTimings t) {
+        timing.record("embedding.total", t.getTotalUs() * 1000);
+        timing.record("embedding.decode", t.getDecodeUs() * 1000);
+        timing.record("embedding.preprocess", t.getPreprocessUs() * 1000);
+        timing.record("embedding.encoders", t.getEncodersUs() * 1000);
+        timing.record("embedding.segmentation", t.getSegmentationUs() * 1000);
+        timing.record("embedding.segmentation-server", t.getSegmentationServerUs() * 1000);
+        timing.record("embedding.head", t.getHeadUs() * 1000);
+    }
+
     /** The model embedding-service serves now (and the one it replaced, still available on request). */
     public ModelInfo model() {
-        return inRounds(s -> s.getModel(GetModelRequest.getDefaultInstance()));
+        ModelInfo model = inRounds(s -> s.getModel(GetModelRequest.getDefaultInstance()));
+        sawActive(model.getVersion());
+        return model;
+    }
+
+    /**
+     * The active version named by the latest answer of embedding-service (any call; empty before the first): lets
+     * {@code ServingVersions} keep GetModel's answer only while embedding-service still names the same active bundle.
+     */
+    public String lastSeenActive() {
+        return lastSeenActive;
+    }
+
+    private volatile String lastSeenActive = "";
+
+    private void sawActive(String version) {
+        if (!version.isEmpty()) {
+            lastSeenActive = version;
+        }
     }
 
     /**

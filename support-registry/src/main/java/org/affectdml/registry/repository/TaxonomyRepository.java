@@ -77,6 +77,50 @@ public class TaxonomyRepository implements PanacheRepository<TaxonomyEntity> {
     }
 
     @SuppressWarnings("unchecked")
+    /**
+     * What Classify checks before embedding, in one statement (so one snapshot without REPEATABLE READ, and one round
+     * trip): the taxonomy's id, its number of classes, the classes without any support (in position order), its number
+     * of supports, and how many of them have an embedding of each model version. Empty when no such taxonomy exists.
+     */
+    public Optional<Classifiability> classifiability(String name) {
+        List<Object[]> rows = rows(getEntityManager().createNativeQuery("""
+                        SELECT t.id,
+                          (SELECT count(*) FROM emotion_class c WHERE c.taxonomy_id = t.id),
+                          (SELECT coalesce(string_agg(c.name, chr(31) ORDER BY c.position), '') FROM emotion_class c
+                             WHERE c.taxonomy_id = t.id AND NOT EXISTS (SELECT 1 FROM support_sample s WHERE s.class_id = c.id)),
+                          (SELECT count(*) FROM support_sample s WHERE s.taxonomy_id = t.id),
+                          (SELECT coalesce(string_agg(v.model_version || chr(31) || v.n, chr(30)), '') FROM
+                             (SELECT e.model_version, count(*) AS n FROM support_embedding e WHERE e.taxonomy_id = t.id
+                              GROUP BY e.model_version) v)
+                        FROM taxonomy t WHERE t.name = ?1""")
+                .setParameter(1, name).getResultList());
+        if (rows.isEmpty()) {
+            return Optional.empty();
+        }
+        Object[] r = rows.get(0);
+        String empty = (String) r[2];
+        Map<String, Long> embedded = new HashMap<>();
+        String versions = (String) r[4];
+        if (!versions.isEmpty()) {
+            for (String pair : versions.split("\u001e")) {
+                String[] f = pair.split("\u001f");
+                embedded.put(f[0], Long.parseLong(f[1]));
+            }
+        }
+        return Optional.of(new Classifiability(((Number) r[0]).longValue(), ((Number) r[1]).intValue(),
+                empty.isEmpty() ? List.of() : List.of(empty.split("\u001f")), ((Number) r[3]).longValue(), embedded));
+    }
+
+    /** See {@link #classifiability}. */
+    public record Classifiability(long id, int classes, List<String> classesWithoutSupport, long supports,
+                                  Map<String, Long> embeddedByVersion) {
+
+        /** The first candidate version every support has an embedding of. */
+        public Optional<String> completeIn(List<String> candidates) {
+            return candidates.stream().filter(v -> embeddedByVersion.getOrDefault(v, 0L) == supports).findFirst();
+        }
+    }
+
     static List<Object[]> rows(List<?> result) {
         return (List<Object[]>) result;
     }

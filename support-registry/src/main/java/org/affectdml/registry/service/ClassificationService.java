@@ -1,5 +1,6 @@
 package org.affectdml.registry.service;
 
+import io.grpc.StatusRuntimeException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -29,12 +30,16 @@ import org.affectdml.registry.repository.SupportEmbeddingRepository;
 import org.affectdml.registry.repository.SupportEmbeddingRepository.ClassDistance;
 import org.affectdml.registry.repository.TaxonomyRepository;
 import org.affectdml.service.errors.Errors;
+import org.affectdml.service.metrics.ServerTiming;
 
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Classify: embed the query with the version the taxonomy is served with, then rank the classes by the
@@ -81,19 +86,27 @@ public class ClassificationService {
     }
 
     public ClassifyResponse classify(ClassifyRequest request) {
+        ServerTiming timing = ServerTiming.current();
+        long started = System.nanoTime();
         if (!request.hasBox()) {
             throw Errors.invalidArgument("request has no person box (x1, y1, x2, y2 in pixels)");
         }
-        Query query = prepare(request.getTaxonomy(), request.hasImage() ? request.getImage() : null, request.getTopK(), request.getScoring(),
-                request.getMultiLabel());
         var b = request.getBox();
-        Timer.Sample embedding = Timer.start(registry);
         int explain = explainedSupports(request.getExplain(), request.getExplainSupports());
-        EmbeddingClient.Embedded embedded = embeddings.embed(new EmbeddingClient.Item(query.upload().bytes(),
-                query.upload().mediaType(), b.getX1(), b.getY1(), b.getX2(), b.getY2()), query.version(), extras(explain));
-        embedding.stop(embedTime);
-        return rank(request.getTaxonomy(), List.of(embedded), request.getScoring(), request.getTopK(), request.getMultiLabel(), explain)
-                .get(0);
+        AtomicReference<Query> served = new AtomicReference<>();
+        EmbeddingClient.Embedded embedded = withServedVersion(() -> prepare(request.getTaxonomy(), request.hasImage() ? request.getImage() : null,
+                request.getTopK(), request.getScoring(), request.getMultiLabel(), timing), query -> {
+            served.set(query);
+            Timer.Sample embedding = Timer.start(registry);
+            EmbeddingClient.Embedded e = embeddings.embed(new EmbeddingClient.Item(query.upload().bytes(), query.upload().mediaType(),
+                    b.getX1(), b.getY1(), b.getX2(), b.getY2()), query.version(), extras(explain));
+            timing.record("embed", embedding.stop(embedTime));
+            return e;
+        });
+        ClassifyResponse answer = rank(request.getTaxonomy(), served.get(), List.of(embedded), request.getScoring(), request.getTopK(),
+                request.getMultiLabel(), explain, timing).get(0);
+        timing.stop("total", started);
+        return answer;
     }
 
     public ClassifyPersonsResponse classifyPersons(ClassifyPersonsRequest request) {
@@ -104,17 +117,23 @@ public class ClassificationService {
             throw Errors.invalidArgument("ClassifyPersons has " + request.getBoxesCount() + " boxes, above the limit of "
                     + config.maxPersons() + " (affect.registry.max-persons); split it");
         }
-        Query query = prepare(request.getTaxonomy(), request.hasImage() ? request.getImage() : null, request.getTopK(), request.getScoring(),
-                request.getMultiLabel());
+        ServerTiming timing = ServerTiming.current();
         int explain = explainedSupports(request.getExplain(), request.getExplainSupports());
-        Timer.Sample embedding = Timer.start(registry);
-        List<EmbeddingClient.PersonResult> persons = embeddings.embedPersons(query.upload().bytes(), query.upload().mediaType(),
-                request.getBoxesList(), query.version(), extras(explain));
-        embedding.stop(embedTime);
+        AtomicReference<Query> served = new AtomicReference<>();
+        List<EmbeddingClient.PersonResult> persons = withServedVersion(() -> prepare(request.getTaxonomy(),
+                request.hasImage() ? request.getImage() : null, request.getTopK(), request.getScoring(), request.getMultiLabel(), timing), query -> {
+            served.set(query);
+            Timer.Sample embedding = Timer.start(registry);
+            List<EmbeddingClient.PersonResult> p = embeddings.embedPersons(query.upload().bytes(), query.upload().mediaType(),
+                    request.getBoxesList(), query.version(), extras(explain));
+            timing.record("embed", embedding.stop(embedTime));
+            return p;
+        });
+        Query query = served.get();
         List<EmbeddingClient.Embedded> embedded = persons.stream().map(EmbeddingClient.PersonResult::embedded)
                 .filter(java.util.Objects::nonNull).toList();
         List<ClassifyResponse> ranked = embedded.isEmpty() ? List.of()
-                : rank(request.getTaxonomy(), embedded, request.getScoring(), request.getTopK(), request.getMultiLabel(), explain);
+                : rank(request.getTaxonomy(), query, embedded, request.getScoring(), request.getTopK(), request.getMultiLabel(), explain, timing);
         ClassifyPersonsResponse.Builder response = ClassifyPersonsResponse.newBuilder().setModelVersion(query.version());
         int next = 0;
         for (EmbeddingClient.PersonResult person : persons) {
@@ -129,11 +148,29 @@ public class ClassificationService {
         return response.build();
     }
 
-    /** A checked query image and the model version the taxonomy is served with. */
-    private record Query(UploadedImage upload, String version) {
+    /**
+     * Prepares the query (checks, and picks the version from the versions embedding-service was last seen serving), then
+     * embeds it. The versions are reused for a while (ServingVersions), so when they may be out of date (embedding-service
+     * no longer has the version picked, or the taxonomy is complete in none of them: it was re-embedded for a newer one),
+     * the versions are asked again and the call prepared and embedded once more: a change is seen by the next call.
+     */
+    private <T> T withServedVersion(Supplier<Query> prepare, Function<Query, T> embed) {
+        try {
+            return embed.apply(prepare.get());
+        } catch (StatusRuntimeException e) {
+            if (!ServingVersions.versionNotLoaded(e) && !ServingVersions.isNotFullyEmbedded(e)) {
+                throw e;
+            }
+            versions.forget();
+            return embed.apply(prepare.get());
+        }
     }
 
-    private Query prepare(String taxonomy, Image image, int topK, ScoringRule scoring, boolean multiLabel) {
+    /** A checked query image, the model version the taxonomy is served with, and how many supports it has in that version. */
+    private record Query(UploadedImage upload, String version, long supports) {
+    }
+
+    private Query prepare(String taxonomy, Image image, int topK, ScoringRule scoring, boolean multiLabel, ServerTiming timing) {
         if (topK < 0) {
             throw Errors.invalidArgument("top_k must be >= 0 (0 = all classes), got " + topK);
         }
@@ -144,19 +181,29 @@ public class ClassificationService {
         if (image == null || image.getData().isEmpty()) {
             throw Errors.invalidArgument("request has no image");
         }
+        long started = System.nanoTime();
         UploadedImage upload = UploadedImage.accept(image, "image", config.maxImageBytes());
+        timing.stop("validate", started);
+        started = System.nanoTime();
         List<String> candidates = versions.candidates();
-        String version = QuarkusTransaction.requiringNew().call(() -> {
-            // A snapshot, so a concurrent delete shows as no taxonomy (NOT_FOUND), never as one with its classes gone.
-            repeatableRead();
-            return checkClassifiable(taxonomy, candidates, multiLabel);
+        timing.stop("model-info", started);
+        started = System.nanoTime();
+        TaxonomyService.requireValidName(taxonomy);
+        Query query = QuarkusTransaction.requiringNew().call(() -> {
+            // One statement sees one snapshot: a concurrent delete shows as no taxonomy (NOT_FOUND), never as one with its
+            // classes gone. The multi-label check reads the rules too, so then the transaction is one snapshot.
+            if (multiLabel) {
+                repeatableRead();
+            }
+            return checkClassifiable(taxonomy, upload, candidates, multiLabel);
         });
-        return new Query(upload, version);
+        timing.stop("check", started);
+        return query;
     }
 
     /** Every query's ranking, all in one snapshot of the taxonomy. */
-    private List<ClassifyResponse> rank(String taxonomy, List<EmbeddingClient.Embedded> queries, ScoringRule scoring, int topK,
-                                        boolean multiLabel, int explain) {
+    private List<ClassifyResponse> rank(String taxonomy, Query prepared, List<EmbeddingClient.Embedded> queries, ScoringRule scoring, int topK,
+                                        boolean multiLabel, int explain, ServerTiming timing) {
         Timer.Sample search = Timer.start(registry);
         List<ClassifyResponse> responses = QuarkusTransaction.requiringNew().call(() -> {
             repeatableRead();
@@ -166,13 +213,13 @@ public class ClassificationService {
             for (EmbeddingClient.Embedded query : queries) {
                 List<ClassDistance> distances = prototype
                         ? supportEmbeddings.prototypeDistances(t.id, query.modelVersion(), query.values())
-                        : nearestSupports(t.id, query);
+                        : nearestSupports(t.id, query, query.modelVersion().equals(prepared.version()) ? prepared.supports() : -1);
                 ClassifyResponse answer = answer(t, distances, topK, query.modelVersion(), scoring, multiLabel);
                 out.add(explain > 0 ? explained(t, answer, query, explain) : answer);
             }
             return out;
         });
-        search.stop(knnTime);
+        timing.record("knn", search.stop(knnTime));
         for (ClassifyResponse response : responses) {
             registry.counter("affect.registry.classify", "model_version", response.getModelVersion()).increment();
         }
@@ -236,27 +283,31 @@ public class ClassificationService {
     }
 
     /** Checks the taxonomy can be classified (multi-label: has thresholds) and picks the version; messages name what is missing. */
-    private String checkClassifiable(String name, List<String> candidates, boolean multiLabel) {
-        TaxonomyEntity t = taxonomies.require(name);
-        if (t.classes.size() < 2) {
-            throw Errors.failedPrecondition("taxonomy '" + name + "' has " + t.classes.size()
+    private Query checkClassifiable(String name, UploadedImage upload, List<String> candidates, boolean multiLabel) {
+        TaxonomyRepository.Classifiability t = taxonomyRows.classifiability(name).orElseThrow(() -> TaxonomyService.notFound(name));
+        if (t.classes() < 2) {
+            throw Errors.failedPrecondition("taxonomy '" + name + "' has " + t.classes()
                     + " class(es); Classify needs at least 2");
         }
-        List<String> empty = taxonomyRows.classesWithoutSupport(t.id);
-        if (!empty.isEmpty()) {
-            throw Errors.failedPrecondition("taxonomy '" + name + "': class(es) " + empty
+        if (!t.classesWithoutSupport().isEmpty()) {
+            throw Errors.failedPrecondition("taxonomy '" + name + "': class(es) " + t.classesWithoutSupport()
                     + " have no support sample; add at least one each (AddSupport)");
         }
-        String version = versions.requirePick(name, candidates, "re-embedding is in progress (GetReembeddingStatus)");
+        String version = t.completeIn(candidates).orElseThrow(() -> ServingVersions.notFullyEmbedded(name, candidates,
+                "re-embedding is in progress (GetReembeddingStatus)"));
         if (multiLabel) {
-            RejectionRules.requireThresholds(t);  // before the embedding call, not after it
+            RejectionRules.requireThresholds(taxonomies.require(name));  // before the embedding call, not after it
         }
-        return version;
+        return new Query(upload, version, t.embeddedByVersion().get(version));
     }
 
-    /** Exact search for small taxonomies, HNSW for large ones (affect.registry.exact-search-max-supports). */
-    private List<ClassDistance> nearestSupports(long taxonomyId, EmbeddingClient.Embedded query) {
-        long count = supportEmbeddings.countOf(taxonomyId, query.modelVersion());
+    /**
+     * Exact search for small taxonomies, HNSW for large ones (affect.registry.exact-search-max-supports). The count of
+     * supports the check before the embedding saw picks the path (-1: count them now); it only chooses the search, so a
+     * support added meanwhile changes nothing but, at the limit, which exact-enough search runs.
+     */
+    private List<ClassDistance> nearestSupports(long taxonomyId, EmbeddingClient.Embedded query, long supportsSeen) {
+        long count = supportsSeen >= 0 ? supportsSeen : supportEmbeddings.countOf(taxonomyId, query.modelVersion());
         return count <= config.exactSearchMaxSupports()
                 ? supportEmbeddings.nearestPerClassExact(taxonomyId, query.modelVersion(), query.values())
                 : supportEmbeddings.nearestPerClassApproximate(taxonomyId, query.modelVersion(), query.values(), config.hnswEfSearch());

@@ -4,6 +4,7 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.affectdml.proto.v1.ModelInfo;
+import org.affectdml.registry.RegistryConfig;
 import org.affectdml.registry.client.EmbeddingClient;
 import org.affectdml.registry.repository.SupportEmbeddingRepository;
 import org.affectdml.registry.repository.SupportRepository;
@@ -33,14 +34,50 @@ public class ServingVersions {
     @Inject
     SupportEmbeddingRepository supportEmbeddings;
 
-    /** The versions embedding-service can embed with now, preferred first. */
+    @Inject
+    RegistryConfig config;
+
+    /** The last answer of GetModel and when it was asked (System.nanoTime()). */
+    private record Asked(List<String> versions, long atNanos) {
+    }
+
+    private volatile Asked asked;
+
+    /**
+     * The versions embedding-service can embed with now, preferred first. GetModel's answer is kept while it is younger
+     * than {@code affect.registry.model-info-max-age} and every later answer of embedding-service (each Embed answer names
+     * the replica's active version) still names the same active version; so a Classify makes no GetModel round trip of
+     * its own, and the first Embed answer after an activation makes the next call ask again.
+     */
     public List<String> candidates() {
+        Asked last = asked;
+        long now = System.nanoTime();
+        if (last != null && now - last.atNanos() < config.modelInfoMaxAge().toNanos()
+                && last.versions().get(0).equals(embeddings.lastSeenActive())) {
+            return last.versions();
+        }
         ModelInfo model = embeddings.model();
         List<String> versions = new ArrayList<>(List.of(model.getVersion()));
         if (!model.getPreviousVersion().isEmpty()) {
             versions.add(model.getPreviousVersion());
         }
-        return versions;
+        asked = new Asked(List.copyOf(versions), now);
+        return asked.versions();
+    }
+
+    /** Forgets the versions asked: the next {@link #candidates()} asks embedding-service again. */
+    public void forget() {
+        asked = null;
+    }
+
+    /**
+     * Whether embedding-service refused a call because the version asked for is not (or no longer) loaded there (its
+     * FAILED_PRECONDITION, which EmbeddingClient reports as UNAVAILABLE naming it).
+     */
+    public static boolean versionNotLoaded(io.grpc.StatusRuntimeException e) {
+        String description = e.getStatus().getDescription();
+        return description != null && description.contains("is not loaded here")
+                && (e.getStatus().getCode() == io.grpc.Status.Code.FAILED_PRECONDITION || e.getStatus().getCode() == io.grpc.Status.Code.UNAVAILABLE);
     }
 
     /** The version to serve the taxonomy with, empty when it is complete in none of the candidates. */
@@ -54,8 +91,21 @@ public class ServingVersions {
      * (e.g. "re-embedding is in progress (GetReembeddingStatus)").
      */
     public String requirePick(String taxonomy, List<String> candidates, String whatToDo) {
-        return pick(taxonomy, candidates).orElseThrow(() -> Errors.failedPrecondition("taxonomy '" + taxonomy
-                + "' is not yet fully embedded with any model version embedding-service serves " + candidates + "; " + whatToDo));
+        return pick(taxonomy, candidates).orElseThrow(() -> notFullyEmbedded(taxonomy, candidates, whatToDo));
+    }
+
+    /** Whether this is {@link #notFullyEmbedded}'s answer. */
+    public static boolean isNotFullyEmbedded(io.grpc.StatusRuntimeException e) {
+        String description = e.getStatus().getDescription();
+        return e.getStatus().getCode() == io.grpc.Status.Code.FAILED_PRECONDITION && description != null
+                && description.contains(NOT_FULLY_EMBEDDED);
+    }
+
+    private static final String NOT_FULLY_EMBEDDED = "is not yet fully embedded with any model version embedding-service serves";
+
+    /** FAILED_PRECONDITION: the taxonomy is complete in none of the candidates; {@code whatToDo} ends the message. */
+    public static io.grpc.StatusRuntimeException notFullyEmbedded(String taxonomy, List<String> candidates, String whatToDo) {
+        return Errors.failedPrecondition("taxonomy '" + taxonomy + "' " + NOT_FULLY_EMBEDDED + " " + candidates + "; " + whatToDo);
     }
 
     /** Within the caller's transaction: the first candidate every support of the taxonomy has an embedding of. */

@@ -281,11 +281,11 @@ public class TaxonomyService {
         return Errors.alreadyExists("taxonomy '" + name + "' exists already");
     }
 
-    private static io.grpc.StatusRuntimeException notFound(String name) {
+    static io.grpc.StatusRuntimeException notFound(String name) {
         return Errors.notFound("taxonomy '" + name + "' does not exist");
     }
 
-    private static void requireValidName(String name) {
+    static void requireValidName(String name) {
         if (!TAXONOMY_NAME.matcher(name).matches()) {
             throw Errors.invalidArgument("taxonomy name " + Inputs.quoted(name)
                     + " must be 1-64 characters of a-z, 0-9, '.', '_', '-' starting with a letter or digit");
