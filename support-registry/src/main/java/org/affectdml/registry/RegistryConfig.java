@@ -50,6 +50,13 @@ public interface RegistryConfig {
     @WithDefault("1s")
     Duration modelInfoMaxAge();
 
+    /**
+     * How many taxonomies Classify keeps as last read (classes, thresholds, rules), each validated by its revision on
+     * every call; above it all are forgotten and read again as used.
+     */
+    @WithDefault("1000")
+    int classifiedTaxonomiesKept();
+
     /** Largest image accepted by AddSupport/Classify (bytes); embedding-service applies its own limits too. */
     @WithDefault("20971520")
     int maxImageBytes();

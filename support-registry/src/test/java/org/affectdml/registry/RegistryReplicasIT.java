@@ -8,7 +8,15 @@ import org.affectdml.inference.bundle.ModelStore;
 import org.affectdml.inference.onnx.OrtSessionFactory;
 import org.affectdml.inference.testing.TestImages;
 import org.affectdml.inference.testing.TinyModels;
+import org.affectdml.proto.v1.ClassificationGrpc;
+import org.affectdml.proto.v1.ClassifyRequest;
+import org.affectdml.proto.v1.ClassifyResponse;
+import org.affectdml.proto.v1.DeleteTaxonomyRequest;
+import org.affectdml.proto.v1.EmotionClass;
 import org.affectdml.proto.v1.GetReembeddingStatusRequest;
+import org.affectdml.proto.v1.GetTaxonomyRequest;
+import org.affectdml.proto.v1.RejectionRule;
+import org.affectdml.proto.v1.UpdateTaxonomyRequest;
 import org.affectdml.proto.v1.PersonBox;
 import org.affectdml.proto.v1.ReembeddingStatus;
 import org.affectdml.proto.v1.TaxonomyAdminGrpc;
@@ -23,6 +31,7 @@ import java.util.Map;
 import static org.affectdml.registry.RegistryTestSupport.support;
 import static org.affectdml.registry.RegistryTestSupport.taxonomy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -90,6 +99,79 @@ class RegistryReplicasIT {
                 channelB.shutdownNow();
             }
         }
+    }
+
+    /**
+     * Classify keeps each taxonomy as last read, validated by the revision its search statement returns
+     * (ClassifiedTaxonomies): every change made on one replica shows in the very next Classify on the other, which has
+     * the taxonomy kept from before the change.
+     */
+    @Test
+    void aChangeOnOneReplicaShowsInTheNextClassifyOnTheOther() throws Exception {
+        Path store = tmp.resolve("store");
+        TinyModels.activeDefaultBundle(store);
+        Map<String, String> models = Map.of("affect.model-store.path", store.toString(),
+                "affect.embedding.segmentation", "in-process", "affect.onnx.intra-op-threads", "1");
+        try (ServiceProcess embedding = ServiceProcess.start(ServiceProcess.requirePackagedApp("embedding-service"), models, tmp.resolve("logs"));
+             ServiceProcess a = registry(embedding.port);
+             ServiceProcess b = registry(embedding.port)) {
+            ManagedChannel channelA = ManagedChannelBuilder.forAddress("127.0.0.1", a.port).usePlaintext().build();
+            ManagedChannel channelB = ManagedChannelBuilder.forAddress("127.0.0.1", b.port).usePlaintext().build();
+            try {
+                var adminA = RegistryTestSupport.withKey(TaxonomyAdminGrpc.newBlockingStub(channelA), ADMIN);
+                var clientB = RegistryTestSupport.withKey(ClassificationGrpc.newBlockingStub(channelB), ADMIN);
+                String name = "kept-" + Long.toHexString(System.nanoTime());
+                adminA.createTaxonomy(taxonomy(name, "x", "y"));
+                adminA.addSupport(support(name, "x", TestImages.png(RegistryTestSupport.scene(0)), RegistryTestSupport.BOX));
+                adminA.addSupport(support(name, "y", TestImages.png(RegistryTestSupport.scene(1)), RegistryTestSupport.BOX));
+                ClassifyRequest query = RegistryTestSupport.classify(name, RegistryTestSupport.nearDuplicate(2), RegistryTestSupport.NEAR_BOX);
+                ClassifyResponse first = clientB.classify(query);
+                assertEquals(revision(adminA, name), first.getTaxonomyRevision());
+                assertEquals(2, first.getClassesCount());
+                assertEquals(first, clientB.classify(query), "a second call, from the taxonomy kept, answers the same");
+
+                // a class added (with its support) on A
+                adminA.updateTaxonomy(UpdateTaxonomyRequest.newBuilder().setName(name).setExpectedRevision(revision(adminA, name))
+                        .addAddClasses(EmotionClass.newBuilder().setName("z")).build());
+                adminA.addSupport(support(name, "z", TestImages.png(RegistryTestSupport.scene(2)), RegistryTestSupport.BOX));
+                ClassifyResponse added = clientB.classify(query);
+                assertEquals(revision(adminA, name), added.getTaxonomyRevision());
+                assertEquals(3, added.getClassesCount(), added.toString());
+                assertEquals("z", added.getClasses(0).getClassName(), "the query is a near-duplicate of z's support: " + added);
+
+                // a rejection rule set on A: B's next answer applies it
+                adminA.updateTaxonomy(UpdateTaxonomyRequest.newBuilder().setName(name).setExpectedRevision(revision(adminA, name))
+                        .setRejection(RejectionRule.newBuilder().setMaxDistance(1e-6f)).build());
+                ClassifyResponse rejected = clientB.classify(query);
+                assertEquals(revision(adminA, name), rejected.getTaxonomyRevision());
+                assertTrue(rejected.getUnknown(), "the new distance limit is applied: " + rejected);
+                assertEquals(1e-6f, rejected.getClasses(0).getMaxDistance(), 1e-9f);
+
+                // and cleared, and the class removed
+                adminA.updateTaxonomy(UpdateTaxonomyRequest.newBuilder().setName(name).setExpectedRevision(revision(adminA, name))
+                        .setClearRejection(true).addRemoveClasses("z").build());
+                ClassifyResponse removed = clientB.classify(query);
+                assertEquals(revision(adminA, name), removed.getTaxonomyRevision());
+                assertFalse(removed.getUnknown(), removed.toString());
+                assertEquals(2, removed.getClassesCount(), removed.toString());
+                assertTrue(removed.getClassesList().stream().noneMatch(c -> c.getClassName().equals("z")), removed.toString());
+
+                // deleted on A and created again under the same name (a new id): B answers from the new one
+                adminA.deleteTaxonomy(DeleteTaxonomyRequest.newBuilder().setName(name).build());
+                adminA.createTaxonomy(taxonomy(name, "p", "q"));
+                adminA.addSupport(support(name, "p", TestImages.png(RegistryTestSupport.scene(0)), RegistryTestSupport.BOX));
+                adminA.addSupport(support(name, "q", TestImages.png(RegistryTestSupport.scene(2)), RegistryTestSupport.BOX));
+                ClassifyResponse recreated = clientB.classify(query);
+                assertEquals("q", recreated.getClasses(0).getClassName(), recreated.toString());
+            } finally {
+                channelA.shutdownNow();
+                channelB.shutdownNow();
+            }
+        }
+    }
+
+    private static long revision(TaxonomyAdminGrpc.TaxonomyAdminBlockingStub admin, String name) {
+        return admin.getTaxonomy(GetTaxonomyRequest.newBuilder().setName(name).build()).getRevision();
     }
 
     private ServiceProcess registry(int embeddingPort) throws Exception {

@@ -29,6 +29,13 @@ public class SupportEmbeddingRepository implements PanacheRepositoryBase<Support
             FROM support_embedding WHERE taxonomy_id = ?2 AND model_version = ?3
             ORDER BY class_id, d""";
 
+    /** As {@link #EXACT_NEAREST_PER_CLASS}, each row also carrying the taxonomy's revision, read in the same statement. */
+    private static final String EXACT_NEAREST_PER_CLASS_AT_REVISION = """
+            SELECT n.class_id, n.d, n.sample_id, (SELECT t.revision FROM taxonomy t WHERE t.id = ?2) FROM (
+                SELECT DISTINCT ON (class_id) class_id, embedding <=> CAST(?1 AS vector) AS d, sample_id
+                FROM support_embedding WHERE taxonomy_id = ?2 AND model_version = ?3
+                ORDER BY class_id, d) n""";
+
     /** HNSW candidates, nearest per class among them. ?4 = candidate count; run after {@link #hnswSettings}. */
     public static final String APPROXIMATE_NEAREST_PER_CLASS = """
             SELECT DISTINCT ON (class_id) class_id, d, sample_id FROM (
@@ -203,6 +210,26 @@ public class SupportEmbeddingRepository implements PanacheRepositoryBase<Support
     public List<ClassDistance> nearestPerClassExact(long taxonomyId, String version, float[] query) {
         return distances(getEntityManager().createNativeQuery(EXACT_NEAREST_PER_CLASS)
                 .setParameter(1, VectorText.of(query)).setParameter(2, taxonomyId).setParameter(3, version).getResultList());
+    }
+
+    /** The nearest support per class and the taxonomy revision they were found at (-1: no supports, or no such taxonomy). */
+    public record AtRevision(long revision, List<ClassDistance> distances) {
+    }
+
+    /**
+     * As {@link #nearestPerClassExact}, with the taxonomy's revision from the same statement (so from the same snapshot):
+     * one round trip, and whatever the caller kept of that revision matches the distances.
+     */
+    public AtRevision nearestPerClassExactAtRevision(long taxonomyId, String version, float[] query) {
+        List<Object[]> rows = TaxonomyRepository.rows(getEntityManager().createNativeQuery(EXACT_NEAREST_PER_CLASS_AT_REVISION)
+                .setParameter(1, VectorText.of(query)).setParameter(2, taxonomyId).setParameter(3, version).getResultList());
+        List<ClassDistance> out = new ArrayList<>();
+        long revision = -1;
+        for (Object[] r : rows) {
+            out.add(new ClassDistance(((Number) r[0]).longValue(), ((Number) r[1]).doubleValue(), r[2].toString()));
+            revision = r[3] == null ? -1 : ((Number) r[3]).longValue();
+        }
+        return new AtRevision(revision, out);
     }
 
     /**

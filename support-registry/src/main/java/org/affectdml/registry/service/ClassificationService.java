@@ -37,6 +37,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -69,6 +70,8 @@ public class ClassificationService {
     SupportEmbeddingRepository supportEmbeddings;
     @Inject
     RegistryConfig config;
+    @Inject
+    ClassifiedTaxonomies snapshots;
     @Inject
     MeterRegistry registry;
 
@@ -167,7 +170,7 @@ public class ClassificationService {
     }
 
     /** A checked query image, the model version the taxonomy is served with, and how many supports it has in that version. */
-    private record Query(UploadedImage upload, String version, long supports) {
+    private record Query(UploadedImage upload, long taxonomyId, String version, long supports) {
     }
 
     private Query prepare(String taxonomy, Image image, int topK, ScoringRule scoring, boolean multiLabel, ServerTiming timing) {
@@ -205,9 +208,41 @@ public class ClassificationService {
     private List<ClassifyResponse> rank(String taxonomy, Query prepared, List<EmbeddingClient.Embedded> queries, ScoringRule scoring, int topK,
                                         boolean multiLabel, int explain, ServerTiming timing) {
         Timer.Sample search = Timer.start(registry);
-        List<ClassifyResponse> responses = QuarkusTransaction.requiringNew().call(() -> {
+        List<ClassifyResponse> responses = kept(prepared, queries, scoring, topK, multiLabel, explain)
+                .orElseGet(() -> read(taxonomy, prepared, queries, scoring, topK, multiLabel, explain));
+        timing.record("knn", search.stop(knnTime));
+        for (ClassifyResponse response : responses) {
+            registry.counter("affect.registry.classify", "model_version", response.getModelVersion()).increment();
+        }
+        return responses;
+    }
+
+    /**
+     * The common case in one statement: one query, nearest-support scoring, exact search, no explanation, and the
+     * taxonomy as kept at the revision the search statement returns. Empty otherwise (then {@link #read} runs).
+     */
+    private Optional<List<ClassifyResponse>> kept(Query prepared, List<EmbeddingClient.Embedded> queries, ScoringRule scoring, int topK,
+                                                  boolean multiLabel, int explain) {
+        if (queries.size() != 1 || explain > 0 || scoring == ScoringRule.SCORING_RULE_MEAN_PROTOTYPE
+                || !queries.get(0).modelVersion().equals(prepared.version()) || prepared.supports() > config.exactSearchMaxSupports()) {
+            return Optional.empty();
+        }
+        EmbeddingClient.Embedded query = queries.get(0);
+        return QuarkusTransaction.requiringNew().call(() -> {
+            SupportEmbeddingRepository.AtRevision found = supportEmbeddings.nearestPerClassExactAtRevision(prepared.taxonomyId(),
+                    query.modelVersion(), query.values());
+            return snapshots.at(prepared.taxonomyId(), found.revision())
+                    .map(t -> List.of(answer(t, found.distances(), topK, query.modelVersion(), scoring, multiLabel)));
+        });
+    }
+
+    /** Reads the taxonomy and searches, in one REPEATABLE READ snapshot, and keeps the taxonomy for the next calls. */
+    private List<ClassifyResponse> read(String taxonomy, Query prepared, List<EmbeddingClient.Embedded> queries, ScoringRule scoring,
+                                        int topK, boolean multiLabel, int explain) {
+        return QuarkusTransaction.requiringNew().call(() -> {
             repeatableRead();
             TaxonomyEntity t = taxonomies.require(taxonomy);
+            snapshots.keep(t);
             boolean prototype = scoring == ScoringRule.SCORING_RULE_MEAN_PROTOTYPE;
             List<ClassifyResponse> out = new ArrayList<>(queries.size());
             for (EmbeddingClient.Embedded query : queries) {
@@ -219,11 +254,6 @@ public class ClassificationService {
             }
             return out;
         });
-        timing.record("knn", search.stop(knnTime));
-        for (ClassifyResponse response : responses) {
-            registry.counter("affect.registry.classify", "model_version", response.getModelVersion()).increment();
-        }
-        return responses;
     }
 
     /** How many supports per class an explanation names: 0 when none is asked for. */
@@ -298,7 +328,7 @@ public class ClassificationService {
         if (multiLabel) {
             RejectionRules.requireThresholds(taxonomies.require(name));  // before the embedding call, not after it
         }
-        return new Query(upload, version, t.embeddedByVersion().get(version));
+        return new Query(upload, t.id(), version, t.embeddedByVersion().get(version));
     }
 
     /**

@@ -1,0 +1,41 @@
+package org.affectdml.registry.service;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.affectdml.registry.RegistryConfig;
+import org.affectdml.registry.model.TaxonomyEntity;
+import org.hibernate.Hibernate;
+
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Taxonomies as Classify last read them (classes, positions, thresholds, rejection rule), kept by id and revision so a
+ * Classify reads its taxonomy only when the revision its search statement returns is not the one kept. Every change of
+ * a taxonomy raises its revision (TaxonomyEntity.touch), on whichever replica it is made, and the revision comes from
+ * the same statement as the distances: an answer never combines distances with another revision's classes or rules.
+ * A kept entity is detached and never changed again; writers work on their own managed copies.
+ */
+@ApplicationScoped
+public class ClassifiedTaxonomies {
+
+    @Inject
+    RegistryConfig config;
+
+    private final ConcurrentHashMap<Long, TaxonomyEntity> byId = new ConcurrentHashMap<>();
+
+    /** The taxonomy kept at exactly this revision. */
+    public Optional<TaxonomyEntity> at(long id, long revision) {
+        TaxonomyEntity t = byId.get(id);
+        return t != null && t.revision == revision ? Optional.of(t) : Optional.empty();
+    }
+
+    /** Keeps {@code t}, read in the caller's transaction (its classes are loaded now, while the session is open). */
+    public void keep(TaxonomyEntity t) {
+        Hibernate.initialize(t.classes);
+        if (byId.size() >= config.classifiedTaxonomiesKept() && !byId.containsKey(t.id)) {
+            byId.clear();  // rare (more taxonomies in use than kept): start over rather than track recency on every call
+        }
+        byId.merge(t.id, t, (kept, read) -> read.revision >= kept.revision ? read : kept);
+    }
+}
