@@ -57,10 +57,22 @@ class TrainerToolTest {
 
     @Test
     void theJointAndSplitBenchmarksRunSmall() {
-        Run joint = run("bench-joint", "--work", tmp.resolve("bench-joint").toString(), "--persons", "150", "--seeds", "1", "--epochs", "1",
-                "--draws", "2", "--with-ce-only");
+        java.io.ByteArrayOutputStream table = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream stdout = System.out;
+        Run joint;
+        System.setOut(new java.io.PrintStream(table, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            joint = run("bench-joint", "--work", tmp.resolve("bench-joint").toString(), "--persons", "150", "--seeds", "1", "--epochs", "1",
+                    "--draws", "2", "--with-ce-only");
+        } finally {
+            System.setOut(stdout);
+        }
+        String printed = table.toString(java.nio.charset.StandardCharsets.UTF_8);
         assertEquals(0, joint.exit(), joint.err());
         assertEquals(4, reports(tmp.resolve("bench-joint")), "frozen and joint, each with both losses: four evaluated trainings");
+        // one seed: figures without an interval, never one made up from the support draws
+        assertTrue(printed.contains("| joint − frozen | ") && printed.contains("| triplet + CE − CE only, joint | ")
+                && printed.contains("(n = 1, no interval)"), printed);
         Run split = run("bench-split", "--work", tmp.resolve("bench-split").toString(), "--persons", "600", "--seeds", "1", "--epochs", "1",
                 "--draws", "2");
         assertEquals(0, split.exit(), split.err());
