@@ -50,54 +50,45 @@ class RegistryReplicasIT {
     void aModelSwapIsReembeddedOnceAcrossReplicasAndTheOtherReplicaTakesOver() throws Exception {
         Path store = tmp.resolve("store");
         String v1 = TinyModels.activeDefaultBundle(store);
-        Map<String, String> models = Map.of("affect.model-store.path", store.toString(), "affect.model-store.poll-interval", "200ms",
-                "affect.embedding.segmentation", "in-process", "affect.onnx.intra-op-threads", "1");
-        try (ServiceProcess embedding = ServiceProcess.start(ServiceProcess.requirePackagedApp("embedding-service"), models, tmp.resolve("logs"));
-             ServiceProcess a = registry(embedding.port);
-             ServiceProcess b = registry(embedding.port)) {
-            ManagedChannel channelA = ManagedChannelBuilder.forAddress("127.0.0.1", a.port).usePlaintext().build();
-            ManagedChannel channelB = ManagedChannelBuilder.forAddress("127.0.0.1", b.port).usePlaintext().build();
-            try {
-                var adminA = RegistryTestSupport.withKey(TaxonomyAdminGrpc.newBlockingStub(channelA), ADMIN);
-                var adminB = RegistryTestSupport.withKey(TaxonomyAdminGrpc.newBlockingStub(channelB), ADMIN);
-                String name = "replicas-" + Long.toHexString(System.nanoTime());
-                adminA.createTaxonomy(taxonomy(name, "x", "y"));
-                for (int i = 0; i < 20; i++) {
-                    PersonBox box = RegistryTestSupport.BOX.toBuilder().setX1(10 + i).build();
-                    adminA.addSupport(support(name, i % 2 == 0 ? "x" : "y", TestImages.png(RegistryTestSupport.scene(i % 4)), box));
-                }
-                // Supports other tests left in the database may still lack v1: let that settle first.
-                long supports = awaitAllEmbeddedWith(v1, adminA).getSamplesTotal();
-                double beforeA = embedded(a);
-                double beforeB = embedded(b);
-
-                ModelStore modelStore = new ModelStore(store);
-                String v2 = BundleTestSupport.copyWithManifest(modelStore, v1, v1 + "-next", m -> m);
-                modelStore.activate(v2, new BundleLoader(OrtSessionFactory.cpu(1)));
-                ReembeddingStatus done = awaitAllEmbeddedWith(v2, adminA);
-                assertEquals(supports, done.getSamplesDone());
-                assertEquals(done.getSamplesDone(), adminB.getReembeddingStatus(GetReembeddingStatusRequest.getDefaultInstance())
-                        .getSamplesDone(), "both replicas report the same progress");
-
-                double byA = embedded(a) - beforeA;
-                double byB = embedded(b) - beforeB;
-                assertEquals(supports, byA + byB, 0.0, "every support embedded once in all: A " + byA + ", B " + byB);
-                assertTrue(byA == 0 || byB == 0, "one replica did the work: A " + byA + ", B " + byB);
-
-                // The worker stops (graceful shutdown releases the lease); the other replica does the next swap.
-                ServiceProcess worker = byA > 0 ? a : b;
-                ServiceProcess other = worker == a ? b : a;
-                var otherAdmin = worker == a ? adminB : adminA;
-                double otherBefore = embedded(other);
-                worker.close();
-                String v3 = BundleTestSupport.copyWithManifest(modelStore, v1, v1 + "-third", m -> m);
-                modelStore.activate(v3, new BundleLoader(OrtSessionFactory.cpu(1)));
-                awaitAllEmbeddedWith(v3, otherAdmin);
-                assertEquals(supports, embedded(other) - otherBefore, 0.0, "the remaining replica took the work over");
-            } finally {
-                channelA.shutdownNow();
-                channelB.shutdownNow();
+        try (TwoReplicas replicas = new TwoReplicas(store, Map.of("affect.model-store.poll-interval", "200ms"))) {
+            ServiceProcess a = replicas.a;
+            ServiceProcess b = replicas.b;
+            var adminA = RegistryTestSupport.withKey(TaxonomyAdminGrpc.newBlockingStub(replicas.channelA), ADMIN);
+            var adminB = RegistryTestSupport.withKey(TaxonomyAdminGrpc.newBlockingStub(replicas.channelB), ADMIN);
+            String name = "replicas-" + Long.toHexString(System.nanoTime());
+            adminA.createTaxonomy(taxonomy(name, "x", "y"));
+            for (int i = 0; i < 20; i++) {
+                PersonBox box = RegistryTestSupport.BOX.toBuilder().setX1(10 + i).build();
+                adminA.addSupport(support(name, i % 2 == 0 ? "x" : "y", TestImages.png(RegistryTestSupport.scene(i % 4)), box));
             }
+            // Supports other tests left in the database may still lack v1: let that settle first.
+            long supports = awaitAllEmbeddedWith(v1, adminA).getSamplesTotal();
+            double beforeA = embedded(a);
+            double beforeB = embedded(b);
+
+            ModelStore modelStore = new ModelStore(store);
+            String v2 = BundleTestSupport.copyWithManifest(modelStore, v1, v1 + "-next", m -> m);
+            modelStore.activate(v2, new BundleLoader(OrtSessionFactory.cpu(1)));
+            ReembeddingStatus done = awaitAllEmbeddedWith(v2, adminA);
+            assertEquals(supports, done.getSamplesDone());
+            assertEquals(done.getSamplesDone(), adminB.getReembeddingStatus(GetReembeddingStatusRequest.getDefaultInstance())
+                    .getSamplesDone(), "both replicas report the same progress");
+
+            double byA = embedded(a) - beforeA;
+            double byB = embedded(b) - beforeB;
+            assertEquals(supports, byA + byB, 0.0, "every support embedded once in all: A " + byA + ", B " + byB);
+            assertTrue(byA == 0 || byB == 0, "one replica did the work: A " + byA + ", B " + byB);
+
+            // The worker stops (graceful shutdown releases the lease); the other replica does the next swap.
+            ServiceProcess worker = byA > 0 ? a : b;
+            ServiceProcess other = worker == a ? b : a;
+            var otherAdmin = worker == a ? adminB : adminA;
+            double otherBefore = embedded(other);
+            worker.close();
+            String v3 = BundleTestSupport.copyWithManifest(modelStore, v1, v1 + "-third", m -> m);
+            modelStore.activate(v3, new BundleLoader(OrtSessionFactory.cpu(1)));
+            awaitAllEmbeddedWith(v3, otherAdmin);
+            assertEquals(supports, embedded(other) - otherBefore, 0.0, "the remaining replica took the work over");
         }
     }
 
@@ -110,63 +101,81 @@ class RegistryReplicasIT {
     void aChangeOnOneReplicaShowsInTheNextClassifyOnTheOther() throws Exception {
         Path store = tmp.resolve("store");
         TinyModels.activeDefaultBundle(store);
-        Map<String, String> models = Map.of("affect.model-store.path", store.toString(),
-                "affect.embedding.segmentation", "in-process", "affect.onnx.intra-op-threads", "1");
-        try (ServiceProcess embedding = ServiceProcess.start(ServiceProcess.requirePackagedApp("embedding-service"), models, tmp.resolve("logs"));
-             ServiceProcess a = registry(embedding.port);
-             ServiceProcess b = registry(embedding.port)) {
-            ManagedChannel channelA = ManagedChannelBuilder.forAddress("127.0.0.1", a.port).usePlaintext().build();
-            ManagedChannel channelB = ManagedChannelBuilder.forAddress("127.0.0.1", b.port).usePlaintext().build();
-            try {
-                var adminA = RegistryTestSupport.withKey(TaxonomyAdminGrpc.newBlockingStub(channelA), ADMIN);
-                var clientB = RegistryTestSupport.withKey(ClassificationGrpc.newBlockingStub(channelB), ADMIN);
-                String name = "kept-" + Long.toHexString(System.nanoTime());
-                adminA.createTaxonomy(taxonomy(name, "x", "y"));
-                adminA.addSupport(support(name, "x", TestImages.png(RegistryTestSupport.scene(0)), RegistryTestSupport.BOX));
-                adminA.addSupport(support(name, "y", TestImages.png(RegistryTestSupport.scene(1)), RegistryTestSupport.BOX));
-                ClassifyRequest query = RegistryTestSupport.classify(name, RegistryTestSupport.nearDuplicate(2), RegistryTestSupport.NEAR_BOX);
-                ClassifyResponse first = clientB.classify(query);
-                assertEquals(revision(adminA, name), first.getTaxonomyRevision());
-                assertEquals(2, first.getClassesCount());
-                assertEquals(first, clientB.classify(query), "a second call, from the taxonomy kept, answers the same");
+        try (TwoReplicas replicas = new TwoReplicas(store, Map.of())) {
+            var adminA = RegistryTestSupport.withKey(TaxonomyAdminGrpc.newBlockingStub(replicas.channelA), ADMIN);
+            var clientB = RegistryTestSupport.withKey(ClassificationGrpc.newBlockingStub(replicas.channelB), ADMIN);
+            String name = "kept-" + Long.toHexString(System.nanoTime());
+            adminA.createTaxonomy(taxonomy(name, "x", "y"));
+            adminA.addSupport(support(name, "x", TestImages.png(RegistryTestSupport.scene(0)), RegistryTestSupport.BOX));
+            adminA.addSupport(support(name, "y", TestImages.png(RegistryTestSupport.scene(1)), RegistryTestSupport.BOX));
+            ClassifyRequest query = RegistryTestSupport.classify(name, RegistryTestSupport.nearDuplicate(2), RegistryTestSupport.NEAR_BOX);
+            ClassifyResponse first = clientB.classify(query);
+            assertEquals(revision(adminA, name), first.getTaxonomyRevision());
+            assertEquals(2, first.getClassesCount());
+            assertEquals(first, clientB.classify(query), "a second call, from the taxonomy kept, answers the same");
 
-                // a class added (with its support) on A
-                adminA.updateTaxonomy(UpdateTaxonomyRequest.newBuilder().setName(name).setExpectedRevision(revision(adminA, name))
-                        .addAddClasses(EmotionClass.newBuilder().setName("z")).build());
-                adminA.addSupport(support(name, "z", TestImages.png(RegistryTestSupport.scene(2)), RegistryTestSupport.BOX));
-                ClassifyResponse added = clientB.classify(query);
-                assertEquals(revision(adminA, name), added.getTaxonomyRevision());
-                assertEquals(3, added.getClassesCount(), added.toString());
-                assertEquals("z", added.getClasses(0).getClassName(), "the query is a near-duplicate of z's support: " + added);
+            // a class added (with its support) on A
+            adminA.updateTaxonomy(UpdateTaxonomyRequest.newBuilder().setName(name).setExpectedRevision(revision(adminA, name))
+                    .addAddClasses(EmotionClass.newBuilder().setName("z")).build());
+            adminA.addSupport(support(name, "z", TestImages.png(RegistryTestSupport.scene(2)), RegistryTestSupport.BOX));
+            ClassifyResponse added = clientB.classify(query);
+            assertEquals(revision(adminA, name), added.getTaxonomyRevision());
+            assertEquals(3, added.getClassesCount(), added.toString());
+            assertEquals("z", added.getClasses(0).getClassName(), "the query is a near-duplicate of z's support: " + added);
 
-                // a rejection rule set on A: B's next answer applies it
-                adminA.updateTaxonomy(UpdateTaxonomyRequest.newBuilder().setName(name).setExpectedRevision(revision(adminA, name))
-                        .setRejection(RejectionRule.newBuilder().setMaxDistance(1e-6f)).build());
-                ClassifyResponse rejected = clientB.classify(query);
-                assertEquals(revision(adminA, name), rejected.getTaxonomyRevision());
-                assertTrue(rejected.getUnknown(), "the new distance limit is applied: " + rejected);
-                assertEquals(1e-6f, rejected.getClasses(0).getMaxDistance(), 1e-9f);
+            // a rejection rule set on A: B's next answer applies it
+            adminA.updateTaxonomy(UpdateTaxonomyRequest.newBuilder().setName(name).setExpectedRevision(revision(adminA, name))
+                    .setRejection(RejectionRule.newBuilder().setMaxDistance(1e-6f)).build());
+            ClassifyResponse rejected = clientB.classify(query);
+            assertEquals(revision(adminA, name), rejected.getTaxonomyRevision());
+            assertTrue(rejected.getUnknown(), "the new distance limit is applied: " + rejected);
+            assertEquals(1e-6f, rejected.getClasses(0).getMaxDistance(), 1e-9f);
 
-                // and cleared, and the class removed
-                adminA.updateTaxonomy(UpdateTaxonomyRequest.newBuilder().setName(name).setExpectedRevision(revision(adminA, name))
-                        .setClearRejection(true).addRemoveClasses("z").build());
-                ClassifyResponse removed = clientB.classify(query);
-                assertEquals(revision(adminA, name), removed.getTaxonomyRevision());
-                assertFalse(removed.getUnknown(), removed.toString());
-                assertEquals(2, removed.getClassesCount(), removed.toString());
-                assertTrue(removed.getClassesList().stream().noneMatch(c -> c.getClassName().equals("z")), removed.toString());
+            // and cleared, and the class removed
+            adminA.updateTaxonomy(UpdateTaxonomyRequest.newBuilder().setName(name).setExpectedRevision(revision(adminA, name))
+                    .setClearRejection(true).addRemoveClasses("z").build());
+            ClassifyResponse removed = clientB.classify(query);
+            assertEquals(revision(adminA, name), removed.getTaxonomyRevision());
+            assertFalse(removed.getUnknown(), removed.toString());
+            assertEquals(2, removed.getClassesCount(), removed.toString());
+            assertTrue(removed.getClassesList().stream().noneMatch(c -> c.getClassName().equals("z")), removed.toString());
 
-                // deleted on A and created again under the same name (a new id): B answers from the new one
-                adminA.deleteTaxonomy(DeleteTaxonomyRequest.newBuilder().setName(name).build());
-                adminA.createTaxonomy(taxonomy(name, "p", "q"));
-                adminA.addSupport(support(name, "p", TestImages.png(RegistryTestSupport.scene(0)), RegistryTestSupport.BOX));
-                adminA.addSupport(support(name, "q", TestImages.png(RegistryTestSupport.scene(2)), RegistryTestSupport.BOX));
-                ClassifyResponse recreated = clientB.classify(query);
-                assertEquals("q", recreated.getClasses(0).getClassName(), recreated.toString());
-            } finally {
-                channelA.shutdownNow();
-                channelB.shutdownNow();
-            }
+            // deleted on A and created again under the same name (a new id): B answers from the new one
+            adminA.deleteTaxonomy(DeleteTaxonomyRequest.newBuilder().setName(name).build());
+            adminA.createTaxonomy(taxonomy(name, "p", "q"));
+            adminA.addSupport(support(name, "p", TestImages.png(RegistryTestSupport.scene(0)), RegistryTestSupport.BOX));
+            adminA.addSupport(support(name, "q", TestImages.png(RegistryTestSupport.scene(2)), RegistryTestSupport.BOX));
+            ClassifyResponse recreated = clientB.classify(query);
+            assertEquals("q", recreated.getClasses(0).getClassName(), recreated.toString());
+        }
+    }
+
+    /** embedding-service (tiny bundle of {@code store}, Sem2Vec in-process) and two registry replicas, a channel to each. */
+    private final class TwoReplicas implements AutoCloseable {
+        final ServiceProcess embedding;
+        final ServiceProcess a;
+        final ServiceProcess b;
+        final ManagedChannel channelA;
+        final ManagedChannel channelB;
+
+        TwoReplicas(Path store, Map<String, String> embeddingSettings) throws Exception {
+            Map<String, String> models = new java.util.HashMap<>(Map.of("affect.model-store.path", store.toString(),
+                    "affect.embedding.segmentation", "in-process", "affect.onnx.intra-op-threads", "1"));
+            models.putAll(embeddingSettings);
+            embedding = ServiceProcess.start(ServiceProcess.requirePackagedApp("embedding-service"), models, tmp.resolve("logs"));
+            a = registry(embedding.port);
+            b = registry(embedding.port);
+            channelA = ManagedChannelBuilder.forAddress("127.0.0.1", a.port).usePlaintext().build();
+            channelB = ManagedChannelBuilder.forAddress("127.0.0.1", b.port).usePlaintext().build();
+        }
+
+        @Override
+        public void close() {
+            channelA.shutdownNow();
+            channelB.shutdownNow();
+            b.close();
+            a.close();
+            embedding.close();
         }
     }
 
