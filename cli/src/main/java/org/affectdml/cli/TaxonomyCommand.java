@@ -232,8 +232,10 @@ public class TaxonomyCommand {
                 b.append(String.format("skipped query %d: %s%n", error.getIndex(), error.getMessage()));
             }
             b.append(String.format(java.util.Locale.ROOT, "best-F1 threshold %.4f (F1 %.3f); within false-accept rate %.2f: %.4f "
-                            + "(false accepts %.3f, true accepts %.3f)", e.getBestF1Threshold(), e.getBestF1(), e.getTargetFalseAcceptRate(),
-                    e.getFalseAcceptThreshold(), e.getFalseAcceptRate(), e.getTrueAcceptRate()));
+                            + "(false accepts %.3f of %d unknown queries, at most %.3f at 95 %%; true accepts %.3f, at least %.3f); "
+                            + "thresholds chosen and scored on the same answers, so the rates are optimistic",
+                    e.getBestF1Threshold(), e.getBestF1(), e.getTargetFalseAcceptRate(), e.getFalseAcceptThreshold(), e.getFalseAcceptRate(),
+                    e.getUnknownQueries(), e.getFalseAcceptRateUpper95(), e.getTrueAcceptRate(), e.getTrueAcceptRateLower95()));
             return b.toString();
         }
     }

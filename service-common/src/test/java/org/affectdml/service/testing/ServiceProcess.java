@@ -146,6 +146,9 @@ public final class ServiceProcess implements AutoCloseable {
         builder.environment().put("AFFECT_SERVICE_KEY", SERVICE_KEY);
         Process process = builder.redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        // a test JVM stopped from outside (a cancelled build) takes its services with it, instead of leaving them to hold
+        // ports, leases and database connections for the next run
+        Runtime.getRuntime().addShutdownHook(new Thread(process::destroy, "stop " + module.getFileName()));
         ServiceProcess service = new ServiceProcess(process, log, host, port, managementPort);
         service.awaitReady(Duration.ofSeconds(90));
         return service;

@@ -95,19 +95,19 @@ public class ClassificationService {
             throw Errors.invalidArgument("request has no person box (x1, y1, x2, y2 in pixels)");
         }
         var b = request.getBox();
-        int explain = explainedSupports(request.getExplain(), request.getExplainSupports());
         AtomicReference<Query> served = new AtomicReference<>();
         EmbeddingClient.Embedded embedded = withServedVersion(() -> prepare(request.getTaxonomy(), request.hasImage() ? request.getImage() : null,
                 request.getTopK(), request.getScoring(), request.getMultiLabel(), timing), query -> {
             served.set(query);
+            int explained = explainedSupports(request.getExplain(), request.getExplainSupports());  // after the checks, as ever
             Timer.Sample embedding = Timer.start(registry);
             EmbeddingClient.Embedded e = embeddings.embed(new EmbeddingClient.Item(query.upload().bytes(), query.upload().mediaType(),
-                    b.getX1(), b.getY1(), b.getX2(), b.getY2()), query.version(), extras(explain));
+                    b.getX1(), b.getY1(), b.getX2(), b.getY2()), query.version(), extras(explained));
             timing.record("embed", embedding.stop(embedTime));
             return e;
         });
         ClassifyResponse answer = rank(request.getTaxonomy(), served.get(), List.of(embedded), request.getScoring(), request.getTopK(),
-                request.getMultiLabel(), explain, timing).get(0);
+                request.getMultiLabel(), explainedSupports(request.getExplain(), request.getExplainSupports()), timing).get(0);
         timing.stop("total", started);
         return answer;
     }
@@ -121,11 +121,11 @@ public class ClassificationService {
                     + config.maxPersons() + " (affect.registry.max-persons); split it");
         }
         ServerTiming timing = ServerTiming.current();
-        int explain = explainedSupports(request.getExplain(), request.getExplainSupports());
         AtomicReference<Query> served = new AtomicReference<>();
         List<EmbeddingClient.PersonResult> persons = withServedVersion(() -> prepare(request.getTaxonomy(),
                 request.hasImage() ? request.getImage() : null, request.getTopK(), request.getScoring(), request.getMultiLabel(), timing), query -> {
             served.set(query);
+            int explain = explainedSupports(request.getExplain(), request.getExplainSupports());  // after the checks, as ever
             Timer.Sample embedding = Timer.start(registry);
             List<EmbeddingClient.PersonResult> p = embeddings.embedPersons(query.upload().bytes(), query.upload().mediaType(),
                     request.getBoxesList(), query.version(), extras(explain));
@@ -133,6 +133,7 @@ public class ClassificationService {
             return p;
         });
         Query query = served.get();
+        int explain = explainedSupports(request.getExplain(), request.getExplainSupports());
         List<EmbeddingClient.Embedded> embedded = persons.stream().map(EmbeddingClient.PersonResult::embedded)
                 .filter(java.util.Objects::nonNull).toList();
         List<ClassifyResponse> ranked = embedded.isEmpty() ? List.of()
@@ -158,13 +159,13 @@ public class ClassificationService {
      * the versions are asked again and the call prepared and embedded once more: a change is seen by the next call.
      */
     private <T> T withServedVersion(Supplier<Query> prepare, Function<Query, T> embed) {
+        List<String> used = versions.candidates();
         try {
             return embed.apply(prepare.get());
         } catch (StatusRuntimeException e) {
-            if (!ServingVersions.versionNotLoaded(e) && !ServingVersions.isNotFullyEmbedded(e)) {
-                throw e;
+            if (!ServingVersions.versionNotLoaded(e) && !ServingVersions.isNotFullyEmbedded(e) || versions.fresh().equals(used)) {
+                throw e;  // not about versions, or the versions were not out of date: the answer stands
             }
-            versions.forget();
             return embed.apply(prepare.get());
         }
     }
@@ -239,10 +240,12 @@ public class ClassificationService {
     /** Reads the taxonomy and searches, in one REPEATABLE READ snapshot, and keeps the taxonomy for the next calls. */
     private List<ClassifyResponse> read(String taxonomy, Query prepared, List<EmbeddingClient.Embedded> queries, ScoringRule scoring,
                                         int topK, boolean multiLabel, int explain) {
-        return QuarkusTransaction.requiringNew().call(() -> {
+        AtomicReference<TaxonomyEntity> read = new AtomicReference<>();
+        List<ClassifyResponse> responses = QuarkusTransaction.requiringNew().call(() -> {
             repeatableRead();
             TaxonomyEntity t = taxonomies.require(taxonomy);
-            snapshots.keep(t);
+            org.hibernate.Hibernate.initialize(t.classes);
+            read.set(t);
             boolean prototype = scoring == ScoringRule.SCORING_RULE_MEAN_PROTOTYPE;
             List<ClassifyResponse> out = new ArrayList<>(queries.size());
             for (EmbeddingClient.Embedded query : queries) {
@@ -254,6 +257,8 @@ public class ClassificationService {
             }
             return out;
         });
+        snapshots.keep(read.get());  // detached now: no session touches it again
+        return responses;
     }
 
     /** How many supports per class an explanation names: 0 when none is asked for. */
@@ -345,6 +350,11 @@ public class ClassificationService {
 
     private ClassifyResponse answer(TaxonomyEntity t, List<ClassDistance> distances, int topK, String version, ScoringRule scoring,
                                     boolean multiLabel) {
+        if (distances.isEmpty()) {
+            // the supports of this version went between the check and the search (deleted, or replaced by re-embedding)
+            throw Errors.aborted("taxonomy '" + t.name + "' changed while this call was classified (its supports of model version "
+                    + version + " are gone); retry");
+        }
         Map<Long, EmotionClassEntity> classes = new HashMap<>();
         t.classes.forEach(c -> classes.put(c.id, c));
         List<ClassDistance> ranked = new ArrayList<>(distances);

@@ -30,9 +30,11 @@ public class ClassifiedTaxonomies {
         return t != null && t.revision == revision ? Optional.of(t) : Optional.empty();
     }
 
-    /** Keeps {@code t}, read in the caller's transaction (its classes are loaded now, while the session is open). */
+    /** Keeps {@code t}: read with its classes initialised, in a transaction that has ended (so it is detached). */
     public void keep(TaxonomyEntity t) {
-        Hibernate.initialize(t.classes);
+        if (!Hibernate.isInitialized(t.classes)) {
+            throw new IllegalArgumentException("taxonomy " + t.id + " is kept with its classes loaded");
+        }
         if (byId.size() >= config.classifiedTaxonomiesKept() && !byId.containsKey(t.id)) {
             byId.clear();  // rare (more taxonomies in use than kept): start over rather than track recency on every call
         }

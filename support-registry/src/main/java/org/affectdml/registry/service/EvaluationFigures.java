@@ -1,5 +1,7 @@
 package org.affectdml.registry.service;
 
+import org.apache.commons.math3.distribution.BetaDistribution;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -26,7 +28,21 @@ final class EvaluationFigures {
      */
     record Report(int queries, double accuracy, double balancedAccuracy, double[] precision, double[] recall, int[] queriesPerClass,
                   int[][] confusion, float[] correctDistances, float[] wrongDistances, float[] unknownDistances,
-                  float f1Threshold, double f1, float falseAcceptThreshold, double falseAcceptRate, double trueAcceptRate) {
+                  float f1Threshold, double f1, float falseAcceptThreshold, double falseAcceptRate, double trueAcceptRate,
+                  double falseAcceptUpper95, double trueAcceptLower95) {
+    }
+
+    /**
+     * Exact binomial (Clopper-Pearson) two-sided 95 % interval of a rate of {@code x} in {@code n}: {low, high}. A rate
+     * observed on few queries claims little: 0 of 12 has the upper bound 0.265.
+     */
+    static double[] clopperPearson95(int x, int n) {
+        if (n <= 0) {
+            return new double[]{Double.NaN, Double.NaN};
+        }
+        double low = x == 0 ? 0 : new BetaDistribution(null, x, n - x + 1).inverseCumulativeProbability(0.025);
+        double high = x == n ? 1 : new BetaDistribution(null, x + 1, n - x).inverseCumulativeProbability(0.975);
+        return new double[]{low, high};
     }
 
     private EvaluationFigures() {
@@ -79,9 +95,15 @@ final class EvaluationFigures {
         Arrays.sort(observed);
         f1[0] = between(f1[0], observed);
         far[0] = between(far[0], observed);
+        double falseAcceptUpper = Double.NaN;
+        double trueAcceptLower = Double.NaN;
+        if (!Float.isNaN(far[0])) {
+            falseAcceptUpper = clopperPearson95(countAtMost(unknownD, far[0]), unknownD.length)[1];
+            trueAcceptLower = clopperPearson95(countAtMost(correctD, far[0]), queries)[0];
+        }
         return new Report(queries, queries == 0 ? Double.NaN : (double) hits / queries,
                 evaluatedClasses == 0 ? Double.NaN : recallSum / evaluatedClasses, precision, recall, perClass, confusion,
-                correctD, wrongD, unknownD, f1[0], f1[1], far[0], far[1], far[2]);
+                correctD, wrongD, unknownD, f1[0], f1[1], far[0], far[1], far[2], falseAcceptUpper, trueAcceptLower);
     }
 
     /**

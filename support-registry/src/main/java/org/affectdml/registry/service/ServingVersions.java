@@ -56,18 +56,18 @@ public class ServingVersions {
                 && last.versions().get(0).equals(embeddings.lastSeenActive())) {
             return last.versions();
         }
+        return fresh();
+    }
+
+    /** The versions asked of embedding-service now (and kept for {@link #candidates()}): for writes, and to check the kept ones. */
+    public List<String> fresh() {
         ModelInfo model = embeddings.model();
         List<String> versions = new ArrayList<>(List.of(model.getVersion()));
         if (!model.getPreviousVersion().isEmpty()) {
             versions.add(model.getPreviousVersion());
         }
-        asked = new Asked(List.copyOf(versions), now);
+        asked = new Asked(List.copyOf(versions), System.nanoTime());
         return asked.versions();
-    }
-
-    /** Forgets the versions asked: the next {@link #candidates()} asks embedding-service again. */
-    public void forget() {
-        asked = null;
     }
 
     /**
@@ -76,13 +76,15 @@ public class ServingVersions {
      */
     public static boolean versionNotLoaded(io.grpc.StatusRuntimeException e) {
         String description = e.getStatus().getDescription();
+        // embedding-service's own refusal only (segmentation-service's, passed on, is UNAVAILABLE from embedding-service)
         return description != null && description.contains("is not loaded here")
-                && (e.getStatus().getCode() == io.grpc.Status.Code.FAILED_PRECONDITION || e.getStatus().getCode() == io.grpc.Status.Code.UNAVAILABLE);
+                && (e.getStatus().getCode() == io.grpc.Status.Code.FAILED_PRECONDITION
+                || description.startsWith("embedding-service: FAILED_PRECONDITION: model version "));
     }
 
     /** The version to serve the taxonomy with, empty when it is complete in none of the candidates. */
     public Optional<String> servingVersion(String taxonomy) {
-        List<String> candidates = candidates();
+        List<String> candidates = fresh();
         return QuarkusTransaction.requiringNew().call(() -> pick(taxonomy, candidates));
     }
 

@@ -87,7 +87,7 @@ public class TaxonomyEvaluationService {
 
     /** The taxonomy, its served version and its supports, in one snapshot; FAILED_PRECONDITION when it cannot be evaluated. */
     Scope scope(String name) {
-        List<String> candidates = versions.candidates();
+        List<String> candidates = versions.fresh();  // what is served now: an evaluation is bound to it
         return QuarkusTransaction.requiringNew().call(() -> {
             TaxonomyEntity t = taxonomies.require(name);
             String version = versions.requirePick(t.name, candidates, "wait for re-embedding (GetReembeddingStatus)");
@@ -136,7 +136,8 @@ public class TaxonomyEvaluationService {
                 .setAccuracy(r.accuracy()).setBalancedAccuracy(r.balancedAccuracy())
                 .setBestF1Threshold(r.f1Threshold()).setBestF1(r.f1()).setTargetFalseAcceptRate(target)
                 .setFalseAcceptThreshold(r.falseAcceptThreshold()).setFalseAcceptRate(r.falseAcceptRate())
-                .setTrueAcceptRate(r.trueAcceptRate());
+                .setTrueAcceptRate(r.trueAcceptRate())
+                .setFalseAcceptRateUpper95(r.falseAcceptUpper95()).setTrueAcceptRateLower95(r.trueAcceptLower95());
         for (float d : r.correctDistances()) {
             e.addCorrectDistances(d);
         }

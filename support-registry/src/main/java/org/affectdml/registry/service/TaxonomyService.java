@@ -160,7 +160,7 @@ public class TaxonomyService {
         }
         boolean needsServingVersion = request.getConfirmRejection()
                 || request.hasRejection() && request.getRejection().getModelVersion().isEmpty();
-        List<String> candidates = needsServingVersion ? versions.candidates() : List.of();
+        List<String> candidates = needsServingVersion ? versions.fresh() : List.of();  // a rule is bound to what is served now
         WriteRequests.Key key = writeRequests.key(request.getRequestId(), "UpdateTaxonomy", request.toBuilder().clearRequestId().build());
         return QuarkusTransaction.requiringNew().call(() -> writeRequests.once(key, Taxonomy.parser(), () -> {
             TaxonomyEntity t = requireForWrite(request.getName());

@@ -65,7 +65,12 @@ function report(t, e) {
     `balanced accuracy ${fixed(num(e.balancedAccuracy))}; model ${e.modelVersion}, revision ${e.taxonomyRevision}.`),
   matrix, figures,
   h('p', {}, `Best-F1 threshold ${fixed(num(e.bestF1Threshold), 4)} (F1 ${fixed(num(e.bestF1))}); within a false-accept rate of `,
-    `${fixed(num(e.targetFalseAcceptRate), 2)}: ${fixed(num(e.falseAcceptThreshold), 4)}.`),
+    `${fixed(num(e.targetFalseAcceptRate), 2)}: ${fixed(num(e.falseAcceptThreshold), 4)}`,
+    Number.isFinite(num(e.falseAcceptThreshold))
+      ? ` (false accepts ${fixed(num(e.falseAcceptRate))} of ${e.unknownQueries || 0} queries of no class, at most `
+        + `${fixed(num(e.falseAcceptRateUpper95))} at 95 %; true accepts ${fixed(num(e.trueAcceptRate))}, at least `
+        + `${fixed(num(e.trueAcceptRateLower95))}). Chosen and scored on the same answers, so optimistic.`
+      : '.'),
   h('div', { class: 'row' }, Number.isFinite(num(e.bestF1Threshold)) ? apply('RECOMMENDED_THRESHOLD_BEST_F1', 'best-F1') : null,
     Number.isFinite(num(e.falseAcceptThreshold)) ? apply('RECOMMENDED_THRESHOLD_FALSE_ACCEPT_RATE', 'false-accept') : null));
 }
