@@ -7,6 +7,8 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
+import org.affectdml.proto.v1.ClassificationGrpc;
+import org.affectdml.proto.v1.ClassifyRequest;
 import org.affectdml.inference.image.SyntheticPhotos;
 import org.affectdml.proto.v1.PersonBox;
 import org.affectdml.service.testing.GrpcTestChannels;
@@ -85,6 +87,26 @@ class EmbeddingServiceDownTest {
             var t = admin.getTaxonomy(GetTaxonomyRequest.newBuilder().setName("no-embedder").build());
             assertEquals(0, t.getClassesList().stream().mapToInt(c -> c.getSupportCount()).sum());
             assertEquals(1, t.getRevision());
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+
+    /**
+     * A Classify that is wrong in itself is refused for that, INVALID_ARGUMENT, before the registry asks embedding-service
+     * anything (the versions it serves included): an outage of the dependency does not hide the caller's own mistake.
+     */
+    @Test
+    void aBadClassifyIsRefusedForItselfWhileEmbeddingServiceIsDown() {
+        ManagedChannel channel = GrpcTestChannels.to(url);
+        try {
+            var client = withKey(ClassificationGrpc.newBlockingStub(channel), ADMIN_KEY);
+            ClassifyRequest good = RegistryTestSupport.classify("anything", TestImages.png(scene(0)), BOX);
+            for (ClassifyRequest bad : List.of(good.toBuilder().setTopK(-1).build(), good.toBuilder().clearImage().build(),
+                    good.toBuilder().clearBox().build())) {
+                StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> client.classify(bad));
+                assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), e.getStatus().toString());
+            }
         } finally {
             channel.shutdownNow();
         }

@@ -159,12 +159,15 @@ public class ClassificationService {
      * the versions are asked again and the call prepared and embedded once more: a change is seen by the next call.
      */
     private <T> T withServedVersion(Supplier<Query> prepare, Function<Query, T> embed) {
-        List<String> used = versions.candidates();
         try {
             return embed.apply(prepare.get());
         } catch (StatusRuntimeException e) {
-            if (!ServingVersions.versionNotLoaded(e) && !ServingVersions.isNotFullyEmbedded(e) || versions.fresh().equals(used)) {
-                throw e;  // not about versions, or the versions were not out of date: the answer stands
+            if (!ServingVersions.versionNotLoaded(e) && !ServingVersions.isNotFullyEmbedded(e)) {
+                throw e;
+            }
+            List<String> used = versions.kept();
+            if (versions.fresh().equals(used)) {
+                throw e;  // the versions were not out of date: the answer stands
             }
             return embed.apply(prepare.get());
         }

@@ -59,6 +59,12 @@ public class ServingVersions {
         return fresh();
     }
 
+    /** The versions kept from the last GetModel, as they are (empty before the first): what the last calls used. */
+    public List<String> kept() {
+        Asked last = asked;
+        return last == null ? List.of() : last.versions();
+    }
+
     /** The versions asked of embedding-service now (and kept for {@link #candidates()}): for writes, and to check the kept ones. */
     public List<String> fresh() {
         ModelInfo model = embeddings.model();

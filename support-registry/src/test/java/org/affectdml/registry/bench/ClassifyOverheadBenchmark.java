@@ -63,7 +63,7 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * Run: deploy/local/bench-overhead.sh [tiny|stand-in] [requests] [concurrency] [--jfr]. With --jfr the registry and
  * embedding-service record a Java Flight Recorder profile during the throughput phase, summarised as their hottest
- * frames. {@code ClassifyOverheadBenchmarkSmokeTest} runs it small with the tiny models in the suite.
+ * frames. {@code ClassifyOverheadBenchmarkIT} runs it small with the tiny models in the suite.
  */
 public final class ClassifyOverheadBenchmark {
 

@@ -14,8 +14,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The Classify overhead benchmark, small, with the tiny models, so a broken benchmark (or a service that stops
  * reporting its stages) fails the suite. No timing is asserted: only that every stage was measured and adds up.
+ * An IT: it runs this module's own packaged app, which exists only after the package phase.
  */
-class ClassifyOverheadBenchmarkSmokeTest {
+class ClassifyOverheadBenchmarkIT {
 
     @TempDir
     Path work;
