@@ -43,17 +43,12 @@ public final class ServerTiming {
     private static final ServerTiming NONE = new ServerTiming();
 
     /**
-     * The recorder of the call being served, or one that records nothing. Take it at the start of the call: a blocking
-     * gRPC client call made meanwhile may leave another {@link Context} current on this thread.
+     * The recorder of the call being served, or one that records nothing. Take it at the start of the call and pass it
+     * on: code that runs in between (a transaction's context propagation) may leave another {@link Context} current.
      */
     public static ServerTiming current() {
         ServerTiming timing = CONTEXT.get();
         return timing == null ? NONE : timing;
-    }
-
-    /** Whether the caller asked for timings (so a service may skip measuring otherwise). */
-    public boolean active() {
-        return this != NONE;
     }
 
     /** Records a stage that took {@code nanos}. */
