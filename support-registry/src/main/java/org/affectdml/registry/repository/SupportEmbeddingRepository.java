@@ -176,19 +176,6 @@ public class SupportEmbeddingRepository implements PanacheRepositoryBase<Support
                 .setParameter(1, sampleId).getResultList();
     }
 
-    /** Embeddings per model version among the named taxonomy's supports. */
-    public Map<String, Long> countsByVersion(String taxonomy) {
-        Map<String, Long> counts = new HashMap<>();
-        List<Object[]> rows = TaxonomyRepository.rows(getEntityManager().createNativeQuery("""
-                        SELECT e.model_version, count(*) FROM support_embedding e JOIN taxonomy t ON t.id = e.taxonomy_id
-                        WHERE t.name = ?1 GROUP BY e.model_version""")
-                .setParameter(1, taxonomy).getResultList());
-        for (Object[] row : rows) {
-            counts.put((String) row[0], ((Number) row[1]).longValue());
-        }
-        return counts;
-    }
-
     public long countOf(long taxonomyId, String modelVersion) {
         return count("taxonomyId = ?1 and key.modelVersion = ?2", taxonomyId, modelVersion);
     }

@@ -52,15 +52,6 @@ public class TaxonomyRepository implements PanacheRepository<TaxonomyEntity> {
         return counts;
     }
 
-    /** Names of the taxonomy's classes without any support sample, in class order. */
-    @SuppressWarnings("unchecked")
-    public List<String> classesWithoutSupport(long taxonomyId) {
-        return getEntityManager().createNativeQuery("""
-                        SELECT c.name FROM emotion_class c WHERE c.taxonomy_id = ?1
-                        AND NOT EXISTS (SELECT 1 FROM support_sample s WHERE s.class_id = c.id) ORDER BY c.position""")
-                .setParameter(1, taxonomyId).getResultList();
-    }
-
     /** Deletes the taxonomy; classes, samples and embeddings go with it. False when no such taxonomy was there to delete. */
     public boolean deleteWithContents(long taxonomyId) {
         getEntityManager().createNativeQuery("DELETE FROM support_embedding WHERE taxonomy_id = ?1").setParameter(1, taxonomyId).executeUpdate();

@@ -39,7 +39,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 import java.util.function.Supplier;
 
 /**
@@ -95,19 +95,16 @@ public class ClassificationService {
             throw Errors.invalidArgument("request has no person box (x1, y1, x2, y2 in pixels)");
         }
         var b = request.getBox();
-        AtomicReference<Query> served = new AtomicReference<>();
-        EmbeddingClient.Embedded embedded = withServedVersion(() -> prepare(request.getTaxonomy(), request.hasImage() ? request.getImage() : null,
-                request.getTopK(), request.getScoring(), request.getMultiLabel(), timing), query -> {
-            served.set(query);
-            int explained = explainedSupports(request.getExplain(), request.getExplainSupports());  // after the checks, as ever
+        Served<EmbeddingClient.Embedded> served = withServedVersion(() -> prepare(request.getTaxonomy(), request.hasImage() ? request.getImage() : null,
+                request.getTopK(), request.getScoring(), request.getMultiLabel(), timing), (query, explain) -> {
             Timer.Sample embedding = Timer.start(registry);
             EmbeddingClient.Embedded e = embeddings.embed(new EmbeddingClient.Item(query.upload().bytes(), query.upload().mediaType(),
-                    b.getX1(), b.getY1(), b.getX2(), b.getY2()), query.version(), extras(explained));
+                    b.getX1(), b.getY1(), b.getX2(), b.getY2()), query.version(), extras(explain));
             timing.record("embed", embedding.stop(embedTime));
             return e;
-        });
-        ClassifyResponse answer = rank(request.getTaxonomy(), served.get(), List.of(embedded), request.getScoring(), request.getTopK(),
-                request.getMultiLabel(), explainedSupports(request.getExplain(), request.getExplainSupports()), timing).get(0);
+        }, request.getExplain(), request.getExplainSupports());
+        ClassifyResponse answer = rank(request.getTaxonomy(), served.query(), List.of(served.result()), request.getScoring(), request.getTopK(),
+                request.getMultiLabel(), served.explain(), timing).get(0);
         timing.stop("total", started);
         return answer;
     }
@@ -121,19 +118,18 @@ public class ClassificationService {
                     + config.maxPersons() + " (affect.registry.max-persons); split it");
         }
         ServerTiming timing = ServerTiming.current();
-        AtomicReference<Query> served = new AtomicReference<>();
-        List<EmbeddingClient.PersonResult> persons = withServedVersion(() -> prepare(request.getTaxonomy(),
-                request.hasImage() ? request.getImage() : null, request.getTopK(), request.getScoring(), request.getMultiLabel(), timing), query -> {
-            served.set(query);
-            int explain = explainedSupports(request.getExplain(), request.getExplainSupports());  // after the checks, as ever
-            Timer.Sample embedding = Timer.start(registry);
-            List<EmbeddingClient.PersonResult> p = embeddings.embedPersons(query.upload().bytes(), query.upload().mediaType(),
-                    request.getBoxesList(), query.version(), extras(explain));
-            timing.record("embed", embedding.stop(embedTime));
-            return p;
-        });
-        Query query = served.get();
-        int explain = explainedSupports(request.getExplain(), request.getExplainSupports());
+        Served<List<EmbeddingClient.PersonResult>> served = withServedVersion(() -> prepare(request.getTaxonomy(),
+                request.hasImage() ? request.getImage() : null, request.getTopK(), request.getScoring(), request.getMultiLabel(), timing),
+                (query, explain) -> {
+                    Timer.Sample embedding = Timer.start(registry);
+                    List<EmbeddingClient.PersonResult> p = embeddings.embedPersons(query.upload().bytes(), query.upload().mediaType(),
+                            request.getBoxesList(), query.version(), extras(explain));
+                    timing.record("embed", embedding.stop(embedTime));
+                    return p;
+                }, request.getExplain(), request.getExplainSupports());
+        Query query = served.query();
+        int explain = served.explain();
+        List<EmbeddingClient.PersonResult> persons = served.result();
         List<EmbeddingClient.Embedded> embedded = persons.stream().map(EmbeddingClient.PersonResult::embedded)
                 .filter(java.util.Objects::nonNull).toList();
         List<ClassifyResponse> ranked = embedded.isEmpty() ? List.of()
@@ -158,9 +154,10 @@ public class ClassificationService {
      * no longer has the version picked, or the taxonomy is complete in none of them: it was re-embedded for a newer one),
      * the versions are asked again and the call prepared and embedded once more: a change is seen by the next call.
      */
-    private <T> T withServedVersion(Supplier<Query> prepare, Function<Query, T> embed) {
+    private <T> Served<T> withServedVersion(Supplier<Query> prepare, BiFunction<Query, Integer, T> embed, boolean explain,
+                                            int explainSupports) {
         try {
-            return embed.apply(prepare.get());
+            return served(prepare.get(), embed, explain, explainSupports);
         } catch (StatusRuntimeException e) {
             if (!ServingVersions.versionNotLoaded(e) && !ServingVersions.isNotFullyEmbedded(e)) {
                 throw e;
@@ -169,8 +166,18 @@ public class ClassificationService {
             if (versions.fresh().equals(used)) {
                 throw e;  // the versions were not out of date: the answer stands
             }
-            return embed.apply(prepare.get());
+            return served(prepare.get(), embed, explain, explainSupports);
         }
+    }
+
+    /** The request's explanation size is checked after the query's own checks (as ever), then the query embedded. */
+    private <T> Served<T> served(Query query, BiFunction<Query, Integer, T> embed, boolean explain, int explainSupports) {
+        int explained = explainedSupports(explain, explainSupports);
+        return new Served<>(query, explained, embed.apply(query, explained));
+    }
+
+    /** A prepared query, how many supports per class its explanation names (0: none), and what embedding it gave. */
+    private record Served<T>(Query query, int explain, T result) {
     }
 
     /** A checked query image, the model version the taxonomy is served with, and how many supports it has in that version. */

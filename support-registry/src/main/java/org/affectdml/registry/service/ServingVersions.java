@@ -6,15 +6,12 @@ import jakarta.inject.Inject;
 import org.affectdml.proto.v1.ModelInfo;
 import org.affectdml.registry.RegistryConfig;
 import org.affectdml.registry.client.EmbeddingClient;
-import org.affectdml.registry.repository.SupportEmbeddingRepository;
-import org.affectdml.registry.repository.SupportRepository;
 import org.affectdml.registry.repository.TaxonomyRepository;
 
 import org.affectdml.service.errors.Errors;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -29,10 +26,6 @@ public class ServingVersions {
     EmbeddingClient embeddings;
     @Inject
     TaxonomyRepository taxonomies;
-    @Inject
-    SupportRepository supports;
-    @Inject
-    SupportEmbeddingRepository supportEmbeddings;
 
     @Inject
     RegistryConfig config;
@@ -116,10 +109,12 @@ public class ServingVersions {
         return Errors.failedPrecondition("taxonomy '" + taxonomy + "' " + NOT_FULLY_EMBEDDED + " " + candidates + "; " + whatToDo);
     }
 
-    /** Within the caller's transaction: the first candidate every support of the taxonomy has an embedding of. */
+    /**
+     * Within the caller's transaction: the first candidate every support of the taxonomy has an embedding of (the
+     * check Classify makes, {@link TaxonomyRepository.Classifiability#completeIn}). A taxonomy that does not exist has
+     * no support to miss: the preferred candidate.
+     */
     public Optional<String> pick(String taxonomy, List<String> candidates) {
-        long samples = taxonomies.findByName(taxonomy).map(t -> supports.countOfTaxonomy(t.id)).orElse(0L);
-        Map<String, Long> embedded = supportEmbeddings.countsByVersion(taxonomy);
-        return candidates.stream().filter(v -> embedded.getOrDefault(v, 0L) == samples).findFirst();
+        return taxonomies.classifiability(taxonomy).map(t -> t.completeIn(candidates)).orElse(candidates.stream().findFirst());
     }
 }

@@ -148,12 +148,8 @@ public final class ClassifyOverheadBenchmark {
                     if (s.jfr()) {
                         dumpRecording(registry, registryJfr);
                         dumpRecording(embedding, embeddingJfr);
-                        for (var service : Map.of("support-registry", registryJfr, "embedding-service", embeddingJfr).entrySet()) {
-                            List<String> lines = new ArrayList<>(JfrSummary.hottestFrames(service.getValue(), 10));
-                            lines.add("by library (a sample counts for each library on its stack):");
-                            lines.addAll(JfrSummary.libraries(service.getValue()));
-                            hottest.put(service.getKey(), lines);
-                        }
+                        hottest.put("support-registry", JfrSummary.of(registryJfr, 10));
+                        hottest.put("embedding-service", JfrSummary.of(embeddingJfr, 10));
                     }
                     return new Result(s.models(), s.requests(), stages, throughput, s.concurrency(), hottest);
                 } finally {
@@ -200,12 +196,12 @@ public final class ClassifyOverheadBenchmark {
 
     private static ClassifyRequest request(String taxonomy, Settings s, int i) {
         // a distinct image each call (one byte of the JPEG comment differs): no call is answered from a scene cache
-        byte[] image = s.image().clone();
-        byte[] tagged = Arrays.copyOf(image, image.length + 4);
-        tagged[image.length] = (byte) i;
-        tagged[image.length + 1] = (byte) (i >> 8);
-        tagged[image.length + 2] = (byte) (i >> 16);
-        tagged[image.length + 3] = (byte) (i >> 24);
+        int n = s.image().length;
+        byte[] tagged = Arrays.copyOf(s.image(), n + 4);
+        tagged[n] = (byte) i;
+        tagged[n + 1] = (byte) (i >> 8);
+        tagged[n + 2] = (byte) (i >> 16);
+        tagged[n + 3] = (byte) (i >> 24);
         return ClassifyRequest.newBuilder().setTaxonomy(taxonomy).setImage(Image.newBuilder().setData(ByteString.copyFrom(tagged)))
                 .setBox(s.box()).build();
     }

@@ -8,17 +8,20 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
-/** A Java Flight Recorder profile in a few lines: the methods most often on top of the sampled stacks. */
+/**
+ * A Java Flight Recorder profile in a few lines: the methods most often on top of the sampled stacks, and where the
+ * sampled stacks are by library.
+ */
 final class JfrSummary {
 
-    private JfrSummary() {
-    }
-
-    /** Where the sampled stacks are, by library: the share of samples with at least one frame of it (they overlap). */
-    private static final Map<String, String> LIBRARIES = new java.util.LinkedHashMap<>();
+    /** Libraries by the package prefix of their classes, in the order printed. */
+    private static final Map<String, String> LIBRARIES = new LinkedHashMap<>();
 
     static {
         LIBRARIES.put("org.affectdml.", "our code");
@@ -36,17 +39,27 @@ final class JfrSummary {
         LIBRARIES.put("sun.security.", "JDK security (hashing)");
     }
 
-    /** The share of samples per library (inclusive: a sample counts for every library on its stack). */
-    static List<String> libraries(Path recording) throws IOException {
-        Map<String, Integer> counts = new java.util.LinkedHashMap<>();
+    private JfrSummary() {
+    }
+
+    /**
+     * Reads the recording once: the {@code limit} methods most often executing when sampled, with their share of all
+     * execution samples; then the share of samples per library (inclusive: a sample counts for every library on its stack).
+     */
+    static List<String> of(Path recording, int limit) throws IOException {
+        Map<String, Integer> top = new HashMap<>();
+        Map<String, Integer> libraries = new HashMap<>();
         int samples = 0;
         for (RecordedEvent e : RecordingFile.readAllEvents(recording)) {
-            if (!e.getEventType().getName().equals("jdk.ExecutionSample") || e.getStackTrace() == null) {
+            if (!e.getEventType().getName().equals("jdk.ExecutionSample") || e.getStackTrace() == null
+                    || e.getStackTrace().getFrames().isEmpty()) {
                 continue;
             }
             samples++;
-            java.util.Set<String> seen = new java.util.HashSet<>();
-            for (RecordedFrame f : e.getStackTrace().getFrames()) {
+            List<RecordedFrame> frames = e.getStackTrace().getFrames();
+            top.merge(frames.get(0).getMethod().getType().getName() + "." + frames.get(0).getMethod().getName(), 1, Integer::sum);
+            Set<String> seen = new HashSet<>();
+            for (RecordedFrame f : frames) {
                 String type = f.getMethod().getType().getName();
                 LIBRARIES.forEach((prefix, name) -> {
                     if (type.startsWith(prefix)) {
@@ -54,38 +67,25 @@ final class JfrSummary {
                     }
                 });
             }
-            seen.forEach(name -> counts.merge(name, 1, Integer::sum));
+            seen.forEach(name -> libraries.merge(name, 1, Integer::sum));
         }
         List<String> out = new ArrayList<>();
-        int total = samples;
-        LIBRARIES.values().forEach(name -> {
-            if (counts.containsKey(name)) {
-                out.add(String.format("%5.1f %%  %s", 100.0 * counts.get(name) / total, name));
+        out.add(samples + " execution samples (Java code only; native ONNX Runtime and waiting are not sampled)");
+        List<Map.Entry<String, Integer>> sorted = new ArrayList<>(top.entrySet());
+        sorted.sort(Map.Entry.<String, Integer>comparingByValue().reversed());
+        for (Map.Entry<String, Integer> e : sorted.subList(0, Math.min(limit, sorted.size()))) {
+            out.add(share(e.getValue(), samples) + e.getKey());
+        }
+        out.add("by library (a sample counts for each library on its stack):");
+        for (String name : LIBRARIES.values()) {
+            if (libraries.containsKey(name)) {
+                out.add(share(libraries.get(name), samples) + name);
             }
-        });
+        }
         return out;
     }
 
-    /** The {@code limit} methods most often executing when sampled, with their share of all execution samples. */
-    static List<String> hottestFrames(Path recording, int limit) throws IOException {
-        Map<String, Integer> top = new HashMap<>();
-        int samples = 0;
-        for (RecordedEvent e : RecordingFile.readAllEvents(recording)) {
-            if (!e.getEventType().getName().equals("jdk.ExecutionSample") || e.getStackTrace() == null
-                    || e.getStackTrace().getFrames().isEmpty()) {
-                continue;
-            }
-            RecordedFrame frame = e.getStackTrace().getFrames().get(0);
-            top.merge(frame.getMethod().getType().getName() + "." + frame.getMethod().getName(), 1, Integer::sum);
-            samples++;
-        }
-        List<Map.Entry<String, Integer>> sorted = new ArrayList<>(top.entrySet());
-        sorted.sort(Map.Entry.<String, Integer>comparingByValue().reversed());
-        List<String> out = new ArrayList<>();
-        out.add(samples + " execution samples (Java code only; native ONNX Runtime and waiting are not sampled)");
-        for (Map.Entry<String, Integer> e : sorted.subList(0, Math.min(limit, sorted.size()))) {
-            out.add(String.format("%5.1f %%  %s", 100.0 * e.getValue() / samples, e.getKey()));
-        }
-        return out;
+    private static String share(int count, int samples) {
+        return String.format("%5.1f %%  ", 100.0 * count / samples);
     }
 }
