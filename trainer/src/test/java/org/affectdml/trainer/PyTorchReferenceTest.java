@@ -50,11 +50,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * through a learning-rate step; the exported ONNX head against the PyTorch head; one epoch of joint training of a
  * small torchvision-style encoder with BatchNorm nodes, folded on load (checked against torch's own fusion).
  * Skipped, saying why, where Debian's python3-torch is absent.
+ * <p>It found a defect: DJL's scalar overloads let the garbage collector free a tensor the backward pass still reads,
+ * so some runs trained on garbage gradients (1e7-1e28) by chance; fixed by {@link org.affectdml.trainer.head.Scalars},
+ * reproduced deterministically by TrainingUnderGarbageCollectionTest.
  */
-@org.junit.jupiter.api.Disabled("found a defect not yet understood, which makes it fail by chance: in about 3 of 10 test JVMs the "
-        + "first training step (head-only or joint) computes garbage gradients (1e7-1e28 instead of about 0.04), while PyTorch and "
-        + "the other runs agree within 5e-5 of scale; a standalone JVM running the same training 20 times never did. Issue 23 stays "
-        + "open for it. Run it with -Djunit.jupiter.conditions.deactivate=org.junit.*DisabledCondition")
 class PyTorchReferenceTest {
 
     /*

@@ -8,6 +8,7 @@ import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.pooling.Pool;
 import ai.onnx.proto.OnnxMl;
 import com.google.protobuf.ByteString;
+import org.affectdml.trainer.head.Scalars;
 import com.google.protobuf.InvalidProtocolBufferException;
 
 import java.nio.ByteBuffer;
@@ -252,7 +253,7 @@ public final class OnnxConvNet implements AutoCloseable {
                 NDArray bias = value(values, n.getInput(2));
                 NDArray mean = value(values, n.getInput(3));
                 NDArray var = value(values, n.getInput(4));
-                NDArray factor = scale.div(var.add(floating(n, "epsilon", 1e-5f)).sqrt());
+                NDArray factor = scale.div(var.add(Scalars.like(x, floating(n, "epsilon", 1e-5f))).sqrt());
                 long[] perChannel = new long[x.getShape().dimension()];
                 java.util.Arrays.fill(perChannel, 1);
                 perChannel[1] = x.getShape().get(1);
@@ -302,8 +303,8 @@ public final class OnnxConvNet implements AutoCloseable {
                 NDArray a = integer(n, "transA", 0) == 1 ? x.transpose() : x;
                 NDArray b = value(values, n.getInput(1));
                 b = integer(n, "transB", 0) == 1 ? b.transpose() : b;
-                NDArray y = a.matMul(b).mul(floating(n, "alpha", 1f));
-                return n.getInputCount() > 2 ? y.add(value(values, n.getInput(2)).mul(floating(n, "beta", 1f))) : y;
+                NDArray y = a.matMul(b).mul(Scalars.like(x, floating(n, "alpha", 1f)));
+                return n.getInputCount() > 2 ? y.add(value(values, n.getInput(2)).mul(Scalars.like(x, floating(n, "beta", 1f)))) : y;
             }
             default -> throw new IllegalStateException(n.getOpType());
         }

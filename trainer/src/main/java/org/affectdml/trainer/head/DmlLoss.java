@@ -41,7 +41,7 @@ public final class DmlLoss {
 
     public Value compute(NDManager scratch, NDArray embedding, NDArray logits, int[] labels) {
         int n = labels.length;
-        NDArray unit = embedding.div(embedding.norm(new int[]{1}, true).maximum(1e-12f));
+        NDArray unit = embedding.div(embedding.norm(new int[]{1}, true).maximum(Scalars.of(scratch, 1e-12)));
         NDArray similarity = unit.matMul(unit.transpose());
         List<int[]> triplets = tripletLoss.triplets(miner.mine(toDouble(similarity.toFloatArray(), n), labels));
 
@@ -51,7 +51,7 @@ public final class DmlLoss {
         if (!triplets.isEmpty()) {
             // ||a - b|| = sqrt(max(|a|^2 + |b|^2 - 2 a.b, 0)) as torch.cdist's matrix path; the floor keeps sqrt' finite
             NDArray squares = unit.square().sum(new int[]{1}, true);
-            NDArray distances = squares.add(squares.transpose()).sub(similarity.mul(2)).maximum(1e-12f).sqrt().reshape(-1);
+            NDArray distances = squares.add(squares.transpose()).sub(similarity.mul(Scalars.of(scratch, 2))).maximum(Scalars.of(scratch, 1e-12)).sqrt().reshape(-1);
             long[] ap = new long[triplets.size()];
             long[] an = new long[triplets.size()];
             for (int k = 0; k < triplets.size(); k++) {
@@ -61,7 +61,7 @@ public final class DmlLoss {
             }
             NDArray dap = distances.take(scratch, scratch.create(ap));
             NDArray dan = distances.take(scratch, scratch.create(an));
-            NDArray perTriplet = Activation.relu(dap.sub(dan).add(margin));
+            NDArray perTriplet = Activation.relu(dap.sub(dan).add(Scalars.of(scratch, margin)));
             for (float v : perTriplet.toFloatArray()) {
                 if (v > 0) {
                     active++;
@@ -69,13 +69,13 @@ public final class DmlLoss {
                 }
             }
             if (active > 0) {
-                triplet = perTriplet.sum().div(active);
+                triplet = perTriplet.sum().div(Scalars.of(scratch, active));
                 tripletValue /= active;
             }
         }
         NDArray oneHot = scratch.create(labels).oneHot((int) logits.getShape().get(1), DataType.FLOAT32);
-        NDArray ce = logits.logSoftmax(1).mul(oneHot).sum().neg().div(n);
-        NDArray total = triplet.mul(alpha).add(ce.mul(beta));
+        NDArray ce = logits.logSoftmax(1).mul(oneHot).sum().neg().div(Scalars.of(scratch, n));
+        NDArray total = triplet.mul(Scalars.of(scratch, alpha)).add(ce.mul(Scalars.of(scratch, beta)));
         return new Value(total, tripletValue, ce.getFloat(), triplets.size(), active);
     }
 

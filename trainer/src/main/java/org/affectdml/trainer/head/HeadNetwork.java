@@ -91,11 +91,11 @@ public final class HeadNetwork implements AutoCloseable {
             NDArray centred = h.sub(mean);
             var = centred.square().mean(new int[]{0});
             updateRunningStatistics(mean.toFloatArray(), var.toFloatArray(), h.getShape().get(0));
-            return centred.div(var.add(HeadWeights.BN_EPS).sqrt()).mul(gamma).add(beta);
+            return centred.div(var.add(Scalars.of(scratch, HeadWeights.BN_EPS)).sqrt()).mul(gamma).add(beta);
         }
         mean = scratch.create(bnMean);
         var = scratch.create(bnVar);
-        return h.sub(mean).div(var.add(HeadWeights.BN_EPS).sqrt()).mul(gamma).add(beta);
+        return h.sub(mean).div(var.add(Scalars.of(scratch, HeadWeights.BN_EPS)).sqrt()).mul(gamma).add(beta);
     }
 
     private void updateRunningStatistics(float[] mean, float[] biasedVar, long batch) {

@@ -89,7 +89,7 @@ public final class HeadTrainer {
 
     /** Rows of {@code z} scaled to unit length, into {@code out} from row {@code start}. */
     public static void putUnitRows(NDArray z, float[][] out, int start) {
-        NDArray unit = z.div(z.norm(new int[]{1}, true).maximum(1e-12f));
+        NDArray unit = z.div(z.norm(new int[]{1}, true).maximum(Scalars.like(z, 1e-12)));
         float[] flat = unit.toFloatArray();
         int d = (int) unit.getShape().get(1);
         int rows = (int) unit.getShape().get(0);
