@@ -32,15 +32,47 @@ public interface ImageModelRunner {
 
     static Output runNow(LoadedBundle bundle, String role, float[] input, int rows) throws OrtException {
         ModelFile file = bundle.manifest().file(role);
-        long[] shape = {rows, 3, file.preprocessing().height(), file.preprocessing().width()};
-        String output = file.outputs().get(0).name();
-        try (OnnxTensor tensor = OnnxTensor.createTensor(OrtSessionFactory.environment(), FloatBuffer.wrap(input), shape);
-             OrtSession.Result result = bundle.session(role).run(Map.of(file.inputs().get(0).name(), tensor), Set.of(output))) {
-            OnnxTensor values = (OnnxTensor) result.get(output).orElseThrow();
-            long[] outShape = values.getInfo().getShape();
+        long[] slice = {3, file.preprocessing().height(), file.preprocessing().width()};
+        return run(bundle.session(role), file.inputs().get(0).name(), file.outputs().get(0).name(), slice, input, rows);
+    }
+
+    /**
+     * {@code rows} slices of shape {@code slice} through {@code session}. A graph exported with a fixed batch size (as
+     * torch.onnx.export writes without dynamic_axes: 1) is run in runs of that size, the last one padded with zeros,
+     * so that any number of images can be served by it.
+     */
+    static Output run(OrtSession session, String input, String output, long[] slice, float[] values, int rows) throws OrtException {
+        long fixed = ((ai.onnxruntime.TensorInfo) session.getInputInfo().get(input).getInfo()).getShape()[0];
+        if (fixed <= 0 || fixed == rows) {
+            return runOnce(session, input, output, slice, values, rows);
+        }
+        int size = Math.toIntExact(fixed);
+        int sliceLength = values.length / rows;
+        float[][] out = new float[rows][];
+        long[] rowShape = null;
+        for (int start = 0; start < rows; start += size) {
+            int used = Math.min(size, rows - start);
+            float[] chunk = new float[size * sliceLength];
+            System.arraycopy(values, start * sliceLength, chunk, 0, used * sliceLength);
+            Output part = runOnce(session, input, output, slice, chunk, size);
+            System.arraycopy(part.rows(), 0, out, start, used);
+            rowShape = part.rowShape();
+        }
+        return new Output(out, rowShape);
+    }
+
+    private static Output runOnce(OrtSession session, String input, String output, long[] slice, float[] values, int rows)
+            throws OrtException {
+        long[] shape = new long[slice.length + 1];
+        shape[0] = rows;
+        System.arraycopy(slice, 0, shape, 1, slice.length);
+        try (OnnxTensor tensor = OnnxTensor.createTensor(OrtSessionFactory.environment(), FloatBuffer.wrap(values), shape);
+             OrtSession.Result result = session.run(Map.of(input, tensor), Set.of(output))) {
+            OnnxTensor outputs = (OnnxTensor) result.get(output).orElseThrow();
+            long[] outShape = outputs.getInfo().getShape();
             long[] rowShape = Arrays.copyOfRange(outShape, 1, outShape.length);
             int rowLength = Math.toIntExact(Arrays.stream(rowShape).reduce(1, Math::multiplyExact));
-            FloatBuffer buffer = values.getFloatBuffer();
+            FloatBuffer buffer = outputs.getFloatBuffer();
             float[][] out = new float[rows][rowLength];
             for (float[] row : out) {
                 buffer.get(row);
