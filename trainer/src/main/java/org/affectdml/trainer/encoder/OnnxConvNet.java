@@ -253,11 +253,15 @@ public final class OnnxConvNet implements AutoCloseable {
                 NDArray bias = value(values, n.getInput(2));
                 NDArray mean = value(values, n.getInput(3));
                 NDArray var = value(values, n.getInput(4));
-                NDArray factor = scale.div(var.add(Scalars.like(x, floating(n, "epsilon", 1e-5f))).sqrt());
+                // arrays computed from the network's constants belong to it, not to the step: attached to the step's
+                // manager (x's) so that they are freed with it instead of piling up over a training job
+                NDManager step = x.getManager();
+                NDArray factor = attached(scale.div(Scalars.of(step, floating(n, "epsilon", 1e-5f)).add(var).sqrt()), step);
                 long[] perChannel = new long[x.getShape().dimension()];
                 java.util.Arrays.fill(perChannel, 1);
                 perChannel[1] = x.getShape().get(1);
-                return x.sub(mean.reshape(perChannel)).mul(factor.reshape(perChannel)).add(bias.reshape(perChannel));
+                return x.sub(attached(mean.reshape(perChannel), step)).mul(attached(factor.reshape(perChannel), step))
+                        .add(attached(bias.reshape(perChannel), step));
             }
             case "Conv" -> {
                 NDArray w = value(values, n.getInput(1));
@@ -308,6 +312,11 @@ public final class OnnxConvNet implements AutoCloseable {
             }
             default -> throw new IllegalStateException(n.getOpType());
         }
+    }
+
+    private static NDArray attached(NDArray array, NDManager manager) {
+        array.attach(manager);
+        return array;
     }
 
     /** The original model with each parameter's current values written over its initializer's data. */

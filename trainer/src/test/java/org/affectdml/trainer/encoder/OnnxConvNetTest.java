@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -148,6 +149,46 @@ class OnnxConvNetTest {
              NDManager step = NDManager.newBaseManager("PyTorch")) {
             assertClose(ort(model, input, shape, "features"), net.forward(step.create(input, new Shape(shape)), "features").toFloatArray(),
                     1e-4, "features through the stored statistics");
+        }
+    }
+
+    /**
+     * An export with dynamic height and width (as Optimum writes them) is checked at the size it is served at: this
+     * graph runs at 16 x 16 only (its Gemm takes the flattened 16 x 16 map), so a check at 224 or at 1 fails. On the
+     * way: a Constant shape, a Reshape whose 0 copies the batch, a Dropout (inference: identity) and a Gemm with alpha
+     * and beta, each computed by DJL as ONNX Runtime computes it (the check compares the two).
+     */
+    @Test
+    void anExportWithDynamicHeightAndWidthIsCheckedAtTheServedSize() throws Exception {
+        Random r = new Random(8);
+        int flat = 2 * 16 * 16;
+        byte[] built = new org.affectdml.inference.onnx.OnnxGraphBuilder("dynamic_size", "affect-dml")
+                .input("pixel_values", -1, 3, -1, -1)
+                .output("features", -1, 4)
+                .initializer("conv.weight", gaussian(r, 2 * 3, 0.5), 2, 3, 1, 1)
+                .initializer("conv.bias", gaussian(r, 2, 0.1), 2)
+                .initializer("fc.weight", gaussian(r, 4 * flat, 0.05), 4, flat)
+                .initializer("fc.bias", gaussian(r, 4, 0.1), 4)
+                .node("Conv", new String[]{"pixel_values", "conv.weight", "conv.bias"}, new String[]{"c"}, "kernel_shape", new long[]{1, 1})
+                .node("Dropout", new String[]{"c"}, new String[]{"d"})
+                .node("Reshape", new String[]{"d", "shape"}, new String[]{"flat"})
+                .node("Gemm", new String[]{"flat", "fc.weight", "fc.bias"}, new String[]{"features"}, "transB", 1L, "alpha", 0.5f, "beta", 2f)
+                .build();
+        ai.onnx.proto.OnnxMl.ModelProto.Builder model = ai.onnx.proto.OnnxMl.ModelProto.parseFrom(built).toBuilder();
+        var dims = model.getGraphBuilder().getInputBuilder(0).getTypeBuilder().getTensorTypeBuilder().getShapeBuilder();
+        dims.getDimBuilder(2).setDimParam("height");
+        dims.getDimBuilder(3).setDimParam("width");
+        ai.onnx.proto.OnnxMl.TensorProto shape = ai.onnx.proto.OnnxMl.TensorProto.newBuilder().setName("shape").addDims(2)
+                .setDataType(ai.onnx.proto.OnnxMl.TensorProto.DataType.INT64.getNumber()).addInt64Data(0).addInt64Data(-1).build();
+        model.getGraphBuilder().addNode(0, ai.onnx.proto.OnnxMl.NodeProto.newBuilder().setOpType("Constant").setName("shape_constant")
+                .addOutput("shape").addAttribute(ai.onnx.proto.OnnxMl.AttributeProto.newBuilder().setName("value")
+                        .setType(ai.onnx.proto.OnnxMl.AttributeProto.AttributeType.TENSOR).setT(shape)));
+        byte[] onnx = model.build().toByteArray();
+        OnnxConvNet.requireSupported(onnx);
+        try (OnnxConvNet net = OnnxConvNet.read(onnx, NDManager.newBaseManager("PyTorch"))) {
+            assertTrue(net.exportChecked("features", 1, 16, 16).length > 0, "checked at the served 16 x 16");
+            assertThrows(RuntimeException.class, () -> net.exportChecked("features", 1, 20, 20), "at 20 x 20 the graph cannot run");
+            assertThrows(RuntimeException.class, () -> net.exportChecked("features", 1, 0, 0), "nor at the default 224 x 224");
         }
     }
 

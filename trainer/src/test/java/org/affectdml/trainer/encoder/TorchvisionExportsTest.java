@@ -1,15 +1,18 @@
 package org.affectdml.trainer.encoder;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.GradientCollector;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtSession;
 import org.affectdml.inference.bundle.StandardExports;
+import org.affectdml.inference.onnx.ImageModelRunner;
 import org.affectdml.inference.onnx.OrtSessionFactory;
 import org.affectdml.service.testing.DebianPyTorch;
+import org.affectdml.trainer.head.HeadShape;
+import org.affectdml.trainer.head.HeadTrainer;
+import org.affectdml.trainer.head.HeadVariant;
+import org.affectdml.trainer.head.TrainingConfig;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -70,23 +73,19 @@ class TorchvisionExportsTest {
             NDArray x = step.create(input, new Shape(shape));
             assertMatches(reference, net.forward(x, imported.output()).toFloatArray(), "DJL = ONNX Runtime on the imported graph"
                     + (batchNorm.equals("kept") ? " (its BatchNorm folded on load)" : ""));
-
-            Map<String, float[]> before = new java.util.HashMap<>();
-            net.parameters().forEach((name, p) -> before.put(name, p.toFloatArray()));
-            try (GradientCollector g = Engine.getEngine("PyTorch").newGradientCollector()) {
-                g.backward(net.forward(x, imported.output()).square().mean());
-            }
-            for (NDArray p : net.parameters().values()) {
-                p.subi(p.getGradient().mul(0.01f));
-                p.getGradient().subi(p.getGradient());
-            }
-            long changed = net.parameters().entrySet().stream()
-                    .filter(e -> !java.util.Arrays.equals(before.get(e.getKey()), e.getValue().toFloatArray())).count();
-            // every convolution's weight and bias (20 in a ResNet-18, BatchNorm folded) and, for logits, the classifier's
-            assertTrue(changed >= 40, "a step changes the weights of every layer on the way to the output: " + changed + " of "
-                    + net.parameters().size() + " arrays changed");
-            byte[] trained = net.exportChecked(imported.output(), 7, 224, 224);
-            assertTrue(trained.length > 1_000_000, "the trained encoder is exported");
+        }
+        // what `affect train start --train-encoders` runs: a joint step of both streams and the head, exported and checked
+        JointTrainer.Result trained = jointStep(imported, HeadVariant.IB);
+        // every convolution's weight and bias (20 in a ResNet-18, BatchNorm folded) and, for logits, the classifier's
+        long changed = changedInitializers(imported.onnx(), trained.imageEncoder());
+        assertTrue(changed >= 40, "a step changes the weights of every layer on the way to the output: " + changed + " arrays changed");
+        assertEquals(changed, changedInitializers(imported.onnx(), trained.bodyEncoder()), "the body stream is trained as the image stream");
+        // served as embedding-service serves it: three images in one call, whatever batch the export fixed
+        try (OrtSession session = OrtSessionFactory.cpu(1).open(trained.imageEncoder())) {
+            ImageModelRunner.Output served = ImageModelRunner.run(session, "input", imported.output(), new long[]{3, 224, 224},
+                    gaussian(new Random(3), 3 * 3 * 224 * 224), 3);
+            assertEquals(3, served.rows().length);
+            assertEquals(logits ? 1000 : 512, served.rows()[0].length);
         }
     }
 
@@ -99,15 +98,53 @@ class TorchvisionExportsTest {
         float[] reference = ort(imported.onnx(), input, shape, imported.output());
         try (OnnxConvNet net = OnnxConvNet.read(imported.onnx(), NDManager.newBaseManager("PyTorch"));
              NDManager step = NDManager.newBaseManager("PyTorch")) {
-            NDArray x = step.create(input, new Shape(shape));
-            assertMatches(reference, net.forward(x, imported.output()).toFloatArray(), "DJL = ONNX Runtime on ResNet-50, BatchNorm folded on load");
-            try (GradientCollector g = Engine.getEngine("PyTorch").newGradientCollector()) {
-                g.backward(net.forward(x, imported.output()).square().mean());
-            }
-            long reached = net.parameters().values().stream().filter(p -> p.getGradient().abs().sum().getFloat() > 0).count();
-            // 53 convolutions, weight and bias each (BatchNorm folded); the classifier is not on the way to the features
-            assertTrue(reached >= 106, "gradients reach every convolution: " + reached + " of " + net.parameters().size() + " arrays");
+            assertMatches(reference, net.forward(step.create(input, new Shape(shape)), imported.output()).toFloatArray(),
+                    "DJL = ONNX Runtime on ResNet-50, BatchNorm folded on load");
         }
+        // one joint step on 2 cores: the image stream alone
+        long changed = changedInitializers(imported.onnx(), jointStep(imported, HeadVariant.I).imageEncoder());
+        // 53 convolutions, weight and bias each (BatchNorm folded); the classifier is not on the way to the features
+        assertTrue(changed >= 106, "the step reaches every convolution: " + changed + " arrays changed");
+    }
+
+    /**
+     * One step of joint training (two classes, two persons each, 224 x 224 pixels) of {@code variant}'s streams,
+     * both from the imported encoder, at the encoders' rate 1e-3; its result exported and checked (JointTrainer).
+     */
+    private static JointTrainer.Result jointStep(StandardExports.Encoder imported, HeadVariant variant) {
+        int[] labels = {0, 1, 0, 1};
+        Random random = new Random(9);
+        float[][] pixels = new float[labels.length][];
+        for (int i = 0; i < labels.length; i++) {
+            pixels[i] = gaussian(random, 3 * 224 * 224);
+        }
+        JointTrainer.Data data = new JointTrainer.Data(labels, row -> new JointTrainer.Pixels(pixels[row], pixels[row]), null,
+                new long[]{3, 224, 224}, new long[]{3, 224, 224});
+        HeadShape shape = new HeadShape(variant, (int) imported.width(), (int) imported.width(), 1, 8, 16, 8, 2);
+        TrainingConfig config = new TrainingConfig(1, 4, 2, 1e-3, 1, 0.1, 0.1, 0.2, 0.5, 0.5, 3, 1, 0);
+        List<Integer> steps = new ArrayList<>();
+        JointTrainer.Result result = new JointTrainer(config, 1e-3).train(shape, imported.onnx(), imported.onnx(), imported.output(), data,
+                new HeadTrainer.Listener() {
+                    @Override
+                    public void epoch(HeadTrainer.EpochReport report) {
+                    }
+
+                    @Override
+                    public void batch(int epoch, int batch, int batches) {
+                        steps.add(batch);
+                    }
+                }, () -> false);
+        assertEquals(List.of(1), steps, "one step");
+        return result;
+    }
+
+    /** How many float initializers of {@code trained} differ from {@code original}'s. */
+    private static long changedInitializers(byte[] original, byte[] trained) throws Exception {
+        Map<String, com.google.protobuf.ByteString> before = new java.util.HashMap<>();
+        ai.onnx.proto.OnnxMl.ModelProto.parseFrom(original).getGraph().getInitializerList().forEach(t -> before.put(t.getName(), t.getRawData()));
+        return ai.onnx.proto.OnnxMl.ModelProto.parseFrom(trained).getGraph().getInitializerList().stream()
+                .filter(t -> t.getDataType() == ai.onnx.proto.OnnxMl.TensorProto.DataType.FLOAT.getNumber())
+                .filter(t -> !t.getRawData().equals(before.get(t.getName()))).count();
     }
 
     @Test

@@ -6,7 +6,10 @@ import org.affectdml.trainer.head.HeadTrainer;
 import org.affectdml.trainer.head.HeadVariant;
 import org.affectdml.trainer.head.StepRecord;
 import org.affectdml.trainer.head.TrainingConfig;
+import org.affectdml.inference.onnx.SmallModels;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
@@ -45,9 +48,12 @@ class TrainingUnderGarbageCollectionTest {
         assertSameSteps(steps -> new HeadTrainer(config).train(shape, features, none, recorder(steps), () -> false));
     }
 
-    @Test
-    void jointTrainingGivesTheSameStepsWhileTheCollectorRuns() {
-        HeadShape shape = new HeadShape(HeadVariant.SEM_IB, 4, 4, 9, 8, 6, 5, CLASSES);
+    /** The encoders' features, and their logits (through a Gemm, whose alpha and beta are scalars of the graph). */
+    @ParameterizedTest
+    @ValueSource(strings = {"features", "logits"})
+    void jointTrainingGivesTheSameStepsWhileTheCollectorRuns(String output) {
+        int width = output.equals("logits") ? 2 : SmallModels.RESIDUAL_FEATURES;
+        HeadShape shape = new HeadShape(HeadVariant.SEM_IB, width, width, 9, 8, 6, 5, CLASSES);
         int[] labels = labels();
         Random random = new Random(12);
         float[][] pixels = gaussian(random, labels.length, 3 * 16 * 16);
@@ -56,7 +62,7 @@ class TrainingUnderGarbageCollectionTest {
                 new long[]{3, 16, 16}, new long[]{3, 16, 16});
         byte[] encoder = OnnxConvNetTest.tinyResNet(7);
         TrainingConfig config = new TrainingConfig(2, 8, 2, 1e-2, 1, 0.5, 0.1, 0.2, 0.5, 0.5, 6, 1, 0);
-        assertSameSteps(steps -> new JointTrainer(config, 5e-3).train(shape, encoder, encoder, "features", data, recorder(steps),
+        assertSameSteps(steps -> new JointTrainer(config, 5e-3).train(shape, encoder, encoder, output, data, recorder(steps),
                 () -> false));
     }
 
