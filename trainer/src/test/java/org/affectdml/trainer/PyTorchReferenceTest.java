@@ -45,7 +45,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * libtorch 2.7, float32) and records every step: the rows its sampler drew, the learning rates, the loss and its
  * parts, every gradient and every weight after the RMSprop update. src/test/python/reference_training.py replays the
  * same steps from the same initial weights in PyTorch 1.13 (Debian's), in float64, with torch.optim.RMSprop, torch's
- * LambdaLR for the schedule, F.batch_norm and F.cross_entropy; the two must agree within the tolerances below.
+ * StepLR chained with LinearLR (the warm-up) for the schedule, F.batch_norm and F.cross_entropy; the two must agree within the tolerances below.
  * Head-only training for the paper's Eq. 7 weighting, another weighting with a warm-up, and cross-entropy alone,
  * through a learning-rate step; the exported ONNX head against the PyTorch head; one epoch of joint training of a
  * small torchvision-style encoder with BatchNorm nodes, folded on load (checked against torch's own fusion).
