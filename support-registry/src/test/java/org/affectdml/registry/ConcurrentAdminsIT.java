@@ -51,7 +51,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Several admins at once, over gRPC and REST, on two registry processes sharing one database, with a PostgreSQL
- * restart in the middle. Every call and its answer is recorded; an answer that leaves the outcome unknown
+ * restart in the middle (of a server of this test's own, {@link OwnPostgres}: no other test loses its database). Every call and its answer is recorded; an answer that leaves the outcome unknown
  * (UNAVAILABLE, DEADLINE_EXCEEDED) is retried with the same request id, on whichever replica, until it is known, so
  * the history is complete. Then the checker: no INTERNAL or other unexpected status; per taxonomy the revision is
  * one plus the number of acknowledged changes and every acknowledged update got its own revision, one above the one it
@@ -86,6 +86,8 @@ class ConcurrentAdminsIT {
     private final AtomicInteger replays = new AtomicInteger();
     private final Map<Status.Code, AtomicInteger> codes = new ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicBoolean raceOver = new java.util.concurrent.atomic.AtomicBoolean();
+    /** The database the registries share: a server of this test's own where one can be started, else the shared test database. */
+    private OwnPostgres ownDatabase;
 
     @Test
     @Timeout(value = 8, unit = TimeUnit.MINUTES)
@@ -94,23 +96,26 @@ class ConcurrentAdminsIT {
         TinyModels.activeDefaultBundle(store);
         Map<String, String> models = Map.of("affect.model-store.path", store.toString(), "affect.embedding.segmentation", "in-process",
                 "affect.onnx.intra-op-threads", "1");
-        try (ServiceProcess embedding = ServiceProcess.start(ServiceProcess.requirePackagedApp("embedding-service"), models, tmp.resolve("logs"));
-             ServiceProcess a = registry(embedding.port);
-             ServiceProcess b = registry(embedding.port)) {
-            ManagedChannel channelA = ManagedChannelBuilder.forAddress("127.0.0.1", a.port).usePlaintext().build();
-            ManagedChannel channelB = ManagedChannelBuilder.forAddress("127.0.0.1", b.port).usePlaintext().build();
-            List<AdminClient> clients = List.of(AdminClient.grpc("grpc-A", channelA, ADMIN), AdminClient.grpc("grpc-B", channelB, ADMIN),
-                    AdminClient.rest("rest-A", "http://127.0.0.1:" + a.port + "/", ADMIN),
-                    AdminClient.rest("rest-B", "http://127.0.0.1:" + b.port + "/", ADMIN));
-            try {
-                run(clients);
+        try (OwnPostgres own = OwnPostgres.unavailableReason().isEmpty() ? OwnPostgres.start("affect_concurrency") : null) {
+            ownDatabase = own;
+            try (ServiceProcess embedding = ServiceProcess.start(ServiceProcess.requirePackagedApp("embedding-service"), models, tmp.resolve("logs"));
+                 ServiceProcess a = registry(embedding.port);
+                 ServiceProcess b = registry(embedding.port)) {
+                ManagedChannel channelA = ManagedChannelBuilder.forAddress("127.0.0.1", a.port).usePlaintext().build();
+                ManagedChannel channelB = ManagedChannelBuilder.forAddress("127.0.0.1", b.port).usePlaintext().build();
+                List<AdminClient> clients = List.of(AdminClient.grpc("grpc-A", channelA, ADMIN), AdminClient.grpc("grpc-B", channelB, ADMIN),
+                        AdminClient.rest("rest-A", "http://127.0.0.1:" + a.port + "/", ADMIN),
+                        AdminClient.rest("rest-B", "http://127.0.0.1:" + b.port + "/", ADMIN));
+                try {
+                    run(clients);
+                } finally {
+                    channelA.shutdownNow();
+                    channelB.shutdownNow();
+                }
+                assertQuietLogs();
             } finally {
-                channelA.shutdownNow();
-                channelB.shutdownNow();
+                keepLogs();
             }
-            assertQuietLogs();
-        } finally {
-            keepLogs();
         }
     }
 
@@ -411,8 +416,8 @@ class ConcurrentAdminsIT {
     }
 
     private void checkNoOrphans() throws Exception {
-        try (Connection db = DriverManager.getConnection(RegistryProcesses.TEST_DB_URL, System.getenv().getOrDefault("AFFECT_DB_USER", "affect"),
-                System.getenv().getOrDefault("AFFECT_DB_PASSWORD", "affect"));
+        try (Connection db = DriverManager.getConnection(ownDatabase == null ? RegistryProcesses.TEST_DB_URL : ownDatabase.jdbcUrl(),
+                OwnPostgres.USER, OwnPostgres.PASSWORD);
              ResultSet r = db.createStatement().executeQuery("""
                      SELECT (SELECT count(*) FROM support_sample s WHERE NOT EXISTS (SELECT 1 FROM taxonomy t WHERE t.id = s.taxonomy_id)),
                             (SELECT count(*) FROM support_embedding e WHERE NOT EXISTS (SELECT 1 FROM taxonomy t WHERE t.id = e.taxonomy_id))""")) {
@@ -447,22 +452,22 @@ class ConcurrentAdminsIT {
         }
     }
 
-    /** Restarts PostgreSQL a third into the traffic when this process may (root with pg_ctlcluster); says what it did. */
+    /** Restarts the test's own PostgreSQL a third into the traffic, where it has one; says what it did. */
     private String restartPostgresMidway(ExecutorService pool) throws Exception {
-        if (!"root".equals(System.getProperty("user.name")) || !new java.io.File("/usr/bin/pg_ctlcluster").canExecute()) {
-            return "not restarted: that needs root and pg_ctlcluster (deploy/local/test.sh runs as root)";
+        if (ownDatabase == null) {
+            return "not restarted: " + OwnPostgres.unavailableReason().orElse("no server of the test's own");
         }
         return pool.submit(() -> {
             Thread.sleep(RESTART_AFTER_MILLIS);
-            Process p = new ProcessBuilder("pg_ctlcluster", "--skip-systemctl-redirect", "15", "main", "restart", "--", "-m", "fast")
-                    .redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes());
-            assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, "pg_ctlcluster restart: " + out);
+            ownDatabase.stopServer();
+            ownDatabase.startServer();
             return "restarted after " + RESTART_AFTER_MILLIS + " ms";
         }).get(OUTCOME_DEADLINE_MILLIS, TimeUnit.MILLISECONDS);
     }
 
+    /** A registry replica on the test's database calling embedding-service on {@code embeddingPort}. */
     private ServiceProcess registry(int embeddingPort) throws Exception {
-        return RegistryProcesses.start(embeddingPort, ADMIN, "concurrency-client-key", Map.of(), tmp.resolve("logs"));
+        Map<String, String> settings = ownDatabase == null ? Map.of() : Map.of("quarkus.datasource.jdbc.url", ownDatabase.jdbcUrl());
+        return RegistryProcesses.start(embeddingPort, ADMIN, "concurrency-client-key", settings, tmp.resolve("logs"));
     }
 }

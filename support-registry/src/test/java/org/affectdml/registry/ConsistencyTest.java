@@ -24,7 +24,6 @@ import org.affectdml.proto.v1.ReembeddingStatus;
 import org.affectdml.proto.v1.TaxonomyAdminGrpc;
 import org.affectdml.registry.service.ServingVersions;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -50,7 +49,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Model-version migration, concurrent deletes, and a database outage, against the real services. */
+/** Model-version migration and concurrent deletes, against the real services (the database outage: DatabaseOutageIT). */
 @QuarkusTest
 @QuarkusTestResource(EmbeddingServiceProcess.class)
 class ConsistencyTest {
@@ -182,39 +181,5 @@ class ConsistencyTest {
         stop.set(true);
         assertTrue(problems.isEmpty(), problems.toString());
         assertFalse(answers.isEmpty(), "no Classify completed before the delete");
-    }
-
-    @Test
-    void databaseOutageIsUnavailableAndTheServiceRecovers() throws Exception {
-        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")) && new java.io.File("/usr/bin/pg_ctlcluster").canExecute(),
-                "SKIPPED: stopping PostgreSQL needs root and pg_ctlcluster (run by deploy/local/test.sh as root)");
-        RegistryTestSupport.threeClassTaxonomy(admin, "outage");
-        pg("stop");
-        try {
-            StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-                    () -> client.classify(classify("outage", nearDuplicate(0), NEAR_BOX)));
-            assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode(), e.getStatus().toString());
-            assertTrue(e.getStatus().getDescription().contains("database is unavailable"), e.getStatus().getDescription());
-        } finally {
-            pg("start");
-        }
-        ClassifyResponse r = null;
-        long deadline = System.currentTimeMillis() + 30_000;
-        while (r == null && System.currentTimeMillis() < deadline) {
-            try {
-                r = client.classify(classify("outage", nearDuplicate(0), NEAR_BOX));
-            } catch (StatusRuntimeException e) {
-                assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
-                Thread.sleep(250);
-            }
-        }
-        assertEquals("joy", r == null ? "no answer 30 s after PostgreSQL restarted" : r.getClasses(0).getClassName());
-    }
-
-    private static void pg(String action) throws Exception {
-        Process p = new ProcessBuilder("pg_ctlcluster", "--skip-systemctl-redirect", "15", "main", action)
-                .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertEquals(0, p.waitFor(), "pg_ctlcluster " + action + ": " + out);
     }
 }

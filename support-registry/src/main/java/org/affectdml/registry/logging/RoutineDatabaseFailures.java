@@ -1,9 +1,11 @@
 package org.affectdml.registry.logging;
 
 import io.quarkus.logging.LoggingFilter;
+import org.jboss.logmanager.ExtLogRecord;
 
 import java.util.logging.Filter;
 import java.util.logging.LogRecord;
+import java.util.logging.SimpleFormatter;
 
 /**
  * While PostgreSQL restarts, every transaction in flight fails on its closed connection and the transaction manager
@@ -18,9 +20,21 @@ public final class RoutineDatabaseFailures implements Filter {
         Throwable thrown = record.getThrown();
         if (thrown != null && isLostConnection(thrown)) {
             record.setThrown(null);
-            record.setMessage(record.getMessage() + " (database connection lost: " + rootMessage(thrown) + ")");
+            // the record's message may be a pattern (printf or MessageFormat): formatted with its parameters first,
+            // or the parameters (an error id, say) would be lost from the line
+            String line = formatted(record) + " (database connection lost: " + rootMessage(thrown) + ")";
+            if (record instanceof ExtLogRecord ext) {
+                ext.setMessage(line, ExtLogRecord.FormatStyle.NO_FORMAT);
+            } else {
+                record.setMessage(line);
+            }
+            record.setParameters(null);
         }
         return true;
+    }
+
+    private static String formatted(LogRecord record) {
+        return record instanceof ExtLogRecord ext ? ext.getFormattedMessage() : new SimpleFormatter().formatMessage(record);
     }
 
     private static boolean isLostConnection(Throwable t) {
@@ -32,7 +46,7 @@ public final class RoutineDatabaseFailures implements Filter {
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();
         }
-        // no format characters: the record's message may be a printf or MessageFormat pattern
+        // no format characters, whatever formats the line later
         String m = String.valueOf(root.getMessage()).replaceAll("[%{}']", "");
         return m.length() <= 160 ? m : m.substring(0, 160) + "...";
     }
