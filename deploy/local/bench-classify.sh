@@ -2,12 +2,6 @@
 # Classify benchmark (docs/benchmarks.md): the quick-start stack and demo taxonomy, then `affect bench-classify`.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
-image="${AFFECT_BENCH_IMAGE:-$AFFECT_SHARED_DIR/images/coco-000000000785-skier.jpg}"
-box="${AFFECT_BENCH_BOX:-281,45,500,392}"
-"$REPO_ROOT/deploy/local/postgres.sh"
-[ -f "$(app_jar cli)" ] || "$REPO_ROOT/deploy/local/build.sh"
-"$REPO_ROOT/deploy/local/default-bundle.sh"
-"$REPO_ROOT/deploy/local/start.sh"
-"$REPO_ROOT/deploy/local/demo.sh" >/dev/null
+bench_demo_stack
 AFFECT_API_KEY="${AFFECT_CLIENT_KEYS%%,*}" affect_cli bench-classify --store "$AFFECT_MODEL_STORE" --taxonomy demo \
-  --image "$image" --box "$box" --registry "localhost:$REGISTRY_PORT" "$@"
+  --image "$BENCH_IMAGE" --box "$BENCH_BOX" --registry "localhost:$REGISTRY_PORT" "$@"

@@ -4,17 +4,13 @@
 # AFFECT_BATCHING_ENABLED=false. Args are passed to bench-throughput (e.g. --concurrency 1,4 --requests 40).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
-image="${AFFECT_BENCH_IMAGE:-$AFFECT_SHARED_DIR/images/coco-000000000785-skier.jpg}"
-box="${AFFECT_BENCH_BOX:-281,45,500,392}"
-"$REPO_ROOT/deploy/local/postgres.sh"
-[ -f "$(app_jar cli)" ] || "$REPO_ROOT/deploy/local/build.sh"
-"$REPO_ROOT/deploy/local/default-bundle.sh"
+bench_stack
 
 restart_inference() { restart_services embedding-service segmentation-service; }
 
 bench() {
   AFFECT_API_KEY="${AFFECT_CLIENT_KEYS%%,*}" affect_cli bench-throughput --store "$AFFECT_MODEL_STORE" --taxonomy demo \
-    --image "$image" --box "$box" --target "localhost:$EMBEDDING_PORT" --registry "localhost:$REGISTRY_PORT" \
+    --image "$BENCH_IMAGE" --box "$BENCH_BOX" --target "localhost:$EMBEDDING_PORT" --registry "localhost:$REGISTRY_PORT" \
     --metrics "http://localhost:$EMBEDDING_MANAGEMENT_PORT/q/metrics" \
     --segmentation-metrics "http://localhost:$SEGMENTATION_MANAGEMENT_PORT/q/metrics" "$@"
 }

@@ -63,6 +63,24 @@ app_jar() { echo "$REPO_ROOT/$1/target/quarkus-app/quarkus-run.jar"; }
 
 affect_cli() { java -jar "$(app_jar cli)" "$@"; }
 
+# What every benchmark script runs first: PostgreSQL, a build when there is none, the default bundle; BENCH_IMAGE and
+# BENCH_BOX name the photo and person box the benchmarks send (AFFECT_BENCH_IMAGE, AFFECT_BENCH_BOX; default: the
+# skier photo of the stand-in images).
+bench_stack() {
+  BENCH_IMAGE="${AFFECT_BENCH_IMAGE:-$AFFECT_SHARED_DIR/images/coco-000000000785-skier.jpg}"
+  BENCH_BOX="${AFFECT_BENCH_BOX:-281,45,500,392}"
+  [ "${1:-}" = "--no-database" ] || "$REPO_ROOT/deploy/local/postgres.sh"
+  [ -f "$(app_jar cli)" ] || "$REPO_ROOT/deploy/local/build.sh"
+  "$REPO_ROOT/deploy/local/default-bundle.sh"
+}
+
+# bench_stack, then the services started and the demo taxonomy registered.
+bench_demo_stack() {
+  bench_stack
+  "$REPO_ROOT/deploy/local/start.sh"
+  "$REPO_ROOT/deploy/local/demo.sh" >/dev/null
+}
+
 # Stops the named services (when running) and starts the stack again with the current environment (start.sh
 # leaves the others running): how the benchmarks switch a setting such as AFFECT_BATCHING_ENABLED.
 restart_services() {
