@@ -37,6 +37,9 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 
+import static org.affectdml.trainer.TrainingFixtures.gaussian;
+import static org.affectdml.trainer.TrainingFixtures.labels;
+import static org.affectdml.trainer.TrainingFixtures.recorder;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -229,24 +232,6 @@ class PyTorchReferenceTest {
         return names;
     }
 
-    private static HeadTrainer.Listener recorder(List<StepRecord> steps) {
-        return new HeadTrainer.Listener() {
-            @Override
-            public void epoch(HeadTrainer.EpochReport report) {
-            }
-
-            @Override
-            public boolean recordsSteps() {
-                return true;
-            }
-
-            @Override
-            public void step(StepRecord record) {
-                steps.add(record);
-            }
-        };
-    }
-
     private static Map<String, Object> spec(TrainingConfig config, double encoderRate, HeadVariant variant, HeadWeights head,
                                             int[] labels, List<StepRecord> steps) {
         Map<String, Object> c = new LinkedHashMap<>();
@@ -410,24 +395,6 @@ class PyTorchReferenceTest {
             System.arraycopy(rows[i], 0, flat, i * rows[0].length, rows[0].length);
         }
         return OnnxTensor.createTensor(OrtSessionFactory.environment(), FloatBuffer.wrap(flat), new long[]{rows.length, rows[0].length});
-    }
-
-    private static int[] labels(int classes, int perClass) {
-        int[] labels = new int[classes * perClass];
-        for (int i = 0; i < labels.length; i++) {
-            labels[i] = i % classes;
-        }
-        return labels;
-    }
-
-    private static float[][] gaussian(Random random, int rows, int columns) {
-        float[][] m = new float[rows][columns];
-        for (float[] row : m) {
-            for (int j = 0; j < columns; j++) {
-                row[j] = (float) random.nextGaussian();
-            }
-        }
-        return m;
     }
 
     /** Floats as the doubles they are exactly, so that the reference starts from the very same values. */

@@ -19,6 +19,8 @@ import java.util.Map;
 import java.util.Random;
 import java.util.function.Consumer;
 
+import static org.affectdml.trainer.TrainingFixtures.gaussian;
+import static org.affectdml.trainer.TrainingFixtures.recorder;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -39,7 +41,7 @@ class TrainingUnderGarbageCollectionTest {
     @Test
     void headTrainingGivesTheSameStepsWhileTheCollectorRuns() {
         HeadShape shape = new HeadShape(HeadVariant.SEM_IB, 12, 10, 9, 8, 6, 5, CLASSES);
-        int[] labels = labels();
+        int[] labels = org.affectdml.trainer.TrainingFixtures.labels(CLASSES, PER_CLASS);
         Random random = new Random(11);
         FeatureMatrix features = FeatureMatrix.of(gaussian(random, labels.length, 12), gaussian(random, labels.length, 10),
                 gaussian(random, labels.length, 9), labels);
@@ -54,7 +56,7 @@ class TrainingUnderGarbageCollectionTest {
     void jointTrainingGivesTheSameStepsWhileTheCollectorRuns(String output) {
         int width = output.equals("logits") ? 2 : SmallModels.RESIDUAL_FEATURES;
         HeadShape shape = new HeadShape(HeadVariant.SEM_IB, width, width, 9, 8, 6, 5, CLASSES);
-        int[] labels = labels();
+        int[] labels = org.affectdml.trainer.TrainingFixtures.labels(CLASSES, PER_CLASS);
         Random random = new Random(12);
         float[][] pixels = gaussian(random, labels.length, 3 * 16 * 16);
         float[][] sem = gaussian(random, labels.length, 9);
@@ -108,41 +110,5 @@ class TrainingUnderGarbageCollectionTest {
 
     private static long collectionCount() {
         return ManagementFactory.getGarbageCollectorMXBeans().stream().mapToLong(GarbageCollectorMXBean::getCollectionCount).sum();
-    }
-
-    private static HeadTrainer.Listener recorder(List<StepRecord> steps) {
-        return new HeadTrainer.Listener() {
-            @Override
-            public void epoch(HeadTrainer.EpochReport report) {
-            }
-
-            @Override
-            public boolean recordsSteps() {
-                return true;
-            }
-
-            @Override
-            public void step(StepRecord record) {
-                steps.add(record);
-            }
-        };
-    }
-
-    private static int[] labels() {
-        int[] labels = new int[CLASSES * PER_CLASS];
-        for (int i = 0; i < labels.length; i++) {
-            labels[i] = i % CLASSES;
-        }
-        return labels;
-    }
-
-    private static float[][] gaussian(Random random, int rows, int columns) {
-        float[][] m = new float[rows][columns];
-        for (float[] row : m) {
-            for (int k = 0; k < columns; k++) {
-                row[k] = (float) random.nextGaussian();
-            }
-        }
-        return m;
     }
 }
