@@ -1,6 +1,5 @@
 package org.affectdml.cli;
 
-import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtSession;
 import org.affectdml.inference.bundle.BundleLoader;
 import org.affectdml.inference.bundle.LoadedBundle;
@@ -14,13 +13,12 @@ import org.affectdml.inference.image.ImageLimits;
 import org.affectdml.inference.image.PixelRegion;
 import org.affectdml.inference.image.RgbImage;
 import org.affectdml.inference.image.TensorPreprocessor;
+import org.affectdml.inference.onnx.ImageModelRunner;
 import org.affectdml.inference.onnx.OrtSessionFactory;
 import org.affectdml.inference.segmentation.SemanticSegmenter;
 
-import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -88,13 +86,11 @@ final class RawOnnxRuntimeTiming {
         return t;
     }
 
+    /** As the services run it (a graph with a fixed batch size in runs of that size). */
     private static void run(OrtSession session, ModelFile file, float[] input, int batch) throws Exception {
         var p = file.preprocessing();
-        try (OnnxTensor t = OnnxTensor.createTensor(OrtSessionFactory.environment(), FloatBuffer.wrap(input),
-                new long[]{batch, 3, p.height(), p.width()});
-             OrtSession.Result r = session.run(Map.of(file.inputs().get(0).name(), t), Set.of(file.outputs().get(0).name()))) {
-            r.get(0).getValue();
-        }
+        ImageModelRunner.run(session, file.inputs().get(0).name(), file.outputs().get(0).name(), new long[]{3, p.height(), p.width()}, input,
+                batch);
     }
 
     static double percentile(long[] values, double q) {

@@ -6,6 +6,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import org.affectdml.inference.image.Preprocessing;
+import org.affectdml.inference.onnx.ImageModelRunner;
 import org.affectdml.inference.onnx.OrtSessionFactory;
 
 import java.io.IOException;
@@ -279,7 +280,8 @@ public final class BundleLoader {
         long[] actual = tensor.getShape();
         boolean ok = actual.length == spec.shape().length;
         for (int i = 0; ok && i < actual.length; i++) {
-            ok = actual[i] < 0 || actual[i] == spec.shape()[i] || (i == 0 && spec.shape()[i] < 0 && actual[i] == 1);
+            // a batch the export fixed is accepted where the manifest declares a dynamic one: served in runs of that size
+            ok = actual[i] < 0 || actual[i] == spec.shape()[i] || (i == 0 && spec.shape()[i] < 0);
         }
         if (!ok || (tensor.type != ai.onnxruntime.OnnxJavaType.FLOAT)) {
             throw new BundleException(where + ": " + kind + " '" + spec.name() + "' is " + tensor.type + Arrays.toString(actual)
@@ -287,12 +289,16 @@ public final class BundleLoader {
         }
     }
 
-    /** One run on a zero batch of 1: a model that loads but cannot run (or gives other shapes) never activates. */
+    /**
+     * One run on zeros, at the batch the model fixes (else 1): a model that loads but cannot run (or gives other shapes)
+     * never activates.
+     */
     private static void smokeRun(String where, ModelFile file, OrtSession session) throws OrtException {
         Map<String, OnnxTensor> feeds = new HashMap<>();
+        long batch = Math.max(1, ImageModelRunner.fixedBatch(session, file.inputs().get(0).name()));
         try {
             for (TensorSpec spec : file.inputs()) {
-                long[] shape = concrete(spec.shape());
+                long[] shape = concrete(spec.shape(), batch);
                 int count = (int) Arrays.stream(shape).reduce(1, (a, b) -> a * b);
                 feeds.put(spec.name(), OnnxTensor.createTensor(OrtSessionFactory.environment(),
                         FloatBuffer.wrap(new float[count]), shape));
@@ -302,7 +308,7 @@ public final class BundleLoader {
             try (OrtSession.Result result = session.run(feeds, wanted)) {
                 for (TensorSpec spec : file.outputs()) {
                     long[] actual = ((TensorInfo) result.get(spec.name()).orElseThrow().getInfo()).getShape();
-                    long[] expected = concrete(spec.shape());
+                    long[] expected = concrete(spec.shape(), batch);
                     if (!Arrays.equals(actual, expected)) {
                         throw new BundleException(where + ": a test run gave output '" + spec.name() + "' of shape "
                                 + Arrays.toString(actual) + ", the manifest declares " + Arrays.toString(spec.shape()));
@@ -314,11 +320,12 @@ public final class BundleLoader {
         }
     }
 
-    private static long[] concrete(long[] shape) {
+    /** {@code shape} with a dynamic batch set to {@code batch} and any other dynamic dimension to 1. */
+    private static long[] concrete(long[] shape, long batch) {
         long[] s = shape.clone();
         for (int i = 0; i < s.length; i++) {
             if (s[i] < 0) {
-                s[i] = 1;
+                s[i] = i == 0 ? batch : 1;
             }
         }
         return s;

@@ -6,6 +6,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import org.affectdml.inference.image.Preprocessing;
+import org.affectdml.inference.onnx.ImageModelRunner;
 import org.affectdml.inference.onnx.OrtSessionFactory;
 
 import java.io.IOException;
@@ -114,10 +115,11 @@ public final class DefaultBundleAssembler {
         try (OrtSession session = sessions.open(source)) {
             Map.Entry<String, NodeInfo> input = onlyInput(session, source);
             String output = session.getOutputNames().iterator().next();
-            long[] inShape = {1, 3, pre.height(), pre.width()};
+            long batch = Math.max(1, ImageModelRunner.fixedBatch(session, input.getKey()));
+            long[] inShape = {batch, 3, pre.height(), pre.width()};
             long[] outShape;
             try (OnnxTensor zeros = OnnxTensor.createTensor(OrtSessionFactory.environment(),
-                    FloatBuffer.wrap(new float[3 * pre.height() * pre.width()]), inShape);
+                    FloatBuffer.wrap(new float[(int) batch * 3 * pre.height() * pre.width()]), inShape);
                  OrtSession.Result r = session.run(Map.of(input.getKey(), zeros), Set.of(output))) {
                 outShape = ((TensorInfo) r.get(0).getInfo()).getShape();
             }

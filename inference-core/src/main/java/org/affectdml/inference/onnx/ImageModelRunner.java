@@ -42,7 +42,10 @@ public interface ImageModelRunner {
      * so that any number of images can be served by it.
      */
     static Output run(OrtSession session, String input, String output, long[] slice, float[] values, int rows) throws OrtException {
-        long fixed = ((ai.onnxruntime.TensorInfo) session.getInputInfo().get(input).getInfo()).getShape()[0];
+        if (rows <= 0) {
+            throw new IllegalArgumentException("an image model runs on at least one image, got " + rows);
+        }
+        long fixed = fixedBatch(session, input);
         if (fixed <= 0 || fixed == rows) {
             return runOnce(session, input, output, slice, values, rows);
         }
@@ -59,6 +62,21 @@ public interface ImageModelRunner {
             rowShape = part.rowShape();
         }
         return new Output(out, rowShape);
+    }
+
+    /** The batch size {@code input}'s graph fixes, or 0 when its batch dimension is dynamic; asked once per session. */
+    static long fixedBatch(OrtSession session, String input) throws OrtException {
+        Long known = FixedBatches.SIZES.get(session);
+        if (known != null) {
+            return known;
+        }
+        ai.onnxruntime.NodeInfo info = session.getInputInfo().get(input);
+        if (info == null || !(info.getInfo() instanceof ai.onnxruntime.TensorInfo tensor)) {
+            throw new IllegalArgumentException("the model has no tensor input '" + input + "' (it has " + session.getInputNames() + ")");
+        }
+        long fixed = Math.max(0, tensor.getShape()[0]);
+        FixedBatches.SIZES.put(session, fixed);
+        return fixed;
     }
 
     private static Output runOnce(OrtSession session, String input, String output, long[] slice, float[] values, int rows)
@@ -78,6 +96,14 @@ public interface ImageModelRunner {
                 buffer.get(row);
             }
             return new Output(out, rowShape);
+        }
+    }
+
+    /** Fixed batch sizes by session (weakly held: a closed bundle's sessions go with it). */
+    final class FixedBatches {
+        static final java.util.Map<OrtSession, Long> SIZES = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+        private FixedBatches() {
         }
     }
 }

@@ -47,6 +47,49 @@ class ImageModelRunnerTest {
         }
     }
 
+    /**
+     * A bundle assembled from an encoder that fixes its batch at 2 and a segmenter that fixes it at 1 (as exports made
+     * with a dummy input of that size are) is accepted, loaded, and runs three images through each model, giving what
+     * the same bundle with dynamic batches gives.
+     */
+    @Test
+    void aBundleOfFixedBatchModelsLoadsAndServesThreeImages(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        OrtSessionFactory sessions = OrtSessionFactory.cpu(1);
+        org.affectdml.inference.bundle.DefaultBundleAssembler.Inputs dynamic = org.affectdml.inference.testing.TinyModels.write(tmp.resolve("dynamic"));
+        java.nio.file.Path encoder = java.nio.file.Files.write(tmp.resolve("encoder-batch-2.onnx"),
+                withFixedBatch(org.affectdml.inference.testing.TinyModels.encoder(), 2));
+        java.nio.file.Path segmenter = java.nio.file.Files.write(tmp.resolve("segmenter-batch-1.onnx"),
+                withFixedBatch(org.affectdml.inference.testing.TinyModels.segmenter(), 1));
+        org.affectdml.inference.bundle.DefaultBundleAssembler.Inputs fixed = new org.affectdml.inference.bundle.DefaultBundleAssembler.Inputs(
+                encoder, encoder, dynamic.encoderOutput(), dynamic.encoderInputSize(), segmenter, dynamic.segmenterLabels(), dynamic.segmenterInputSize());
+        try (var reference = load(sessions, dynamic, tmp.resolve("store-dynamic"));
+             var served = load(sessions, fixed, tmp.resolve("store-fixed"))) {
+            for (String role : java.util.List.of(org.affectdml.inference.bundle.Roles.IMAGE_ENCODER, org.affectdml.inference.bundle.Roles.SEGMENTER)) {
+                var pre = reference.manifest().file(role).preprocessing();
+                float[] images = new float[3 * 3 * pre.height() * pre.width()];
+                Random random = new Random(role.hashCode());
+                for (int i = 0; i < images.length; i++) {
+                    images[i] = (float) random.nextGaussian();
+                }
+                ImageModelRunner.Output expected = ImageModelRunner.runNow(reference, role, images, 3);
+                ImageModelRunner.Output actual = ImageModelRunner.runNow(served, role, images, 3);
+                assertArrayEquals(expected.rowShape(), actual.rowShape(), role);
+                for (int r = 0; r < 3; r++) {
+                    assertArrayEquals(expected.rows()[r], actual.rows()[r], 1e-6f, role + " row " + r);
+                }
+            }
+        }
+    }
+
+    private static org.affectdml.inference.bundle.LoadedBundle load(OrtSessionFactory sessions,
+                                                                    org.affectdml.inference.bundle.DefaultBundleAssembler.Inputs inputs,
+                                                                    java.nio.file.Path storeDir) throws Exception {
+        org.affectdml.inference.bundle.ModelStore store = new org.affectdml.inference.bundle.ModelStore(storeDir);
+        String version = new org.affectdml.inference.bundle.DefaultBundleAssembler(sessions).assemble(inputs, store);
+        return new org.affectdml.inference.bundle.BundleLoader(sessions).load(store.bundleDirectory(version),
+                java.util.Set.copyOf(org.affectdml.inference.bundle.Roles.ONNX_ROLES));
+    }
+
     /** The graph with its input's and outputs' first dimension fixed at {@code batch}. */
     private static byte[] withFixedBatch(byte[] onnx, long batch) throws Exception {
         OnnxMl.ModelProto.Builder model = OnnxMl.ModelProto.parseFrom(onnx).toBuilder();

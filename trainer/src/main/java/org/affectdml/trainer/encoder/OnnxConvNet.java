@@ -304,11 +304,13 @@ public final class OnnxConvNet implements AutoCloseable {
                 return x.matMul(value(values, n.getInput(1)));
             }
             case "Gemm" -> {
+                NDManager step = x.getManager();
                 NDArray a = integer(n, "transA", 0) == 1 ? x.transpose() : x;
                 NDArray b = value(values, n.getInput(1));
-                b = integer(n, "transB", 0) == 1 ? b.transpose() : b;
-                NDArray y = a.matMul(b).mul(Scalars.like(x, floating(n, "alpha", 1f)));
-                return n.getInputCount() > 2 ? y.add(value(values, n.getInput(2)).mul(Scalars.like(x, floating(n, "beta", 1f)))) : y;
+                b = integer(n, "transB", 0) == 1 ? attached(b.transpose(), step) : b;
+                NDArray y = a.matMul(b).mul(Scalars.of(step, floating(n, "alpha", 1f)));
+                return n.getInputCount() > 2
+                        ? y.add(attached(value(values, n.getInput(2)).mul(Scalars.of(step, floating(n, "beta", 1f))), step)) : y;
             }
             default -> throw new IllegalStateException(n.getOpType());
         }

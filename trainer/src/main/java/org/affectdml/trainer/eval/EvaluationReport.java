@@ -10,20 +10,30 @@ import java.util.Map;
  * mean and spread over many draws, baselines, and the paper's numbers for the same column. Accuracies are
  * fractions (0..1); the paper's numbers are in % as printed.
  */
-@JsonPropertyOrder({"bundle", "protocol", "dimension", "variant", "classes", "query_counts", "single_draw", "draws", "baselines", "paper"})
+@JsonPropertyOrder({"bundle", "protocol", "dimension", "variant", "classes", "query_counts", "single_draw", "draws", "ranking", "baselines",
+        "paper"})
 public record EvaluationReport(String bundle, String protocol, String dimension, String variant, List<String> classes,
                                int[] queryCounts, SingleDraw singleDraw, Draws draws, Baselines baselines,
-                               Map<String, Double> paper, String setup) {
+                               Map<String, Double> paper, String setup, Ranking ranking) {
 
     /** Without a setup line (set by {@link #withSetup}). */
     public EvaluationReport(String bundle, String protocol, String dimension, String variant, List<String> classes, int[] queryCounts,
-                            SingleDraw singleDraw, Draws draws, Baselines baselines, Map<String, Double> paper) {
-        this(bundle, protocol, dimension, variant, classes, queryCounts, singleDraw, draws, baselines, paper, "");
+                            SingleDraw singleDraw, Draws draws, Baselines baselines, Map<String, Double> paper, Ranking ranking) {
+        this(bundle, protocol, dimension, variant, classes, queryCounts, singleDraw, draws, baselines, paper, "", ranking);
     }
 
     /** The same report with the line saying how the evaluated setup differs from the paper's. */
     public EvaluationReport withSetup(String how) {
-        return new EvaluationReport(bundle, protocol, dimension, variant, classes, queryCounts, singleDraw, draws, baselines, paper, how);
+        return new EvaluationReport(bundle, protocol, dimension, variant, classes, queryCounts, singleDraw, draws, baselines, paper, how,
+                ranking);
+    }
+
+    /**
+     * Average precision over the same draws (the EMOTIC literature's ranking metric, {@link AveragePrecision}): per
+     * class the mean over draws of its AP (the draw's queries ranked by distance to the class's support), and mAP (the
+     * mean over classes) per draw summarised as {@link Draws} summarises accuracy. Null in reports written before it.
+     */
+    public record Ranking(double[] perClassAp, double mapMean, double mapCi95, double mapP025, double mapP975) {
     }
 
     /** The paper's protocol: one seeded draw; {@code supports} names the support person of each class. */

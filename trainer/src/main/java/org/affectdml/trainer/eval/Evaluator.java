@@ -75,12 +75,14 @@ public final class Evaluator {
 
         double[] overall = new double[draws];
         double[] balanced = new double[draws];
+        double[][] averagePrecision = new double[draws][];
         for (int d = 0; d < draws; d++) {
             ProtocolSplit.SupportDraw draw = split.drawSupports(seed + 1 + d);
             OneShot.DrawResult r = OneShot.evaluate(novel.embeddings(), novel.labels(), classes, supportRows(draw, rowOfPerson, novel),
                     queryRows(draw, rowOfPerson, novel), seed + 1 + d);
             overall[d] = r.overall();
             balanced[d] = r.balanced();
+            averagePrecision[d] = r.averagePrecision();
         }
         // the queries of the paper-protocol draw (pooled: every novel person but the supports)
         int[] queryCounts = new int[classes];
@@ -99,7 +101,21 @@ public final class Evaluator {
         return new EvaluationReport(bundleVersion, protocolName(protocol), dimension == null ? null : dimension.name().toLowerCase(),
                 variant, novel.classes(), queryCounts,
                 new EvaluationReport.SingleDraw(seed, first.overall(), first.balanced(), first.confusion(), supportNames),
-                summarise(draws, seed + 1, overall, balanced), baselines, PaperNumbers.column(protocol, dimension));
+                summarise(draws, seed + 1, overall, balanced), baselines, PaperNumbers.column(protocol, dimension), ranking(averagePrecision, classes));
+    }
+
+    /** Per class the mean of its AP over the draws that define it; mAP per draw, summarised. */
+    static EvaluationReport.Ranking ranking(double[][] perDraw, int classes) {
+        double[] perClass = new double[classes];
+        for (int c = 0; c < classes; c++) {
+            int column = c;
+            perClass[c] = Arrays.stream(perDraw).mapToDouble(ap -> ap[column]).filter(v -> !Double.isNaN(v)).average().orElse(Double.NaN);
+        }
+        double[] map = Arrays.stream(perDraw).mapToDouble(AveragePrecision::mean).filter(v -> !Double.isNaN(v)).toArray();
+        if (map.length == 0) {
+            return new EvaluationReport.Ranking(perClass, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
+        }
+        return new EvaluationReport.Ranking(perClass, mean(map), ci95(map), percentile(map, 0.025), percentile(map, 0.975));
     }
 
     public static String protocolName(Protocol p) {

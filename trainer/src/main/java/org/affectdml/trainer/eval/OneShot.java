@@ -15,7 +15,12 @@ public final class OneShot {
     }
 
     /** Result of one support draw: overall (micro) and class-balanced accuracy, confusion[true][predicted]. */
-    public record DrawResult(long seed, double overall, double balanced, int[][] confusion) {
+    /**
+     * One draw's accuracies and confusion, and per class its average precision: the draw's queries ranked by their
+     * distance to that class's support, the class's own queries the positives (NaN for a class without a support or
+     * without a query).
+     */
+    public record DrawResult(long seed, double overall, double balanced, int[][] confusion, double[] averagePrecision) {
     }
 
     /**
@@ -57,25 +62,50 @@ public final class OneShot {
     /** 1-NN of the rows marked as queries against the supports; classes without a support are skipped. */
     public static DrawResult evaluate(float[][] embeddings, int[] labels, int classes, int[] supports, boolean[] isQuery, long seed) {
         int[][] confusion = new int[classes][classes];
+        java.util.List<double[]> scores = new java.util.ArrayList<>();
+        java.util.List<Integer> truth = new java.util.ArrayList<>();
         for (int q = 0; q < embeddings.length; q++) {
             if (!isQuery[q] || supports[labels[q]] < 0) {
                 continue;
             }
             int best = -1;
             double bestDistance = Double.POSITIVE_INFINITY;
+            double[] score = new double[classes];
             for (int c = 0; c < classes; c++) {
                 if (supports[c] < 0) {
                     continue;
                 }
                 double d = squaredDistance(embeddings[q], embeddings[supports[c]]);
+                score[c] = -d;
                 if (d < bestDistance) {
                     bestDistance = d;
                     best = c;
                 }
             }
             confusion[labels[q]][best]++;
+            scores.add(score);
+            truth.add(labels[q]);
         }
-        return new DrawResult(seed, overall(confusion), balanced(confusion), confusion);
+        return new DrawResult(seed, overall(confusion), balanced(confusion), confusion, averagePrecision(scores, truth, supports, classes));
+    }
+
+    /** Per class with a support, the AP of its scores over the queries; NaN for the others. */
+    private static double[] averagePrecision(java.util.List<double[]> scores, java.util.List<Integer> truth, int[] supports, int classes) {
+        double[] ap = new double[classes];
+        for (int c = 0; c < classes; c++) {
+            if (supports[c] < 0) {
+                ap[c] = Double.NaN;
+                continue;
+            }
+            double[] s = new double[scores.size()];
+            boolean[] positive = new boolean[scores.size()];
+            for (int q = 0; q < s.length; q++) {
+                s[q] = scores.get(q)[c];
+                positive[q] = truth.get(q) == c;
+            }
+            ap[c] = AveragePrecision.of(s, positive);
+        }
+        return ap;
     }
 
     /** Mean balanced accuracy over {@code draws} seeded support draws (model selection on validation data). */

@@ -53,6 +53,15 @@ public final class ReportWriter {
         rows.add(row("balanced_ci95", d.balancedCi95()));
         rows.add(row("balanced_p2.5", d.balancedP025()));
         rows.add(row("balanced_p97.5", d.balancedP975()));
+        if (r.ranking() != null) {
+            rows.add(row("map_mean", r.ranking().mapMean()));
+            rows.add(row("map_ci95", r.ranking().mapCi95()));
+            rows.add(row("map_p2.5", r.ranking().mapP025()));
+            rows.add(row("map_p97.5", r.ranking().mapP975()));
+            for (int c = 0; c < r.classes().size(); c++) {
+                rows.add(row("ap_" + r.classes().get(c).replace(' ', '_'), r.ranking().perClassAp()[c]));
+            }
+        }
         rows.add(row("random_overall", r.baselines().randomOverall()));
         rows.add(row("majority_overall", r.baselines().majorityOverall()));
         rows.add(row("majority_balanced", r.baselines().majorityBalanced()));
@@ -90,6 +99,16 @@ public final class ReportWriter {
                 d.count(), 100 * d.overallMean(), 100 * d.overallCi95(), 100 * d.balancedMean(), 100 * d.balancedCi95()));
         b.append(String.format(Locale.ROOT, "| this run: 2.5–97.5 %% range of single draws | %.2f–%.2f | %.2f–%.2f |%n",
                 100 * d.overallP025(), 100 * d.overallP975(), 100 * d.balancedP025(), 100 * d.balancedP975()));
+        if (r.ranking() != null) {
+            var k = r.ranking();
+            b.append(String.format(Locale.ROOT, "%nRanking (the EMOTIC literature's metric; not in the paper): mAP %.2f ± %.2f %% (95 %% CI over %d "
+                    + "draws; single draws %.2f–%.2f); per class AP:", 100 * k.mapMean(), 100 * k.mapCi95(), d.count(), 100 * k.mapP025(),
+                    100 * k.mapP975()));
+            for (int c = 0; c < r.classes().size(); c++) {
+                b.append(String.format(Locale.ROOT, "%s %s %.2f", c == 0 ? "" : ",", r.classes().get(c), 100 * k.perClassAp()[c]));
+            }
+            b.append(". Chance AP is a class's share of the queries.\n");
+        }
         b.append("\nThe paper reports overall accuracy of one support draw; its CAT-6:4 random row is 6-way guessing (docs/method.md §1).\n");
         if (r.setup() != null && !r.setup().isEmpty()) {
             b.append("\n**Not the paper's setup:** ").append(r.setup()).append(" (docs/method.md §8).\n");

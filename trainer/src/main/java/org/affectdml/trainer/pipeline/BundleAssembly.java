@@ -124,6 +124,10 @@ record BundleAssembly(Path staging, String version, BundleManifest draft) {
         metrics.put("one_shot_mean_balanced", evaluation.draws().balancedMean());
         metrics.put("one_shot_mean_balanced_ci95", evaluation.draws().balancedCi95());
         metrics.put("one_shot_draws", (double) evaluation.draws().count());
+        if (evaluation.ranking() != null && Double.isFinite(evaluation.ranking().mapMean())) {
+            metrics.put("one_shot_mean_map", evaluation.ranking().mapMean());
+            metrics.put("one_shot_mean_map_ci95", evaluation.ranking().mapCi95());
+        }
         metrics.put("majority_baseline_overall", evaluation.baselines().majorityOverall());
         metrics.put("random_baseline", evaluation.baselines().randomOverall());
         HeadTrainer.EpochReport best = result.history().get(result.bestEpoch() - 1);

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
@@ -153,6 +154,27 @@ class OnnxConvNetTest {
     }
 
     /**
+     * What a forward pass computes from the network's own arrays (an unfolded BatchNormalization's factors, a Gemm's
+     * transposed weight and scaled bias) belongs to the step, not to the network: over a training job nothing piles up.
+     */
+    @Test
+    void forwardPassesLeaveNothingInTheNetwork() {
+        for (String output : List.of("logits", "features")) {
+            byte[] model = output.equals("logits") ? SmallModels.residualEncoder(3, 8) : preActivationBlock(null);
+            NDManager networkArrays = NDManager.newBaseManager("PyTorch");
+            try (OnnxConvNet net = OnnxConvNet.read(model, networkArrays)) {
+                int before = networkArrays.getManagedArrays().size();
+                for (int pass = 0; pass < 3; pass++) {
+                    try (NDManager step = NDManager.newBaseManager("PyTorch")) {
+                        net.forward(step.create(gaussian(new Random(pass), 2 * 3 * 8 * 8, 1.0), new Shape(2, 3, 8, 8)), output);
+                    }
+                }
+                assertEquals(before, networkArrays.getManagedArrays().size(), output + ": arrays left in the network after 3 passes");
+            }
+        }
+    }
+
+    /**
      * An export with dynamic height and width (as Optimum writes them) is checked at the size it is served at: this
      * graph runs at 16 x 16 only (its Gemm takes the flattened 16 x 16 map), so a check at 224 or at 1 fails. On the
      * way: a Constant shape, a Reshape whose 0 copies the batch, a Dropout (inference: identity) and a Gemm with alpha
@@ -160,6 +182,29 @@ class OnnxConvNetTest {
      */
     @Test
     void anExportWithDynamicHeightAndWidthIsCheckedAtTheServedSize() throws Exception {
+        byte[] onnx = dynamicSizeGraph();
+        OnnxConvNet.requireSupported(onnx);
+        try (OnnxConvNet net = OnnxConvNet.read(onnx, NDManager.newBaseManager("PyTorch"))) {
+            assertTrue(net.exportChecked("features", 1, 16, 16).length > 0, "checked at the served 16 x 16");
+            assertThrows(RuntimeException.class, () -> net.exportChecked("features", 1, 20, 20), "at 20 x 20 the graph cannot run");
+            assertThrows(RuntimeException.class, () -> net.exportChecked("features", 1, 0, 0), "nor at the default 224 x 224");
+        }
+        // joint training checks what it publishes at the size its pixels have (16 x 16 here), or it could publish nothing
+        int[] labels = {0, 1, 0, 1};
+        float[][] pixels = new float[4][];
+        for (int i = 0; i < 4; i++) {
+            pixels[i] = gaussian(new Random(i), 3 * 16 * 16, 1.0);
+        }
+        JointTrainer.Data data = new JointTrainer.Data(labels, row -> new JointTrainer.Pixels(pixels[row], pixels[row]), null,
+                new long[]{3, 16, 16}, new long[]{3, 16, 16});
+        var shape = new org.affectdml.trainer.head.HeadShape(org.affectdml.trainer.head.HeadVariant.I, 4, 4, 1, 8, 8, 4, 2);
+        var config = new org.affectdml.trainer.head.TrainingConfig(1, 4, 2, 1e-3, 1, 0.1, 0.1, 0.2, 0.5, 0.5, 3, 1, 0);
+        JointTrainer.Result trained = new JointTrainer(config, 1e-3).train(shape, onnx, onnx, "features", data, report -> { }, () -> false);
+        assertTrue(trained.imageEncoder().length > 0, "the trained encoder is published");
+    }
+
+    /** A conv net whose Gemm takes a flattened 16 x 16 map, with dynamic height and width; see its test. */
+    private static byte[] dynamicSizeGraph() throws Exception {
         Random r = new Random(8);
         int flat = 2 * 16 * 16;
         byte[] built = new org.affectdml.inference.onnx.OnnxGraphBuilder("dynamic_size", "affect-dml")
@@ -183,13 +228,7 @@ class OnnxConvNetTest {
         model.getGraphBuilder().addNode(0, ai.onnx.proto.OnnxMl.NodeProto.newBuilder().setOpType("Constant").setName("shape_constant")
                 .addOutput("shape").addAttribute(ai.onnx.proto.OnnxMl.AttributeProto.newBuilder().setName("value")
                         .setType(ai.onnx.proto.OnnxMl.AttributeProto.AttributeType.TENSOR).setT(shape)));
-        byte[] onnx = model.build().toByteArray();
-        OnnxConvNet.requireSupported(onnx);
-        try (OnnxConvNet net = OnnxConvNet.read(onnx, NDManager.newBaseManager("PyTorch"))) {
-            assertTrue(net.exportChecked("features", 1, 16, 16).length > 0, "checked at the served 16 x 16");
-            assertThrows(RuntimeException.class, () -> net.exportChecked("features", 1, 20, 20), "at 20 x 20 the graph cannot run");
-            assertThrows(RuntimeException.class, () -> net.exportChecked("features", 1, 0, 0), "nor at the default 224 x 224");
-        }
+        return model.build().toByteArray();
     }
 
     @Test

@@ -101,7 +101,7 @@ class TorchvisionExportsTest {
             assertMatches(reference, net.forward(step.create(input, new Shape(shape)), imported.output()).toFloatArray(),
                     "DJL = ONNX Runtime on ResNet-50, BatchNorm folded on load");
         }
-        // one joint step on 2 cores: the image stream alone
+        // one joint step of the image stream alone (the tests run PyTorch on one thread)
         long changed = changedInitializers(imported.onnx(), jointStep(imported, HeadVariant.I).imageEncoder());
         // 53 convolutions, weight and bias each (BatchNorm folded); the classifier is not on the way to the features
         assertTrue(changed >= 106, "the step reaches every convolution: " + changed + " arrays changed");

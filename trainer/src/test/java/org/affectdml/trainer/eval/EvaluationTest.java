@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -24,8 +25,20 @@ class EvaluationTest {
         assertEquals((1.0 + 0.5) / 2, r.balanced(), 1e-12);
         assertEquals(2, r.confusion()[0][0]);
         assertEquals(1, r.confusion()[1][0]);
+        // ranked by distance to (1, 0): 2, 3 (class 0), 5, 4; to (0, 1): 4, 5 (class 1), 3, 2: the misclassified query 5
+        // still ranks above every other class's query for its own class, so both APs are 1 while accuracy is 3/4
+        assertArrayEquals(new double[]{1, 1}, r.averagePrecision(), 1e-12);
         int[] supports = OneShot.drawSupports(labels, 3, new Random(1));
         assertEquals(-1, supports[2], "a class without members has no support");
+    }
+
+    @Test
+    void rankingAveragesEachClassOverTheDrawsThatDefineIt() {
+        EvaluationReport.Ranking k = Evaluator.ranking(new double[][]{{1.0, 0.5}, {Double.NaN, 0.5}, {0.5, 0.25}}, 2);
+        assertArrayEquals(new double[]{0.75, 1.25 / 3}, k.perClassAp(), 1e-12);
+        // mAP per draw: 0.75, 0.5 (class 0 undefined in draw 2), 0.375
+        assertEquals((0.75 + 0.5 + 0.375) / 3, k.mapMean(), 1e-12);
+        assertEquals(Evaluator.ci95(new double[]{0.75, 0.5, 0.375}), k.mapCi95(), 1e-12);
     }
 
     @Test
@@ -52,12 +65,15 @@ class EvaluationTest {
         assertTrue(tables.contains("| **this work: Sem-IB-DML** | 55.00 / 50.00 ± 1.00 | – | – | – |"), tables);
         String csv = ReportWriter.csv(cat);
         assertTrue(csv.contains("overall_mean,0.350000"), csv);
+        assertTrue(csv.contains("map_mean,0.700000") && csv.contains("ap_b,0.800000"), csv);
+        assertTrue(ReportWriter.markdown(cat).contains("mAP 70.00 ± 2.00 %"), ReportWriter.markdown(cat));
     }
 
     private static EvaluationReport report(String protocol, String dimension, double single, double mean) {
         return new EvaluationReport("v1", protocol, dimension, "Sem-IB-DML", List.of("a", "b"), new int[]{3, 4},
                 new EvaluationReport.SingleDraw(2021, single, single, new int[][]{{2, 1}, {1, 3}}, List.of("x", "y")),
                 new EvaluationReport.Draws(100, 2022, mean, 0.01, mean - 0.1, mean + 0.1, mean, 0.01, mean - 0.1, mean + 0.1),
-                new EvaluationReport.Baselines(0.5, 0.5, "b", 4 / 7.0, 0.5), Map.of());
+                new EvaluationReport.Baselines(0.5, 0.5, "b", 4 / 7.0, 0.5), Map.of(),
+                new EvaluationReport.Ranking(new double[]{0.6, 0.8}, 0.7, 0.02, 0.6, 0.8));
     }
 }
