@@ -123,6 +123,61 @@ public final class Plots {
         ImageIO.write(img, "png", png.toFile());
     }
 
+    /** The training loss (left axis) and the validation accuracy (right axis, when there is one) per epoch. */
+    public static void curves(List<org.affectdml.trainer.head.HeadTrainer.EpochReport> history, int keptEpoch, String title, Path png)
+            throws IOException {
+        int width = 720;
+        int height = 420;
+        int left = 70;
+        int right = 70;
+        int top = 50;
+        int bottom = 50;
+        BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = canvas(img);
+        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 14));
+        g.drawString(title, 10, 22);
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+        int n = history.size();
+        double maxLoss = history.stream().mapToDouble(org.affectdml.trainer.head.HeadTrainer.EpochReport::loss).filter(Double::isFinite)
+                .max().orElse(1);
+        int plotW = width - left - right;
+        int plotH = height - top - bottom;
+        g.setColor(Color.GRAY);
+        g.drawRect(left, top, plotW, plotH);
+        g.setColor(PALETTE[0]);
+        g.drawString(String.format(java.util.Locale.ROOT, "loss (max %.3g)", maxLoss), 10, top - 8);
+        g.setColor(PALETTE[1]);
+        g.drawString("validation balanced accuracy (0-1)", width - right - 200, top - 8);
+        g.setColor(Color.BLACK);
+        g.drawString("epoch 1", left, height - bottom + 18);
+        g.drawString("epoch " + n, left + plotW - 50, height - bottom + 18);
+        int[][] previous = new int[2][];
+        for (int i = 0; i < n; i++) {
+            var e = history.get(i);
+            int x = left + (n == 1 ? plotW / 2 : i * plotW / (n - 1));
+            double[] values = {maxLoss > 0 ? e.loss() / maxLoss : 0, e.validationAccuracy()};
+            for (int k = 0; k < 2; k++) {
+                if (!Double.isFinite(values[k])) {
+                    continue;
+                }
+                int y = top + plotH - (int) Math.round(Math.max(0, Math.min(1, values[k])) * plotH);
+                g.setColor(PALETTE[k]);
+                g.fillOval(x - 3, y - 3, 6, 6);
+                if (previous[k] != null) {
+                    g.drawLine(previous[k][0], previous[k][1], x, y);
+                }
+                previous[k] = new int[]{x, y};
+            }
+            if (e.epoch() == keptEpoch) {
+                g.setColor(Color.DARK_GRAY);
+                g.drawLine(x, top, x, top + plotH);
+                g.drawString("kept", x + 3, top + 14);
+            }
+        }
+        g.dispose();
+        javax.imageio.ImageIO.write(img, "png", png.toFile());
+    }
+
     private static Graphics2D canvas(BufferedImage img) {
         Graphics2D g = img.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);

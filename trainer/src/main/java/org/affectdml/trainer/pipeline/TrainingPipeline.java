@@ -13,6 +13,7 @@ import org.affectdml.trainer.eval.EvaluationReport;
 import org.affectdml.trainer.eval.Evaluator;
 import org.affectdml.trainer.eval.Plots;
 import org.affectdml.trainer.eval.ReportWriter;
+import org.affectdml.trainer.eval.TrainingCurves;
 import org.affectdml.trainer.features.ExtractedFeatures;
 import org.affectdml.trainer.features.FeatureCache;
 import org.affectdml.trainer.features.FeatureExtractor;
@@ -128,6 +129,8 @@ public final class TrainingPipeline {
                             request.dimension(), request.supportSeed(), request.evaluationDraws(),
                             PaperDeviations.of(assembly.draft(), request.split()));
                 }
+                TrainingCurves.write(result.history(), result.bestEpoch(), reportRoot.resolve(assembly.version()),
+                        assembly.version() + ": training, epoch by epoch");
                 BundleManifest manifest = assembly.finish(evaluation, result);
                 listener.phase("publishing", "publishing " + assembly.version());
                 store.publish(assembly.staging(), new BundleLoader(sessions));

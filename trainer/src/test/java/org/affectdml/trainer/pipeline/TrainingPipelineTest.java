@@ -114,9 +114,14 @@ class TrainingPipelineTest {
         assertEquals(1e-3, (double) m.hyperparameters().get("learning_rate"), 1e-12, "the manifest records the learning rate trained with");
         assertEquals(outcome.version(), store.activeVersion().orElseThrow(), "activated");
         assertTrue(store.list().stream().anyMatch(b -> b.version().equals(outcome.version())), "published");
-        for (String f : List.of("evaluation.json", "evaluation.csv", "evaluation.md", "confusion.png", "tsne.png")) {
+        for (String f : List.of("evaluation.json", "evaluation.csv", "evaluation.md", "confusion.png", "tsne.png", "training.csv", "training.png")) {
             assertTrue(Files.size(outcome.reportDirectory().resolve(f)) > 100, f);
         }
+        List<String> curve = Files.readAllLines(outcome.reportDirectory().resolve("training.csv"));
+        assertEquals(1 + 12, curve.size(), "a row per epoch under the header");
+        assertEquals(1, curve.stream().filter(l -> l.endsWith(",true")).count(), "one kept epoch");
+        assertTrue(curve.get(((Number) m.hyperparameters().get("best_epoch")).intValue()).endsWith(",true"), "the kept one: " + curve);
+        assertTrue(m.metrics().get("one_shot_mean_map") > 0, "mAP in the manifest");
         String markdown = Files.readString(outcome.reportDirectory().resolve("evaluation.md"));
         assertTrue(markdown.contains("| paper: Sem-IB-DML | 33.76 |"));
         assertTrue(markdown.contains("**Not the paper's setup:** only the head was trained, on frozen encoder features of " + defaultVersion)
