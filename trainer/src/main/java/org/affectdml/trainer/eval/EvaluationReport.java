@@ -10,22 +10,23 @@ import java.util.Map;
  * mean and spread over many draws, baselines, and the paper's numbers for the same column. Accuracies are
  * fractions (0..1); the paper's numbers are in % as printed.
  */
-@JsonPropertyOrder({"bundle", "protocol", "dimension", "variant", "classes", "query_counts", "single_draw", "draws", "ranking", "baselines",
-        "paper"})
+@JsonPropertyOrder({"bundle", "protocol", "dimension", "variant", "classes", "query_counts", "single_draw", "draws", "ranking", "levels",
+        "baselines", "paper"})
 public record EvaluationReport(String bundle, String protocol, String dimension, String variant, List<String> classes,
                                int[] queryCounts, SingleDraw singleDraw, Draws draws, Baselines baselines,
-                               Map<String, Double> paper, String setup, Ranking ranking) {
+                               Map<String, Double> paper, String setup, Ranking ranking, LevelErrors levels) {
 
     /** Without a setup line (set by {@link #withSetup}). */
     public EvaluationReport(String bundle, String protocol, String dimension, String variant, List<String> classes, int[] queryCounts,
-                            SingleDraw singleDraw, Draws draws, Baselines baselines, Map<String, Double> paper, Ranking ranking) {
-        this(bundle, protocol, dimension, variant, classes, queryCounts, singleDraw, draws, baselines, paper, "", ranking);
+                            SingleDraw singleDraw, Draws draws, Baselines baselines, Map<String, Double> paper, Ranking ranking,
+                            LevelErrors levels) {
+        this(bundle, protocol, dimension, variant, classes, queryCounts, singleDraw, draws, baselines, paper, "", ranking, levels);
     }
 
     /** The same report with the line saying how the evaluated setup differs from the paper's. */
     public EvaluationReport withSetup(String how) {
         return new EvaluationReport(bundle, protocol, dimension, variant, classes, queryCounts, singleDraw, draws, baselines, paper, how,
-                ranking);
+                ranking, levels);
     }
 
     /**
@@ -34,6 +35,15 @@ public record EvaluationReport(String bundle, String protocol, String dimension,
      * mean over classes) per draw summarised as {@link Draws} summarises accuracy. Null in reports written before it.
      */
     public record Ranking(double[] perClassAp, double mapMean, double mapCi95, double mapP025, double mapP975) {
+    }
+
+    /**
+     * For level protocols (LEV-*), the error in levels of the V/A/D dimension (EMOTIC's 1-10 scale) over the same draws:
+     * the share of queries answered within one level of their own, and the mean absolute difference between the
+     * answered and the true level, each as mean and 95 % CI over draws. Null for categorical protocols.
+     */
+    public record LevelErrors(int[] levels, double withinOneMean, double withinOneCi95, double absoluteErrorMean,
+                              double absoluteErrorCi95) {
     }
 
     /** The paper's protocol: one seeded draw; {@code supports} names the support person of each class. */

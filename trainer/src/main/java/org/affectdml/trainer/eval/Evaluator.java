@@ -76,6 +76,10 @@ public final class Evaluator {
         double[] overall = new double[draws];
         double[] balanced = new double[draws];
         double[][] averagePrecision = new double[draws][];
+        int[] levels = protocol.kind() == Protocol.Kind.LEVEL ? protocol.novelClasses().stream().mapToInt(Protocol.OneShotClass::level).toArray()
+                : null;
+        double[] withinOne = new double[draws];
+        double[] absoluteError = new double[draws];
         for (int d = 0; d < draws; d++) {
             ProtocolSplit.SupportDraw draw = split.drawSupports(seed + 1 + d);
             OneShot.DrawResult r = OneShot.evaluate(novel.embeddings(), novel.labels(), classes, supportRows(draw, rowOfPerson, novel),
@@ -83,6 +87,10 @@ public final class Evaluator {
             overall[d] = r.overall();
             balanced[d] = r.balanced();
             averagePrecision[d] = r.averagePrecision();
+            if (levels != null) {
+                withinOne[d] = withinOneLevel(r.confusion(), levels);
+                absoluteError[d] = meanAbsoluteLevelError(r.confusion(), levels);
+            }
         }
         // the queries of the paper-protocol draw (pooled: every novel person but the supports)
         int[] queryCounts = new int[classes];
@@ -101,7 +109,35 @@ public final class Evaluator {
         return new EvaluationReport(bundleVersion, protocolName(protocol), dimension == null ? null : dimension.name().toLowerCase(),
                 variant, novel.classes(), queryCounts,
                 new EvaluationReport.SingleDraw(seed, first.overall(), first.balanced(), first.confusion(), supportNames),
-                summarise(draws, seed + 1, overall, balanced), baselines, PaperNumbers.column(protocol, dimension), ranking(averagePrecision, classes));
+                summarise(draws, seed + 1, overall, balanced), baselines, PaperNumbers.column(protocol, dimension), ranking(averagePrecision, classes),
+                levels == null ? null : new EvaluationReport.LevelErrors(levels, mean(withinOne), ci95(withinOne), mean(absoluteError),
+                        ci95(absoluteError)));
+    }
+
+    /** The share of queries answered with a level within one of their own ({@code levels}: each class's level). */
+    static double withinOneLevel(int[][] confusion, int[] levels) {
+        long near = 0;
+        long all = 0;
+        for (int t = 0; t < confusion.length; t++) {
+            for (int p = 0; p < confusion.length; p++) {
+                all += confusion[t][p];
+                near += Math.abs(levels[t] - levels[p]) <= 1 ? confusion[t][p] : 0;
+            }
+        }
+        return all == 0 ? Double.NaN : (double) near / all;
+    }
+
+    /** The mean |answered level - true level| over the queries. */
+    static double meanAbsoluteLevelError(int[][] confusion, int[] levels) {
+        double sum = 0;
+        long all = 0;
+        for (int t = 0; t < confusion.length; t++) {
+            for (int p = 0; p < confusion.length; p++) {
+                all += confusion[t][p];
+                sum += (double) Math.abs(levels[t] - levels[p]) * confusion[t][p];
+            }
+        }
+        return all == 0 ? Double.NaN : sum / all;
     }
 
     /** Per class the mean of its AP over the draws that define it; mAP per draw, summarised. */

@@ -62,6 +62,12 @@ public final class ReportWriter {
                 rows.add(row("ap_" + r.classes().get(c).replace(' ', '_'), r.ranking().perClassAp()[c]));
             }
         }
+        if (r.levels() != null) {
+            rows.add(row("within_one_level_mean", r.levels().withinOneMean()));
+            rows.add(row("within_one_level_ci95", r.levels().withinOneCi95()));
+            rows.add(row("absolute_level_error_mean", r.levels().absoluteErrorMean()));
+            rows.add(row("absolute_level_error_ci95", r.levels().absoluteErrorCi95()));
+        }
         rows.add(row("random_overall", r.baselines().randomOverall()));
         rows.add(row("majority_overall", r.baselines().majorityOverall()));
         rows.add(row("majority_balanced", r.baselines().majorityBalanced()));
@@ -69,6 +75,17 @@ public final class ReportWriter {
             rows.add(row("queries_" + r.classes().get(c).replace(' ', '_'), r.queryCounts()[c]));
         }
         return String.join("\n", rows) + "\n";
+    }
+
+    private static boolean adjacent(int[] levels) {
+        for (int a : levels) {
+            for (int b : levels) {
+                if (Math.abs(a - b) == 1) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private static String row(String name, Object value) {
@@ -108,6 +125,13 @@ public final class ReportWriter {
                 b.append(String.format(Locale.ROOT, "%s %s %.2f", c == 0 ? "" : ",", r.classes().get(c), 100 * k.perClassAp()[c]));
             }
             b.append(". Chance AP is a class's share of the queries.\n");
+        }
+        if (r.levels() != null) {
+            var l = r.levels();
+            b.append(String.format(Locale.ROOT, "%nLevels %s: within one level %.2f ± %.2f %%, mean absolute error %.2f ± %.2f levels (95 %% CI over "
+                    + "%d draws).", java.util.Arrays.toString(l.levels()), 100 * l.withinOneMean(), 100 * l.withinOneCi95(), l.absoluteErrorMean(),
+                    l.absoluteErrorCi95(), d.count()));
+            b.append(adjacent(l.levels()) ? "\n" : " No two of these levels are adjacent, so within one level equals exact accuracy here.\n");
         }
         b.append("\nThe paper reports overall accuracy of one support draw; its CAT-6:4 random row is 6-way guessing (docs/method.md §1).\n");
         if (r.setup() != null && !r.setup().isEmpty()) {

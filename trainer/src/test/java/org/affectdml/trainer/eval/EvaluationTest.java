@@ -42,6 +42,16 @@ class EvaluationTest {
     }
 
     @Test
+    void levelErrorsCountLevelsNotClasses() {
+        int[][] confusion = {{3, 1, 0}, {0, 2, 2}, {1, 0, 1}};
+        // levels 2, 4, 7: only the diagonal is within one level; |errors| 2 (once), 3 (twice), 5 (once)
+        assertEquals(6 / 10.0, Evaluator.withinOneLevel(confusion, new int[]{2, 4, 7}), 1e-12);
+        assertEquals((2 + 2 * 3 + 5) / 10.0, Evaluator.meanAbsoluteLevelError(confusion, new int[]{2, 4, 7}), 1e-12);
+        // levels 1, 2, 5: answering 2 for 1 (and 1 for 2) is within one
+        assertEquals(5 / 6.0, Evaluator.withinOneLevel(new int[][]{{1, 1, 0}, {1, 0, 1}, {0, 0, 2}}, new int[]{1, 2, 5}), 1e-12);
+    }
+
+    @Test
     void intervalAndPercentilesFollowTheirFormulas() {
         double[] v = {0.2, 0.4, 0.6, 0.8};
         assertEquals(0.5, Evaluator.mean(v), 1e-12);
@@ -67,6 +77,9 @@ class EvaluationTest {
         assertTrue(csv.contains("overall_mean,0.350000"), csv);
         assertTrue(csv.contains("map_mean,0.700000") && csv.contains("ap_b,0.800000"), csv);
         assertTrue(ReportWriter.markdown(cat).contains("mAP 70.00 ± 2.00 %"), ReportWriter.markdown(cat));
+        assertTrue(ReportWriter.csv(lev).contains("absolute_level_error_mean,1.100000") && !csv.contains("level_error"), ReportWriter.csv(lev));
+        assertTrue(ReportWriter.markdown(lev).contains("mean absolute error 1.10 ± 0.05 levels")
+                && ReportWriter.markdown(lev).contains("within one level equals exact accuracy here"), ReportWriter.markdown(lev));
     }
 
     private static EvaluationReport report(String protocol, String dimension, double single, double mean) {
@@ -74,6 +87,7 @@ class EvaluationTest {
                 new EvaluationReport.SingleDraw(2021, single, single, new int[][]{{2, 1}, {1, 3}}, List.of("x", "y")),
                 new EvaluationReport.Draws(100, 2022, mean, 0.01, mean - 0.1, mean + 0.1, mean, 0.01, mean - 0.1, mean + 0.1),
                 new EvaluationReport.Baselines(0.5, 0.5, "b", 4 / 7.0, 0.5), Map.of(),
-                new EvaluationReport.Ranking(new double[]{0.6, 0.8}, 0.7, 0.02, 0.6, 0.8));
+                new EvaluationReport.Ranking(new double[]{0.6, 0.8}, 0.7, 0.02, 0.6, 0.8),
+                dimension == null ? null : new EvaluationReport.LevelErrors(new int[]{2, 4}, 0.55, 0.01, 1.1, 0.05));
     }
 }
