@@ -11,22 +11,22 @@ import java.util.Map;
  * fractions (0..1); the paper's numbers are in % as printed.
  */
 @JsonPropertyOrder({"bundle", "protocol", "dimension", "variant", "classes", "query_counts", "single_draw", "draws", "ranking", "levels",
-        "baselines", "paper"})
+        "k_shot", "baselines", "paper"})
 public record EvaluationReport(String bundle, String protocol, String dimension, String variant, List<String> classes,
                                int[] queryCounts, SingleDraw singleDraw, Draws draws, Baselines baselines,
-                               Map<String, Double> paper, String setup, Ranking ranking, LevelErrors levels) {
+                               Map<String, Double> paper, String setup, Ranking ranking, LevelErrors levels, List<Shots> kShot) {
 
     /** Without a setup line (set by {@link #withSetup}). */
     public EvaluationReport(String bundle, String protocol, String dimension, String variant, List<String> classes, int[] queryCounts,
                             SingleDraw singleDraw, Draws draws, Baselines baselines, Map<String, Double> paper, Ranking ranking,
-                            LevelErrors levels) {
-        this(bundle, protocol, dimension, variant, classes, queryCounts, singleDraw, draws, baselines, paper, "", ranking, levels);
+                            LevelErrors levels, List<Shots> kShot) {
+        this(bundle, protocol, dimension, variant, classes, queryCounts, singleDraw, draws, baselines, paper, "", ranking, levels, kShot);
     }
 
     /** The same report with the line saying how the evaluated setup differs from the paper's. */
     public EvaluationReport withSetup(String how) {
         return new EvaluationReport(bundle, protocol, dimension, variant, classes, queryCounts, singleDraw, draws, baselines, paper, how,
-                ranking, levels);
+                ranking, levels, kShot);
     }
 
     /**
@@ -35,6 +35,14 @@ public record EvaluationReport(String bundle, String protocol, String dimension,
      * mean over classes) per draw summarised as {@link Draws} summarises accuracy. Null in reports written before it.
      */
     public record Ranking(double[] perClassAp, double mapMean, double mapCi95, double mapP025, double mapP975) {
+    }
+
+    /**
+     * k-shot evaluation over the same draw seeds: k supports per novel class, each query the class of its nearest
+     * support; accuracies summarised as {@link Draws}, mAP as mean and 95 % CI over draws. When some class has no
+     * more than k persons, {@code refused} says so and the numbers are absent.
+     */
+    public record Shots(int shots, Draws draws, double mapMean, double mapCi95, String refused) {
     }
 
     /**

@@ -60,8 +60,18 @@ public final class Evaluator {
         return new NovelEmbeddings(z, labels, samples, names);
     }
 
+    /** The k values evaluated beside the paper's one-shot protocol unless the caller names others. */
+    public static final int[] DEFAULT_EXTRA_SHOTS = {5};
+
     public static EvaluationReport evaluate(String bundleVersion, String variant, NovelEmbeddings novel, ExtractedFeatures features,
                                             ProtocolSplit split, Protocol protocol, Dimension dimension, long seed, int draws) {
+        return evaluate(bundleVersion, variant, novel, features, split, protocol, dimension, seed, draws, DEFAULT_EXTRA_SHOTS);
+    }
+
+    /** As above, with k-shot results over the same draw seeds for each k of {@code extraShots}. */
+    public static EvaluationReport evaluate(String bundleVersion, String variant, NovelEmbeddings novel, ExtractedFeatures features,
+                                            ProtocolSplit split, Protocol protocol, Dimension dimension, long seed, int draws,
+                                            int[] extraShots) {
         int classes = novel.classes().size();
         Map<Integer, Integer> rowOfPerson = new HashMap<>();
         for (int i = 0; i < novel.samples().size(); i++) {
@@ -111,7 +121,38 @@ public final class Evaluator {
                 new EvaluationReport.SingleDraw(seed, first.overall(), first.balanced(), first.confusion(), supportNames),
                 summarise(draws, seed + 1, overall, balanced), baselines, PaperNumbers.column(protocol, dimension), ranking(averagePrecision, classes),
                 levels == null ? null : new EvaluationReport.LevelErrors(levels, mean(withinOne), ci95(withinOne), mean(absoluteError),
-                        ci95(absoluteError)));
+                        ci95(absoluteError)),
+                kShot(novel, split, rowOfPerson, seed, draws, extraShots));
+    }
+
+    /**
+     * For each k, the draws with seeds seed+1.. again at k supports per class (k-shot; each query takes the class of its
+     * nearest support). A k some class has too few persons for is reported with the reason instead of numbers.
+     */
+    static java.util.List<EvaluationReport.Shots> kShot(NovelEmbeddings novel, ProtocolSplit split, Map<Integer, Integer> rowOfPerson,
+                                                        long seed, int draws, int[] shots) {
+        int classes = novel.classes().size();
+        java.util.List<EvaluationReport.Shots> out = new java.util.ArrayList<>();
+        for (int k : shots) {
+            double[] overall = new double[draws];
+            double[] balanced = new double[draws];
+            double[] map = new double[draws];
+            try {
+                for (int d = 0; d < draws; d++) {
+                    ProtocolSplit.SupportDraw draw = split.drawSupports(seed + 1 + d, k);
+                    OneShot.DrawResult r = OneShot.evaluate(novel.embeddings(), novel.labels(), classes, supportRowsPerClass(draw, rowOfPerson, novel),
+                            queryRows(draw, rowOfPerson, novel), seed + 1 + d);
+                    overall[d] = r.overall();
+                    balanced[d] = r.balanced();
+                    map[d] = AveragePrecision.mean(r.averagePrecision());
+                }
+            } catch (IllegalStateException tooFew) {
+                out.add(new EvaluationReport.Shots(k, null, Double.NaN, Double.NaN, tooFew.getMessage()));
+                continue;
+            }
+            out.add(new EvaluationReport.Shots(k, summarise(draws, seed + 1, overall, balanced), mean(map), ci95(map), null));
+        }
+        return out;
     }
 
     /** The share of queries answered with a level within one of their own ({@code levels}: each class's level). */
@@ -166,6 +207,18 @@ public final class Evaluator {
             rows[novel.labels()[row]] = row;
         }
         return rows;
+    }
+
+    private static int[][] supportRowsPerClass(ProtocolSplit.SupportDraw draw, Map<Integer, Integer> rowOfPerson, NovelEmbeddings novel) {
+        java.util.List<java.util.List<Integer>> rows = new java.util.ArrayList<>();
+        for (int c = 0; c < novel.classes().size(); c++) {
+            rows.add(new java.util.ArrayList<>());
+        }
+        for (ProtocolSplit.Sample s : draw.supports()) {
+            int row = rowOfPerson.get(s.person());
+            rows.get(novel.labels()[row]).add(row);
+        }
+        return rows.stream().map(r -> r.stream().mapToInt(Integer::intValue).toArray()).toArray(int[][]::new);
     }
 
     private static boolean[] queryRows(ProtocolSplit.SupportDraw draw, Map<Integer, Integer> rowOfPerson, NovelEmbeddings novel) {

@@ -61,21 +61,37 @@ public final class OneShot {
 
     /** 1-NN of the rows marked as queries against the supports; classes without a support are skipped. */
     public static DrawResult evaluate(float[][] embeddings, int[] labels, int classes, int[] supports, boolean[] isQuery, long seed) {
+        int[][] perClass = new int[classes][];
+        for (int c = 0; c < classes; c++) {
+            perClass[c] = supports[c] < 0 ? new int[0] : new int[]{supports[c]};
+        }
+        return evaluate(embeddings, labels, classes, perClass, isQuery, seed);
+    }
+
+    /**
+     * k-shot: each query takes the class of its nearest support among every class's supports ({@code supports[c]}:
+     * the rows of class c's supports, as the registry ranks classes by their nearest support); a class's score for AP
+     * is minus the squared distance to its nearest support. Classes without a support are skipped.
+     */
+    public static DrawResult evaluate(float[][] embeddings, int[] labels, int classes, int[][] supports, boolean[] isQuery, long seed) {
         int[][] confusion = new int[classes][classes];
         java.util.List<double[]> scores = new java.util.ArrayList<>();
         java.util.List<Integer> truth = new java.util.ArrayList<>();
         for (int q = 0; q < embeddings.length; q++) {
-            if (!isQuery[q] || supports[labels[q]] < 0) {
+            if (!isQuery[q] || supports[labels[q]].length == 0) {
                 continue;
             }
             int best = -1;
             double bestDistance = Double.POSITIVE_INFINITY;
             double[] score = new double[classes];
             for (int c = 0; c < classes; c++) {
-                if (supports[c] < 0) {
+                if (supports[c].length == 0) {
                     continue;
                 }
-                double d = squaredDistance(embeddings[q], embeddings[supports[c]]);
+                double d = Double.POSITIVE_INFINITY;
+                for (int s : supports[c]) {
+                    d = Math.min(d, squaredDistance(embeddings[q], embeddings[s]));
+                }
                 score[c] = -d;
                 if (d < bestDistance) {
                     bestDistance = d;
@@ -90,10 +106,10 @@ public final class OneShot {
     }
 
     /** Per class with a support, the AP of its scores over the queries; NaN for the others. */
-    private static double[] averagePrecision(java.util.List<double[]> scores, java.util.List<Integer> truth, int[] supports, int classes) {
+    private static double[] averagePrecision(java.util.List<double[]> scores, java.util.List<Integer> truth, int[][] supports, int classes) {
         double[] ap = new double[classes];
         for (int c = 0; c < classes; c++) {
-            if (supports[c] < 0) {
+            if (supports[c].length == 0) {
                 ap[c] = Double.NaN;
                 continue;
             }

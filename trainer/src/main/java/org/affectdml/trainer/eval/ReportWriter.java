@@ -68,6 +68,16 @@ public final class ReportWriter {
             rows.add(row("absolute_level_error_mean", r.levels().absoluteErrorMean()));
             rows.add(row("absolute_level_error_ci95", r.levels().absoluteErrorCi95()));
         }
+        if (r.kShot() != null) {
+            for (EvaluationReport.Shots k : r.kShot()) {
+                if (k.draws() != null) {
+                    rows.add(row(k.shots() + "_shot_overall_mean", k.draws().overallMean()));
+                    rows.add(row(k.shots() + "_shot_balanced_mean", k.draws().balancedMean()));
+                    rows.add(row(k.shots() + "_shot_balanced_ci95", k.draws().balancedCi95()));
+                    rows.add(row(k.shots() + "_shot_map_mean", k.mapMean()));
+                }
+            }
+        }
         rows.add(row("random_overall", r.baselines().randomOverall()));
         rows.add(row("majority_overall", r.baselines().majorityOverall()));
         rows.add(row("majority_balanced", r.baselines().majorityBalanced()));
@@ -132,6 +142,21 @@ public final class ReportWriter {
                     + "%d draws).", java.util.Arrays.toString(l.levels()), 100 * l.withinOneMean(), 100 * l.withinOneCi95(), l.absoluteErrorMean(),
                     l.absoluteErrorCi95(), d.count()));
             b.append(adjacent(l.levels()) ? "\n" : " No two of these levels are adjacent, so within one level equals exact accuracy here.\n");
+        }
+        if (r.kShot() != null && !r.kShot().isEmpty()) {
+            b.append("\n| k-shot (not in the paper; same draw seeds) | overall % | balanced % | mAP % |\n|---|--:|--:|--:|\n");
+            b.append(String.format(Locale.ROOT, "| 1 (above) | %.2f ± %.2f | %.2f ± %.2f | %s |%n", 100 * d.overallMean(), 100 * d.overallCi95(),
+                    100 * d.balancedMean(), 100 * d.balancedCi95(),
+                    r.ranking() == null ? "–" : String.format(Locale.ROOT, "%.2f ± %.2f", 100 * r.ranking().mapMean(), 100 * r.ranking().mapCi95())));
+            for (EvaluationReport.Shots k : r.kShot()) {
+                if (k.draws() == null) {
+                    b.append("| ").append(k.shots()).append(" | – | – | – (").append(k.refused()).append(") |\n");
+                } else {
+                    b.append(String.format(Locale.ROOT, "| %d | %.2f ± %.2f | %.2f ± %.2f | %.2f ± %.2f |%n", k.shots(), 100 * k.draws().overallMean(),
+                            100 * k.draws().overallCi95(), 100 * k.draws().balancedMean(), 100 * k.draws().balancedCi95(), 100 * k.mapMean(),
+                            100 * k.mapCi95()));
+                }
+            }
         }
         b.append("\nThe paper reports overall accuracy of one support draw; its CAT-6:4 random row is 6-way guessing (docs/method.md §1).\n");
         if (r.setup() != null && !r.setup().isEmpty()) {

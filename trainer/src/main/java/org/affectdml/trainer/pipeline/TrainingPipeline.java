@@ -57,16 +57,32 @@ public final class TrainingPipeline {
     private final OrtSessionFactory sessions;
     private final Path cacheRoot;
     private final Path reportRoot;
+    private final int[] extraShots;
 
     /**
      * @param cacheRoot  feature cache root (one sub-directory per encoder set)
      * @param reportRoot evaluation reports go to {@code reportRoot/<bundle version>/}
      */
     public TrainingPipeline(ModelStore store, OrtSessionFactory sessions, Path cacheRoot, Path reportRoot) {
+        this(store, sessions, cacheRoot, reportRoot, Evaluator.DEFAULT_EXTRA_SHOTS);
+    }
+
+    private TrainingPipeline(ModelStore store, OrtSessionFactory sessions, Path cacheRoot, Path reportRoot, int[] extraShots) {
         this.store = store;
         this.sessions = sessions;
         this.cacheRoot = cacheRoot;
         this.reportRoot = reportRoot;
+        this.extraShots = extraShots.clone();
+    }
+
+    /** The same pipeline, evaluating k-shot for these k beside the one-shot protocol (default: 5). */
+    public TrainingPipeline withExtraShots(int... shots) {
+        for (int k : shots) {
+            if (k < 2) {
+                throw new IllegalArgumentException("k-shot evaluation beside one-shot takes k >= 2, got " + k);
+            }
+        }
+        return new TrainingPipeline(store, sessions, cacheRoot, reportRoot, shots);
     }
 
     /** Persons, their features and the protocol split over them. */
@@ -236,7 +252,7 @@ public final class TrainingPipeline {
                                       Dimension dimension, long seed, int draws, String setup) throws IOException, OrtException {
         Evaluator.NovelEmbeddings novel = Evaluator.embedNovel(bundle, prepared.features(), prepared.split(), protocol);
         EvaluationReport report = Evaluator.evaluate(version, variant, novel, prepared.features(), prepared.split(), protocol,
-                dimension, seed, draws).withSetup(setup);
+                dimension, seed, draws, extraShots).withSetup(setup);
         Path dir = reportRoot.resolve(version);
         ReportWriter.write(report, dir);
         Plots.confusionMatrix(report.singleDraw().confusion(), report.classes(), version + ": single draw (seed " + seed + ")",

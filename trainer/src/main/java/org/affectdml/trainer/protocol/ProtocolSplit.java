@@ -136,6 +136,17 @@ public final class ProtocolSplit {
 
     /** Shuffles each novel class with {@code seed}; its first sample is the support, the rest are queries. */
     public SupportDraw drawSupports(long seed) {
+        return drawSupports(seed, 1);
+    }
+
+    /**
+     * {@code shots} supports per novel class (k-shot), the rest of the class's persons its queries; the first shuffled
+     * members are the supports, so 1-shot is the paper's draw. A class with no more than {@code shots} persons is refused.
+     */
+    public SupportDraw drawSupports(long seed, int shots) {
+        if (shots < 1) {
+            throw new IllegalArgumentException("shots must be >= 1, got " + shots);
+        }
         Random random = new Random(seed);
         List<Sample> supports = new ArrayList<>();
         List<Sample> queries = new ArrayList<>();
@@ -148,9 +159,13 @@ public final class ProtocolSplit {
             if (members.isEmpty()) {
                 throw new IllegalStateException("novel class " + protocol.classes().get(c).name() + " has no sample in this pool");
             }
+            if (shots > 1 && members.size() <= shots) {
+                throw new IllegalStateException("novel class " + protocol.classes().get(c).name() + " has " + members.size()
+                        + " persons: " + shots + "-shot evaluation needs at least " + (shots + 1));
+            }
             Collections.shuffle(members, random);
-            supports.add(members.get(0));
-            queries.addAll(members.subList(1, members.size()));
+            supports.addAll(members.subList(0, shots));
+            queries.addAll(members.subList(shots, members.size()));
         }
         if (rule == SplitRule.IMAGE_DISJOINT) {
             // no query may share an image with a support of this draw

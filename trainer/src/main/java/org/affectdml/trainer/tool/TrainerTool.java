@@ -77,6 +77,9 @@ public final class TrainerTool {
         long seed;
         @Option(names = "--split", defaultValue = "pooled", description = "pooled (the paper's) or image-disjoint (default ${DEFAULT-VALUE})")
         String split;
+        @Option(names = "--shots", defaultValue = "5", split = ",", paramLabel = "K",
+                description = "k-shot evaluations beside the paper's one-shot, over the same draws (default ${DEFAULT-VALUE})")
+        int[] shots;
 
         SplitRule splitRule() {
             return SplitRule.parse(split);
@@ -127,7 +130,7 @@ public final class TrainerTool {
     int evaluate(@Mixin Stores stores, @Mixin Benchmark benchmark,
                  @Option(names = "--version", required = true, description = "bundle version in the store") String version,
                  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.") boolean help) throws Exception {
-        EvaluationReport r = stores.pipeline().evaluateStored(version, benchmark.dataset, benchmark.protocol(), benchmark.dimension(),
+        EvaluationReport r = stores.pipeline().withExtraShots(benchmark.shots).evaluateStored(version, benchmark.dataset, benchmark.protocol(), benchmark.dimension(),
                 benchmark.seed, benchmark.draws, benchmark.splitRule(), printer());
         System.out.println(ReportWriter.markdown(r));
         return 0;
@@ -175,7 +178,7 @@ public final class TrainerTool {
             }
             TrainingRequest request = new TrainingRequest(benchmark.dataset, protocol, benchmark.dimension(), HeadVariant.parse(variant),
                     config, base, activate, validationFraction, benchmark.draws, benchmark.seed, benchmark.splitRule(), encoderLearningRate);
-            TrainingPipeline.Outcome outcome = stores.pipeline().train(request, printer());
+            TrainingPipeline.Outcome outcome = stores.pipeline().withExtraShots(benchmark.shots).train(request, printer());
             System.out.println(ReportWriter.markdown(outcome.evaluation()));
             System.out.println("published " + outcome.version() + (activate ? " (active)" : "") + "; report in " + outcome.reportDirectory());
             return 0;

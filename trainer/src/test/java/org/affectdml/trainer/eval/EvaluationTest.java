@@ -42,6 +42,20 @@ class EvaluationTest {
     }
 
     @Test
+    void kShotTakesTheNearestOfEachClassesSupports() {
+        float[][] z = {{1, 0}, {0, 1}, {0.1f, 0.9f}, {0.6f, 0.4f}, {0.4f, 0.6f}, {0.45f, 0.55f}};
+        int[] labels = {0, 1, 0, 0, 1, 1};
+        boolean[] queries = {false, false, false, true, true, true};
+        // 1-shot: supports 0 and 1; query 3 (class 0) nearer (1, 0), 4 and 5 (class 1) nearer (0, 1): all right
+        OneShot.DrawResult one = OneShot.evaluate(z, labels, 2, new int[][]{{0}, {1}}, queries, 1);
+        assertEquals(1.0, one.overall(), 1e-12);
+        // 2-shot: class 0 also has row 2 (0.1, 0.9), which is nearer to queries 4 and 5 than class 1's (0, 1): both wrong
+        OneShot.DrawResult two = OneShot.evaluate(z, labels, 2, new int[][]{{0, 2}, {1}}, queries, 1);
+        assertEquals(1 / 3.0, two.overall(), 1e-12);
+        assertEquals(2, two.confusion()[1][0]);
+    }
+
+    @Test
     void levelErrorsCountLevelsNotClasses() {
         int[][] confusion = {{3, 1, 0}, {0, 2, 2}, {1, 0, 1}};
         // levels 2, 4, 7: only the diagonal is within one level; |errors| 2 (once), 3 (twice), 5 (once)
@@ -77,6 +91,9 @@ class EvaluationTest {
         assertTrue(csv.contains("overall_mean,0.350000"), csv);
         assertTrue(csv.contains("map_mean,0.700000") && csv.contains("ap_b,0.800000"), csv);
         assertTrue(ReportWriter.markdown(cat).contains("mAP 70.00 ± 2.00 %"), ReportWriter.markdown(cat));
+        assertTrue(ReportWriter.markdown(cat).contains("| 5 | 60.00 ± 1.00 | 55.00 ± 2.00 | 80.00 ± 1.00 |")
+                && ReportWriter.markdown(cat).contains("| 10 | – | – | – (class b has 7 persons) |"), ReportWriter.markdown(cat));
+        assertTrue(csv.contains("5_shot_balanced_mean,0.550000") && !csv.contains("10_shot"), csv);
         assertTrue(ReportWriter.csv(lev).contains("absolute_level_error_mean,1.100000") && !csv.contains("level_error"), ReportWriter.csv(lev));
         assertTrue(ReportWriter.markdown(lev).contains("mean absolute error 1.10 ± 0.05 levels")
                 && ReportWriter.markdown(lev).contains("within one level equals exact accuracy here"), ReportWriter.markdown(lev));
@@ -88,6 +105,8 @@ class EvaluationTest {
                 new EvaluationReport.Draws(100, 2022, mean, 0.01, mean - 0.1, mean + 0.1, mean, 0.01, mean - 0.1, mean + 0.1),
                 new EvaluationReport.Baselines(0.5, 0.5, "b", 4 / 7.0, 0.5), Map.of(),
                 new EvaluationReport.Ranking(new double[]{0.6, 0.8}, 0.7, 0.02, 0.6, 0.8),
-                dimension == null ? null : new EvaluationReport.LevelErrors(new int[]{2, 4}, 0.55, 0.01, 1.1, 0.05));
+                dimension == null ? null : new EvaluationReport.LevelErrors(new int[]{2, 4}, 0.55, 0.01, 1.1, 0.05),
+                List.of(new EvaluationReport.Shots(5, new EvaluationReport.Draws(100, 2022, 0.6, 0.01, 0.5, 0.7, 0.55, 0.02, 0.45, 0.65), 0.8,
+                        0.01, null), new EvaluationReport.Shots(10, null, Double.NaN, Double.NaN, "class b has 7 persons")));
     }
 }

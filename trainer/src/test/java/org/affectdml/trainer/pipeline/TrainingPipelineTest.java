@@ -122,6 +122,9 @@ class TrainingPipelineTest {
         assertEquals(1, curve.stream().filter(l -> l.endsWith(",true")).count(), "one kept epoch");
         assertTrue(curve.get(((Number) m.hyperparameters().get("best_epoch")).intValue()).endsWith(",true"), "the kept one: " + curve);
         assertTrue(m.metrics().get("one_shot_mean_map") > 0, "mAP in the manifest");
+        assertEquals(List.of(5), after.kShot().stream().map(k -> k.shots()).toList(), "5-shot beside one-shot by default");
+        assertTrue(after.kShot().get(0).draws() != null && after.kShot().get(0).draws().count() == after.draws().count(),
+                "over as many draws: " + after.kShot().get(0));
         String markdown = Files.readString(outcome.reportDirectory().resolve("evaluation.md"));
         assertTrue(markdown.contains("| paper: Sem-IB-DML | 33.76 |"));
         assertTrue(markdown.contains("**Not the paper's setup:** only the head was trained, on frozen encoder features of " + defaultVersion)

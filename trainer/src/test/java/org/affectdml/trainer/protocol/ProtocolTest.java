@@ -12,6 +12,7 @@ import java.util.Set;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ProtocolTest {
@@ -97,6 +98,14 @@ class ProtocolTest {
         draw.supports().forEach(s -> assertFalse(queryPersons.contains(s.person())));
         assertEquals(draw.supports(), split.drawSupports(42).supports());
         assertNotEquals(draw.supports(), split.drawSupports(43).supports());
+        // k-shot: the first k shuffled members of each class, so 1-shot is the paper's draw; 10 persons per class allow 9
+        assertEquals(draw, split.drawSupports(42, 1));
+        ProtocolSplit.SupportDraw five = split.drawSupports(42, 5);
+        assertEquals(30, five.supports().size());
+        assertEquals(30, five.queries().size());
+        assertTrue(five.supports().containsAll(draw.supports()), "the 1-shot supports are among the 5-shot ones");
+        IllegalStateException tooFew = assertThrows(IllegalStateException.class, () -> split.drawSupports(42, 10));
+        assertTrue(tooFew.getMessage().contains("has 10 persons: 10-shot evaluation needs at least 11"), tooFew.getMessage());
         assertTrue(split.countsTable().contains("A08   Engagement       novel        0        0       10"), split.countsTable());
         assertTrue(split.countsTable().contains("vote lists: 0 persons with per-annotator votes, 0 with the union"
                 + " of their annotators' categories (the file has no per-annotator lists), 180 with one annotator"), split.countsTable());
