@@ -9,6 +9,7 @@ import org.affectdml.trainer.head.HeadNetwork;
 import org.affectdml.trainer.head.HeadShape;
 import org.affectdml.trainer.head.HeadTrainer;
 import org.affectdml.trainer.head.HeadWeights;
+import org.affectdml.trainer.head.Sem2VecBatchUnion;
 import org.affectdml.trainer.head.StepRecord;
 import org.affectdml.trainer.head.TrainingLoop;
 import org.affectdml.trainer.head.TrainingConfig;
@@ -78,6 +79,9 @@ public final class JointTrainer {
                         HeadTrainer.Listener listener, BooleanSupplier cancelled) {
         DmlLoss loss = new DmlLoss(config.epsilon(), config.margin(), config.alpha(), config.beta());
         boolean validated = validation != null && validation.labels().length > 0;
+        Data validationRows = validated && config.sem2vecBatchUnion() && validation.sem2vec() != null
+                ? new Data(validation.labels(), validation.pixels(), Sem2VecBatchUnion.apply(validation.sem2vec(), config.batchSize()),
+                validation.imageChw(), validation.bodyChw()) : validation;
         try (HeadNetwork head = new HeadNetwork(shape, config.seed());
              OnnxConvNet image = shape.variant().image() ? OnnxConvNet.read(imageEncoder, NDManager.newBaseManager("PyTorch")) : null;
              OnnxConvNet body = shape.variant().body() ? OnnxConvNet.read(bodyEncoder, NDManager.newBaseManager("PyTorch")) : null) {
@@ -95,6 +99,9 @@ public final class JointTrainer {
                     NDArray imageFeatures = image == null ? null : image.forward(pixels[0], output);
                     NDArray bodyFeatures = body == null ? null : body.forward(pixels[1], output);
                     NDArray sem = shape.variant().semantic() ? rows(scratch, data.sem2vec(), rows) : null;
+                    if (sem != null && config.sem2vecBatchUnion()) {
+                        sem = Sem2VecBatchUnion.apply(sem);
+                    }
                     HeadNetwork.Output out = head.forward(scratch, imageFeatures, bodyFeatures, sem, true);
                     return loss.compute(scratch, out.embedding(), out.logits(), labels);
                 }
@@ -106,7 +113,7 @@ public final class JointTrainer {
 
                 @Override
                 public double validationAccuracy() {
-                    return validated ? OneShot.meanBalancedAccuracy(embed(head, image, body, output, shape, validation),
+                    return validated ? OneShot.meanBalancedAccuracy(embed(head, image, body, output, shape, validationRows),
                             validation.labels(), shape.classes(), config.validationDraws(), config.seed()) : Double.NaN;
                 }
 

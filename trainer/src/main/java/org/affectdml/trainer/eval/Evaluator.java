@@ -5,6 +5,7 @@ import org.affectdml.inference.bundle.LoadedBundle;
 import org.affectdml.inference.embedding.FusedEmbedder;
 import org.affectdml.trainer.features.ExtractedFeatures;
 import org.affectdml.trainer.features.PersonFeatures;
+import org.affectdml.trainer.head.Sem2VecBatchUnion;
 import org.affectdml.trainer.protocol.Dimension;
 import org.affectdml.trainer.protocol.Protocol;
 import org.affectdml.trainer.protocol.ProtocolSplit;
@@ -41,6 +42,16 @@ public final class Evaluator {
         }
         float[][] z = new float[samples.size()][];
         int[] labels = new int[samples.size()];
+        // a bundle trained on the public code's batch-union Sem2Vec is evaluated the same way, in batches of its training size
+        int unionBatch = Sem2VecBatchUnion.batchOf(bundle.manifest().hyperparameters());
+        float[][] unions = null;
+        if (unionBatch > 0) {
+            float[][] perImage = new float[samples.size()][];
+            for (int i = 0; i < samples.size(); i++) {
+                perImage[i] = features.features().get(samples.get(i).person()).sem2vec();
+            }
+            unions = Sem2VecBatchUnion.apply(perImage, unionBatch);
+        }
         int chunk = 512;
         for (int start = 0; start < samples.size(); start += chunk) {
             int end = Math.min(samples.size(), start + chunk);
@@ -51,7 +62,7 @@ public final class Evaluator {
                 PersonFeatures f = features.features().get(samples.get(i).person());
                 image[i - start] = f.image();
                 body[i - start] = f.body();
-                sem[i - start] = f.sem2vec();
+                sem[i - start] = unions == null ? f.sem2vec() : unions[i];
                 labels[i] = novelIndex.get(samples.get(i).label());
             }
             float[][] rows = FusedEmbedder.head(bundle, new FusedEmbedder.EncoderFeatures(image, body, 0, 0), sem);

@@ -22,6 +22,18 @@ public record FeatureMatrix(int rows, int imageDim, int bodyDim, int semDim, flo
         return flat;
     }
 
+    /** The same rows with each consecutive group of {@code batch} rows given its Sem2Vec union ({@link Sem2VecBatchUnion}). */
+    public FeatureMatrix withSem2vecUnion(int batch) {
+        if (rows == 0 || semDim == 0) {
+            return this;
+        }
+        float[][] semRows = new float[rows][];
+        for (int i = 0; i < rows; i++) {
+            semRows[i] = java.util.Arrays.copyOfRange(sem, i * semDim, (i + 1) * semDim);
+        }
+        return new FeatureMatrix(rows, imageDim, bodyDim, semDim, image, body, flatten(Sem2VecBatchUnion.apply(semRows, batch)), labels);
+    }
+
     NDArray image(NDManager m, int[] idx) {
         return gather(m, image, imageDim, idx);
     }

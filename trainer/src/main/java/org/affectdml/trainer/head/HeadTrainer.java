@@ -53,12 +53,17 @@ public final class HeadTrainer {
      */
     public Result train(HeadShape shape, FeatureMatrix train, FeatureMatrix validation, Listener listener, BooleanSupplier cancelled) {
         DmlLoss loss = new DmlLoss(config.epsilon(), config.margin(), config.alpha(), config.beta());
+        FeatureMatrix validated = config.sem2vecBatchUnion() ? validation.withSem2vecUnion(config.batchSize()) : validation;
         try (HeadNetwork net = new HeadNetwork(shape, config.seed())) {
             List<TrainingLoop.Group> groups = List.of(new TrainingLoop.Group("", net.parameters(), config.learningRate()));
             TrainingLoop.Kept<HeadWeights> kept = new TrainingLoop(config).run(new TrainingLoop.Model<>() {
                 @Override
                 public DmlLoss.Value loss(NDManager scratch, int[] rows) {
-                    HeadNetwork.Output out = net.forward(scratch, train.image(scratch, rows), train.body(scratch, rows), train.sem(scratch, rows), true);
+                    NDArray sem = train.sem(scratch, rows);
+                    if (config.sem2vecBatchUnion() && shape.variant().semantic()) {
+                        sem = Sem2VecBatchUnion.apply(sem);
+                    }
+                    HeadNetwork.Output out = net.forward(scratch, train.image(scratch, rows), train.body(scratch, rows), sem, true);
                     return loss.compute(scratch, out.embedding(), out.logits(), train.labels(rows));
                 }
 
@@ -69,7 +74,7 @@ public final class HeadTrainer {
 
                 @Override
                 public double validationAccuracy() {
-                    return validation.rows() == 0 ? Double.NaN : OneShot.meanBalancedAccuracy(embed(net, validation), validation.labels(),
+                    return validation.rows() == 0 ? Double.NaN : OneShot.meanBalancedAccuracy(embed(net, validated), validation.labels(),
                             shape.classes(), config.validationDraws(), config.seed());
                 }
 

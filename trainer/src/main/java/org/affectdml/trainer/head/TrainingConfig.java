@@ -11,7 +11,7 @@ package org.affectdml.trainer.head;
  */
 public record TrainingConfig(int epochs, int batchSize, int samplesPerClass, double learningRate, int lrStepEpochs,
                              double lrGamma, double epsilon, double margin, double alpha, double beta, long seed,
-                             int validationDraws, int warmupSteps) {
+                             int validationDraws, int warmupSteps, boolean sem2vecBatchUnion) {
 
     /** Longest warm-up accepted, in steps. */
     public static final int MAX_WARMUP_STEPS = 100_000;
@@ -22,30 +22,47 @@ public record TrainingConfig(int epochs, int batchSize, int samplesPerClass, dou
                 validationDraws, 0);
     }
 
+    /** Sem2Vec per image (Eq. 3), as everywhere but in {@link #withSem2vecBatchUnion}. */
+    public TrainingConfig(int epochs, int batchSize, int samplesPerClass, double learningRate, int lrStepEpochs, double lrGamma,
+                          double epsilon, double margin, double alpha, double beta, long seed, int validationDraws, int warmupSteps) {
+        this(epochs, batchSize, samplesPerClass, learningRate, lrStepEpochs, lrGamma, epsilon, margin, alpha, beta, seed,
+                validationDraws, warmupSteps, false);
+    }
+
     public static TrainingConfig paper(int epochs) {
         return new TrainingConfig(epochs, 32, 4, 3.5e-4, 4, 0.1, 0.1, 0.2, 0.5, 0.5, 42, 20, 0);
     }
 
     public TrainingConfig withLearningRate(double lr) {
         return new TrainingConfig(epochs, batchSize, samplesPerClass, lr, lrStepEpochs, lrGamma, epsilon, margin, alpha, beta,
-                seed, validationDraws, warmupSteps);
+                seed, validationDraws, warmupSteps, sem2vecBatchUnion);
     }
 
     public TrainingConfig withSeed(long s) {
         return new TrainingConfig(epochs, batchSize, samplesPerClass, learningRate, lrStepEpochs, lrGamma, epsilon, margin,
-                alpha, beta, s, validationDraws, warmupSteps);
+                alpha, beta, s, validationDraws, warmupSteps, sem2vecBatchUnion);
     }
 
     /** Loss weights of Eq. 7: alpha on the triplet loss, beta on the cross-entropy (alpha = 0: cross-entropy only). */
     public TrainingConfig withLossWeights(double a, double b) {
         return new TrainingConfig(epochs, batchSize, samplesPerClass, learningRate, lrStepEpochs, lrGamma, epsilon, margin, a, b, seed,
-                validationDraws, warmupSteps);
+                validationDraws, warmupSteps, sem2vecBatchUnion);
     }
 
     /** The same with a warm-up of {@code steps} steps (0 = none). */
     public TrainingConfig withWarmupSteps(int steps) {
         return new TrainingConfig(epochs, batchSize, samplesPerClass, learningRate, lrStepEpochs, lrGamma, epsilon, margin, alpha, beta,
-                seed, validationDraws, steps);
+                seed, validationDraws, steps, sem2vecBatchUnion);
+    }
+
+    /**
+     * A reproduction aid, not the method: Sem2Vec as the paper's public code computes it, the union over each batch of
+     * the Sem2Vec of its persons (in training, model selection and the evaluation of the bundle; {@link
+     * Sem2VecBatchUnion}), to test whether the Sem-* gains come from batch composition (docs/method.md §4.3).
+     */
+    public TrainingConfig withSem2vecBatchUnion(boolean union) {
+        return new TrainingConfig(epochs, batchSize, samplesPerClass, learningRate, lrStepEpochs, lrGamma, epsilon, margin, alpha, beta,
+                seed, validationDraws, warmupSteps, union);
     }
 
     public void validate() {
@@ -94,6 +111,9 @@ public record TrainingConfig(int epochs, int batchSize, int samplesPerClass, dou
         m.put("metric_loss_weight", alpha);
         m.put("classifier_loss_weight", beta);
         m.put("seed", seed);
+        if (sem2vecBatchUnion) {
+            m.put(Sem2VecBatchUnion.MANIFEST_KEY, true);
+        }
         m.put("model_selection", "best epoch by mean balanced 1-NN accuracy over " + validationDraws
                 + " support draws on the base-class validation split");
         return m;

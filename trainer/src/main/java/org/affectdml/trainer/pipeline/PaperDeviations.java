@@ -5,6 +5,7 @@ import org.affectdml.inference.bundle.DefaultHead;
 import org.affectdml.inference.bundle.ModelFile;
 import org.affectdml.inference.bundle.Roles;
 import org.affectdml.inference.image.Preprocessing;
+import org.affectdml.trainer.head.Sem2VecBatchUnion;
 import org.affectdml.trainer.protocol.SplitRule;
 
 import java.util.ArrayList;
@@ -41,6 +42,10 @@ final class PaperDeviations {
             }
             parts.add(epochKept(hyper));
             parts.add(lossWeights(hyper));
+            if (Sem2VecBatchUnion.batchOf(hyper) > 0) {
+                parts.add("Sem2Vec as the public code computes it, the union over each batch of " + hyper.get("batch_size")
+                        + " persons, in training and in this evaluation (a reproduction aid; the paper's Eq. 3 and the services use each image's own)");
+            }
         }
         parts.addAll(ofModels(bundle));
         if (split == SplitRule.IMAGE_DISJOINT) {

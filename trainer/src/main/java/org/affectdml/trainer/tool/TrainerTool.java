@@ -166,11 +166,15 @@ public final class TrainerTool {
         @Option(names = "--warmup-steps", defaultValue = "0", paramLabel = "N",
                 description = "scale the first N steps' learning rates by (step + 1) / N (default: none, the paper's)")
         int warmupSteps;
+        @Option(names = "--sem2vec-batch-union",
+                description = "reproduction aid: Sem2Vec as the public code computes it, the union over each batch (docs/method.md §4.3)")
+        boolean sem2vecBatchUnion;
 
         @Override
         public Integer call() throws Exception {
             Protocol protocol = benchmark.protocol();
-            TrainingConfig config = TrainingConfig.paper(epochs).withLossWeights(alpha, beta).withSeed(trainSeed).withWarmupSteps(warmupSteps);
+            TrainingConfig config = TrainingConfig.paper(epochs).withLossWeights(alpha, beta).withSeed(trainSeed).withWarmupSteps(warmupSteps)
+                    .withSem2vecBatchUnion(sem2vecBatchUnion);
             if (learningRate != null) {
                 config = config.withLearningRate(learningRate);
             } else if (protocol == Protocol.LEV_6_4) {

@@ -48,5 +48,10 @@ class PaperDeviationsTest {
         assertTrue(line.contains("epoch 7 of 12 kept, the best by one-shot accuracy on a base-class validation split"), line);
         assertTrue(line.contains("loss weights alpha 0.5 (triplet), beta 0.5 (cross-entropy), as the paper"), line);
         assertFalse(line.contains("image-disjoint"), line);
+        assertFalse(line.contains("union"), line);
+        hyper.put("batch_size", 32);
+        hyper.put("sem2vec_batch_union", true);
+        assertTrue(PaperDeviations.of(trained(hyper), SplitRule.POOLED).contains("Sem2Vec as the public code computes it, the union over each "
+                + "batch of 32 persons"), "a batch-union run says so");
     }
 }
