@@ -168,6 +168,59 @@ public final class Evaluator {
 
     /** The share of queries answered with a level within one of their own ({@code levels}: each class's level). */
     static double withinOneLevel(int[][] confusion, int[] levels) {
+        return meanOverAnswers(confusion, (t, p) -> Math.abs(levels[t] - levels[p]) <= 1 ? 1 : 0);
+    }
+
+    /** The mean |answered level - true level| over the queries. */
+    static double meanAbsoluteLevelError(int[][] confusion, int[] levels) {
+        return meanOverAnswers(confusion, (t, p) -> Math.abs(levels[t] - levels[p]));
+    }
+
+    /** The mean of {@code value(true class, answered class)} over the answers a confusion matrix counts (NaN: none). */
+    private static double meanOverAnswers(int[][] confusion, java.util.function.IntBinaryOperator value) {
+        double sum = 0;
+        long all = 0;
+        for (int t = 0; t < confusion.length; t++) {
+            for (int p = 0; p < confusion.length; p++) {
+                all += confusion[t][p];
+                sum += (double) value.applyAsInt(t, p) * confusion[t][p];
+            }
+        }
+        return all == 0 ? Double.NaN : sum / all;
+    }
+
+    /**
+     * For each k, the draws with seeds seed+1.. again at k supports per class (k-shot; each query takes the class of its
+     * nearest support). A k some class has too few persons for is reported with the reason instead of numbers.
+     */
+    static java.util.List<EvaluationReport.Shots> kShot(NovelEmbeddings novel, ProtocolSplit split, Map<Integer, Integer> rowOfPerson,
+                                                        long seed, int draws, int[] shots) {
+        int classes = novel.classes().size();
+        java.util.List<EvaluationReport.Shots> out = new java.util.ArrayList<>();
+        for (int k : shots) {
+            double[] overall = new double[draws];
+            double[] balanced = new double[draws];
+            double[] map = new double[draws];
+            try {
+                for (int d = 0; d < draws; d++) {
+                    ProtocolSplit.SupportDraw draw = split.drawSupports(seed + 1 + d, k);
+                    OneShot.DrawResult r = OneShot.evaluate(novel.embeddings(), novel.labels(), classes, supportRowsPerClass(draw, rowOfPerson, novel),
+                            queryRows(draw, rowOfPerson, novel), seed + 1 + d);
+                    overall[d] = r.overall();
+                    balanced[d] = r.balanced();
+                    map[d] = AveragePrecision.mean(r.averagePrecision());
+                }
+            } catch (IllegalStateException tooFew) {
+                out.add(new EvaluationReport.Shots(k, null, Double.NaN, Double.NaN, tooFew.getMessage()));
+                continue;
+            }
+            out.add(new EvaluationReport.Shots(k, summarise(draws, seed + 1, overall, balanced), mean(map), ci95(map), null));
+        }
+        return out;
+    }
+
+    /** The share of queries answered with a level within one of their own ({@code levels}: each class's level). */
+    static double withinOneLevel(int[][] confusion, int[] levels) {
         long near = 0;
         long all = 0;
         for (int t = 0; t < confusion.length; t++) {
