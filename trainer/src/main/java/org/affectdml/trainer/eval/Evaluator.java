@@ -189,62 +189,6 @@ public final class Evaluator {
         return all == 0 ? Double.NaN : sum / all;
     }
 
-    /**
-     * For each k, the draws with seeds seed+1.. again at k supports per class (k-shot; each query takes the class of its
-     * nearest support). A k some class has too few persons for is reported with the reason instead of numbers.
-     */
-    static java.util.List<EvaluationReport.Shots> kShot(NovelEmbeddings novel, ProtocolSplit split, Map<Integer, Integer> rowOfPerson,
-                                                        long seed, int draws, int[] shots) {
-        int classes = novel.classes().size();
-        java.util.List<EvaluationReport.Shots> out = new java.util.ArrayList<>();
-        for (int k : shots) {
-            double[] overall = new double[draws];
-            double[] balanced = new double[draws];
-            double[] map = new double[draws];
-            try {
-                for (int d = 0; d < draws; d++) {
-                    ProtocolSplit.SupportDraw draw = split.drawSupports(seed + 1 + d, k);
-                    OneShot.DrawResult r = OneShot.evaluate(novel.embeddings(), novel.labels(), classes, supportRowsPerClass(draw, rowOfPerson, novel),
-                            queryRows(draw, rowOfPerson, novel), seed + 1 + d);
-                    overall[d] = r.overall();
-                    balanced[d] = r.balanced();
-                    map[d] = AveragePrecision.mean(r.averagePrecision());
-                }
-            } catch (IllegalStateException tooFew) {
-                out.add(new EvaluationReport.Shots(k, null, Double.NaN, Double.NaN, tooFew.getMessage()));
-                continue;
-            }
-            out.add(new EvaluationReport.Shots(k, summarise(draws, seed + 1, overall, balanced), mean(map), ci95(map), null));
-        }
-        return out;
-    }
-
-    /** The share of queries answered with a level within one of their own ({@code levels}: each class's level). */
-    static double withinOneLevel(int[][] confusion, int[] levels) {
-        long near = 0;
-        long all = 0;
-        for (int t = 0; t < confusion.length; t++) {
-            for (int p = 0; p < confusion.length; p++) {
-                all += confusion[t][p];
-                near += Math.abs(levels[t] - levels[p]) <= 1 ? confusion[t][p] : 0;
-            }
-        }
-        return all == 0 ? Double.NaN : (double) near / all;
-    }
-
-    /** The mean |answered level - true level| over the queries. */
-    static double meanAbsoluteLevelError(int[][] confusion, int[] levels) {
-        double sum = 0;
-        long all = 0;
-        for (int t = 0; t < confusion.length; t++) {
-            for (int p = 0; p < confusion.length; p++) {
-                all += confusion[t][p];
-                sum += (double) Math.abs(levels[t] - levels[p]) * confusion[t][p];
-            }
-        }
-        return all == 0 ? Double.NaN : sum / all;
-    }
-
     /** Per class the mean of its AP over the draws that define it; mAP per draw, summarised. */
     static EvaluationReport.Ranking ranking(double[][] perDraw, int classes) {
         double[] perClass = new double[classes];
