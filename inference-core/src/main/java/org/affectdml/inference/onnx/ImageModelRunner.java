@@ -50,7 +50,7 @@ public interface ImageModelRunner {
             return runOnce(session, input, output, slice, values, rows);
         }
         int size = Math.toIntExact(fixed);
-        int sliceLength = values.length / rows;
+        int sliceLength = Math.toIntExact(Arrays.stream(slice).reduce(1, Math::multiplyExact));
         float[][] out = new float[rows][];
         long[] rowShape = null;
         for (int start = 0; start < rows; start += size) {
@@ -64,7 +64,10 @@ public interface ImageModelRunner {
         return new Output(out, rowShape);
     }
 
-    /** The batch size {@code input}'s graph fixes, or 0 when its batch dimension is dynamic; asked once per session. */
+    /**
+     * The batch size the graph fixes for {@code input} (an image model's only input), or 0 when its batch dimension is
+     * dynamic; asked once per session.
+     */
     static long fixedBatch(OrtSession session, String input) throws OrtException {
         Long known = FixedBatches.SIZES.get(session);
         if (known != null) {
