@@ -11,22 +11,24 @@ import java.util.Map;
  * fractions (0..1); the paper's numbers are in % as printed.
  */
 @JsonPropertyOrder({"bundle", "protocol", "dimension", "variant", "classes", "query_counts", "single_draw", "draws", "ranking", "levels",
-        "k_shot", "baselines", "paper"})
+        "k_shot", "calibration", "baselines", "paper"})
 public record EvaluationReport(String bundle, String protocol, String dimension, String variant, List<String> classes,
                                int[] queryCounts, SingleDraw singleDraw, Draws draws, Baselines baselines,
-                               Map<String, Double> paper, String setup, Ranking ranking, LevelErrors levels, List<Shots> kShot) {
+                               Map<String, Double> paper, String setup, Ranking ranking, LevelErrors levels, List<Shots> kShot,
+                               ProbabilityCalibration calibration) {
 
     /** Without a setup line (set by {@link #withSetup}). */
     public EvaluationReport(String bundle, String protocol, String dimension, String variant, List<String> classes, int[] queryCounts,
                             SingleDraw singleDraw, Draws draws, Baselines baselines, Map<String, Double> paper, Ranking ranking,
-                            LevelErrors levels, List<Shots> kShot) {
-        this(bundle, protocol, dimension, variant, classes, queryCounts, singleDraw, draws, baselines, paper, "", ranking, levels, kShot);
+                            LevelErrors levels, List<Shots> kShot, ProbabilityCalibration calibration) {
+        this(bundle, protocol, dimension, variant, classes, queryCounts, singleDraw, draws, baselines, paper, "", ranking, levels, kShot,
+                calibration);
     }
 
     /** The same report with the line saying how the evaluated setup differs from the paper's. */
     public EvaluationReport withSetup(String how) {
         return new EvaluationReport(bundle, protocol, dimension, variant, classes, queryCounts, singleDraw, draws, baselines, paper, how,
-                ranking, levels, kShot);
+                ranking, levels, kShot, calibration);
     }
 
     /**
@@ -35,6 +37,16 @@ public record EvaluationReport(String bundle, String protocol, String dimension,
      * mean over classes) per draw summarised as {@link Draws} summarises accuracy. Null in reports written before it.
      */
     public record Ranking(double[] perClassAp, double mapMean, double mapCi95, double mapP025, double mapP975) {
+    }
+
+    /**
+     * How well the registry's probabilities (softmax of −d²/T over the classes' nearest supports) match the frequencies
+     * they claim, on every answer of the test draws: expected calibration error (15 bins) and negative log-likelihood at
+     * the registry's temperature, and at the temperature fitted on the base-class validation answers (NaN when none was
+     * fitted). The test answers never enter the fit.
+     */
+    public record ProbabilityCalibration(double registryTemperature, double registryEce, double registryNll, double fittedTemperature,
+                              int fittedOnValidationAnswers, double fittedEce, double fittedNll, int testAnswers) {
     }
 
     /**

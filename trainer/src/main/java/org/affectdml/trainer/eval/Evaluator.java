@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 
 /**
  * Evaluates any bundle one-shot on a protocol's novel classes, through the bundle's own ONNX head (what the
@@ -31,11 +32,21 @@ public final class Evaluator {
 
     public static NovelEmbeddings embedNovel(LoadedBundle bundle, ExtractedFeatures features, ProtocolSplit split, Protocol protocol)
             throws OrtException {
-        List<ProtocolSplit.Sample> samples = split.novel();
+        return embed(bundle, features, split.novel(), protocol, false);
+    }
+
+    /** The base-class validation persons through the bundle, their labels among the base classes (0..C_base-1). */
+    public static NovelEmbeddings embedValidation(LoadedBundle bundle, ExtractedFeatures features, ProtocolSplit split, Protocol protocol)
+            throws OrtException {
+        return embed(bundle, features, split.validation(), protocol, true);
+    }
+
+    private static NovelEmbeddings embed(LoadedBundle bundle, ExtractedFeatures features, List<ProtocolSplit.Sample> samples, Protocol protocol,
+                                         boolean base) throws OrtException {
         List<String> names = new ArrayList<>();
         Map<Integer, Integer> novelIndex = new HashMap<>();
         for (int c = 0; c < protocol.classes().size(); c++) {
-            if (!protocol.classes().get(c).base()) {
+            if (protocol.classes().get(c).base() == base) {
                 novelIndex.put(c, names.size());
                 names.add(protocol.classes().get(c).name());
             }
@@ -76,13 +87,17 @@ public final class Evaluator {
 
     public static EvaluationReport evaluate(String bundleVersion, String variant, NovelEmbeddings novel, ExtractedFeatures features,
                                             ProtocolSplit split, Protocol protocol, Dimension dimension, long seed, int draws) {
-        return evaluate(bundleVersion, variant, novel, features, split, protocol, dimension, seed, draws, DEFAULT_EXTRA_SHOTS);
+        return evaluate(bundleVersion, variant, novel, features, split, protocol, dimension, seed, draws, DEFAULT_EXTRA_SHOTS, null);
     }
 
-    /** As above, with k-shot results over the same draw seeds for each k of {@code extraShots}. */
+    /**
+     * As above, with k-shot results over the same draw seeds for each k of {@code extraShots}, and the calibration of
+     * the probabilities on these test answers at the registry's temperature and at {@code fitted} (fitted on held-out
+     * validation answers; null: none).
+     */
     public static EvaluationReport evaluate(String bundleVersion, String variant, NovelEmbeddings novel, ExtractedFeatures features,
                                             ProtocolSplit split, Protocol protocol, Dimension dimension, long seed, int draws,
-                                            int[] extraShots) {
+                                            int[] extraShots, FittedTemperature fitted) {
         int classes = novel.classes().size();
         Map<Integer, Integer> rowOfPerson = new HashMap<>();
         for (int i = 0; i < novel.samples().size(); i++) {
@@ -99,6 +114,7 @@ public final class Evaluator {
         double[][] averagePrecision = new double[draws][];
         int[] levels = protocol.kind() == Protocol.Kind.LEVEL ? protocol.novelClasses().stream().mapToInt(Protocol.OneShotClass::level).toArray()
                 : null;
+        List<Calibration.Scored> answers = new ArrayList<>();
         double[] withinOne = new double[draws];
         double[] absoluteError = new double[draws];
         for (int d = 0; d < draws; d++) {
@@ -108,6 +124,7 @@ public final class Evaluator {
             overall[d] = r.overall();
             balanced[d] = r.balanced();
             averagePrecision[d] = r.averagePrecision();
+            answers.addAll(r.answers());
             if (levels != null) {
                 withinOne[d] = withinOneLevel(r.confusion(), levels);
                 absoluteError[d] = meanAbsoluteLevelError(r.confusion(), levels);
@@ -133,7 +150,34 @@ public final class Evaluator {
                 summarise(draws, seed + 1, overall, balanced), baselines, PaperNumbers.column(protocol, dimension), ranking(averagePrecision, classes),
                 levels == null ? null : new EvaluationReport.LevelErrors(levels, mean(withinOne), ci95(withinOne), mean(absoluteError),
                         ci95(absoluteError)),
-                kShot(novel, split, rowOfPerson, seed, draws, extraShots));
+                kShot(novel, split, rowOfPerson, seed, draws, extraShots), calibration(answers, fitted));
+    }
+
+    /** A temperature fitted on held-out validation answers, and how many there were. */
+    public record FittedTemperature(double temperature, int validationAnswers) {
+    }
+
+    /** Fits the temperature on one-shot answers of the base-class validation persons (draws with seeds seed..). */
+    public static FittedTemperature fitTemperature(NovelEmbeddings validation, long seed, int draws) {
+        int classes = validation.classes().size();
+        Random random = new Random(seed);
+        List<Calibration.Scored> answers = new ArrayList<>();
+        for (int d = 0; d < draws; d++) {
+            answers.addAll(OneShot.evaluate(validation.embeddings(), validation.labels(), classes,
+                    OneShot.drawSupports(validation.labels(), classes, random), seed).answers());
+        }
+        return answers.isEmpty() ? null : new FittedTemperature(Calibration.fitTemperature(answers), answers.size());
+    }
+
+    static EvaluationReport.ProbabilityCalibration calibration(List<Calibration.Scored> testAnswers, FittedTemperature fitted) {
+        if (testAnswers.isEmpty()) {
+            return null;
+        }
+        double t = Calibration.DEFAULT_TEMPERATURE;
+        return new EvaluationReport.ProbabilityCalibration(t, Calibration.expectedCalibrationError(testAnswers, t), Calibration.negativeLogLikelihood(testAnswers, t),
+                fitted == null ? Double.NaN : fitted.temperature(), fitted == null ? 0 : fitted.validationAnswers(),
+                fitted == null ? Double.NaN : Calibration.expectedCalibrationError(testAnswers, fitted.temperature()),
+                fitted == null ? Double.NaN : Calibration.negativeLogLikelihood(testAnswers, fitted.temperature()), testAnswers.size());
     }
 
     /**

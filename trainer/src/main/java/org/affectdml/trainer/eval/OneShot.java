@@ -20,7 +20,8 @@ public final class OneShot {
      * distance to that class's support, the class's own queries the positives (NaN for a class without a support or
      * without a query).
      */
-    public record DrawResult(long seed, double overall, double balanced, int[][] confusion, double[] averagePrecision) {
+    public record DrawResult(long seed, double overall, double balanced, int[][] confusion, double[] averagePrecision,
+                             java.util.List<Calibration.Scored> answers) {
     }
 
     /**
@@ -84,6 +85,7 @@ public final class OneShot {
             int best = -1;
             double bestDistance = Double.POSITIVE_INFINITY;
             double[] score = new double[classes];
+            java.util.Arrays.fill(score, Double.NaN);  // a class without a support has no score
             for (int c = 0; c < classes; c++) {
                 if (supports[c].length == 0) {
                     continue;
@@ -102,7 +104,12 @@ public final class OneShot {
             scores.add(score);
             truth.add(labels[q]);
         }
-        return new DrawResult(seed, overall(confusion), balanced(confusion), confusion, averagePrecision(scores, truth, supports, classes));
+        java.util.List<Calibration.Scored> answers = new java.util.ArrayList<>(scores.size());
+        for (int q = 0; q < scores.size(); q++) {
+            answers.add(new Calibration.Scored(scores.get(q), truth.get(q)));
+        }
+        return new DrawResult(seed, overall(confusion), balanced(confusion), confusion, averagePrecision(scores, truth, supports, classes),
+                answers);
     }
 
     /** Per class with a support, the AP of its scores over the queries; NaN for the others. */

@@ -78,6 +78,14 @@ public final class ReportWriter {
                 }
             }
         }
+        if (r.calibration() != null) {
+            var c = r.calibration();
+            rows.add(row("ece_registry_temperature", c.registryEce()));
+            rows.add(row("nll_registry_temperature", c.registryNll()));
+            rows.add(row("fitted_temperature", c.fittedTemperature()));
+            rows.add(row("ece_fitted_temperature", c.fittedEce()));
+            rows.add(row("nll_fitted_temperature", c.fittedNll()));
+        }
         rows.add(row("random_overall", r.baselines().randomOverall()));
         rows.add(row("majority_overall", r.baselines().majorityOverall()));
         rows.add(row("majority_balanced", r.baselines().majorityBalanced()));
@@ -157,6 +165,14 @@ public final class ReportWriter {
                             100 * k.mapCi95()));
                 }
             }
+        }
+        if (r.calibration() != null) {
+            var c = r.calibration();
+            b.append(String.format(Locale.ROOT, "%nProbabilities (softmax of -d²/T) on the %d test answers: ECE %.3f, NLL %.3f at the registry's T %s",
+                    c.testAnswers(), c.registryEce(), c.registryNll(), c.registryTemperature()));
+            b.append(Double.isNaN(c.fittedTemperature()) ? "; no temperature was fitted (no validation persons).\n"
+                    : String.format(Locale.ROOT, "; ECE %.3f, NLL %.3f at T %.4f fitted on %d validation answers (never on these).%n", c.fittedEce(),
+                    c.fittedNll(), c.fittedTemperature(), c.fittedOnValidationAnswers()));
         }
         b.append("\nThe paper reports overall accuracy of one support draw; its CAT-6:4 random row is 6-way guessing (docs/method.md §1).\n");
         if (r.setup() != null && !r.setup().isEmpty()) {

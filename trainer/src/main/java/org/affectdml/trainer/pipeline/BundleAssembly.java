@@ -128,6 +128,13 @@ record BundleAssembly(Path staging, String version, BundleManifest draft) {
             metrics.put("one_shot_mean_map", evaluation.ranking().mapMean());
             metrics.put("one_shot_mean_map_ci95", evaluation.ranking().mapCi95());
         }
+        if (evaluation.calibration() != null && Double.isFinite(evaluation.calibration().fittedTemperature())) {
+            var c = evaluation.calibration();
+            metrics.put("calibrated_temperature", c.fittedTemperature());
+            metrics.put("calibration_validation_answers", (double) c.fittedOnValidationAnswers());
+            metrics.put("ece_registry_temperature", c.registryEce());
+            metrics.put("ece_calibrated_temperature", c.fittedEce());
+        }
         metrics.put("majority_baseline_overall", evaluation.baselines().majorityOverall());
         metrics.put("random_baseline", evaluation.baselines().randomOverall());
         HeadTrainer.EpochReport best = result.history().get(result.bestEpoch() - 1);

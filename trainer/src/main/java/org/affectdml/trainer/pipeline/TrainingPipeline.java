@@ -141,9 +141,14 @@ public final class TrainingPipeline {
                     // trained encoders give other features than the parent's: the novel persons are encoded again
                     Prepared evaluated = trainedEncoders.isEmpty() ? prepared : reencoded(staged, prepared, listener);
                     listener.phase("evaluating", "one-shot 1-NN on the novel classes, " + request.evaluationDraws() + " support draws");
+                    // the probabilities' temperature, fitted on the base-class validation persons through the staged bundle
+                    Evaluator.NovelEmbeddings validationRows = Evaluator.embedValidation(staged, evaluated.features(), evaluated.split(),
+                            request.protocol());
+                    Evaluator.FittedTemperature fitted = validationRows.samples().isEmpty() ? null
+                            : Evaluator.fitTemperature(validationRows, request.supportSeed(), request.config().validationDraws());
                     evaluation = evaluate(staged, assembly.version(), request.variant().paperName(), evaluated, request.protocol(),
                             request.dimension(), request.supportSeed(), request.evaluationDraws(),
-                            PaperDeviations.of(assembly.draft(), request.split()));
+                            PaperDeviations.of(assembly.draft(), request.split()), fitted);
                 }
                 TrainingCurves.write(result.history(), result.bestEpoch(), reportRoot.resolve(assembly.version()),
                         assembly.version() + ": training, epoch by epoch");
@@ -216,7 +221,7 @@ public final class TrainingPipeline {
             listener.phase("evaluating", "one-shot 1-NN on the novel classes, " + draws + " support draws");
             String variant = bundle.manifest().variant();
             return evaluate(bundle, version, variant != null ? variant : bundle.manifest().headKind(), prepared, protocol, dimension,
-                    supportSeed, draws, PaperDeviations.of(bundle.manifest(), split));
+                    supportSeed, draws, PaperDeviations.of(bundle.manifest(), split), recordedTemperature(bundle.manifest()));
         }
     }
 
@@ -248,11 +253,19 @@ public final class TrainingPipeline {
         return new Prepared(dataset, features, split);
     }
 
+    /** The temperature a trained bundle's manifest records as fitted on its validation persons, if any. */
+    private static Evaluator.FittedTemperature recordedTemperature(BundleManifest manifest) {
+        Double t = manifest.metrics() == null ? null : manifest.metrics().get("calibrated_temperature");
+        Double n = manifest.metrics() == null ? null : manifest.metrics().get("calibration_validation_answers");
+        return t == null || t.isNaN() ? null : new Evaluator.FittedTemperature(t, n == null ? 0 : n.intValue());
+    }
+
     private EvaluationReport evaluate(LoadedBundle bundle, String version, String variant, Prepared prepared, Protocol protocol,
-                                      Dimension dimension, long seed, int draws, String setup) throws IOException, OrtException {
+                                      Dimension dimension, long seed, int draws, String setup, Evaluator.FittedTemperature fitted)
+            throws IOException, OrtException {
         Evaluator.NovelEmbeddings novel = Evaluator.embedNovel(bundle, prepared.features(), prepared.split(), protocol);
         EvaluationReport report = Evaluator.evaluate(version, variant, novel, prepared.features(), prepared.split(), protocol,
-                dimension, seed, draws, extraShots).withSetup(setup);
+                dimension, seed, draws, extraShots, fitted).withSetup(setup);
         Path dir = reportRoot.resolve(version);
         ReportWriter.write(report, dir);
         Plots.confusionMatrix(report.singleDraw().confusion(), report.classes(), version + ": single draw (seed " + seed + ")",

@@ -94,6 +94,9 @@ class EvaluationTest {
         assertTrue(ReportWriter.markdown(cat).contains("| 5 | 60.00 ± 1.00 | 55.00 ± 2.00 | 80.00 ± 1.00 |")
                 && ReportWriter.markdown(cat).contains("| 10 | – | – | – (class b has 7 persons) |"), ReportWriter.markdown(cat));
         assertTrue(csv.contains("5_shot_balanced_mean,0.550000") && !csv.contains("10_shot"), csv);
+        assertTrue(csv.contains("ece_registry_temperature,0.250000") && csv.contains("fitted_temperature,0.400000"), csv);
+        assertTrue(ReportWriter.markdown(cat).contains("ECE 0.050, NLL 0.900 at T 0.4000 fitted on 120 validation answers"),
+                ReportWriter.markdown(cat));
         assertTrue(ReportWriter.csv(lev).contains("absolute_level_error_mean,1.100000") && !csv.contains("level_error"), ReportWriter.csv(lev));
         assertTrue(ReportWriter.markdown(lev).contains("mean absolute error 1.10 ± 0.05 levels")
                 && ReportWriter.markdown(lev).contains("within one level equals exact accuracy here"), ReportWriter.markdown(lev));
@@ -107,6 +110,7 @@ class EvaluationTest {
                 new EvaluationReport.Ranking(new double[]{0.6, 0.8}, 0.7, 0.02, 0.6, 0.8),
                 dimension == null ? null : new EvaluationReport.LevelErrors(new int[]{2, 4}, 0.55, 0.01, 1.1, 0.05),
                 List.of(new EvaluationReport.Shots(5, new EvaluationReport.Draws(100, 2022, 0.6, 0.01, 0.5, 0.7, 0.55, 0.02, 0.45, 0.65), 0.8,
-                        0.01, null), new EvaluationReport.Shots(10, null, Double.NaN, Double.NaN, "class b has 7 persons")));
+                        0.01, null), new EvaluationReport.Shots(10, null, Double.NaN, Double.NaN, "class b has 7 persons")),
+                new EvaluationReport.ProbabilityCalibration(0.1, 0.25, 1.5, 0.4, 120, 0.05, 0.9, 700));
     }
 }

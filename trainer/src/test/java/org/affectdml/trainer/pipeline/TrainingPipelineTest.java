@@ -122,6 +122,10 @@ class TrainingPipelineTest {
         assertEquals(1, curve.stream().filter(l -> l.endsWith(",true")).count(), "one kept epoch");
         assertTrue(curve.get(((Number) m.hyperparameters().get("best_epoch")).intValue()).endsWith(",true"), "the kept one: " + curve);
         assertTrue(m.metrics().get("one_shot_mean_map") > 0, "mAP in the manifest");
+        assertTrue(after.calibration().fittedOnValidationAnswers() > 0 && m.metrics().get("calibrated_temperature") > 0,
+                "a temperature fitted on the validation persons: " + after.calibration());
+        assertTrue(after.calibration().fittedNll() <= after.calibration().registryNll() + 0.05,
+                "fitted on other answers, it is no worse on the test answers: " + after.calibration());
         assertEquals(List.of(5), after.kShot().stream().map(k -> k.shots()).toList(), "5-shot beside one-shot by default");
         assertTrue(after.kShot().get(0).draws() != null && after.kShot().get(0).draws().count() == after.draws().count(),
                 "over as many draws: " + after.kShot().get(0));
