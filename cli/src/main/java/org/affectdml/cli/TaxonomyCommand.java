@@ -236,6 +236,19 @@ public class TaxonomyCommand {
                             + "thresholds chosen and scored on the same answers, so the rates are optimistic",
                     e.getBestF1Threshold(), e.getBestF1(), e.getTargetFalseAcceptRate(), e.getFalseAcceptThreshold(), e.getFalseAcceptRate(),
                     e.getUnknownQueries(), e.getFalseAcceptRateUpper95(), e.getTrueAcceptRate(), e.getTrueAcceptRateLower95()));
+            if (e.getHeldOutFolds() > 0) {
+                b.append(String.format(java.util.Locale.ROOT, "%nheld out (%d folds by image, each scored at thresholds chosen on the others): "
+                                + "F1 %.3f; false accepts %.3f of %d unknown queries, at most %.3f at 95 %%; true accepts %.3f of %d, at least %.3f",
+                        e.getHeldOutFolds(), e.getHeldOutBestF1(), e.getHeldOutFalseAcceptRate(), e.getHeldOutUnknownQueries(),
+                        e.getHeldOutFalseAcceptRateUpper95(), e.getHeldOutTrueAcceptRate(), e.getHeldOutKnownQueries(),
+                        e.getHeldOutTrueAcceptRateLower95()));
+            } else {
+                b.append(String.format("%nheld out: not estimated (fewer than two images)"));
+            }
+            if (e.getExcludedIdenticalQueries() > 0) {
+                b.append(String.format("%n%d labelled queries were a support's image byte for byte and were left out",
+                        e.getExcludedIdenticalQueries()));
+            }
             return b.toString();
         }
     }

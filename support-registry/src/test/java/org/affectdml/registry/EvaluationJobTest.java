@@ -106,12 +106,15 @@ class EvaluationJobTest {
                 .setClassName(className).build();
     }
 
-    /** Two queries per class (a rescaled JPEG and a shifted box), then two of no class (a scene no class has). */
+    /**
+     * Two queries per class (a rescaled JPEG, and the support's scene as a JPEG with a shifted box: not the support's
+     * image bytes), then two of no class (a scene no class has).
+     */
     private static List<LabelledQuery> queries() {
         List<LabelledQuery> out = new ArrayList<>();
         for (int i = 0; i < CLASSES.length; i++) {
             out.add(query(nearDuplicate(i), NEAR_BOX, CLASSES[i]));
-            out.add(query(TestImages.png(scene(i)), SHIFTED, CLASSES[i]));
+            out.add(query(TestImages.jpeg(scene(i)), SHIFTED, CLASSES[i]));
         }
         out.add(query(TestImages.png(scene(3)), BOX, ""));
         out.add(query(nearDuplicate(3), NEAR_BOX, ""));
@@ -160,6 +163,8 @@ class EvaluationJobTest {
         RegistryTestSupport.threeClassTaxonomy(admin, name);
         List<LabelledQuery> queries = new ArrayList<>(queries());
         queries.add(4, query("not an image at all".getBytes(), BOX, "calm"));  // skipped, index 4
+        int identical = queries.size();
+        queries.add(query(TestImages.png(scene(1)), SHIFTED, "anger"));  // the support's own image bytes: left out, counted
 
         EvaluationJob started = upload(withHeader(name, queries));
         assertEquals(queries.size(), started.getQueriesTotal());
@@ -171,6 +176,7 @@ class EvaluationJobTest {
         TaxonomyEvaluation e = job.getEvaluation();
         assertEquals(EvaluationSource.EVALUATION_SOURCE_LABELLED_QUERIES, e.getSource());
         assertEquals(1, e.getSkippedQueries());
+        assertEquals(1, e.getExcludedIdenticalQueries(), "the query whose image is a support's");
         assertEquals(4, e.getQueryErrors(0).getIndex());
         assertFalse(e.getQueryErrors(0).getMessage().isBlank());
 
@@ -180,7 +186,7 @@ class EvaluationJobTest {
         List<Float> wrong = new ArrayList<>();
         List<Float> unknown = new ArrayList<>();
         for (int i = 0; i < queries.size(); i++) {
-            if (i == 4) {
+            if (i == 4 || i == identical) {
                 continue;
             }
             LabelledQuery q = queries.get(i);
@@ -223,7 +229,7 @@ class EvaluationJobTest {
         admin.updateTaxonomy(UpdateTaxonomyRequest.newBuilder().setName(name).setExpectedRevision(revision)
                 .setApplyThreshold(RecommendedThreshold.RECOMMENDED_THRESHOLD_BEST_F1).build());
         for (int i = 0; i < queries.size(); i++) {
-            if (i == 4) {
+            if (i == 4 || i == identical) {
                 continue;
             }
             LabelledQuery q = queries.get(i);

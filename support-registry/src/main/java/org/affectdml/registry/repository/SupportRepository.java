@@ -73,6 +73,14 @@ public class SupportRepository implements PanacheRepositoryBase<SupportSampleEnt
         return list("taxonomyId = ?1 order by created, id", taxonomyId);
     }
 
+    /** The sha256 of each support's image, by support id (no image bytes are read). */
+    public Map<UUID, String> imageShasOf(long taxonomyId) {
+        Map<UUID, String> shas = new java.util.HashMap<>();
+        getEntityManager().createQuery("select s.id, s.imageSha256 from SupportSampleEntity s where s.taxonomyId = ?1", Object[].class)
+                .setParameter(1, taxonomyId).getResultList().forEach(row -> shas.put((UUID) row[0], (String) row[1]));
+        return shas;
+    }
+
     public long countOfTaxonomy(long taxonomyId) {
         return count("taxonomyId", taxonomyId);
     }

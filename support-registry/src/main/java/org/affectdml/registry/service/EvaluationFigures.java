@@ -18,8 +18,22 @@ final class EvaluationFigures {
     /** How far past the largest observed distance a threshold that accepts every query is put. */
     static final float MARGIN_ABOVE_LAST = 1e-3f;
 
-    /** One query: its true class (or {@link #NO_CLASS}), the nearest class and that class's distance. */
-    record Answer(int truth, int predicted, float distance) {
+    /** One query: its true class (or {@link #NO_CLASS}), the nearest class, that class's distance, and its image's sha256. */
+    record Answer(int truth, int predicted, float distance, String image) {
+    }
+
+    /** How many folds the held-out estimates use (fewer when there are fewer images). */
+    static final int HELD_OUT_FOLDS = 5;
+
+    /**
+     * What a threshold chosen by these rules gives on queries it was not chosen on: the answers split into {@code folds}
+     * folds by image (no image on both sides), each fold scored at the thresholds the same rules choose on the other
+     * folds, the folds' counts pooled. {@code f1} at the best-F1 rule; the false-accept rate over {@code unknowns}
+     * unknown queries and the true-accept rate over {@code known} known ones at the false-accept rule, with their exact
+     * 95 % bounds. {@code folds} 0 and NaN figures when there are fewer than two images.
+     */
+    record HeldOut(int folds, double f1, double falseAcceptRate, double falseAcceptUpper95, double trueAcceptRate,
+                   double trueAcceptLower95, int unknowns, int known) {
     }
 
     /**
@@ -29,7 +43,7 @@ final class EvaluationFigures {
     record Report(int queries, double accuracy, double balancedAccuracy, double[] precision, double[] recall, int[] queriesPerClass,
                   int[][] confusion, float[] correctDistances, float[] wrongDistances, float[] unknownDistances,
                   float f1Threshold, double f1, float falseAcceptThreshold, double falseAcceptRate, double trueAcceptRate,
-                  double falseAcceptUpper95, double trueAcceptLower95) {
+                  double falseAcceptUpper95, double trueAcceptLower95, HeldOut heldOut) {
     }
 
     /**
@@ -89,12 +103,9 @@ final class EvaluationFigures {
         float[] correctD = floats(correct);
         float[] wrongD = floats(wrong);
         float[] unknownD = floats(unknown);
-        float[] f1 = bestF1Threshold(correctD, wrongD, unknownD, queries);
-        float[] far = falseAcceptThreshold(correctD, unknownD, queries, targetFalseAcceptRate);
-        float[] observed = concat(correctD, wrongD, unknownD);
-        Arrays.sort(observed);
-        f1[0] = between(f1[0], observed);
-        far[0] = between(far[0], observed);
+        Thresholds chosen = Thresholds.choose(correctD, wrongD, unknownD, queries, targetFalseAcceptRate);
+        float[] f1 = {chosen.f1, chosen.bestF1};
+        float[] far = {chosen.falseAccept, chosen.falseAcceptRate, chosen.trueAcceptRate};
         double falseAcceptUpper = Double.NaN;
         double trueAcceptLower = Double.NaN;
         if (!Float.isNaN(far[0])) {
@@ -103,7 +114,84 @@ final class EvaluationFigures {
         }
         return new Report(queries, queries == 0 ? Double.NaN : (double) hits / queries,
                 evaluatedClasses == 0 ? Double.NaN : recallSum / evaluatedClasses, precision, recall, perClass, confusion,
-                correctD, wrongD, unknownD, f1[0], f1[1], far[0], far[1], far[2], falseAcceptUpper, trueAcceptLower);
+                correctD, wrongD, unknownD, f1[0], f1[1], far[0], far[1], far[2], falseAcceptUpper, trueAcceptLower,
+                heldOut(answers, targetFalseAcceptRate, HELD_OUT_FOLDS));
+    }
+
+    /** The two recommended thresholds of some answers, each moved half-way to the next observed distance. */
+    private record Thresholds(float f1, float bestF1, float falseAccept, float falseAcceptRate, float trueAcceptRate) {
+        static Thresholds choose(float[] correct, float[] wrong, float[] unknown, int known, double target) {
+            float[] f1 = bestF1Threshold(correct, wrong, unknown, known);
+            float[] far = falseAcceptThreshold(correct, unknown, known, target);
+            float[] observed = concat(correct, wrong, unknown);
+            Arrays.sort(observed);
+            return new Thresholds(between(f1[0], observed), f1[1], between(far[0], observed), far[1], far[2]);
+        }
+    }
+
+    static HeldOut heldOut(List<Answer> answers, double target, int wantedFolds) {
+        List<String> images = answers.stream().map(Answer::image).distinct().sorted().toList();
+        int folds = Math.min(wantedFolds, images.size());
+        if (folds < 2) {
+            return new HeldOut(0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, 0, 0);
+        }
+        java.util.Map<String, Integer> foldOf = new java.util.HashMap<>();
+        for (int i = 0; i < images.size(); i++) {
+            foldOf.put(images.get(i), i % folds);  // sha256 order: a fixed, content-independent shuffle
+        }
+        int tp = 0;
+        int fp = 0;
+        int knownAll = 0;
+        int unknownsScored = 0;
+        int falseAccepts = 0;
+        int knownScored = 0;
+        int trueAccepts = 0;
+        for (int f = 0; f < folds; f++) {
+            List<Float> trainCorrect = new ArrayList<>();
+            List<Float> trainWrong = new ArrayList<>();
+            List<Float> trainUnknown = new ArrayList<>();
+            List<Answer> test = new ArrayList<>();
+            int trainKnown = 0;
+            for (Answer a : answers) {
+                if (foldOf.get(a.image()) == f) {
+                    test.add(a);
+                } else if (a.truth() == NO_CLASS) {
+                    trainUnknown.add(a.distance());
+                } else {
+                    trainKnown++;
+                    (a.predicted() == a.truth() ? trainCorrect : trainWrong).add(a.distance());
+                }
+            }
+            Thresholds t = Thresholds.choose(floats(trainCorrect), floats(trainWrong), floats(trainUnknown), trainKnown, target);
+            int testKnown = (int) test.stream().filter(a -> a.truth() != NO_CLASS).count();
+            knownAll += testKnown;
+            for (Answer a : test) {
+                boolean correct = a.truth() != NO_CLASS && a.predicted() == a.truth();
+                if (!Float.isNaN(t.f1()) && a.distance() <= t.f1()) {
+                    if (correct) {
+                        tp++;
+                    } else {
+                        fp++;
+                    }
+                }
+            }
+            if (!Float.isNaN(t.falseAccept())) {  // else no unknown query outside this fold to choose on
+                knownScored += testKnown;
+                for (Answer a : test) {
+                    boolean accepted = a.distance() <= t.falseAccept();
+                    if (a.truth() == NO_CLASS) {
+                        unknownsScored++;
+                        falseAccepts += accepted ? 1 : 0;
+                    } else if (a.predicted() == a.truth() && accepted) {
+                        trueAccepts++;
+                    }
+                }
+            }
+        }
+        double f1 = 2.0 * tp + fp + (knownAll - tp) == 0 ? Double.NaN : 2.0 * tp / (2.0 * tp + fp + (knownAll - tp));
+        return new HeldOut(folds, f1, unknownsScored == 0 ? Double.NaN : (double) falseAccepts / unknownsScored,
+                clopperPearson95(falseAccepts, unknownsScored)[1], knownScored == 0 ? Double.NaN : (double) trueAccepts / knownScored,
+                clopperPearson95(trueAccepts, knownScored)[0], unknownsScored, knownScored);
     }
 
     /**

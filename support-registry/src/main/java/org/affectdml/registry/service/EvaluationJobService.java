@@ -157,7 +157,8 @@ public class EvaluationJobService {
                 skipped = 0;
             } else {
                 Answers answers = answer(id, scope, spool);
-                evaluation = evaluations.ofLabelledQueries(scope, answers.answers, target, answers.skipped, answers.errors);
+                evaluation = evaluations.ofLabelledQueries(scope, answers.answers, target, answers.skipped, answers.errors,
+                        answers.excludedIdentical);
                 done = spool.queries();
                 skipped = answers.skipped;
             }
@@ -188,6 +189,8 @@ public class EvaluationJobService {
         final List<EvaluationFigures.Answer> answers = new ArrayList<>();
         final List<QueryError> errors = new ArrayList<>();
         int skipped;
+        /** Queries whose image is a support's image, byte for byte: left out. */
+        int excludedIdentical;
 
         void skip(int index, String message) {
             skipped++;
@@ -200,6 +203,7 @@ public class EvaluationJobService {
     /** Embeds the spooled queries batch by batch (progress stored after each) and answers each by nearest support. */
     private Answers answer(UUID id, TaxonomyEvaluationService.Scope scope, EvaluationUploadSpool spool) {
         Answers out = new Answers();
+        java.util.Set<String> supportImages = new java.util.HashSet<>(java.util.Arrays.asList(scope.supports().imageOf()));
         Iterator<LabelledQuery> queries = spool.read();
         int index = 0;
         while (queries.hasNext()) {
@@ -208,15 +212,22 @@ public class EvaluationJobService {
             }
             List<Integer> indexes = new ArrayList<>();
             List<Integer> truths = new ArrayList<>();
+            List<String> shas = new ArrayList<>();
             List<EmbeddingClient.Item> items = new ArrayList<>();
             while (queries.hasNext() && items.size() < config.evaluation().batchSize()) {
                 LabelledQuery q = queries.next();
                 int at = index++;
                 try {
                     UploadedImage image = UploadedImage.accept(q.getImage(), "image", config.maxImageBytes());
+                    String sha = org.apache.commons.codec.digest.DigestUtils.sha256Hex(image.bytes());
+                    if (supportImages.contains(sha)) {
+                        out.excludedIdentical++;
+                        continue;
+                    }
                     var b = q.getBox();
                     items.add(new EmbeddingClient.Item(image.bytes(), image.mediaType(), b.getX1(), b.getY1(), b.getX2(), b.getY2()));
                     indexes.add(at);
+                    shas.add(sha);
                     truths.add(q.getClassName().isEmpty() ? EvaluationFigures.NO_CLASS : scope.classIndex(q.getClassName()));
                 } catch (StatusRuntimeException e) {
                     out.skip(at, e.getStatus().getDescription());
@@ -225,7 +236,7 @@ public class EvaluationJobService {
             List<EmbeddingClient.Embedded> vectors = embed(items, indexes, scope.version(), out);
             for (int i = 0; i < items.size(); i++) {
                 if (vectors.get(i) != null) {
-                    out.answers.add(LeaveOneOutEvaluator.answer(scope.supports(), vectors.get(i).values(), truths.get(i)));
+                    out.answers.add(LeaveOneOutEvaluator.answer(scope.supports(), vectors.get(i).values(), truths.get(i), shas.get(i)));
                 }
             }
             int done = index;

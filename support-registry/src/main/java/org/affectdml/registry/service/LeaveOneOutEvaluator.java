@@ -6,17 +6,20 @@ import java.util.List;
 /**
  * The queries of an evaluation by nearest support (the paper's 1-NN rule), answered from embeddings alone:
  * <ul>
- *   <li>leave-one-out: each support of a class with at least two is a query against all the others;</li>
- *   <li>leave-one-class-out: each support is a query against the supports of the other classes only, as a person
- *       showing none of the taxonomy's classes would be; its best distance is what a threshold must reject;</li>
+ *   <li>leave-one-image-out: each support is a query against the supports of other images (a support from its own
+ *       image, another box or the same one, would be an easier neighbour than any new photo has), known when its
+ *       class has a support in another image;</li>
+ *   <li>leave-one-class-out: each support is a query against the other classes' supports of other images only, as a
+ *       person showing none of the taxonomy's classes would be; its best distance is what a threshold must reject;</li>
  *   <li>a labelled query image against all the supports.</li>
  * </ul>
+ * Every answer carries the sha256 of its image, the unit of the held-out folds ({@link EvaluationFigures}).
  * {@link EvaluationFigures} turns the answers into figures.
  */
 final class LeaveOneOutEvaluator {
 
-    /** The embeddings (unit vectors) and the class index of each. */
-    record Supports(float[][] embeddings, int[] classOf, int classCount) {
+    /** The embeddings (unit vectors), the class index of each and the sha256 of its image. */
+    record Supports(float[][] embeddings, int[] classOf, int classCount, String[] imageOf) {
     }
 
     private LeaveOneOutEvaluator() {
@@ -26,13 +29,9 @@ final class LeaveOneOutEvaluator {
         return EvaluationFigures.of(leaveOneOut(s), s.classCount(), targetFalseAcceptRate);
     }
 
-    /** The leave-one-out answers (classes with two supports or more), then the leave-one-class-out ones. */
+    /** The leave-one-image-out answers, then the leave-one-class-out ones. */
     static List<EvaluationFigures.Answer> leaveOneOut(Supports s) {
         int n = s.embeddings().length;
-        int[] perClass = new int[s.classCount()];
-        for (int c : s.classOf()) {
-            perClass[c]++;
-        }
         List<EvaluationFigures.Answer> known = new ArrayList<>();
         List<EvaluationFigures.Answer> unknown = new ArrayList<>();
         for (int q = 0; q < n; q++) {
@@ -41,12 +40,14 @@ final class LeaveOneOutEvaluator {
             int bestClass = -1;
             double bestOther = Double.POSITIVE_INFINITY;
             int bestOtherClass = -1;
+            boolean ownClassElsewhere = false;
             for (int j = 0; j < n; j++) {
-                if (j == q) {
-                    continue;
+                if (s.imageOf()[j].equals(s.imageOf()[q])) {
+                    continue;  // itself, and any support of the same image
                 }
                 double d = cosineDistance(s.embeddings()[q], s.embeddings()[j]);
                 int c = s.classOf()[j];
+                ownClassElsewhere |= c == own;
                 if (d < bestAny || d == bestAny && c < bestClass) {
                     bestAny = d;
                     bestClass = c;
@@ -57,10 +58,10 @@ final class LeaveOneOutEvaluator {
                 }
             }
             if (bestOtherClass >= 0) {
-                unknown.add(new EvaluationFigures.Answer(EvaluationFigures.NO_CLASS, bestOtherClass, (float) bestOther));
+                unknown.add(new EvaluationFigures.Answer(EvaluationFigures.NO_CLASS, bestOtherClass, (float) bestOther, s.imageOf()[q]));
             }
-            if (perClass[own] >= 2) {  // else no other support of its class: leave-one-out cannot ask it
-                known.add(new EvaluationFigures.Answer(own, bestClass, (float) bestAny));
+            if (ownClassElsewhere) {  // else no support of its class in another image: it cannot be asked
+                known.add(new EvaluationFigures.Answer(own, bestClass, (float) bestAny, s.imageOf()[q]));
             }
         }
         known.addAll(unknown);
@@ -68,7 +69,7 @@ final class LeaveOneOutEvaluator {
     }
 
     /** A query with a known truth (or {@link EvaluationFigures#NO_CLASS}) against every support: its nearest class. */
-    static EvaluationFigures.Answer answer(Supports s, float[] query, int truth) {
+    static EvaluationFigures.Answer answer(Supports s, float[] query, int truth, String imageSha256) {
         double best = Double.POSITIVE_INFINITY;
         int bestClass = -1;
         for (int j = 0; j < s.embeddings().length; j++) {
@@ -79,7 +80,7 @@ final class LeaveOneOutEvaluator {
                 bestClass = c;
             }
         }
-        return new EvaluationFigures.Answer(truth, bestClass, (float) best);
+        return new EvaluationFigures.Answer(truth, bestClass, (float) best, imageSha256);
     }
 
     /** Cosine distance, as pgvector's {@code <=>}: 1 when either vector is zero. */

@@ -43,6 +43,8 @@ public class TaxonomyEvaluationService {
     TaxonomyEvaluationRepository evaluations;
     @Inject
     RegistryConfig config;
+    @Inject
+    org.affectdml.registry.repository.SupportRepository samples;
 
     /**
      * What an evaluation compares with, read in one transaction: the taxonomy as it was, the version it is served
@@ -101,24 +103,28 @@ public class TaxonomyEvaluationService {
             for (EmotionClassEntity c : t.classes) {
                 index.put(c.id, index.size());
             }
+            Map<java.util.UUID, String> imageOf = samples.imageShasOf(t.id);
             float[][] vectors = new float[rows.size()][];
             int[] classOf = new int[rows.size()];
+            String[] images = new String[rows.size()];
             int[] perClass = new int[t.classes.size()];
             for (int i = 0; i < rows.size(); i++) {
                 vectors[i] = rows.get(i).embedding;
                 classOf[i] = index.get(rows.get(i).classId);
+                images[i] = imageOf.get(rows.get(i).key.sampleId);
                 perClass[classOf[i]]++;
             }
             return new Scope(t.id, t.name, t.revision, t.classes.stream().map(c -> c.name).toList(), version,
-                    new LeaveOneOutEvaluator.Supports(vectors, classOf, t.classes.size()), perClass);
+                    new LeaveOneOutEvaluator.Supports(vectors, classOf, t.classes.size(), images), perClass);
         });
     }
 
     /** The figures of answered labelled queries; skipped ones are reported with (at most 20 of) their reasons. */
     TaxonomyEvaluation ofLabelledQueries(Scope scope, List<EvaluationFigures.Answer> answers, float target, int skipped,
-                                         List<QueryError> errors) {
+                                         List<QueryError> errors, int excludedIdentical) {
         return message(scope, EvaluationSource.EVALUATION_SOURCE_LABELLED_QUERIES, target,
-                EvaluationFigures.of(answers, scope.classNames().size(), target), skipped, errors);
+                EvaluationFigures.of(answers, scope.classNames().size(), target), skipped, errors).toBuilder()
+                .setExcludedIdenticalQueries(excludedIdentical).build();
     }
 
     /** The leave-one-out evaluation of the scope's supports (what a job without queries computes). */
@@ -137,7 +143,11 @@ public class TaxonomyEvaluationService {
                 .setBestF1Threshold(r.f1Threshold()).setBestF1(r.f1()).setTargetFalseAcceptRate(target)
                 .setFalseAcceptThreshold(r.falseAcceptThreshold()).setFalseAcceptRate(r.falseAcceptRate())
                 .setTrueAcceptRate(r.trueAcceptRate())
-                .setFalseAcceptRateUpper95(r.falseAcceptUpper95()).setTrueAcceptRateLower95(r.trueAcceptLower95());
+                .setFalseAcceptRateUpper95(r.falseAcceptUpper95()).setTrueAcceptRateLower95(r.trueAcceptLower95())
+                .setHeldOutFolds(r.heldOut().folds()).setHeldOutBestF1(r.heldOut().f1())
+                .setHeldOutFalseAcceptRate(r.heldOut().falseAcceptRate()).setHeldOutFalseAcceptRateUpper95(r.heldOut().falseAcceptUpper95())
+                .setHeldOutTrueAcceptRate(r.heldOut().trueAcceptRate()).setHeldOutTrueAcceptRateLower95(r.heldOut().trueAcceptLower95())
+                .setHeldOutUnknownQueries(r.heldOut().unknowns()).setHeldOutKnownQueries(r.heldOut().known());
         for (float d : r.correctDistances()) {
             e.addCorrectDistances(d);
         }

@@ -31,15 +31,51 @@ class EvaluationFiguresTest {
     void aZeroFalseAcceptRateComesWithItsUpperBound() {
         List<EvaluationFigures.Answer> answers = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
-            answers.add(new EvaluationFigures.Answer(i % 2, i % 2, 0.1f + i * 0.005f));
+            answers.add(new EvaluationFigures.Answer(i % 2, i % 2, 0.1f + i * 0.005f, "known-" + i));
         }
         for (int i = 0; i < 12; i++) {
-            answers.add(new EvaluationFigures.Answer(EvaluationFigures.NO_CLASS, 0, 0.6f + i * 0.01f));
+            answers.add(new EvaluationFigures.Answer(EvaluationFigures.NO_CLASS, 0, 0.6f + i * 0.01f, "unknown-" + i));
         }
         EvaluationFigures.Report r = EvaluationFigures.of(answers, 2, 0.05);
         assertEquals(0, r.falseAcceptRate(), 1e-9);
         assertEquals(1, r.trueAcceptRate(), 1e-9);
         assertEquals(0.2646, r.falseAcceptUpper95(), 1e-4);
         assertEquals(Math.pow(0.025, 1.0 / 20), r.trueAcceptLower95(), 1e-9, "20 of 20 known queries accepted");
+    }
+
+    /**
+     * Known answers, right and wrong, and unknown ones whose distances overlap, one image each: the best-F1 threshold
+     * chosen on all of them is the best for those very answers, so its F1 there is higher than what thresholds chosen
+     * the same way score on images they were not chosen on. The held-out figures must say so; reporting the in-sample
+     * F1 as what to expect would be the old mistake.
+     */
+    @Test
+    void heldOutRatesAreWorseThanInSampleOnesWhenTheChoiceOverfits() {
+        java.util.Random random = new java.util.Random(17);
+        List<EvaluationFigures.Answer> answers = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            boolean right = i % 3 != 0;
+            answers.add(new EvaluationFigures.Answer(0, right ? 0 : 1, (float) ((right ? 0.3 : 0.45) + 0.15 * random.nextGaussian()),
+                    "image-" + i));
+            answers.add(new EvaluationFigures.Answer(EvaluationFigures.NO_CLASS, 0, (float) (0.6 + 0.15 * random.nextGaussian()),
+                    "image-" + i));
+        }
+        EvaluationFigures.Report r = EvaluationFigures.of(answers, 2, 0.1);
+        EvaluationFigures.HeldOut h = r.heldOut();
+        assertEquals(5, h.folds());
+        assertEquals(60, h.unknowns(), "every unknown query is scored once, in its own fold");
+        assertEquals(60, h.known());
+        assertTrue(h.f1() < r.f1() - 0.01, "held out the F1 is lower: " + h.f1() + " vs " + r.f1() + " in-sample");
+        assertTrue(r.falseAcceptRate() <= 0.1 + 1e-6, "in-sample, the false-accept target is met: " + r.falseAcceptRate());
+        assertEquals(EvaluationFigures.clopperPearson95((int) Math.round(h.falseAcceptRate() * 60), 60)[1], h.falseAcceptUpper95(), 1e-12);
+    }
+
+    @Test
+    void withOneImageNothingIsHeldOut() {
+        List<EvaluationFigures.Answer> answers = List.of(new EvaluationFigures.Answer(0, 0, 0.1f, "photo"),
+                new EvaluationFigures.Answer(EvaluationFigures.NO_CLASS, 0, 0.5f, "photo"));
+        EvaluationFigures.HeldOut h = EvaluationFigures.of(answers, 1, 0.1).heldOut();
+        assertEquals(0, h.folds());
+        assertTrue(Double.isNaN(h.falseAcceptRate()));
     }
 }

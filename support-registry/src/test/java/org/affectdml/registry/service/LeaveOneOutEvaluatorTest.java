@@ -2,6 +2,8 @@ package org.affectdml.registry.service;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -22,7 +24,24 @@ class LeaveOneOutEvaluatorTest {
     }
 
     private static final LeaveOneOutEvaluator.Supports CASE = new LeaveOneOutEvaluator.Supports(
-            new float[][]{at(0), at(10), at(95), at(90), at(100), at(45)}, new int[]{0, 0, 0, 1, 1, 2}, 3);
+            new float[][]{at(0), at(10), at(95), at(90), at(100), at(45)}, new int[]{0, 0, 0, 1, 1, 2}, 3,
+            new String[]{"image-0", "image-1", "image-2", "image-3", "image-4", "image-5"});
+
+    /**
+     * Two boxes of one photo never answer each other: with A0 and A10 from the same image, A0's nearest support is C45
+     * (A10, nearer, is in its own photo).
+     */
+    @Test
+    void aSupportIsNeverAnsweredBySupportsOfItsOwnImage() {
+        LeaveOneOutEvaluator.Supports sameImage = new LeaveOneOutEvaluator.Supports(CASE.embeddings(), CASE.classOf(), 3,
+                new String[]{"photo", "photo", "image-2", "image-3", "image-4", "image-5"});
+        List<EvaluationFigures.Answer> answers = LeaveOneOutEvaluator.leaveOneOut(sameImage);
+        EvaluationFigures.Answer a0 = answers.get(0);
+        assertEquals(0, a0.truth());
+        assertEquals((float) d(45), a0.distance(), 1e-6f, "A0's nearest outside its photo is C45, not A10");
+        assertEquals(2, a0.predicted());
+        assertTrue(answers.stream().allMatch(x -> x.image() != null), "every answer names its image");
+    }
 
     @Test
     void figuresEqualTheHandCount() {

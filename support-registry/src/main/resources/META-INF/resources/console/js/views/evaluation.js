@@ -71,6 +71,14 @@ function report(t, e) {
         + `${fixed(num(e.falseAcceptRateUpper95))} at 95 %; true accepts ${fixed(num(e.trueAcceptRate))}, at least `
         + `${fixed(num(e.trueAcceptRateLower95))}). Chosen and scored on the same answers, so optimistic.`
       : '.'),
+  h('p', {}, (e.heldOutFolds || 0) > 0
+    ? `Held out (${e.heldOutFolds} folds by image, each scored at thresholds chosen on the others): F1 ${fixed(num(e.heldOutBestF1))}; `
+      + `false accepts ${fixed(num(e.heldOutFalseAcceptRate))} of ${e.heldOutUnknownQueries || 0} queries of no class, at most `
+      + `${fixed(num(e.heldOutFalseAcceptRateUpper95))} at 95 %; true accepts ${fixed(num(e.heldOutTrueAcceptRate))} of `
+      + `${e.heldOutKnownQueries || 0}, at least ${fixed(num(e.heldOutTrueAcceptRateLower95))}. Expect these on new queries.`
+    : 'Held out: not estimated (fewer than two images).',
+    (e.excludedIdenticalQueries || 0) > 0
+      ? ` ${e.excludedIdenticalQueries} labelled queries were a support's image byte for byte and were left out.` : ''),
   h('div', { class: 'row' }, Number.isFinite(num(e.bestF1Threshold)) ? apply('RECOMMENDED_THRESHOLD_BEST_F1', 'best-F1') : null,
     Number.isFinite(num(e.falseAcceptThreshold)) ? apply('RECOMMENDED_THRESHOLD_FALSE_ACCEPT_RATE', 'false-accept') : null));
 }
