@@ -26,6 +26,44 @@ final class EvaluationFigures {
     static final int HELD_OUT_FOLDS = 5;
 
     /**
+     * Folds of answers for the held-out estimates: per fold, the answers the thresholds are chosen on and the answers
+     * they are scored on, none of them about an image of the other side.
+     */
+    interface Folds {
+        int count();
+
+        List<Answer> choosing(int fold);
+
+        List<Answer> scoring(int fold);
+
+        /**
+         * Answers that do not depend on each other's images (labelled queries, each answered against all the supports):
+         * split by the sha256 of their image, every {@code count()}-th image in sha256 order to a fold.
+         */
+        static Folds byImage(List<Answer> answers, int wanted) {
+            List<String> images = answers.stream().map(Answer::image).distinct().sorted().toList();
+            int count = Math.min(wanted, images.size()) < 2 ? 0 : Math.min(wanted, images.size());
+            java.util.Map<String, Integer> foldOf = new java.util.HashMap<>();
+            for (int i = 0; i < images.size(); i++) {
+                foldOf.put(images.get(i), count == 0 ? 0 : i % count);
+            }
+            return new Folds() {
+                public int count() {
+                    return count;
+                }
+
+                public List<Answer> choosing(int fold) {
+                    return answers.stream().filter(a -> foldOf.get(a.image()) != fold).toList();
+                }
+
+                public List<Answer> scoring(int fold) {
+                    return answers.stream().filter(a -> foldOf.get(a.image()) == fold).toList();
+                }
+            };
+        }
+    }
+
+    /**
      * What a threshold chosen by these rules gives on queries it was not chosen on: the answers split into {@code folds}
      * folds by image (no image on both sides), each fold scored at the thresholds the same rules choose on the other
      * folds, the folds' counts pooled. {@code f1} at the best-F1 rule; the false-accept rate over {@code unknowns}
@@ -63,6 +101,11 @@ final class EvaluationFigures {
     }
 
     static Report of(List<Answer> answers, int classCount, double targetFalseAcceptRate) {
+        return of(answers, classCount, targetFalseAcceptRate, Folds.byImage(answers, HELD_OUT_FOLDS));
+    }
+
+    /** The figures of {@code answers}, with held-out estimates over {@code folds}. */
+    static Report of(List<Answer> answers, int classCount, double targetFalseAcceptRate, Folds folds) {
         int k = classCount;
         int[][] confusion = new int[k][k];
         int[] perClass = new int[k];
@@ -115,7 +158,7 @@ final class EvaluationFigures {
         return new Report(queries, queries == 0 ? Double.NaN : (double) hits / queries,
                 evaluatedClasses == 0 ? Double.NaN : recallSum / evaluatedClasses, precision, recall, perClass, confusion,
                 correctD, wrongD, unknownD, f1[0], f1[1], far[0], far[1], far[2], falseAcceptUpper, trueAcceptLower,
-                heldOut(answers, targetFalseAcceptRate, HELD_OUT_FOLDS));
+                heldOut(folds, targetFalseAcceptRate));
     }
 
     /** The two recommended thresholds of some answers, each moved half-way to the next observed distance. */
@@ -129,15 +172,9 @@ final class EvaluationFigures {
         }
     }
 
-    static HeldOut heldOut(List<Answer> answers, double target, int wantedFolds) {
-        List<String> images = answers.stream().map(Answer::image).distinct().sorted().toList();
-        int folds = Math.min(wantedFolds, images.size());
-        if (folds < 2) {
+    static HeldOut heldOut(Folds folds, double target) {
+        if (folds.count() < 2) {
             return new HeldOut(0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, 0, 0);
-        }
-        java.util.Map<String, Integer> foldOf = new java.util.HashMap<>();
-        for (int i = 0; i < images.size(); i++) {
-            foldOf.put(images.get(i), i % folds);  // sha256 order: a fixed, content-independent shuffle
         }
         int tp = 0;
         int fp = 0;
@@ -146,22 +183,20 @@ final class EvaluationFigures {
         int falseAccepts = 0;
         int knownScored = 0;
         int trueAccepts = 0;
-        for (int f = 0; f < folds; f++) {
+        for (int f = 0; f < folds.count(); f++) {
             List<Float> trainCorrect = new ArrayList<>();
             List<Float> trainWrong = new ArrayList<>();
             List<Float> trainUnknown = new ArrayList<>();
-            List<Answer> test = new ArrayList<>();
             int trainKnown = 0;
-            for (Answer a : answers) {
-                if (foldOf.get(a.image()) == f) {
-                    test.add(a);
-                } else if (a.truth() == NO_CLASS) {
+            for (Answer a : folds.choosing(f)) {
+                if (a.truth() == NO_CLASS) {
                     trainUnknown.add(a.distance());
                 } else {
                     trainKnown++;
                     (a.predicted() == a.truth() ? trainCorrect : trainWrong).add(a.distance());
                 }
             }
+            List<Answer> test = folds.scoring(f);
             Thresholds t = Thresholds.choose(floats(trainCorrect), floats(trainWrong), floats(trainUnknown), trainKnown, target);
             int testKnown = (int) test.stream().filter(a -> a.truth() != NO_CLASS).count();
             knownAll += testKnown;
@@ -175,21 +210,24 @@ final class EvaluationFigures {
                     }
                 }
             }
-            if (!Float.isNaN(t.falseAccept())) {  // else no unknown query outside this fold to choose on
-                knownScored += testKnown;
-                for (Answer a : test) {
-                    boolean accepted = a.distance() <= t.falseAccept();
-                    if (a.truth() == NO_CLASS) {
-                        unknownsScored++;
-                        falseAccepts += accepted ? 1 : 0;
-                    } else if (a.predicted() == a.truth() && accepted) {
-                        trueAccepts++;
-                    }
+            if (trainUnknown.isEmpty()) {
+                continue;  // no unknown query outside this fold: the false-accept rule has nothing to choose on
+            }
+            // no threshold meets the target on the other folds: the rule rejects every query of this fold
+            float accept = Float.isNaN(t.falseAccept()) ? Float.NEGATIVE_INFINITY : t.falseAccept();
+            knownScored += testKnown;
+            for (Answer a : test) {
+                boolean accepted = a.distance() <= accept;
+                if (a.truth() == NO_CLASS) {
+                    unknownsScored++;
+                    falseAccepts += accepted ? 1 : 0;
+                } else if (a.predicted() == a.truth() && accepted) {
+                    trueAccepts++;
                 }
             }
         }
         double f1 = 2.0 * tp + fp + (knownAll - tp) == 0 ? Double.NaN : 2.0 * tp / (2.0 * tp + fp + (knownAll - tp));
-        return new HeldOut(folds, f1, unknownsScored == 0 ? Double.NaN : (double) falseAccepts / unknownsScored,
+        return new HeldOut(folds.count(), f1, unknownsScored == 0 ? Double.NaN : (double) falseAccepts / unknownsScored,
                 clopperPearson95(falseAccepts, unknownsScored)[1], knownScored == 0 ? Double.NaN : (double) trueAccepts / knownScored,
                 clopperPearson95(trueAccepts, knownScored)[0], unknownsScored, knownScored);
     }

@@ -43,6 +43,55 @@ class LeaveOneOutEvaluatorTest {
         assertTrue(answers.stream().allMatch(x -> x.image() != null), "every answer names its image");
     }
 
+    /**
+     * Held out by image, for the supports: every answer a fold is scored on is its support's nearest among the other
+     * folds' supports (of other images), found by brute force here; none of the choosing answers is about that fold's
+     * supports or uses one of them as a neighbour.
+     */
+    @Test
+    void heldOutFoldsNeverUseAScoredFoldsSupports() {
+        java.util.Random random = new java.util.Random(5);
+        int n = 30;
+        float[][] embeddings = new float[n][];
+        int[] classOf = new int[n];
+        String[] imageOf = new String[n];
+        for (int i = 0; i < n; i++) {
+            double angle = random.nextDouble() * 2 * Math.PI;
+            embeddings[i] = new float[]{(float) Math.cos(angle), (float) Math.sin(angle)};
+            classOf[i] = i % 3;
+            imageOf[i] = "image-" + (i % 12);
+        }
+        LeaveOneOutEvaluator.Supports s = new LeaveOneOutEvaluator.Supports(embeddings, classOf, 3, imageOf);
+        EvaluationFigures.Folds folds = LeaveOneOutEvaluator.folds(s, 5);
+        assertEquals(5, folds.count());
+        List<String> images = java.util.Arrays.stream(imageOf).distinct().sorted().toList();
+        java.util.function.IntUnaryOperator foldOf = q -> images.indexOf(imageOf[q]) % 5;
+        for (int f = 0; f < 5; f++) {
+            int fold = f;
+            for (EvaluationFigures.Answer a : folds.scoring(f)) {
+                assertEquals(fold, images.indexOf(a.image()) % 5, "scored answers are about this fold's images");
+            }
+            for (EvaluationFigures.Answer a : folds.choosing(f)) {
+                assertTrue(images.indexOf(a.image()) % 5 != fold, "choosing answers are about the other folds' images");
+            }
+            for (int q = 0; q < n; q++) {
+                if (foldOf.applyAsInt(q) != fold) {
+                    continue;
+                }
+                double best = Double.POSITIVE_INFINITY;
+                for (int j = 0; j < n; j++) {
+                    if (foldOf.applyAsInt(j) != fold && !imageOf[j].equals(imageOf[q])) {
+                        best = Math.min(best, LeaveOneOutEvaluator.cosineDistance(embeddings[q], embeddings[j]));
+                    }
+                }
+                int query = q;
+                double expected = best;
+                assertTrue(folds.scoring(f).stream().filter(a -> a.truth() == classOf[query] && a.image().equals(imageOf[query]))
+                        .anyMatch(a -> Math.abs(a.distance() - expected) < 1e-6), "support " + q + " answered against the other folds only");
+            }
+        }
+    }
+
     @Test
     void figuresEqualTheHandCount() {
         EvaluationFigures.Report r = LeaveOneOutEvaluator.evaluate(CASE, 0.5);

@@ -19,8 +19,11 @@ public final class AveragePrecision {
             throw new IllegalArgumentException(scores.length + " scores for " + positive.length + " labels");
         }
         int positives = 0;
-        for (boolean p : positive) {
-            positives += p ? 1 : 0;
+        for (int i = 0; i < scores.length; i++) {
+            if (Double.isNaN(scores[i])) {
+                throw new IllegalArgumentException("score " + i + " is NaN: average precision needs a ranking");
+            }
+            positives += positive[i] ? 1 : 0;
         }
         if (positives == 0) {
             return Double.NaN;

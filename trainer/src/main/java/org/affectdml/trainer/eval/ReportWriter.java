@@ -170,7 +170,8 @@ public final class ReportWriter {
             var c = r.calibration();
             b.append(String.format(Locale.ROOT, "%nProbabilities (softmax of -d²/T) on the %d test answers: ECE %.3f, NLL %.3f at the registry's T %s",
                     c.testAnswers(), c.registryEce(), c.registryNll(), c.registryTemperature()));
-            b.append(Double.isNaN(c.fittedTemperature()) ? "; no temperature was fitted (no validation persons).\n"
+            b.append(Double.isNaN(c.fittedTemperature())
+                    ? "; no temperature fitted on held-out answers of this protocol and split applies to this evaluation.\n"
                     : String.format(Locale.ROOT, "; ECE %.3f, NLL %.3f at T %.4f fitted on %d validation answers (never on these).%n", c.fittedEce(),
                     c.fittedNll(), c.fittedTemperature(), c.fittedOnValidationAnswers()));
         }

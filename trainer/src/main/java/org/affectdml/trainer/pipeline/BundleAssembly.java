@@ -126,7 +126,9 @@ record BundleAssembly(Path staging, String version, BundleManifest draft) {
         metrics.put("one_shot_draws", (double) evaluation.draws().count());
         if (evaluation.ranking() != null && Double.isFinite(evaluation.ranking().mapMean())) {
             metrics.put("one_shot_mean_map", evaluation.ranking().mapMean());
-            metrics.put("one_shot_mean_map_ci95", evaluation.ranking().mapCi95());
+            if (Double.isFinite(evaluation.ranking().mapCi95())) {
+                metrics.put("one_shot_mean_map_ci95", evaluation.ranking().mapCi95());
+            }
         }
         if (evaluation.calibration() != null && Double.isFinite(evaluation.calibration().fittedTemperature())) {
             var c = evaluation.calibration();

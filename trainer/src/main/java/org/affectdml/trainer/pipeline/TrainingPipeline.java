@@ -221,7 +221,8 @@ public final class TrainingPipeline {
             listener.phase("evaluating", "one-shot 1-NN on the novel classes, " + draws + " support draws");
             String variant = bundle.manifest().variant();
             return evaluate(bundle, version, variant != null ? variant : bundle.manifest().headKind(), prepared, protocol, dimension,
-                    supportSeed, draws, PaperDeviations.of(bundle.manifest(), split), recordedTemperature(bundle.manifest()));
+                    supportSeed, draws, PaperDeviations.of(bundle.manifest(), split),
+                    recordedTemperature(bundle.manifest(), protocol, dimension, split));
         }
     }
 
@@ -253,8 +254,17 @@ public final class TrainingPipeline {
         return new Prepared(dataset, features, split);
     }
 
-    /** The temperature a trained bundle's manifest records as fitted on its validation persons, if any. */
-    private static Evaluator.FittedTemperature recordedTemperature(BundleManifest manifest) {
+    /**
+     * The temperature a trained bundle's manifest records as fitted on its validation persons, when this evaluation
+     * is of the protocol, dimension and split it was trained on (else its validation persons may be queries here).
+     */
+    private static Evaluator.FittedTemperature recordedTemperature(BundleManifest manifest, Protocol protocol, Dimension dimension,
+                                                                   SplitRule split) {
+        String evaluated = Evaluator.protocolName(protocol) + (dimension == null ? "" : " " + dimension.name().toLowerCase(java.util.Locale.ROOT));
+        Object trainedSplit = manifest.hyperparameters().get("split");
+        if (!evaluated.equals(manifest.protocol()) || !split.label().equals(trainedSplit)) {
+            return null;
+        }
         Double t = manifest.metrics() == null ? null : manifest.metrics().get("calibrated_temperature");
         Double n = manifest.metrics() == null ? null : manifest.metrics().get("calibration_validation_answers");
         return t == null || t.isNaN() ? null : new Evaluator.FittedTemperature(t, n == null ? 0 : n.intValue());
