@@ -290,14 +290,19 @@ final class EvaluationFigures {
         return t + MARGIN_ABOVE_LAST;
     }
 
+    /** How many of {@code sorted} (ascending) are at most t: a binary search, as thresholds are tried at every distance. */
     private static int countAtMost(float[] sorted, float t) {
-        int n = 0;
-        for (float v : sorted) {
-            if (v <= t) {
-                n++;
+        int lo = 0;
+        int hi = sorted.length;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (sorted[mid] <= t) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
             }
         }
-        return n;
+        return lo;
     }
 
     private static float[] floats(List<Float> values) {
