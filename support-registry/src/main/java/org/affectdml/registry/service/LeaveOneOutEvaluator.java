@@ -26,147 +26,146 @@ final class LeaveOneOutEvaluator {
     }
 
     static EvaluationFigures.Report evaluate(Supports s, double targetFalseAcceptRate) {
-        return EvaluationFigures.of(leaveOneOut(s), s.classCount(), targetFalseAcceptRate, folds(s, EvaluationFigures.HELD_OUT_FOLDS));
+        Neighbours byFold = Neighbours.of(s, EvaluationFigures.HELD_OUT_FOLDS);
+        return EvaluationFigures.of(byFold.answers(q -> true, Neighbours.NONE), s.classCount(), targetFalseAcceptRate, byFold.folds());
+    }
+
+    /** The leave-one-image-out answers, then the leave-one-class-out ones (against every other image's supports). */
+    static List<EvaluationFigures.Answer> leaveOneOut(Supports s) {
+        return Neighbours.of(s, 1).answers(q -> true, Neighbours.NONE);
+    }
+
+    /** Held-out folds of the supports by image (see {@link Neighbours#folds()}). */
+    static EvaluationFigures.Folds folds(Supports s, int wanted) {
+        return Neighbours.of(s, wanted).folds();
     }
 
     /**
-     * Held-out folds of the supports by image: in fold f's round the thresholds are chosen on the answers of the other
-     * folds' supports among themselves, and scored on fold f's supports answered against the other folds' supports
-     * only, as new photos would be: no distance to a fold's support enters the choice that fold is scored at. One pass
-     * over all pairs keeps, per support and fold, the nearest support of any class and of another class.
+     * One pass over all pairs of supports of different images, keeping per support and per fold of images the nearest
+     * support of any class and of another class, and whether its own class was seen: the in-sample answers take every
+     * fold, and a held-out round leaves one out.
      */
-    static EvaluationFigures.Folds folds(Supports s, int wanted) {
-        int n = s.embeddings().length;
-        List<String> images = java.util.Arrays.stream(s.imageOf()).distinct().sorted().toList();
-        int count = Math.min(wanted, images.size()) < 2 ? 0 : Math.min(wanted, images.size());
-        java.util.Map<String, Integer> foldOfImage = new java.util.HashMap<>();
-        for (int i = 0; i < images.size(); i++) {
-            foldOfImage.put(images.get(i), count == 0 ? 0 : i % count);
+    private static final class Neighbours {
+        static final int NONE = -1;
+        private final Supports s;
+        private final int count;
+        private final int[] foldOf;
+        private final double[][] anyD;
+        private final int[][] anyC;
+        private final double[][] otherD;
+        private final int[][] otherC;
+        private final boolean[][] ownSeen;
+
+        private Neighbours(Supports s, int count, int[] foldOf) {
+            int n = s.embeddings().length;
+            int folds = Math.max(count, 1);
+            this.s = s;
+            this.count = count;
+            this.foldOf = foldOf;
+            anyD = new double[n][folds];
+            anyC = new int[n][folds];
+            otherD = new double[n][folds];
+            otherC = new int[n][folds];
+            ownSeen = new boolean[n][folds];
+            for (int q = 0; q < n; q++) {
+                java.util.Arrays.fill(anyD[q], Double.POSITIVE_INFINITY);
+                java.util.Arrays.fill(anyC[q], -1);
+                java.util.Arrays.fill(otherD[q], Double.POSITIVE_INFINITY);
+                java.util.Arrays.fill(otherC[q], -1);
+                int own = s.classOf()[q];
+                for (int j = 0; j < n; j++) {
+                    if (s.imageOf()[j].equals(s.imageOf()[q])) {
+                        continue;  // itself, and any support of the same image
+                    }
+                    int g = foldOf[j];
+                    double d = cosineDistance(s.embeddings()[q], s.embeddings()[j]);
+                    int c = s.classOf()[j];
+                    ownSeen[q][g] |= c == own;
+                    if (d < anyD[q][g] || d == anyD[q][g] && c < anyC[q][g]) {
+                        anyD[q][g] = d;
+                        anyC[q][g] = c;
+                    }
+                    if (c != own && (d < otherD[q][g] || d == otherD[q][g] && c < otherC[q][g])) {
+                        otherD[q][g] = d;
+                        otherC[q][g] = c;
+                    }
+                }
+            }
         }
-        int[] foldOf = new int[n];
-        for (int q = 0; q < n; q++) {
-            foldOf[q] = foldOfImage.get(s.imageOf()[q]);
+
+        /** Folds of the images: every {@code wanted}-th image in sha256 order (none with fewer than two images). */
+        static Neighbours of(Supports s, int wanted) {
+            List<String> images = java.util.Arrays.stream(s.imageOf()).distinct().sorted().toList();
+            int count = Math.min(wanted, images.size()) < 2 ? 0 : Math.min(wanted, images.size());
+            java.util.Map<String, Integer> foldOfImage = new java.util.HashMap<>();
+            for (int i = 0; i < images.size(); i++) {
+                foldOfImage.put(images.get(i), count == 0 ? 0 : i % count);
+            }
+            int[] foldOf = new int[s.embeddings().length];
+            for (int q = 0; q < foldOf.length; q++) {
+                foldOf[q] = foldOfImage.get(s.imageOf()[q]);
+            }
+            return new Neighbours(s, count, foldOf);
         }
-        int folds = Math.max(count, 1);
-        double[][] anyD = new double[n][folds];
-        int[][] anyC = new int[n][folds];
-        double[][] otherD = new double[n][folds];
-        int[][] otherC = new int[n][folds];
-        boolean[][] ownSeen = new boolean[n][folds];
-        for (int q = 0; q < n; q++) {
-            java.util.Arrays.fill(anyD[q], Double.POSITIVE_INFINITY);
-            java.util.Arrays.fill(anyC[q], -1);
-            java.util.Arrays.fill(otherD[q], Double.POSITIVE_INFINITY);
-            java.util.Arrays.fill(otherC[q], -1);
-            int own = s.classOf()[q];
-            for (int j = 0; j < n; j++) {
-                if (s.imageOf()[j].equals(s.imageOf()[q])) {
+
+        /**
+         * In fold f's round the thresholds are chosen on the other folds' supports answered among themselves, and scored
+         * on fold f's supports answered against the other folds' supports only, as new photos would be: no distance to a
+         * fold's support enters the choice that fold is scored at.
+         */
+        EvaluationFigures.Folds folds() {
+            return new EvaluationFigures.Folds() {
+                public int count() {
+                    return count;
+                }
+
+                public List<EvaluationFigures.Answer> choosing(int fold) {
+                    return answers(q -> foldOf[q] != fold, fold);
+                }
+
+                public List<EvaluationFigures.Answer> scoring(int fold) {
+                    return answers(q -> foldOf[q] == fold, fold);
+                }
+            };
+        }
+
+        /** The known answers (class seen in another image), then the leave-one-class-out ones, of the asked supports. */
+        List<EvaluationFigures.Answer> answers(java.util.function.IntPredicate asked, int excludedFold) {
+            List<EvaluationFigures.Answer> known = new ArrayList<>();
+            List<EvaluationFigures.Answer> unknown = new ArrayList<>();
+            for (int q = 0; q < anyD.length; q++) {
+                if (!asked.test(q)) {
                     continue;
                 }
-                int g = foldOf[j];
-                double d = cosineDistance(s.embeddings()[q], s.embeddings()[j]);
-                int c = s.classOf()[j];
-                ownSeen[q][g] |= c == own;
-                if (d < anyD[q][g] || d == anyD[q][g] && c < anyC[q][g]) {
-                    anyD[q][g] = d;
-                    anyC[q][g] = c;
-                }
-                if (c != own && (d < otherD[q][g] || d == otherD[q][g] && c < otherC[q][g])) {
-                    otherD[q][g] = d;
-                    otherC[q][g] = c;
-                }
-            }
-        }
-        return new EvaluationFigures.Folds() {
-            public int count() {
-                return count;
-            }
-
-            public List<EvaluationFigures.Answer> choosing(int fold) {
-                return answers(q -> foldOf[q] != fold, fold);
-            }
-
-            public List<EvaluationFigures.Answer> scoring(int fold) {
-                return answers(q -> foldOf[q] == fold, fold);
-            }
-
-            /** The answers of the asked supports against the supports of every fold but {@code excluded}. */
-            private List<EvaluationFigures.Answer> answers(java.util.function.IntPredicate asked, int excluded) {
-                List<EvaluationFigures.Answer> known = new ArrayList<>();
-                List<EvaluationFigures.Answer> unknown = new ArrayList<>();
-                for (int q = 0; q < n; q++) {
-                    if (!asked.test(q)) {
+                double bestAny = Double.POSITIVE_INFINITY;
+                int bestClass = -1;
+                double bestOther = Double.POSITIVE_INFINITY;
+                int bestOtherClass = -1;
+                boolean own = false;
+                for (int g = 0; g < anyD[q].length; g++) {
+                    if (g == excludedFold) {
                         continue;
                     }
-                    double bestAny = Double.POSITIVE_INFINITY;
-                    int bestClass = -1;
-                    double bestOther = Double.POSITIVE_INFINITY;
-                    int bestOtherClass = -1;
-                    boolean own = false;
-                    for (int g = 0; g < folds; g++) {
-                        if (g == excluded) {
-                            continue;
-                        }
-                        own |= ownSeen[q][g];
-                        if (anyC[q][g] >= 0 && (anyD[q][g] < bestAny || anyD[q][g] == bestAny && anyC[q][g] < bestClass)) {
-                            bestAny = anyD[q][g];
-                            bestClass = anyC[q][g];
-                        }
-                        if (otherC[q][g] >= 0 && (otherD[q][g] < bestOther || otherD[q][g] == bestOther && otherC[q][g] < bestOtherClass)) {
-                            bestOther = otherD[q][g];
-                            bestOtherClass = otherC[q][g];
-                        }
+                    own |= ownSeen[q][g];
+                    if (anyC[q][g] >= 0 && (anyD[q][g] < bestAny || anyD[q][g] == bestAny && anyC[q][g] < bestClass)) {
+                        bestAny = anyD[q][g];
+                        bestClass = anyC[q][g];
                     }
-                    if (bestOtherClass >= 0) {
-                        unknown.add(new EvaluationFigures.Answer(EvaluationFigures.NO_CLASS, bestOtherClass, (float) bestOther, s.imageOf()[q]));
-                    }
-                    if (own) {
-                        known.add(new EvaluationFigures.Answer(s.classOf()[q], bestClass, (float) bestAny, s.imageOf()[q]));
+                    if (otherC[q][g] >= 0 && (otherD[q][g] < bestOther || otherD[q][g] == bestOther && otherC[q][g] < bestOtherClass)) {
+                        bestOther = otherD[q][g];
+                        bestOtherClass = otherC[q][g];
                     }
                 }
-                known.addAll(unknown);
-                return known;
-            }
-        };
-    }
-
-    /** The leave-one-image-out answers, then the leave-one-class-out ones. */
-    static List<EvaluationFigures.Answer> leaveOneOut(Supports s) {
-        int n = s.embeddings().length;
-        List<EvaluationFigures.Answer> known = new ArrayList<>();
-        List<EvaluationFigures.Answer> unknown = new ArrayList<>();
-        for (int q = 0; q < n; q++) {
-            int own = s.classOf()[q];
-            double bestAny = Double.POSITIVE_INFINITY;
-            int bestClass = -1;
-            double bestOther = Double.POSITIVE_INFINITY;
-            int bestOtherClass = -1;
-            boolean ownClassElsewhere = false;
-            for (int j = 0; j < n; j++) {
-                if (s.imageOf()[j].equals(s.imageOf()[q])) {
-                    continue;  // itself, and any support of the same image
+                if (bestOtherClass >= 0) {
+                    unknown.add(new EvaluationFigures.Answer(EvaluationFigures.NO_CLASS, bestOtherClass, (float) bestOther, s.imageOf()[q]));
                 }
-                double d = cosineDistance(s.embeddings()[q], s.embeddings()[j]);
-                int c = s.classOf()[j];
-                ownClassElsewhere |= c == own;
-                if (d < bestAny || d == bestAny && c < bestClass) {
-                    bestAny = d;
-                    bestClass = c;
-                }
-                if (c != own && (d < bestOther || d == bestOther && c < bestOtherClass)) {
-                    bestOther = d;
-                    bestOtherClass = c;
+                if (own) {
+                    known.add(new EvaluationFigures.Answer(s.classOf()[q], bestClass, (float) bestAny, s.imageOf()[q]));
                 }
             }
-            if (bestOtherClass >= 0) {
-                unknown.add(new EvaluationFigures.Answer(EvaluationFigures.NO_CLASS, bestOtherClass, (float) bestOther, s.imageOf()[q]));
-            }
-            if (ownClassElsewhere) {  // else no support of its class in another image: it cannot be asked
-                known.add(new EvaluationFigures.Answer(own, bestClass, (float) bestAny, s.imageOf()[q]));
-            }
+            known.addAll(unknown);
+            return known;
         }
-        known.addAll(unknown);
-        return known;
     }
 
     /** A query with a known truth (or {@link EvaluationFigures#NO_CLASS}) against every support: its nearest class. */
