@@ -246,8 +246,9 @@ public class TaxonomyCommand {
                 b.append(String.format("%nheld out: not estimated (fewer than two images)"));
             }
             if (e.getExcludedIdenticalQueries() > 0) {
-                b.append(String.format("%n%d labelled queries were a support's image byte for byte and were left out",
-                        e.getExcludedIdenticalQueries()));
+                b.append(e.getExcludedIdenticalQueries() == 1
+                        ? String.format("%n1 labelled query was a support's image byte for byte and was left out")
+                        : String.format("%n%d labelled queries were a support's image byte for byte and were left out", e.getExcludedIdenticalQueries()));
             }
             return b.toString();
         }

@@ -167,11 +167,16 @@ class AffectCliIT {
         assertEquals(1, evaluated.exit(), "one support per class: nothing to ask " + evaluated);
         assertTrue(evaluated.err().contains("no class with two supports"), evaluated.toString());
         Path manifest = calm.resolveSibling("queries.csv");
-        java.nio.file.Files.writeString(manifest, "image,x1,y1,x2,y2,class\n" + calm.getFileName() + "," + BOX + ",calm\n"
-                + tense.getFileName() + "," + BOX + ",tense\n" + calm.getFileName() + "," + BOX + ",\n");
+        // the supports' scenes as PNG (other bytes than the supports' JPEGs), and one support image itself, which is left out
+        Path calmQuery = Files.write(calm.resolveSibling("calm-query.png"), TestImages.png(javax.imageio.ImageIO.read(calm.toFile())));
+        Path tenseQuery = Files.write(calm.resolveSibling("tense-query.png"), TestImages.png(javax.imageio.ImageIO.read(tense.toFile())));
+        java.nio.file.Files.writeString(manifest, "image,x1,y1,x2,y2,class\n" + calmQuery.getFileName() + "," + BOX + ",calm\n"
+                + tenseQuery.getFileName() + "," + BOX + ",tense\n" + calmQuery.getFileName() + "," + BOX + ",\n"
+                + calm.getFileName() + "," + BOX + ",calm\n");
         Run labelled = affect("taxonomy", "evaluate", "cli-moods", "--queries", manifest.toString(), "--poll-interval-ms", "50", registry(), admin);
         assertEquals(0, labelled.exit(), labelled.toString());
         assertTrue(labelled.out().contains("2 labelled queries (+1 of no class), accuracy 1.000"), labelled.toString());
+        assertTrue(labelled.out().contains("1 labelled query was a support's image byte for byte and was left out"), labelled.toString());
         assertTrue(labelled.err().contains("uploaded 3/3") && labelled.err().contains("evaluation job "), labelled.toString());
         Run asJson = affect("taxonomy", "evaluate", "cli-moods", "--queries", manifest.toString(), "--json", registry(), admin);
         assertTrue(asJson.exit() == 0 && asJson.out().contains("\"EVALUATION_SOURCE_LABELLED_QUERIES\""), asJson.toString());
