@@ -177,7 +177,7 @@ class AffectCliIT {
         assertEquals(0, labelled.exit(), labelled.toString());
         assertTrue(labelled.out().contains("2 labelled queries (+1 of no class), accuracy 1.000"), labelled.toString());
         assertTrue(labelled.out().contains("1 labelled query was a support's image byte for byte and was left out"), labelled.toString());
-        assertTrue(labelled.err().contains("uploaded 3/3") && labelled.err().contains("evaluation job "), labelled.toString());
+        assertTrue(labelled.err().contains("uploaded 4/4") && labelled.err().contains("evaluation job "), labelled.toString());
         Run asJson = affect("taxonomy", "evaluate", "cli-moods", "--queries", manifest.toString(), "--json", registry(), admin);
         assertTrue(asJson.exit() == 0 && asJson.out().contains("\"EVALUATION_SOURCE_LABELLED_QUERIES\""), asJson.toString());
         java.nio.file.Files.writeString(manifest, calm.getFileName() + "," + BOX + ",joyful\n");
