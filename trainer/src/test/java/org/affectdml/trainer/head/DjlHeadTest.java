@@ -115,8 +115,8 @@ class DjlHeadTest {
     void exportedOnnxHeadEqualsDjlForEveryVariant() throws Exception {
         Random random = new Random(7);
         int n = 16;
-        float[][] image = randomRows(random, n, 12);
-        float[][] body = randomRows(random, n, 10);
+        float[][] image = org.affectdml.trainer.TrainingFixtures.gaussian(random, n, 12);
+        float[][] body = org.affectdml.trainer.TrainingFixtures.gaussian(random, n, 10);
         float[][] sem = new float[n][9];
         for (float[] row : sem) {
             for (int k = 0; k < row.length; k++) {
@@ -181,16 +181,6 @@ class DjlHeadTest {
                 assertTrue(var[0] != 1f, "BatchNorm running statistics were updated, so the fold is really tested");
             }
         }
-    }
-
-    private static float[][] randomRows(Random random, int n, int d) {
-        float[][] rows = new float[n][d];
-        for (float[] row : rows) {
-            for (int k = 0; k < d; k++) {
-                row[k] = (float) random.nextGaussian();
-            }
-        }
-        return rows;
     }
 
     @Test
