@@ -47,7 +47,12 @@ public final class ServiceProcess implements AutoCloseable {
      * the one under test (rebuild it, e.g. {@code ./mvnw -pl <this module> -am verify}).
      */
     public static Path packagedApp(String module) {
-        Path target = Path.of("..", module, "target");
+        return packagedApp(Path.of(".."), module);
+    }
+
+    /** {@link #packagedApp(String)} with the modules under {@code modules} (the repository root). */
+    static Path packagedApp(Path modules, String module) {
+        Path target = modules.resolve(module).resolve("target");
         Path app;
         if (Boolean.getBoolean("affect.test.native")) {
             try (var files = Files.exists(target) ? Files.list(target) : java.util.stream.Stream.<Path>empty()) {
@@ -62,14 +67,13 @@ public final class ServiceProcess implements AutoCloseable {
         if (app == null) {
             return null;
         }
-        requireNotStale(module, app);
+        requireNotStale(modules.resolve(module), module, app);
         return app.toAbsolutePath().normalize();
     }
 
-    private static void requireNotStale(String module, Path app) {
+    private static void requireNotStale(Path moduleDir, String module, Path app) {
         try {
             java.nio.file.attribute.FileTime built = Files.getLastModifiedTime(app);
-            Path moduleDir = Path.of("..", module);
             java.util.List<Path> sources = new java.util.ArrayList<>(java.util.List.of(moduleDir.resolve("pom.xml")));
             if (Files.isDirectory(moduleDir.resolve("src/main"))) {
                 try (var walk = Files.walk(moduleDir.resolve("src/main"))) {
