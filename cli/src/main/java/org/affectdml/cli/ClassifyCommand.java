@@ -87,7 +87,8 @@ public class ClassifyCommand implements Callable<Integer> {
         if (r.getAcceptedClassesCount() > 0) {
             System.out.printf("  within their thresholds: %s%n", String.join(", ", r.getAcceptedClassesList()));
         }
-        System.out.printf("  %-24s %10s %12s%n", "class", "distance", "probability");
+        System.out.printf(java.util.Locale.ROOT, "  %-24s %10s %12s (temperature %s, %s)%n", "class", "distance", "probability",
+                TaxonomyCommand.temperature(r.getTemperature()), r.getTemperatureSource().name().replace("TEMPERATURE_SOURCE_", "").toLowerCase(java.util.Locale.ROOT));
         for (int i = 0; i < r.getClassesCount(); i++) {
             ClassScore c = r.getClasses(i);
             System.out.printf("  %-24s %10.4f %12.4f%n", c.getClassName(), c.getDistance(), c.getProbability());

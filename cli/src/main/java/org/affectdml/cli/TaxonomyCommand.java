@@ -59,6 +59,11 @@ public class TaxonomyCommand {
                     r.getClassMaxDistanceCount() == 0 ? "" : ", per class " + r.getClassMaxDistanceMap(), r.getModelVersion(),
                     r.getScoring().name().replace("SCORING_RULE_", "").toLowerCase()));
         }
+        if (t.hasTemperature()) {
+            var temperature = t.getTemperature();
+            b.append(String.format(java.util.Locale.ROOT, "  temperature: %s, fitted on its held-out answers (model %s, %s)%n",
+                    temperature(temperature.getValue()), temperature.getModelVersion(), temperature.getScoring().name().replace("SCORING_RULE_", "").toLowerCase()));
+        }
         return b.toString().stripTrailing();
     }
 
@@ -112,13 +117,18 @@ public class TaxonomyCommand {
         boolean confirmRejection;
         @CommandLine.Option(names = "--apply-threshold", description = "best-f1 or false-accept: the latest evaluation's recommendation")
         String applyThreshold;
+        @CommandLine.Option(names = "--apply-temperature", description = "use the temperature the latest evaluation fitted for Classify's probabilities")
+        boolean applyTemperature;
+        @CommandLine.Option(names = "--clear-temperature", description = "remove the taxonomy's temperature (the bundle's or the configured one applies)")
+        boolean clearTemperature;
 
         @Override
         public Integer call() {
             return admin(registry, s -> {
                 long at = revision != null ? revision : s.getTaxonomy(GetTaxonomyRequest.newBuilder().setName(name).build()).getRevision();
                 UpdateTaxonomyRequest.Builder u = UpdateTaxonomyRequest.newBuilder().setName(name).setExpectedRevision(at)
-                        .addAllRemoveClasses(removeClasses).setClearRejection(clearRejection).setConfirmRejection(confirmRejection);
+                        .addAllRemoveClasses(removeClasses).setClearRejection(clearRejection).setConfirmRejection(confirmRejection)
+                        .setApplyTemperature(applyTemperature).setClearTemperature(clearTemperature);
                 if (description != null) {
                     u.setDescription(description);
                 }
@@ -245,6 +255,7 @@ public class TaxonomyCommand {
             } else {
                 b.append(String.format("%nheld out: not estimated (fewer than two images)"));
             }
+            b.append(calibration(e));
             if (e.getExcludedIdenticalQueries() > 0) {
                 b.append(e.getExcludedIdenticalQueries() == 1
                         ? String.format("%n1 labelled query was a support's image byte for byte and was left out")
@@ -252,6 +263,30 @@ public class TaxonomyCommand {
             }
             return b.toString();
         }
+    }
+
+    /** A temperature to 4 significant digits without trailing zeros (0.1, 0.0001, 0.03712). */
+    static String temperature(double t) {
+        return Double.isFinite(t) ? new java.math.BigDecimal(t).round(new java.math.MathContext(4)).stripTrailingZeros().toPlainString()
+                : String.valueOf(t);
+    }
+
+    /** The evaluation's calibration lines: the temperature in force and its error, the fitted one and its held-out error. */
+    static String calibration(TaxonomyEvaluation e) {
+        if (e.getTemperatureInForce() == 0) {
+            return String.format("%ncalibration: not computed (an evaluation made before the registry fitted temperatures)");
+        }
+        String inForce = String.format(java.util.Locale.ROOT, "%nprobabilities at temperature %s (%s): expected calibration error %.3f over %d answers",
+                temperature(e.getTemperatureInForce()), e.getTemperatureInForceSource().name().replace("TEMPERATURE_SOURCE_", "").toLowerCase(java.util.Locale.ROOT),
+                e.getEceInForce(), e.getCalibrationAnswers());
+        if (Double.isNaN(e.getCalibratedTemperature())) {
+            return inForce + String.format("%nno temperature fitted (answers with a known class from fewer than two images)");
+        }
+        return inForce + String.format(java.util.Locale.ROOT, "%nfitted temperature %s: expected calibration error %.3f held out "
+                + "(%d folds by image, each at the temperature fitted on the others); apply it with --apply-temperature",
+                temperature(e.getCalibratedTemperature()), e.getEceCalibratedHeldOut(), e.getCalibrationFolds())
+                + (e.getCalibratedTemperatureAtLowerBound() ? String.format("%n  at the lower end of the search range: every answer was "
+                + "right with a margin, so these answers cannot tell how confident to be (add supports from more photos)") : "");
     }
 
     @CommandLine.Command(name = "list", mixinStandardHelpOptions = true, description = "List taxonomies.")

@@ -180,6 +180,15 @@ class AffectCliIT {
         assertTrue(labelled.err().contains("uploaded 4/4") && labelled.err().contains("evaluation job "), labelled.toString());
         Run asJson = affect("taxonomy", "evaluate", "cli-moods", "--queries", manifest.toString(), "--json", registry(), admin);
         assertTrue(asJson.exit() == 0 && asJson.out().contains("\"EVALUATION_SOURCE_LABELLED_QUERIES\""), asJson.toString());
+        // two labelled queries with a class, of two images: a temperature is fitted, and Classify uses it once applied
+        assertTrue(labelled.out().contains("probabilities at temperature 0.1 (configured)") && labelled.out().contains("fitted temperature "),
+                labelled.toString());
+        assertTrue(classify.out().contains("(temperature 0.1, configured)"), classify.toString());
+        Run calibrated = affect("taxonomy", "update", "cli-moods", "--apply-temperature", registry(), admin);
+        assertEquals(0, calibrated.exit(), calibrated.toString());
+        assertTrue(calibrated.out().contains("temperature: ") && calibrated.out().contains("fitted on its held-out answers"), calibrated.toString());
+        Run withTemperature = affect("classify", "--taxonomy", "cli-moods", calm.toString(), "--box", BOX, registry(), "--key=" + CLIENT);
+        assertTrue(withTemperature.exit() == 0 && withTemperature.out().contains(", taxonomy)"), withTemperature.toString());
         java.nio.file.Files.writeString(manifest, calm.getFileName() + "," + BOX + ",joyful\n");
         Run badClass = affect("taxonomy", "evaluate", "cli-moods", "--queries", manifest.toString(), registry(), admin);
         assertEquals(1, badClass.exit(), badClass.toString());

@@ -151,6 +151,9 @@ class ConsoleBrowserTest {
         Path angerRotated = write("anger-rotated.jpg", TestImages.withExifOrientation(TestImages.jpeg(sideways), 6));
         BufferedImage big = TestImages.scene(2600, 1900, new Color(40, 170, 60), new Color(230, 60, 50), 800, 300, 1700, 1700);
         Path joyLarge = write("joy-large.jpg", TestImages.jpeg(big));
+        // a third photo of joy: with three, a temperature fitted without one photo's support can be checked on it
+        Path joyAgain = write("joy-again.png", TestImages.png(TestImages.scene(320, 240, new Color(50, 160, 70), new Color(220, 70, 50),
+                90, 50, 210, 230)));
         Path query = write("query.jpg", TestImages.jpeg(joyScene));
 
         // Sign in from the keyboard alone.
@@ -177,6 +180,7 @@ class ConsoleBrowserTest {
         // joy: a support drawn on a small photo, and one on a photo larger than the window
         addSupport("joy", joy, 0.3, 0.15, 0.7, 0.95, null);
         int[] large = addSupport("joy", joyLarge, 0.3, 0.15, 0.7, 0.9, null);
+        addSupport("joy", joyAgain, 0.3, 0.15, 0.7, 0.95, null);
         assertTrue(large[2] > 1280, "box corners are in the image's pixels, not the scaled display's: " + java.util.Arrays.toString(large));
         // anger: the EXIF-rotated photo; the editor works in the displayed 320x240 frame
         int[] rotated = addSupport("anger", angerRotated, 0.3, 0.15, 0.7, 0.95, "Image 320 × 240 pixels");
@@ -194,19 +198,26 @@ class ConsoleBrowserTest {
             channel.shutdownNow();
         }
         visible(By.cssSelector("[data-class='joy'] .card canvas"));
-        assertEquals("joy (2)", browser.findElement(By.cssSelector("[data-class='joy'] h4")).getText(), "the count follows the additions");
+        assertEquals("joy (3)", browser.findElement(By.cssSelector("[data-class='joy'] h4")).getText(), "the count follows the additions");
         accessible("taxonomy");
         shot("2-taxonomy");
 
-        // Evaluation: joy has two supports, so leave-one-out has queries.
+        // Evaluation: joy has three supports, so leave-one-out has queries.
         WebElement evaluate = browser.findElement(By.xpath("//button[text()='Evaluate']"));
         new Actions(browser).scrollToElement(evaluate).perform();
         evaluate.click();
         WebElement matrix = visible(By.cssSelector("#evaluation table.confusion"));
         assertTrue(matrix.getText().contains(MARKUP_CLASS), matrix.getText());
         shot("3-evaluation");
+        // joy's three supports are of three photos: a temperature fitted on two is checked on the third
+        assertTrue(browser.findElement(By.cssSelector("#evaluation [data-figure=calibration]")).getText().contains("Fitted temperature"),
+                browser.findElement(By.id("evaluation")).getText());
         browser.findElement(By.xpath("//button[text()='Apply the best-F1 threshold']")).click();
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("main"), "Rejection rule: max distance"));
+        new Actions(browser).scrollToElement(browser.findElement(By.xpath("//button[text()='Evaluate']"))).perform();
+        browser.findElement(By.xpath("//button[text()='Evaluate']")).click();
+        visible(By.xpath("//button[text()='Apply the fitted temperature']")).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("main"), "fitted on this taxonomy's held-out answers"));
 
         // Edit the description (the page sends the revision it showed).
         browser.findElement(By.xpath("//summary[text()='Edit description and classes']")).click();

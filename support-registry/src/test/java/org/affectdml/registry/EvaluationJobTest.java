@@ -204,6 +204,8 @@ class EvaluationJobTest {
         }
         assertEquals(6, e.getQueries());
         assertEquals(2, e.getUnknownQueries());
+        assertEquals(6, e.getCalibrationAnswers(), "a temperature is fitted on the queries with a class: not the skipped, left-out or no-class ones");
+        assertTrue(e.getCalibrationFolds() >= 2 && e.getCalibratedTemperature() > 0, e.toString());
         for (int t = 0; t < 3; t++) {
             for (int p = 0; p < 3; p++) {
                 assertEquals(confusion[t][p], e.getConfusion(t).getCounts(p), "confusion[" + t + "][" + p + "]: " + e.getConfusionList());
@@ -337,6 +339,21 @@ class EvaluationJobTest {
                 GetEvaluationJobRequest.newBuilder().setId("x".repeat(5000)).build()));
         assertEquals(0, jobsOf(name), "no refused upload stored a job");
         assertSpoolEmpty();
+    }
+
+    @Test
+    void queriesOfNoClassFitNoTemperatureAndApplyingNoneIsRefused() throws Exception {
+        String name = fresh("evalnocal");
+        RegistryTestSupport.threeClassTaxonomy(admin, name);
+        List<LabelledQuery> strangers = queries().stream().filter(q -> q.getClassName().isEmpty()).toList();
+        EvaluationJob job = awaitEnd(upload(withHeader(name, strangers)).getId());
+        assertEquals(EvaluationJobState.EVALUATION_JOB_STATE_SUCCEEDED, job.getState(), job.getError());
+        TaxonomyEvaluation e = job.getEvaluation();
+        assertEquals(0, e.getCalibrationAnswers());
+        assertTrue(Double.isNaN(e.getCalibratedTemperature()) && Double.isNaN(e.getEceInForce()), e.toString());
+        long revision = admin.getTaxonomy(GetTaxonomyRequest.newBuilder().setName(name).build()).getRevision();
+        assertStatus(Status.Code.FAILED_PRECONDITION, "fitted no temperature", () -> admin.updateTaxonomy(UpdateTaxonomyRequest.newBuilder()
+                .setName(name).setExpectedRevision(revision).setApplyTemperature(true).build()));
     }
 
     @Test

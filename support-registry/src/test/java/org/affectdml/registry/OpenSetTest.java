@@ -397,4 +397,72 @@ class OpenSetTest {
         assertTrue(strangerAnswer.getUnknown(), "a person of no class is rejected at the recommended threshold " + threshold
                 + ": " + strangerAnswer);
     }
+
+    /**
+     * An evaluation fits a temperature on the held-out answers; Classify uses the configured one until the admin applies
+     * the fitted one, then that one (for the evaluated model version), and the configured one again once it is cleared.
+     */
+    @Test
+    void anEvaluationFitsATemperatureThatClassifyUsesOnceApplied() {
+        String name = fresh("temperature");
+        RegistryTestSupport.threeClassTaxonomy(admin, name);
+        StatusRuntimeException notYet = assertThrows(StatusRuntimeException.class, () -> update(name,
+                UpdateTaxonomyRequest.newBuilder().setApplyTemperature(true)));
+        assertEquals(Status.Code.FAILED_PRECONDITION, notYet.getStatus().getCode());
+        assertTrue(notYet.getStatus().getDescription().contains("has not been evaluated yet"), notYet.getStatus().getDescription());
+        StatusRuntimeException both = assertThrows(StatusRuntimeException.class, () -> update(name,
+                UpdateTaxonomyRequest.newBuilder().setApplyTemperature(true).setClearTemperature(true)));
+        assertEquals(Status.Code.INVALID_ARGUMENT, both.getStatus().getCode());
+
+        String[] classes = {"joy", "anger", "calm"};
+        for (int i = 0; i < classes.length; i++) {
+            admin.addSupport(support(name, classes[i], nearDuplicate(i), NEAR_BOX));
+        }
+        var evaluation = admin.evaluateTaxonomy(org.affectdml.proto.v1.EvaluateTaxonomyRequest.newBuilder().setName(name).build());
+        assertEquals(6, evaluation.getCalibrationAnswers(), "each support, against the other images' supports");
+        assertEquals(5, evaluation.getCalibrationFolds(), "six images, at most five folds");
+        double fitted = evaluation.getCalibratedTemperature();
+        assertTrue(fitted > 0 && Double.isFinite(fitted), evaluation.toString());
+        assertEquals(org.affectdml.proto.v1.TemperatureSource.TEMPERATURE_SOURCE_CONFIGURED, evaluation.getTemperatureInForceSource());
+        assertEquals(0.1, evaluation.getTemperatureInForce(), 1e-12);
+        assertTrue(evaluation.getEceInForce() >= 0 && evaluation.getEceCalibratedHeldOut() >= 0, evaluation.toString());
+
+        var shifted = BOX.toBuilder().setX1(BOX.getX1() + 1).setX2(BOX.getX2() + 1).build();
+        ClassifyResponse configured = client.classify(classify(name, TestImages.png(scene(0)), shifted));
+        assertEquals(org.affectdml.proto.v1.TemperatureSource.TEMPERATURE_SOURCE_CONFIGURED, configured.getTemperatureSource());
+        assertProbabilitiesAt(0.1, configured);
+
+        Taxonomy applied = update(name, UpdateTaxonomyRequest.newBuilder().setApplyTemperature(true));
+        assertEquals(fitted, applied.getTemperature().getValue(), 0.0);
+        assertEquals(evaluation.getModelVersion(), applied.getTemperature().getModelVersion());
+        ClassifyResponse calibrated = client.classify(classify(name, TestImages.png(scene(0)), shifted));
+        assertEquals(org.affectdml.proto.v1.TemperatureSource.TEMPERATURE_SOURCE_TAXONOMY, calibrated.getTemperatureSource());
+        assertEquals(fitted, calibrated.getTemperature(), 0.0);
+        assertProbabilitiesAt(fitted, calibrated);
+        var again = admin.evaluateTaxonomy(org.affectdml.proto.v1.EvaluateTaxonomyRequest.newBuilder().setName(name).build());
+        assertEquals(org.affectdml.proto.v1.TemperatureSource.TEMPERATURE_SOURCE_TAXONOMY, again.getTemperatureInForceSource());
+        assertEquals(fitted, again.getTemperatureInForce(), 0.0, "the evaluation reports the error at the temperature in force");
+
+        Taxonomy cleared = update(name, UpdateTaxonomyRequest.newBuilder().setClearTemperature(true));
+        assertFalse(cleared.hasTemperature());
+        assertEquals(org.affectdml.proto.v1.TemperatureSource.TEMPERATURE_SOURCE_CONFIGURED,
+                client.classify(classify(name, TestImages.png(scene(0)), shifted)).getTemperatureSource());
+    }
+
+    /** Each class's probability is softmax(−2 d / T) over the classes' cosine distances d. */
+    private static void assertProbabilitiesAt(double temperature, ClassifyResponse answer) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (var c : answer.getClassesList()) {
+            max = Math.max(max, -2 * c.getDistance() / temperature);
+        }
+        double sum = 0;
+        for (var c : answer.getClassesList()) {
+            sum += Math.exp(-2 * c.getDistance() / temperature - max);
+        }
+        for (var c : answer.getClassesList()) {
+            assertEquals(Math.exp(-2 * c.getDistance() / temperature - max) / sum, c.getProbability(), 2e-3,
+                    c.getClassName() + " at T = " + temperature + ": " + answer);
+        }
+        assertEquals(temperature, answer.getTemperature(), 0.0);
+    }
 }

@@ -55,6 +55,16 @@ public class TaxonomyEntity {
     @Column(name = "reject_scoring")
     public String rejectScoring;
 
+    /** Its own temperature of Classify's probabilities (UpdateTaxonomy.apply_temperature), for one version and scoring rule; null: none. */
+    @Column(name = "temperature")
+    public Double temperature;
+
+    @Column(name = "temperature_model_version")
+    public String temperatureModelVersion;
+
+    @Column(name = "temperature_scoring")
+    public String temperatureScoring;
+
     @OneToMany(mappedBy = "taxonomy", cascade = CascadeType.ALL, orphanRemoval = true)
     @OrderBy("position")
     public List<EmotionClassEntity> classes = new ArrayList<>();

@@ -370,13 +370,14 @@ public class ClassificationService {
         List<ClassDistance> ranked = new ArrayList<>(distances);
         ranked.sort(Comparator.comparingDouble(ClassDistance::distance)
                 .thenComparingInt(d -> classes.get(d.classId()).position));
-        double[] probability = Probabilities.softmaxOfNegativeSquaredDistance(
-                ranked.stream().mapToDouble(ClassDistance::distance).toArray(), config.temperature());
+        Temperatures.Chosen temperature = Temperatures.choose(t, version, scoring, versions.bundleTemperature(version), config.temperature());
+        double[] probability = Temperatures.probabilities(ranked.stream().mapToDouble(ClassDistance::distance).toArray(),
+                temperature.value());
         // judged on the whole ranking (the runner-up counts), before top_k cuts it
         RejectionRules.Verdict verdict = RejectionRules.judge(t, ranked, classes, version, scoring, multiLabel);
         ClassifyResponse.Builder r = ClassifyResponse.newBuilder().setModelVersion(version).setTaxonomyRevision(t.revision)
                 .setUnknown(verdict.unknown()).setUnknownReason(verdict.reason()).setRejectionStale(verdict.stale())
-                .addAllAcceptedClasses(verdict.accepted());
+                .addAllAcceptedClasses(verdict.accepted()).setTemperature(temperature.value()).setTemperatureSource(temperature.source());
         int limit = topK == 0 ? ranked.size() : Math.min(topK, ranked.size());
         for (int i = 0; i < limit; i++) {
             ClassDistance d = ranked.get(i);

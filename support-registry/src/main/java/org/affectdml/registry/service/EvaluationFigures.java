@@ -25,6 +25,23 @@ final class EvaluationFigures {
     /** How many folds the held-out estimates use (fewer when there are fewer images). */
     static final int HELD_OUT_FOLDS = 5;
 
+    /** The held-out folds of images: every {@code count}-th image in sha256 order to a fold; none with fewer than two images. */
+    record ImageFolds(int count, java.util.Map<String, Integer> foldOf) {
+        static ImageFolds of(java.util.stream.Stream<String> images, int wanted) {
+            List<String> sorted = images.distinct().sorted().toList();
+            int count = Math.min(wanted, sorted.size()) < 2 ? 0 : Math.min(wanted, sorted.size());
+            java.util.Map<String, Integer> foldOf = new java.util.HashMap<>();
+            for (int i = 0; i < sorted.size(); i++) {
+                foldOf.put(sorted.get(i), count == 0 ? 0 : i % count);
+            }
+            return new ImageFolds(count, foldOf);
+        }
+
+        int of(String image) {
+            return foldOf.get(image);
+        }
+    }
+
     /**
      * Folds of answers for the held-out estimates: per fold, the answers the thresholds are chosen on and the answers
      * they are scored on, none of them about an image of the other side.
@@ -41,23 +58,18 @@ final class EvaluationFigures {
          * split by the sha256 of their image, every {@code count()}-th image in sha256 order to a fold.
          */
         static Folds byImage(List<Answer> answers, int wanted) {
-            List<String> images = answers.stream().map(Answer::image).distinct().sorted().toList();
-            int count = Math.min(wanted, images.size()) < 2 ? 0 : Math.min(wanted, images.size());
-            java.util.Map<String, Integer> foldOf = new java.util.HashMap<>();
-            for (int i = 0; i < images.size(); i++) {
-                foldOf.put(images.get(i), count == 0 ? 0 : i % count);
-            }
+            ImageFolds folds = ImageFolds.of(answers.stream().map(Answer::image), wanted);
             return new Folds() {
                 public int count() {
-                    return count;
+                    return folds.count();
                 }
 
                 public List<Answer> choosing(int fold) {
-                    return answers.stream().filter(a -> foldOf.get(a.image()) != fold).toList();
+                    return answers.stream().filter(a -> folds.of(a.image()) != fold).toList();
                 }
 
                 public List<Answer> scoring(int fold) {
-                    return answers.stream().filter(a -> foldOf.get(a.image()) == fold).toList();
+                    return answers.stream().filter(a -> folds.of(a.image()) == fold).toList();
                 }
             };
         }

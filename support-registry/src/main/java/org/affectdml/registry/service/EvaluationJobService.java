@@ -157,7 +157,7 @@ public class EvaluationJobService {
                 skipped = 0;
             } else {
                 Answers answers = answer(id, scope, spool);
-                evaluation = evaluations.ofLabelledQueries(scope, answers.answers, target, answers.skipped, answers.errors,
+                evaluation = evaluations.ofLabelledQueries(scope, answers.answers, answers.known, target, answers.skipped, answers.errors,
                         answers.excludedIdentical);
                 done = spool.queries();
                 skipped = answers.skipped;
@@ -187,6 +187,8 @@ public class EvaluationJobService {
     /** The answered queries, and those the embedding-service refused. */
     private static final class Answers {
         final List<EvaluationFigures.Answer> answers = new ArrayList<>();
+        /** The answers of queries with a class, with each class's distance: what a temperature is fitted on. */
+        final List<TemperatureFit.Answer> known = new ArrayList<>();
         final List<QueryError> errors = new ArrayList<>();
         int skipped;
         /** Queries whose image is a support's image, byte for byte: left out. */
@@ -237,6 +239,9 @@ public class EvaluationJobService {
             for (int i = 0; i < items.size(); i++) {
                 if (vectors.get(i) != null) {
                     out.answers.add(LeaveOneOutEvaluator.answer(scope.supports(), vectors.get(i).values(), truths.get(i), shas.get(i)));
+                    if (truths.get(i) != EvaluationFigures.NO_CLASS) {
+                        out.known.add(TemperatureFit.ofQuery(scope.supports(), vectors.get(i).values(), truths.get(i), shas.get(i)));
+                    }
                 }
             }
             int done = index;

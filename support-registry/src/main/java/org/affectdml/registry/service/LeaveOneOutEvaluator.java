@@ -20,6 +20,14 @@ final class LeaveOneOutEvaluator {
 
     /** The embeddings (unit vectors), the class index of each and the sha256 of its image. */
     record Supports(float[][] embeddings, int[] classOf, int classCount, String[] imageOf) {
+        /** The fold of each support's image. */
+        int[] foldOf(EvaluationFigures.ImageFolds folds) {
+            int[] foldOf = new int[embeddings.length];
+            for (int q = 0; q < foldOf.length; q++) {
+                foldOf[q] = folds.of(imageOf[q]);
+            }
+            return foldOf;
+        }
     }
 
     private LeaveOneOutEvaluator() {
@@ -95,17 +103,8 @@ final class LeaveOneOutEvaluator {
 
         /** Folds of the images: every {@code wanted}-th image in sha256 order (none with fewer than two images). */
         static Neighbours of(Supports s, int wanted) {
-            List<String> images = java.util.Arrays.stream(s.imageOf()).distinct().sorted().toList();
-            int count = Math.min(wanted, images.size()) < 2 ? 0 : Math.min(wanted, images.size());
-            java.util.Map<String, Integer> foldOfImage = new java.util.HashMap<>();
-            for (int i = 0; i < images.size(); i++) {
-                foldOfImage.put(images.get(i), count == 0 ? 0 : i % count);
-            }
-            int[] foldOf = new int[s.embeddings().length];
-            for (int q = 0; q < foldOf.length; q++) {
-                foldOf[q] = foldOfImage.get(s.imageOf()[q]);
-            }
-            return new Neighbours(s, count, foldOf);
+            EvaluationFigures.ImageFolds folds = EvaluationFigures.ImageFolds.of(java.util.Arrays.stream(s.imageOf()), wanted);
+            return new Neighbours(s, folds.count(), s.foldOf(folds));
         }
 
         /**

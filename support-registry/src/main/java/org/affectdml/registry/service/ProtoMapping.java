@@ -30,6 +30,9 @@ final class ProtoMapping {
             b.addClasses(EmotionClass.newBuilder().setName(c.name).setDescription(c.description).setLevel(c.level)
                     .setSupportCount(supportCounts.getOrDefault(c.id, 0)));
         }
+        if (t.temperature != null) {
+            b.setTemperature(Temperatures.toProto(t));
+        }
         if (t.hasRejectionRule()) {
             b.setRejection(RejectionRules.toProto(t));
         }

@@ -30,8 +30,11 @@ public class ServingVersions {
     @Inject
     RegistryConfig config;
 
-    /** The last answer of GetModel and when it was asked (System.nanoTime()). */
-    private record Asked(List<String> versions, long atNanos) {
+    /**
+     * The last answer of GetModel and when it was asked (System.nanoTime()); the active bundle's calibrated temperature
+     * when its manifest has one.
+     */
+    private record Asked(List<String> versions, long atNanos, java.util.OptionalDouble activeTemperature) {
     }
 
     private volatile Asked asked;
@@ -65,8 +68,19 @@ public class ServingVersions {
         if (!model.getPreviousVersion().isEmpty()) {
             versions.add(model.getPreviousVersion());
         }
-        asked = new Asked(List.copyOf(versions), System.nanoTime());
+        Double temperature = model.getMetricsMap().get(org.affectdml.service.calibration.Calibration.MANIFEST_METRIC);
+        asked = new Asked(List.copyOf(versions), System.nanoTime(),
+                temperature == null ? java.util.OptionalDouble.empty() : java.util.OptionalDouble.of(temperature));
         return asked.versions();
+    }
+
+    /**
+     * The calibrated temperature of {@code version}'s manifest, as the last GetModel told it: known for the active
+     * version only (GetModel describes the active bundle), empty for the previous one or when the manifest has none.
+     */
+    public java.util.OptionalDouble bundleTemperature(String version) {
+        Asked last = asked;
+        return last != null && last.versions().get(0).equals(version) ? last.activeTemperature() : java.util.OptionalDouble.empty();
     }
 
     /**

@@ -71,8 +71,9 @@ public class TaxonomyArchiveService {
 
     /** An exported header as a new taxonomy: what belongs to the exporting registry (revision, times, counts, rule) dropped. */
     private Taxonomy checkedHeader(Taxonomy header, String requestId) {
-        // The rejection rule's thresholds belong to the exporting registry's model version: not carried over.
-        Taxonomy.Builder clean = header.toBuilder().clearRevision().clearCreated().clearUpdated().clearClasses().clearRejection();
+        // The rejection rule's thresholds and the temperature belong to the exporting registry's model version: not carried over.
+        Taxonomy.Builder clean = header.toBuilder().clearRevision().clearCreated().clearUpdated().clearClasses().clearRejection()
+                .clearTemperature();
         header.getClassesList().forEach(c -> clean.addClasses(c.toBuilder().clearSupportCount()));
         Taxonomy checked = taxonomies.checkedForCreate(clean.build());
         // Before the upload and the embeddings are paid for; with a request id the name may be taken by this very

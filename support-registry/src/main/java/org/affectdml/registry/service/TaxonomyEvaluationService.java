@@ -51,7 +51,7 @@ public class TaxonomyEvaluationService {
      * with, and its supports' embeddings of that version.
      */
     record Scope(long taxonomyId, String taxonomy, long revision, List<String> classNames, String version,
-                 LeaveOneOutEvaluator.Supports supports, int[] supportsPerClass) {
+                 LeaveOneOutEvaluator.Supports supports, int[] supportsPerClass, Temperatures.Chosen temperatureInForce) {
         int classIndex(String className) {
             return classNames.indexOf(className);
         }
@@ -114,27 +114,31 @@ public class TaxonomyEvaluationService {
                 images[i] = imageOf.get(rows.get(i).key.sampleId);
                 perClass[classOf[i]]++;
             }
+            Temperatures.Chosen temperature = Temperatures.choose(t, version, ScoringRule.SCORING_RULE_NEAREST_SUPPORT,
+                    versions.bundleTemperature(version), config.temperature());
             return new Scope(t.id, t.name, t.revision, t.classes.stream().map(c -> c.name).toList(), version,
-                    new LeaveOneOutEvaluator.Supports(vectors, classOf, t.classes.size(), images), perClass);
+                    new LeaveOneOutEvaluator.Supports(vectors, classOf, t.classes.size(), images), perClass, temperature);
         });
     }
 
     /** The figures of answered labelled queries; skipped ones are reported with (at most 20 of) their reasons. */
-    TaxonomyEvaluation ofLabelledQueries(Scope scope, List<EvaluationFigures.Answer> answers, float target, int skipped,
-                                         List<QueryError> errors, int excludedIdentical) {
+    TaxonomyEvaluation ofLabelledQueries(Scope scope, List<EvaluationFigures.Answer> answers, List<TemperatureFit.Answer> known,
+                                         float target, int skipped, List<QueryError> errors, int excludedIdentical) {
         return message(scope, EvaluationSource.EVALUATION_SOURCE_LABELLED_QUERIES, target,
-                EvaluationFigures.of(answers, scope.classNames().size(), target), skipped, errors).toBuilder()
+                EvaluationFigures.of(answers, scope.classNames().size(), target),
+                TemperatureFit.fit(TemperatureFit.ofQueries(known, EvaluationFigures.HELD_OUT_FOLDS), scope.temperatureInForce()), skipped, errors).toBuilder()
                 .setExcludedIdenticalQueries(excludedIdentical).build();
     }
 
     /** The leave-one-out evaluation of the scope's supports (what a job without queries computes). */
     TaxonomyEvaluation ofSupports(Scope scope, float target) {
         return message(scope, EvaluationSource.EVALUATION_SOURCE_SUPPORTS, target, LeaveOneOutEvaluator.evaluate(scope.supports(), target),
+                TemperatureFit.fit(TemperatureFit.ofSupports(scope.supports(), EvaluationFigures.HELD_OUT_FOLDS), scope.temperatureInForce()),
                 0, List.of());
     }
 
     private static TaxonomyEvaluation message(Scope scope, EvaluationSource source, float target, EvaluationFigures.Report r,
-                                              int skipped, List<QueryError> errors) {
+                                              TemperatureFit.Figures calibration, int skipped, List<QueryError> errors) {
         TaxonomyEvaluation.Builder e = TaxonomyEvaluation.newBuilder().setTaxonomy(scope.taxonomy()).setTaxonomyRevision(scope.revision())
                 .setModelVersion(scope.version()).setScoring(ScoringRule.SCORING_RULE_NEAREST_SUPPORT).setCreated(OffsetDateTime.now().toString())
                 .setSource(source).setQueries(r.queries()).setUnknownQueries(r.unknownDistances().length)
@@ -147,7 +151,11 @@ public class TaxonomyEvaluationService {
                 .setHeldOutFolds(r.heldOut().folds()).setHeldOutBestF1(r.heldOut().f1())
                 .setHeldOutFalseAcceptRate(r.heldOut().falseAcceptRate()).setHeldOutFalseAcceptRateUpper95(r.heldOut().falseAcceptUpper95())
                 .setHeldOutTrueAcceptRate(r.heldOut().trueAcceptRate()).setHeldOutTrueAcceptRateLower95(r.heldOut().trueAcceptLower95())
-                .setHeldOutUnknownQueries(r.heldOut().unknowns()).setHeldOutKnownQueries(r.heldOut().known());
+                .setHeldOutUnknownQueries(r.heldOut().unknowns()).setHeldOutKnownQueries(r.heldOut().known())
+                .setCalibrationAnswers(calibration.answers()).setCalibrationFolds(calibration.folds())
+                .setCalibratedTemperature(calibration.temperature()).setTemperatureInForce(calibration.inForce().value())
+                .setTemperatureInForceSource(calibration.inForce().source()).setEceInForce(calibration.eceInForce())
+                .setEceCalibratedHeldOut(calibration.eceHeldOut()).setCalibratedTemperatureAtLowerBound(calibration.atLowerBound());
         for (float d : r.correctDistances()) {
             e.addCorrectDistances(d);
         }

@@ -69,6 +69,9 @@ public class TaxonomyService {
             throw Errors.invalidArgument("set the rejection rule with UpdateTaxonomy once the classes have supports: its thresholds "
                     + "are distances of a model version");
         }
+        if (request.hasTemperature()) {
+            throw Errors.invalidArgument("a taxonomy's temperature is fitted by an evaluation and set with UpdateTaxonomy.apply_temperature");
+        }
         return request.toBuilder().clearClasses().addAllClasses(requireClasses(request.getClassesList(), "")).build();
     }
 
@@ -148,6 +151,9 @@ public class TaxonomyService {
         if (ruleChanges > 1) {
             throw Errors.invalidArgument("set at most one of rejection, clear_rejection and apply_threshold");
         }
+        if (request.getApplyTemperature() && request.getClearTemperature()) {
+            throw Errors.invalidArgument("set at most one of apply_temperature and clear_temperature");
+        }
         if (request.getApplyThreshold() == RecommendedThreshold.UNRECOGNIZED) {
             throw Errors.invalidArgument("apply_threshold is not a RecommendedThreshold this service knows");
         }
@@ -196,6 +202,12 @@ public class TaxonomyService {
             if (request.getConfirmRejection()) {
                 RejectionRules.confirm(t, servedWith(t, candidates));
             }
+            if (request.getClearTemperature()) {
+                Temperatures.clear(t);
+            }
+            if (request.getApplyTemperature()) {
+                applyCalibratedTemperature(t, request.getExpectedRevision());
+            }
             t.touch();
             taxonomies.flush();
             return ProtoMapping.taxonomy(t, taxonomies.supportCountsByClass(t.id));
@@ -227,14 +239,31 @@ public class TaxonomyService {
         t.classes.add(e);
     }
 
-    /** The rule's max distance from the latest evaluation, which must have been computed at this revision. */
-    private void applyRecommended(TaxonomyEntity t, long revision, RecommendedThreshold which) {
+    /** The latest evaluation of the taxonomy, which must have been computed at this revision. */
+    private TaxonomyEvaluation latestEvaluationAt(TaxonomyEntity t, long revision) {
         TaxonomyEvaluation e = evaluations.latest(t.id).orElseThrow(() -> Errors.failedPrecondition("taxonomy '" + t.name
                 + "' has not been evaluated yet (EvaluateTaxonomy)"));
         if (e.getTaxonomyRevision() != revision) {
             throw Errors.failedPrecondition("the latest evaluation of taxonomy '" + t.name + "' was computed at revision "
                     + e.getTaxonomyRevision() + ", not " + revision + "; evaluate it again first");
         }
+        return e;
+    }
+
+    /** The temperature the latest evaluation (at this revision) fitted, bound to its model version and scoring rule. */
+    private void applyCalibratedTemperature(TaxonomyEntity t, long revision) {
+        TaxonomyEvaluation e = latestEvaluationAt(t, revision);
+        if (!Temperatures.usable(e.getCalibratedTemperature())) {
+            throw Errors.failedPrecondition("the latest evaluation of taxonomy '" + t.name + "' fitted no temperature: it had "
+                    + e.getCalibrationAnswers() + " answers with a known class in " + e.getCalibrationFolds() + " image folds (a "
+                    + "temperature needs answers from at least two images: a second support of a class, from another photo)");
+        }
+        Temperatures.set(t, e.getCalibratedTemperature(), e.getModelVersion(), e.getScoring());
+    }
+
+    /** The rule's max distance from the latest evaluation, which must have been computed at this revision. */
+    private void applyRecommended(TaxonomyEntity t, long revision, RecommendedThreshold which) {
+        TaxonomyEvaluation e = latestEvaluationAt(t, revision);
         float threshold = which == RecommendedThreshold.RECOMMENDED_THRESHOLD_BEST_F1 ? e.getBestF1Threshold() : e.getFalseAcceptThreshold();
         if (Float.isNaN(threshold)) {
             throw Errors.failedPrecondition("the evaluation recommends no " + which.name().replace("RECOMMENDED_THRESHOLD_", "").toLowerCase()

@@ -1,5 +1,6 @@
 package org.affectdml.trainer.eval;
 
+import org.affectdml.service.calibration.Calibration;
 import ai.onnxruntime.OrtException;
 import org.affectdml.inference.bundle.LoadedBundle;
 import org.affectdml.inference.embedding.FusedEmbedder;

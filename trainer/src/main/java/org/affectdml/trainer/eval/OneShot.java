@@ -1,5 +1,6 @@
 package org.affectdml.trainer.eval;
 
+import org.affectdml.service.calibration.Calibration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;

@@ -132,7 +132,7 @@ record BundleAssembly(Path staging, String version, BundleManifest draft) {
         }
         if (evaluation.calibration() != null && Double.isFinite(evaluation.calibration().fittedTemperature())) {
             var c = evaluation.calibration();
-            metrics.put("calibrated_temperature", c.fittedTemperature());
+            metrics.put(org.affectdml.service.calibration.Calibration.MANIFEST_METRIC, c.fittedTemperature());
             metrics.put("calibration_validation_answers", (double) c.fittedOnValidationAnswers());
             metrics.put("ece_registry_temperature", c.registryEce());
             metrics.put("ece_calibrated_temperature", c.fittedEce());

@@ -265,7 +265,7 @@ public final class TrainingPipeline {
         if (!evaluated.equals(manifest.protocol()) || !split.label().equals(trainedSplit)) {
             return null;
         }
-        Double t = manifest.metrics() == null ? null : manifest.metrics().get("calibrated_temperature");
+        Double t = manifest.metrics() == null ? null : manifest.metrics().get(org.affectdml.service.calibration.Calibration.MANIFEST_METRIC);
         Double n = manifest.metrics() == null ? null : manifest.metrics().get("calibration_validation_answers");
         return t == null || t.isNaN() ? null : new Evaluator.FittedTemperature(t, n == null ? 0 : n.intValue());
     }

@@ -51,16 +51,19 @@ function report(t, e) {
     h('thead', {}, h('tr', {}, ['Class', 'Supports', 'Queries', 'Precision', 'Recall'].map(x => h('th', { scope: 'col' }, x)))),
     h('tbody', {}, (e.classes || []).map(c => h('tr', {}, h('td', {}, c.className), h('td', { class: 'num' }, c.supports || 0),
       h('td', { class: 'num' }, c.queries || 0), h('td', { class: 'num' }, fixed(num(c.precision))), h('td', { class: 'num' }, fixed(num(c.recall)))))));
-  const apply = (kind, label) => h('button', { type: 'button', class: 'secondary', onclick: async () => {
+  const applying = (change, label) => h('button', { type: 'button', class: 'secondary', onclick: async () => {
     try {
       const latest = await call('GET', `/taxonomies/${enc(t.name)}`);
-      await call('PATCH', `/taxonomies/${enc(t.name)}`, { expectedRevision: latest.revision || '1', applyThreshold: kind });
-      flash(`Applied the ${label} threshold.`);
+      await call('PATCH', `/taxonomies/${enc(t.name)}`, Object.assign({ expectedRevision: latest.revision || '1' }, change));
+      flash(`Applied the ${label}.`);
       window.dispatchEvent(new HashChangeEvent('hashchange'));
     } catch (error) {
       say(describe(error), 'error');
     }
-  } }, `Apply the ${label} threshold`);
+  } }, `Apply the ${label}`);
+  const apply = (kind, label) => applying({ applyThreshold: kind }, `${label} threshold`);
+  const fitted = Number.isFinite(num(e.calibratedTemperature)) && num(e.calibratedTemperature) > 0;
+  const source = (e.temperatureInForceSource || 'TEMPERATURE_SOURCE_CONFIGURED').replace('TEMPERATURE_SOURCE_', '').toLowerCase();
   return h('div', {}, h('p', {}, `${e.queries || 0} queries (+${e.unknownQueries || 0} of no class): accuracy ${fixed(num(e.accuracy))}, `,
     `balanced accuracy ${fixed(num(e.balancedAccuracy))}; model ${e.modelVersion}, revision ${e.taxonomyRevision}.`),
   matrix, figures,
@@ -79,8 +82,19 @@ function report(t, e) {
     : 'Held out: not estimated (fewer than two images).',
     (e.excludedIdenticalQueries || 0) > 0
       ? ` ${e.excludedIdenticalQueries} labelled queries were a support's image byte for byte and were left out.` : ''),
+  h('p', { 'data-figure': 'calibration' }, !num(e.temperatureInForce)
+    ? 'Calibration: not computed (an evaluation made before the registry fitted temperatures).'
+    : `Probabilities at temperature ${fixed(num(e.temperatureInForce), 4)} (${source}): expected `
+    + `calibration error ${fixed(num(e.eceInForce))} over ${e.calibrationAnswers || 0} answers. `
+    + (fitted
+      ? `Fitted temperature ${fixed(num(e.calibratedTemperature), 4)}: expected calibration error ${fixed(num(e.eceCalibratedHeldOut))} `
+        + `held out (${e.calibrationFolds} folds by image, each at the temperature fitted on the others).`
+        + (e.calibratedTemperatureAtLowerBound ? ' It is the lower end of the search range: every answer was right with a margin, '
+          + 'so these answers cannot tell how confident to be (add supports from more photos).' : '')
+      : 'No temperature fitted (answers with a known class from fewer than two images).')),
   h('div', { class: 'row' }, Number.isFinite(num(e.bestF1Threshold)) ? apply('RECOMMENDED_THRESHOLD_BEST_F1', 'best-F1') : null,
-    Number.isFinite(num(e.falseAcceptThreshold)) ? apply('RECOMMENDED_THRESHOLD_FALSE_ACCEPT_RATE', 'false-accept') : null));
+    Number.isFinite(num(e.falseAcceptThreshold)) ? apply('RECOMMENDED_THRESHOLD_FALSE_ACCEPT_RATE', 'false-accept') : null,
+    fitted ? applying({ applyTemperature: true }, 'fitted temperature') : null));
 }
 
 /** Protobuf JSON writes NaN as the string "NaN" and omits zeros. */

@@ -10,7 +10,7 @@ export async function taxonomyView(main, session, name) {
   show(main, h('h2', {}, `Taxonomy ${t.name}`), h('p', {}, t.description || h('span', { class: 'muted' }, 'no description')),
     h('p', { class: 'row' }, `Revision ${t.revision || 1} · ${(t.kind || '').replace('TAXONOMY_KIND_', '').toLowerCase()} · `,
       h('a', { href: `#/try/${enc(t.name)}` }, 'Try it')),
-    rule(t), status, editForm(t), supportsSection(session, t), evaluationSection(t), deleteButton(t));
+    rule(t), temperature(t), status, editForm(t), supportsSection(session, t), evaluationSection(t), deleteButton(t));
   await modelStatus(status);
 }
 
@@ -20,6 +20,12 @@ function rule(t) {
   const perClass = Object.entries(r.classMaxDistance || {}).map(([c, d]) => `${c} ${fixed(d, 4)}`).join(', ');
   return h('p', {}, `Rejection rule: max distance ${r.maxDistance ? fixed(r.maxDistance, 4) : 'none'}, min margin `,
     `${r.minMargin ? fixed(r.minMargin, 4) : 'none'}${perClass ? ', per class ' + perClass : ''} (model ${r.modelVersion || '?'}).`);
+}
+
+function temperature(t) {
+  const c = t.temperature;
+  return c ? h('p', {}, `Temperature ${fixed(Number(c.value), 4)}, fitted on this taxonomy's held-out answers (model ${c.modelVersion || '?'}).`)
+    : h('p', { class: 'muted' }, 'Probabilities at the served bundle\'s or the configured temperature.');
 }
 
 /** The serving model and re-embedding progress, refreshed every few seconds while re-embedding runs and the page is shown. */

@@ -47,7 +47,8 @@ async function person(session, taxonomy, p, i) {
   const rows = classes.map(k => h('tr', {}, h('td', {}, k.className), h('td', { class: 'num' }, fixed(k.probability || 0, 3)),
     h('td', {}, h('span', { class: 'bar-cell', style: null, 'data-width': Math.round(100 * (k.probability || 0)) })),
     h('td', { class: 'num' }, fixed(k.distance || 0, 4))));
-  const table = h('table', { class: 'ranking' }, h('caption', { class: 'muted' }, 'Classes, best first'),
+  const table = h('table', { class: 'ranking' }, h('caption', { class: 'muted' }, 'Classes, best first; probabilities at temperature '
+    + `${fixed(c.temperature || 0, 4)} (${(c.temperatureSource || 'TEMPERATURE_SOURCE_CONFIGURED').replace('TEMPERATURE_SOURCE_', '').toLowerCase()})`),
     h('thead', {}, h('tr', {}, h('th', {}, 'Class'), h('th', { class: 'num' }, 'Probability'), h('th', {}, ''),
       h('th', { class: 'num' }, 'Distance'))), h('tbody', {}, rows));
   // the bars' widths are set as properties, not a style attribute: the page's CSP allows no inline style

@@ -1,4 +1,4 @@
-package org.affectdml.trainer.eval;
+package org.affectdml.service.calibration;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package org.affectdml.trainer.eval;
+package org.affectdml.service.calibration;
 
 import java.util.List;
 
@@ -7,14 +7,20 @@ import java.util.List;
  * (unit embeddings: d² = 2 × cosine distance), fitted on held-out answers only: T minimises their negative log-likelihood
  * (a golden-section search over log T; the NLL is convex in 1/T). Expected calibration error (15 equal-width confidence
  * bins, the top class's probability against whether it was right) says how far the probabilities are from the
- * frequencies they claim, before and after.
+ * frequencies they claim, before and after. Shared by the trainer (fitted on its validation persons, stored in the
+ * bundle's manifest) and the registry (fitted per taxonomy on its held-out answers).
  */
 public final class Calibration {
+
+    /** The bundle manifest's metric holding the temperature the trainer fitted; the registry reads it from GetModel. */
+    public static final String MANIFEST_METRIC = "calibrated_temperature";
 
     /** The registry's configured temperature (affect.registry.temperature), used unless a fitted one is given. */
     public static final double DEFAULT_TEMPERATURE = 0.1;
     static final int BINS = 15;
-    private static final double LOG_LOWEST = Math.log(1e-4);
+    /** The lower end of the search range: a fit there means every answer was right with a margin. */
+    public static final double LOWEST_TEMPERATURE = 1e-4;
+    private static final double LOG_LOWEST = Math.log(LOWEST_TEMPERATURE);
     private static final double LOG_HIGHEST = Math.log(10);
 
     /** One answered query: −d² to each class's nearest support (NaN: the class had none), and the true class. */
@@ -85,11 +91,22 @@ public final class Calibration {
 
     /** Expected calibration error: Σ_bins (n_b / n) |accuracy_b − mean confidence_b| over 15 equal-width bins. */
     public static double expectedCalibrationError(List<Scored> answers, double temperature) {
+        double[] each = new double[answers.size()];
+        java.util.Arrays.fill(each, temperature);
+        return expectedCalibrationError(answers, each);
+    }
+
+    /**
+     * As {@link #expectedCalibrationError(List, double)} with each answer at its own temperature ({@code temperatures[i]}
+     * for answer i): the figure of a cross-fit, where each fold is scored at the temperature fitted on the other folds.
+     */
+    public static double expectedCalibrationError(List<Scored> answers, double[] temperatures) {
         double[] confidence = new double[BINS];
         int[] right = new int[BINS];
         int[] count = new int[BINS];
-        for (Scored a : answers) {
-            double[] p = probabilities(a.negativeSquaredDistances(), temperature);
+        for (int i = 0; i < answers.size(); i++) {
+            Scored a = answers.get(i);
+            double[] p = probabilities(a.negativeSquaredDistances(), temperatures[i]);
             int best = 0;
             for (int c = 1; c < p.length; c++) {
                 if (p[c] > p[best]) {
