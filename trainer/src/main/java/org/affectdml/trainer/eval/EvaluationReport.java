@@ -11,24 +11,25 @@ import java.util.Map;
  * fractions (0..1); the paper's numbers are in % as printed.
  */
 @JsonPropertyOrder({"bundle", "protocol", "dimension", "variant", "classes", "query_counts", "single_draw", "draws", "ranking", "levels",
-        "k_shot", "calibration", "baselines", "paper"})
+        "k_shot", "calibration", "emotic_categories", "baselines", "paper"})
 public record EvaluationReport(String bundle, String protocol, String dimension, String variant, List<String> classes,
                                int[] queryCounts, SingleDraw singleDraw, Draws draws, Baselines baselines,
                                Map<String, Double> paper, String setup, Ranking ranking, LevelErrors levels, List<Shots> kShot,
-                               ProbabilityCalibration calibration) {
+                               ProbabilityCalibration calibration, CategoryAveragePrecision.Result emoticCategories) {
 
     /** Without a setup line (set by {@link #withSetup}). */
     public EvaluationReport(String bundle, String protocol, String dimension, String variant, List<String> classes, int[] queryCounts,
                             SingleDraw singleDraw, Draws draws, Baselines baselines, Map<String, Double> paper, Ranking ranking,
-                            LevelErrors levels, List<Shots> kShot, ProbabilityCalibration calibration) {
+                            LevelErrors levels, List<Shots> kShot, ProbabilityCalibration calibration,
+                            CategoryAveragePrecision.Result emoticCategories) {
         this(bundle, protocol, dimension, variant, classes, queryCounts, singleDraw, draws, baselines, paper, "", ranking, levels, kShot,
-                calibration);
+                calibration, emoticCategories);
     }
 
     /** The same report with the line saying how the evaluated setup differs from the paper's. */
     public EvaluationReport withSetup(String how) {
         return new EvaluationReport(bundle, protocol, dimension, variant, classes, queryCounts, singleDraw, draws, baselines, paper, how,
-                ranking, levels, kShot, calibration);
+                ranking, levels, kShot, calibration, emoticCategories);
     }
 
     /**

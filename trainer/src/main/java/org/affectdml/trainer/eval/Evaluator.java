@@ -1,5 +1,7 @@
 package org.affectdml.trainer.eval;
 
+import org.affectdml.trainer.emotic.EmoticCategories;
+
 import org.affectdml.service.calibration.Calibration;
 import ai.onnxruntime.OrtException;
 import org.affectdml.inference.bundle.LoadedBundle;
@@ -151,7 +153,18 @@ public final class Evaluator {
                 summarise(draws, seed + 1, overall, balanced), baselines, PaperNumbers.column(protocol, dimension), ranking(averagePrecision, classes),
                 levels == null ? null : new EvaluationReport.LevelErrors(levels, mean(withinOne), ci95(withinOne), mean(absoluteError),
                         ci95(absoluteError)),
-                kShot(novel, split, rowOfPerson, seed, draws, extraShots), calibration(answers, fitted));
+                kShot(novel, split, rowOfPerson, seed, draws, extraShots), calibration(answers, fitted),
+                CategoryAveragePrecision.evaluate(novel.embeddings(), categoriesOf(novel, features), 1, draws, seed + 1));
+    }
+
+    /** Per evaluated person, the EMOTIC categories any annotator gave it (indices in EMOTIC's order). */
+    static List<java.util.Set<Integer>> categoriesOf(NovelEmbeddings novel, ExtractedFeatures features) {
+        List<java.util.Set<Integer>> out = new ArrayList<>(novel.samples().size());
+        for (ProtocolSplit.Sample s : novel.samples()) {
+            out.add(features.persons().get(s.person()).categoryVotes().stream().map(EmoticCategories::index)
+                    .collect(java.util.stream.Collectors.toUnmodifiableSet()));
+        }
+        return out;
     }
 
     /** A temperature fitted on held-out validation answers, and how many there were. */

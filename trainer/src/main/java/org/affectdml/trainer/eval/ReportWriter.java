@@ -86,6 +86,14 @@ public final class ReportWriter {
             rows.add(row("ece_fitted_temperature", c.fittedEce()));
             rows.add(row("nll_fitted_temperature", c.fittedNll()));
         }
+        if (r.emoticCategories() != null && !Double.isNaN(r.emoticCategories().mapMean())) {
+            var e = r.emoticCategories();
+            rows.add(row("emotic_category_map_mean", e.mapMean()));
+            rows.add(row("emotic_category_map_ci95", e.mapCi95()));
+            for (int c = 0; c < e.categories().size(); c++) {
+                rows.add(row("emotic_ap_" + e.categories().get(c).replace(' ', '_').replace('/', '_'), e.meanAp()[c]));
+            }
+        }
         rows.add(row("random_overall", r.baselines().randomOverall()));
         rows.add(row("majority_overall", r.baselines().majorityOverall()));
         rows.add(row("majority_balanced", r.baselines().majorityBalanced()));
@@ -175,9 +183,32 @@ public final class ReportWriter {
                     : String.format(Locale.ROOT, "; ECE %.3f, NLL %.3f at T %.4f fitted on %d validation answers (never on these).%n", c.fittedEce(),
                     c.fittedNll(), c.fittedTemperature(), c.fittedOnValidationAnswers()));
         }
+        if (r.emoticCategories() != null) {
+            b.append(emoticCategories(r.emoticCategories()));
+        }
         b.append("\nThe paper reports overall accuracy of one support draw; its CAT-6:4 random row is 6-way guessing (docs/method.md §1).\n");
         if (r.setup() != null && !r.setup().isEmpty()) {
             b.append("\n**Not the paper's setup:** ").append(r.setup()).append(" (docs/method.md §8).\n");
+        }
+        return b.toString();
+    }
+
+    /** EMOTIC's multi-label ranking metric on the evaluated persons: mAP and the per-category APs. */
+    static String emoticCategories(CategoryAveragePrecision.Result e) {
+        StringBuilder b = new StringBuilder();
+        if (e.categories().isEmpty()) {
+            return b.append("\nEMOTIC categories: none carried by more than ").append(e.shots()).append(" evaluated persons.\n").toString();
+        }
+        b.append(String.format(Locale.ROOT, "%nEMOTIC's 26 categories, multi-label (every category an annotator gave), on the %d evaluated persons: "
+                + "%d-shot mAP %.2f ± %.2f %% over %d draws (per draw and category, %d carrier(s) as supports, the other persons ranked "
+                + "by distance; not EMOTIC's own train/test protocol).%n%n| category | AP %% |%n|---|--:|%n", e.persons(), e.shots(),
+                100 * e.mapMean(), 100 * e.mapCi95(), e.draws(), e.shots()));
+        for (int c = 0; c < e.categories().size(); c++) {
+            b.append(String.format(Locale.ROOT, "| %s | %.2f |%n", e.categories().get(c), 100 * e.meanAp()[c]));
+        }
+        if (!e.skipped().isEmpty()) {
+            b.append("\nNot evaluated (carried by no more than ").append(e.shots()).append(" persons): ")
+                    .append(String.join(", ", e.skipped())).append(".\n");
         }
         return b.toString();
     }

@@ -94,6 +94,12 @@ class EvaluationTest {
         assertTrue(ReportWriter.markdown(cat).contains("| 5 | 60.00 ± 1.00 | 55.00 ± 2.00 | 80.00 ± 1.00 |")
                 && ReportWriter.markdown(cat).contains("| 10 | – | – | – (class b has 7 persons) |"), ReportWriter.markdown(cat));
         assertTrue(csv.contains("5_shot_balanced_mean,0.550000") && !csv.contains("10_shot"), csv);
+        assertTrue(csv.contains("emotic_category_map_mean,0.365000") && csv.contains("emotic_ap_Peace,0.420000"), csv);
+        assertTrue(ReportWriter.markdown(cat).contains("1-shot mAP 36.50 ± 2.00 % over 100 draws")
+                && ReportWriter.markdown(cat).contains("| Anger | 31.00 |")
+                && ReportWriter.markdown(cat).contains("Not evaluated (carried by no more than 1 persons): Aversion."), ReportWriter.markdown(cat));
+        assertEquals(List.of("Anger", "Peace"), back.emoticCategories().categories(), "the JSON report keeps the EMOTIC categories");
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new double[]{0.31, 0.42}, back.emoticCategories().meanAp(), 0.0);
         assertTrue(csv.contains("ece_registry_temperature,0.250000") && csv.contains("fitted_temperature,0.400000"), csv);
         assertTrue(ReportWriter.markdown(cat).contains("ECE 0.050, NLL 0.900 at T 0.4000 fitted on 120 validation answers"),
                 ReportWriter.markdown(cat));
@@ -111,6 +117,8 @@ class EvaluationTest {
                 dimension == null ? null : new EvaluationReport.LevelErrors(new int[]{2, 4}, 0.55, 0.01, 1.1, 0.05),
                 List.of(new EvaluationReport.Shots(5, new EvaluationReport.Draws(100, 2022, 0.6, 0.01, 0.5, 0.7, 0.55, 0.02, 0.45, 0.65), 0.8,
                         0.01, null), new EvaluationReport.Shots(10, null, Double.NaN, Double.NaN, "class b has 7 persons")),
-                new EvaluationReport.ProbabilityCalibration(0.1, 0.25, 1.5, 0.4, 120, 0.05, 0.9, 700));
+                new EvaluationReport.ProbabilityCalibration(0.1, 0.25, 1.5, 0.4, 120, 0.05, 0.9, 700),
+                new CategoryAveragePrecision.Result(List.of("Anger", "Peace"), new double[]{0.31, 0.42}, 0.365, 0.02, 1, 100, 40,
+                        List.of("Aversion")));
     }
 }
