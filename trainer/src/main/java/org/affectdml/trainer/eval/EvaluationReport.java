@@ -61,10 +61,13 @@ public record EvaluationReport(String bundle, String protocol, String dimension,
     /**
      * For level protocols (LEV-*), the error in levels of the V/A/D dimension (EMOTIC's 1-10 scale) over the same draws:
      * the share of queries answered within one level of their own, and the mean absolute difference between the
-     * answered and the true level, each as mean and 95 % CI over draws. Null for categorical protocols.
+     * answered and the true level, each as mean and 95 % CI over draws; and the continuous error: the mean absolute
+     * difference between the answered level and the query's continuous value (the mean of its annotators' values on
+     * the dimension), over the {@code continuousQueries} queries that have one (NaN when none has). Null for
+     * categorical protocols.
      */
     public record LevelErrors(int[] levels, double withinOneMean, double withinOneCi95, double absoluteErrorMean,
-                              double absoluteErrorCi95) {
+                              double absoluteErrorCi95, double continuousErrorMean, double continuousErrorCi95, int continuousQueries) {
     }
 
     /** The paper's protocol: one seeded draw; {@code supports} names the support person of each class. */

@@ -120,6 +120,8 @@ public final class Evaluator {
         List<Calibration.Scored> answers = new ArrayList<>();
         double[] withinOne = new double[draws];
         double[] absoluteError = new double[draws];
+        double[] continuousError = new double[draws];
+        double[] continuous = levels == null ? null : continuousValues(novel, features, dimension);
         for (int d = 0; d < draws; d++) {
             ProtocolSplit.SupportDraw draw = split.drawSupports(seed + 1 + d);
             OneShot.DrawResult r = OneShot.evaluate(novel.embeddings(), novel.labels(), classes, supportRows(draw, rowOfPerson, novel),
@@ -131,6 +133,7 @@ public final class Evaluator {
             if (levels != null) {
                 withinOne[d] = withinOneLevel(r.confusion(), levels);
                 absoluteError[d] = meanAbsoluteLevelError(r.confusion(), levels);
+                continuousError[d] = meanContinuousError(r.answeredClass(), levels, continuous);
             }
         }
         // the queries of the paper-protocol draw (pooled: every novel person but the supports)
@@ -152,9 +155,37 @@ public final class Evaluator {
                 new EvaluationReport.SingleDraw(seed, first.overall(), first.balanced(), first.confusion(), supportNames),
                 summarise(draws, seed + 1, overall, balanced), baselines, PaperNumbers.column(protocol, dimension), ranking(averagePrecision, classes),
                 levels == null ? null : new EvaluationReport.LevelErrors(levels, mean(withinOne), ci95(withinOne), mean(absoluteError),
-                        ci95(absoluteError)),
+                        ci95(absoluteError), mean(continuousError), ci95(continuousError),
+                        (int) Arrays.stream(continuous).filter(v -> !Double.isNaN(v)).count()),
                 kShot(novel, split, rowOfPerson, seed, draws, extraShots), calibration(answers, fitted),
                 CategoryAveragePrecision.evaluate(novel.embeddings(), categoriesOf(novel, features), 1, draws, seed + 1));
+    }
+
+    /**
+     * Per evaluated person, its continuous value on the dimension (EMOTIC's 1-10 scale): the mean of its annotators'
+     * values, else the source's combined value; NaN when it has neither.
+     */
+    static double[] continuousValues(NovelEmbeddings novel, ExtractedFeatures features, Dimension dimension) {
+        double[] out = new double[novel.samples().size()];
+        for (int i = 0; i < out.length; i++) {
+            var person = features.persons().get(novel.samples().get(i).person());
+            double mean = person.vad().stream().mapToDouble(v -> v[dimension.index()]).filter(v -> !Double.isNaN(v)).average().orElse(Double.NaN);
+            out[i] = !Double.isNaN(mean) ? mean : person.combinedVad() == null ? Double.NaN : person.combinedVad()[dimension.index()];
+        }
+        return out;
+    }
+
+    /** Mean |answered level − continuous value| over the answered queries that have a continuous value (NaN: none). */
+    static double meanContinuousError(int[] answeredClass, int[] levels, double[] continuous) {
+        double sum = 0;
+        int n = 0;
+        for (int q = 0; q < answeredClass.length; q++) {
+            if (answeredClass[q] >= 0 && !Double.isNaN(continuous[q])) {
+                sum += Math.abs(levels[answeredClass[q]] - continuous[q]);
+                n++;
+            }
+        }
+        return n == 0 ? Double.NaN : sum / n;
     }
 
     /** Per evaluated person, the EMOTIC categories any annotator gave it (indices in EMOTIC's order). */

@@ -22,7 +22,7 @@ public final class OneShot {
      * without a query).
      */
     public record DrawResult(long seed, double overall, double balanced, int[][] confusion, double[] averagePrecision,
-                             java.util.List<Calibration.Scored> answers) {
+                             java.util.List<Calibration.Scored> answers, int[] answeredClass) {
     }
 
     /**
@@ -77,6 +77,8 @@ public final class OneShot {
      */
     public static DrawResult evaluate(float[][] embeddings, int[] labels, int classes, int[][] supports, boolean[] isQuery, long seed) {
         int[][] confusion = new int[classes][classes];
+        int[] answered = new int[embeddings.length];
+        java.util.Arrays.fill(answered, -1);
         java.util.List<double[]> scores = new java.util.ArrayList<>();
         java.util.List<Integer> truth = new java.util.ArrayList<>();
         for (int q = 0; q < embeddings.length; q++) {
@@ -102,6 +104,7 @@ public final class OneShot {
                 }
             }
             confusion[labels[q]][best]++;
+            answered[q] = best;
             scores.add(score);
             truth.add(labels[q]);
         }
@@ -110,7 +113,7 @@ public final class OneShot {
             answers.add(new Calibration.Scored(scores.get(q), truth.get(q)));
         }
         return new DrawResult(seed, overall(confusion), balanced(confusion), confusion, averagePrecision(scores, truth, supports, classes),
-                answers);
+                answers, answered);
     }
 
     /** Per class with a support, the AP of its scores over the queries; NaN for the others. */

@@ -67,6 +67,8 @@ public final class ReportWriter {
             rows.add(row("within_one_level_ci95", r.levels().withinOneCi95()));
             rows.add(row("absolute_level_error_mean", r.levels().absoluteErrorMean()));
             rows.add(row("absolute_level_error_ci95", r.levels().absoluteErrorCi95()));
+            rows.add(row("continuous_error_mean", r.levels().continuousErrorMean()));
+            rows.add(row("continuous_error_ci95", r.levels().continuousErrorCi95()));
         }
         if (r.kShot() != null) {
             for (EvaluationReport.Shots k : r.kShot()) {
@@ -157,7 +159,10 @@ public final class ReportWriter {
             b.append(String.format(Locale.ROOT, "%nLevels %s: within one level %.2f ± %.2f %%, mean absolute error %.2f ± %.2f levels (95 %% CI over "
                     + "%d draws).", java.util.Arrays.toString(l.levels()), 100 * l.withinOneMean(), 100 * l.withinOneCi95(), l.absoluteErrorMean(),
                     l.absoluteErrorCi95(), d.count()));
-            b.append(adjacent(l.levels()) ? "\n" : " No two of these levels are adjacent, so within one level equals exact accuracy here.\n");
+            b.append(adjacent(l.levels()) ? "" : " No two of these levels are adjacent, so within one level equals exact accuracy here.");
+            b.append(l.continuousQueries() == 0 ? " No query has a continuous value on the dimension.\n"
+                    : String.format(Locale.ROOT, " Against the queries' continuous values (the mean of their annotators', %d queries): mean "
+                    + "absolute error %.2f ± %.2f on the 1-10 scale.%n", l.continuousQueries(), l.continuousErrorMean(), l.continuousErrorCi95()));
         }
         if (r.kShot() != null && !r.kShot().isEmpty()) {
             b.append("\n| k-shot (not in the paper; same draw seeds) | overall % | balanced % | mAP % |\n|---|--:|--:|--:|\n");

@@ -63,6 +63,21 @@ class EvaluationTest {
         assertEquals((2 + 2 * 3 + 5) / 10.0, Evaluator.meanAbsoluteLevelError(confusion, new int[]{2, 4, 7}), 1e-12);
         // levels 1, 2, 5: answering 2 for 1 (and 1 for 2) is within one
         assertEquals(5 / 6.0, Evaluator.withinOneLevel(new int[][]{{1, 1, 0}, {1, 0, 1}, {0, 0, 2}}, new int[]{1, 2, 5}), 1e-12);
+        // the continuous error: answered levels 2, 7, (not a query), 4 against values 2.5, 6.0, 9.0, NaN -> |2 - 2.5|, |7 - 6|
+        assertEquals((0.5 + 1.0) / 2, Evaluator.meanContinuousError(new int[]{0, 2, -1, 1}, new int[]{2, 4, 7},
+                new double[]{2.5, 6.0, 9.0, Double.NaN}), 1e-12);
+        assertTrue(Double.isNaN(Evaluator.meanContinuousError(new int[]{-1}, new int[]{2}, new double[]{3})), "no answered query");
+        // a person's continuous value: its annotators' mean (missing ones left out), else the combined value, else NaN
+        var annotated = person(List.of(new double[]{3, 4, 5}, new double[]{5, Double.NaN, 7}), null);
+        var combinedOnly = person(List.of(), new double[]{6, 2, 8});
+        var none = person(List.of(), null);
+        var features = new org.affectdml.trainer.features.ExtractedFeatures(List.of(annotated, combinedOnly, none), List.of(), List.of(), 0, 0, 0);
+        var novel = new Evaluator.NovelEmbeddings(new float[3][], new int[3], List.of(new org.affectdml.trainer.protocol.ProtocolSplit.Sample(0, 0),
+                new org.affectdml.trainer.protocol.ProtocolSplit.Sample(1, 0), new org.affectdml.trainer.protocol.ProtocolSplit.Sample(2, 0)), List.of("2"));
+        assertArrayEquals(new double[]{4, 2, Double.NaN}, Evaluator.continuousValues(novel, features,
+                org.affectdml.trainer.protocol.Dimension.AROUSAL), 1e-12, "arousal: (4) of the annotators who gave one; then combined");
+        assertArrayEquals(new double[]{6, 8, Double.NaN}, Evaluator.continuousValues(novel, features,
+                org.affectdml.trainer.protocol.Dimension.DOMINANCE), 1e-12);
     }
 
     @Test
@@ -104,6 +119,9 @@ class EvaluationTest {
         assertTrue(ReportWriter.markdown(cat).contains("ECE 0.050, NLL 0.900 at T 0.4000 fitted on 120 validation answers"),
                 ReportWriter.markdown(cat));
         assertTrue(ReportWriter.csv(lev).contains("absolute_level_error_mean,1.100000") && !csv.contains("level_error"), ReportWriter.csv(lev));
+        assertTrue(ReportWriter.csv(lev).contains("continuous_error_mean,1.350000"), ReportWriter.csv(lev));
+        assertTrue(ReportWriter.markdown(lev).contains("(the mean of their annotators', 12 queries): mean absolute error 1.35 ± 0.04"),
+                ReportWriter.markdown(lev));
         assertTrue(ReportWriter.markdown(lev).contains("mean absolute error 1.10 ± 0.05 levels")
                 && ReportWriter.markdown(lev).contains("within one level equals exact accuracy here"), ReportWriter.markdown(lev));
     }
@@ -114,11 +132,16 @@ class EvaluationTest {
                 new EvaluationReport.Draws(100, 2022, mean, 0.01, mean - 0.1, mean + 0.1, mean, 0.01, mean - 0.1, mean + 0.1),
                 new EvaluationReport.Baselines(0.5, 0.5, "b", 4 / 7.0, 0.5), Map.of(),
                 new EvaluationReport.Ranking(new double[]{0.6, 0.8}, 0.7, 0.02, 0.6, 0.8),
-                dimension == null ? null : new EvaluationReport.LevelErrors(new int[]{2, 4}, 0.55, 0.01, 1.1, 0.05),
+                dimension == null ? null : new EvaluationReport.LevelErrors(new int[]{2, 4}, 0.55, 0.01, 1.1, 0.05, 1.35, 0.04, 12),
                 List.of(new EvaluationReport.Shots(5, new EvaluationReport.Draws(100, 2022, 0.6, 0.01, 0.5, 0.7, 0.55, 0.02, 0.45, 0.65), 0.8,
                         0.01, null), new EvaluationReport.Shots(10, null, Double.NaN, Double.NaN, "class b has 7 persons")),
                 new EvaluationReport.ProbabilityCalibration(0.1, 0.25, 1.5, 0.4, 120, 0.05, 0.9, 700),
                 new CategoryAveragePrecision.Result(List.of("Anger", "Peace"), new double[]{0.31, 0.42}, 0.365, 0.02, 1, 100, 40,
                         List.of("Aversion")));
+    }
+
+    private static org.affectdml.trainer.emotic.EmoticPerson person(List<double[]> vad, double[] combined) {
+        return new org.affectdml.trainer.emotic.EmoticPerson("test", "test", "a.jpg", 10, 10, new float[]{0, 0, 5, 5}, List.of(List.of("Peace")),
+                vad, combined);
     }
 }
