@@ -5,6 +5,7 @@ import org.affectdml.inference.onnx.OrtSessionFactory;
 import org.affectdml.trainer.eval.EvaluationReport;
 import org.affectdml.trainer.eval.PaperTables;
 import org.affectdml.trainer.eval.ReportWriter;
+import org.affectdml.trainer.eval.SeedsTable;
 import org.affectdml.trainer.features.Progress;
 import org.affectdml.trainer.head.HeadTrainer;
 import org.affectdml.trainer.head.HeadVariant;
@@ -169,22 +170,49 @@ public final class TrainerTool {
         @Option(names = "--sem2vec-batch-union",
                 description = "reproduction aid: Sem2Vec as the public code computes it, the union over each batch (docs/method.md §4.3)")
         boolean sem2vecBatchUnion;
+        @Option(names = "--seeds", defaultValue = "1", paramLabel = "N",
+                description = "train N times, with train seeds --train-seed, +1, ..., and write one table of every seed's figures with "
+                        + "t-intervals over the seeds (seeds.md, seeds.csv) (default ${DEFAULT-VALUE})")
+        int seeds;
 
         @Override
         public Integer call() throws Exception {
-            Protocol protocol = benchmark.protocol();
-            TrainingConfig config = TrainingConfig.paper(epochs).withLossWeights(alpha, beta).withSeed(trainSeed).withWarmupSteps(warmupSteps)
-                    .withSem2vecBatchUnion(sem2vecBatchUnion);
-            if (learningRate != null) {
-                config = config.withLearningRate(learningRate);
-            } else if (protocol == Protocol.LEV_6_4) {
-                config = config.withLearningRate(3.5e-6);
+            if (seeds < 1) {
+                throw new IllegalArgumentException("--seeds must be at least 1, got " + seeds);
             }
-            TrainingRequest request = new TrainingRequest(benchmark.dataset, protocol, benchmark.dimension(), HeadVariant.parse(variant),
-                    config, base, activate, validationFraction, benchmark.draws, benchmark.seed, benchmark.splitRule(), encoderLearningRate);
-            TrainingPipeline.Outcome outcome = stores.pipeline().withExtraShots(benchmark.shots).train(request, printer());
-            System.out.println(ReportWriter.markdown(outcome.evaluation()));
-            System.out.println("published " + outcome.version() + (activate ? " (active)" : "") + "; report in " + outcome.reportDirectory());
+            if (seeds > 1 && activate) {
+                throw new IllegalArgumentException("--activate with --seeds " + seeds + ": which seed's bundle? Activate one afterwards");
+            }
+            Protocol protocol = benchmark.protocol();
+            TrainingPipeline pipeline = stores.pipeline().withExtraShots(benchmark.shots);
+            List<SeedsTable.Run> runs = new ArrayList<>();
+            TrainingPipeline.Outcome outcome = null;
+            for (int s = 0; s < seeds; s++) {
+                TrainingConfig config = TrainingConfig.paper(epochs).withLossWeights(alpha, beta).withSeed(trainSeed + s)
+                        .withWarmupSteps(warmupSteps).withSem2vecBatchUnion(sem2vecBatchUnion);
+                if (learningRate != null) {
+                    config = config.withLearningRate(learningRate);
+                } else if (protocol == Protocol.LEV_6_4) {
+                    config = config.withLearningRate(3.5e-6);
+                }
+                TrainingRequest request = new TrainingRequest(benchmark.dataset, protocol, benchmark.dimension(), HeadVariant.parse(variant),
+                        config, base, activate, validationFraction, benchmark.draws, benchmark.seed, benchmark.splitRule(), encoderLearningRate);
+                outcome = pipeline.train(request, printer());
+                runs.add(new SeedsTable.Run(trainSeed + s, outcome.evaluation()));
+                if (seeds == 1) {
+                    System.out.println(ReportWriter.markdown(outcome.evaluation()));
+                }
+                System.out.println("published " + outcome.version() + (activate ? " (active)" : "") + " (train seed " + (trainSeed + s)
+                        + "); report in " + outcome.reportDirectory());
+            }
+            if (seeds > 1) {
+                Path table = outcome.reportDirectory().getParent().resolve("seeds-" + runs.get(0).report().bundle());
+                Files.createDirectories(table);
+                Files.writeString(table.resolve("seeds.md"), SeedsTable.markdown(runs));
+                Files.writeString(table.resolve("seeds.csv"), SeedsTable.csv(runs));
+                System.out.println(SeedsTable.markdown(runs));
+                System.out.println("table in " + table);
+            }
             return 0;
         }
     }

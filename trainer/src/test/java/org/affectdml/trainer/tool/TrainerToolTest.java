@@ -89,6 +89,33 @@ class TrainerToolTest {
     }
 
     @Test
+    void trainWithSeveralSeedsWritesOneTableWithIntervalsOverTheSeeds() throws Exception {
+        Path data = tmp.resolve("seeds-data");
+        assertEquals(0, run("generate-synthetic", "--out", data.toString(), "--persons", "150", "--size", "48").exit());
+        Path work = tmp.resolve("seeds-work");
+        var store = new org.affectdml.inference.bundle.ModelStore(tmp.resolve("seeds-store"));
+        String parent = JointTrainingBenchmark.smallParentBundle(work, 32, store, org.affectdml.inference.onnx.OrtSessionFactory.cpu(1));
+        String[] common = {"train", "--store", tmp.resolve("seeds-store").toString(), "--work", work.toString(), "--dataset", data.toString(),
+                "--base", parent, "--epochs", "1", "--draws", "3", "--shots", "2", "--seeds", "2", "--train-seed", "7"};
+        Run activate = run(java.util.stream.Stream.concat(java.util.Arrays.stream(common), java.util.stream.Stream.of("--activate"))
+                .toArray(String[]::new));
+        assertEquals(2, activate.exit(), "which seed's bundle would be active? " + activate.err());
+        assertTrue(activate.err().contains("--activate with --seeds 2"), activate.err());
+
+        Run seeds = run(common);
+        assertEquals(0, seeds.exit(), seeds.err());
+        Path table;
+        try (var dirs = Files.list(work.resolve("reports"))) {
+            table = dirs.filter(d -> d.getFileName().toString().startsWith("seeds-")).findFirst().orElseThrow();
+        }
+        String md = Files.readString(table.resolve("seeds.md"));
+        assertTrue(md.contains("| metric | seed 7 | seed 8 | mean [95 % t-interval over seeds] |"), md);
+        assertTrue(md.contains("| balanced accuracy % |") && md.contains("(n = 2)") && md.contains("| 2-shot balanced accuracy % |"), md);
+        String csv = Files.readString(table.resolve("seeds.csv"));
+        assertTrue(csv.contains("balanced accuracy,7,") && csv.contains("balanced accuracy,8,") && csv.contains("metric,mean,low95,high95,seeds"), csv);
+    }
+
+    @Test
     void theEpochBenchmarkRunsSmall() {
         Run bench = run("bench-epoch", "--persons", "800", "--epochs", "1", "--variant", "IB");
         assertEquals(0, bench.exit(), bench.err());
