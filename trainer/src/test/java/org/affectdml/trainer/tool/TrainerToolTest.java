@@ -58,18 +58,37 @@ class TrainerToolTest {
     @Test
     void theJointAndSplitBenchmarksRunSmall() {
         java.io.ByteArrayOutputStream table = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream progress = new java.io.ByteArrayOutputStream();
         java.io.PrintStream stdout = System.out;
+        java.io.PrintStream stderr = System.err;
         Run joint;
         System.setOut(new java.io.PrintStream(table, true, java.nio.charset.StandardCharsets.UTF_8));
+        System.setErr(new java.io.PrintStream(progress, true, java.nio.charset.StandardCharsets.UTF_8));
         try {
             joint = run("bench-joint", "--work", tmp.resolve("bench-joint").toString(), "--persons", "150", "--seeds", "1", "--epochs", "1",
-                    "--draws", "2", "--with-ce-only");
+                    "--draws", "2", "--with-ce-only", "--encoder-lr", "1e-3,1e-2");
         } finally {
             System.setOut(stdout);
+            System.setErr(stderr);
         }
         String printed = table.toString(java.nio.charset.StandardCharsets.UTF_8);
+        String lines = progress.toString(java.nio.charset.StandardCharsets.UTF_8);
         assertEquals(0, joint.exit(), joint.err());
-        assertEquals(4, reports(tmp.resolve("bench-joint")), "frozen and joint, each with both losses: four evaluated trainings");
+        assertEquals(6, reports(tmp.resolve("bench-joint")), "frozen once, joint once per encoder learning rate, each with both losses");
+        // the rate kept is the one with the best validation accuracy (ties: the first), read from the per-training lines
+        var tried = java.util.regex.Pattern.compile("seed 1 trained jointly \\([^)]*\\) encoder lr ([0-9.e-]+): validation ([0-9.]+)")
+                .matcher(lines);
+        String best = null;
+        double bestValidation = -1;
+        while (tried.find()) {
+            if (Double.parseDouble(tried.group(2)) > bestValidation) {
+                bestValidation = Double.parseDouble(tried.group(2));
+                best = tried.group(1);
+            }
+        }
+        assertTrue(best != null && printed.contains("classes: joint [" + Double.parseDouble(best) + "]"), lines + printed);
+        assertTrue(printed.contains("chosen among [0.001, 0.01] by validation accuracy on the base classes: joint [")
+                && printed.contains("trained jointly (encoder lr chosen on validation among [0.001, 0.01])"), printed);
         // one seed: figures without an interval, never one made up from the support draws
         assertTrue(printed.contains("| joint − frozen | ") && printed.contains("| triplet + CE − CE only, joint | ")
                 && printed.contains("(n = 1, no interval)"), printed);
