@@ -158,7 +158,8 @@ public final class Evaluator {
                         ci95(absoluteError), mean(continuousError), ci95(continuousError),
                         (int) Arrays.stream(continuous).filter(v -> !Double.isNaN(v)).count()),
                 kShot(novel, split, rowOfPerson, seed, draws, extraShots), calibration(answers, fitted),
-                CategoryAveragePrecision.evaluate(novel.embeddings(), categoriesOf(novel, features), 1, draws, seed + 1));
+                CategoryAveragePrecision.evaluate(novel.embeddings(), categoriesOf(novel, features),
+                        novel.samples().stream().map(s -> features.persons().get(s.person()).image()).toArray(String[]::new), 1, draws, seed + 1));
     }
 
     /**

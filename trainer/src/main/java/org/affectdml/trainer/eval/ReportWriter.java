@@ -161,8 +161,9 @@ public final class ReportWriter {
                     l.absoluteErrorCi95(), d.count()));
             b.append(adjacent(l.levels()) ? "" : " No two of these levels are adjacent, so within one level equals exact accuracy here.");
             b.append(l.continuousQueries() == 0 ? " No query has a continuous value on the dimension.\n"
-                    : String.format(Locale.ROOT, " Against the queries' continuous values (the mean of their annotators', %d queries): mean "
-                    + "absolute error %.2f ± %.2f on the 1-10 scale.%n", l.continuousQueries(), l.continuousErrorMean(), l.continuousErrorCi95()));
+                    : String.format(Locale.ROOT, " Against the answered queries' continuous values (%d evaluated persons have one: their "
+                    + "annotators' mean, else the combined value): mean absolute error %.2f ± %.2f on the 1-10 scale.%n", l.continuousQueries(),
+                    l.continuousErrorMean(), l.continuousErrorCi95()));
         }
         if (r.kShot() != null && !r.kShot().isEmpty()) {
             b.append("\n| k-shot (not in the paper; same draw seeds) | overall % | balanced % | mAP % |\n|---|--:|--:|--:|\n");
@@ -204,10 +205,10 @@ public final class ReportWriter {
         if (e.categories().isEmpty()) {
             return b.append("\nEMOTIC categories: none carried by more than ").append(e.shots()).append(" evaluated persons.\n").toString();
         }
-        b.append(String.format(Locale.ROOT, "%nEMOTIC's 26 categories, multi-label (every category an annotator gave), on the %d evaluated persons: "
-                + "%d-shot mAP %.2f ± %.2f %% over %d draws (per draw and category, %d carrier(s) as supports, the other persons ranked "
-                + "by distance; not EMOTIC's own train/test protocol).%n%n| category | AP %% |%n|---|--:|%n", e.persons(), e.shots(),
-                100 * e.mapMean(), 100 * e.mapCi95(), e.draws(), e.shots()));
+        b.append(String.format(Locale.ROOT, "%nEMOTIC categories, multi-label (every category an annotator gave), %d of the 26 on the %d evaluated "
+                + "persons: %d-shot mAP %.2f ± %.2f %% over %d draws (per draw and category, %d carrier(s) as supports, the persons of "
+                + "other photos ranked by distance; not EMOTIC's own train/test protocol).%n%n| category | AP %% |%n|---|--:|%n",
+                e.categories().size(), e.persons(), e.shots(), 100 * e.mapMean(), 100 * e.mapCi95(), e.draws(), e.shots()));
         for (int c = 0; c < e.categories().size(); c++) {
             b.append(String.format(Locale.ROOT, "| %s | %.2f |%n", e.categories().get(c), 100 * e.meanAp()[c]));
         }

@@ -34,6 +34,7 @@ public final class SeedsTable {
             candidates.put(shots + "-shot balanced accuracy", r -> shotsOf(r, shots));
         }
         candidates.put("ECE at the fitted temperature", r -> r.calibration() == null ? Double.NaN : r.calibration().fittedEce());
+        candidates.put("within one level", r -> r.levels() == null ? Double.NaN : r.levels().withinOneMean());
         candidates.put("mean absolute level error (levels)", r -> r.levels() == null ? Double.NaN : r.levels().absoluteErrorMean());
         candidates.put("continuous V/A/D error (1-10 scale)", r -> r.levels() == null ? Double.NaN : r.levels().continuousErrorMean());
         Map<String, double[]> out = new LinkedHashMap<>();

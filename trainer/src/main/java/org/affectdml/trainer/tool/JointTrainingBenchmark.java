@@ -69,8 +69,9 @@ final class JointTrainingBenchmark implements Callable<Integer> {
 
     /** The validation accuracy (base classes) of the epoch a training kept: what a setting is chosen by. */
     static double validationAccuracy(TrainingPipeline.Outcome outcome) {
-        return outcome.training().history().stream().filter(HeadTrainer.EpochReport::best).mapToDouble(HeadTrainer.EpochReport::validationAccuracy)
-                .findFirst().orElse(Double.NaN);
+        int kept = outcome.training().bestEpoch();
+        return outcome.training().history().stream().filter(e -> e.epoch() == kept).mapToDouble(HeadTrainer.EpochReport::validationAccuracy)
+                .findFirst().orElseThrow(() -> new IllegalStateException("no report of the kept epoch " + kept));
     }
 
     @Override
@@ -104,7 +105,7 @@ final class JointTrainingBenchmark implements Callable<Integer> {
                     TrainingRequest request = new TrainingRequest(dataset, Protocol.CAT_6_6, null, HeadVariant.IB, config, parent, false, 0.1,
                             draws, 2021, SplitRule.POOLED, encoderLearningRate);
                     TrainingPipeline.Outcome outcome = pipeline.train(request, quiet(runs.get(k)));
-                    System.err.printf(Locale.ROOT, "seed %d %s%s: validation %.4f, balanced %.4f%n", s, name(settings.get(k)),
+                    System.err.printf(Locale.ROOT, "seed %d %s%s: validation %s, balanced %.4f%n", s, name(settings.get(k)),
                             encoderLearningRate == null ? "" : " encoder lr " + encoderLearningRate, validationAccuracy(outcome),
                             outcome.evaluation().draws().balancedMean());
                     if (chosen == null || validationAccuracy(outcome) > validationAccuracy(chosen)) {

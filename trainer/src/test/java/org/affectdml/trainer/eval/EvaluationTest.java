@@ -110,7 +110,7 @@ class EvaluationTest {
                 && ReportWriter.markdown(cat).contains("| 10 | – | – | – (class b has 7 persons) |"), ReportWriter.markdown(cat));
         assertTrue(csv.contains("5_shot_balanced_mean,0.550000") && !csv.contains("10_shot"), csv);
         assertTrue(csv.contains("emotic_category_map_mean,0.365000") && csv.contains("emotic_ap_Peace,0.420000"), csv);
-        assertTrue(ReportWriter.markdown(cat).contains("1-shot mAP 36.50 ± 2.00 % over 100 draws")
+        assertTrue(ReportWriter.markdown(cat).contains("2 of the 26 on the 40 evaluated persons: 1-shot mAP 36.50 ± 2.00 % over 100 draws")
                 && ReportWriter.markdown(cat).contains("| Anger | 31.00 |")
                 && ReportWriter.markdown(cat).contains("Not evaluated (carried by no more than 1 persons): Aversion."), ReportWriter.markdown(cat));
         assertEquals(List.of("Anger", "Peace"), back.emoticCategories().categories(), "the JSON report keeps the EMOTIC categories");
@@ -120,8 +120,12 @@ class EvaluationTest {
                 ReportWriter.markdown(cat));
         assertTrue(ReportWriter.csv(lev).contains("absolute_level_error_mean,1.100000") && !csv.contains("level_error"), ReportWriter.csv(lev));
         assertTrue(ReportWriter.csv(lev).contains("continuous_error_mean,1.350000"), ReportWriter.csv(lev));
-        assertTrue(ReportWriter.markdown(lev).contains("(the mean of their annotators', 12 queries): mean absolute error 1.35 ± 0.04"),
-                ReportWriter.markdown(lev));
+        assertTrue(ReportWriter.markdown(lev).contains("(12 evaluated persons have one: their annotators' mean, else the combined value): "
+                + "mean absolute error 1.35 ± 0.04"), ReportWriter.markdown(lev));
+        ReportWriter.write(lev, tmp.resolve("lev"));
+        EvaluationReport.LevelErrors levBack = ReportWriter.read(tmp.resolve("lev/evaluation.json")).levels();
+        assertEquals(1.35, levBack.continuousErrorMean(), 0.0, "the JSON report keeps the continuous error");
+        assertEquals(12, levBack.continuousQueries());
         assertTrue(ReportWriter.markdown(lev).contains("mean absolute error 1.10 ± 0.05 levels")
                 && ReportWriter.markdown(lev).contains("within one level equals exact accuracy here"), ReportWriter.markdown(lev));
     }

@@ -8,6 +8,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -65,7 +66,8 @@ class TrainerToolTest {
         System.setOut(new java.io.PrintStream(table, true, java.nio.charset.StandardCharsets.UTF_8));
         System.setErr(new java.io.PrintStream(progress, true, java.nio.charset.StandardCharsets.UTF_8));
         try {
-            joint = run("bench-joint", "--work", tmp.resolve("bench-joint").toString(), "--persons", "150", "--seeds", "1", "--epochs", "1",
+            // two epochs: the rate is chosen by the kept epoch's validation accuracy, not the first epoch's
+            joint = run("bench-joint", "--work", tmp.resolve("bench-joint").toString(), "--persons", "150", "--seeds", "1", "--epochs", "2",
                     "--draws", "2", "--with-ce-only", "--encoder-lr", "1e-3,1e-2");
         } finally {
             System.setOut(stdout);
@@ -96,6 +98,19 @@ class TrainerToolTest {
                 "--draws", "2");
         assertEquals(0, split.exit(), split.err());
         assertEquals(2, reports(tmp.resolve("bench-split")), "one training per split");
+    }
+
+    @Test
+    void aSettingIsChosenByTheValidationAccuracyOfTheEpochItKept() {
+        // epoch 1 is "best" so far by definition; epoch 2 is kept; epoch 3 is worse
+        var history = List.of(epoch(1, 0.30, true), epoch(2, 0.50, true), epoch(3, 0.40, false));
+        var outcome = new org.affectdml.trainer.pipeline.TrainingPipeline.Outcome("v", null, null,
+                new org.affectdml.trainer.head.HeadTrainer.Result(null, 2, history), null);
+        assertEquals(0.50, JointTrainingBenchmark.validationAccuracy(outcome), 0.0);
+    }
+
+    private static org.affectdml.trainer.head.HeadTrainer.EpochReport epoch(int epoch, double validation, boolean best) {
+        return new org.affectdml.trainer.head.HeadTrainer.EpochReport(epoch, 3, 1e-3, 1, 0.5, 0.5, 10, validation, 1, best);
     }
 
     /** Evaluation reports a benchmark left under its work directory. */
