@@ -105,6 +105,12 @@ class RegistryRestTest {
         assertEquals("object", schemas.path("affect.v1.AddSupportRequest").path("properties").path("metadata").path("type").asText());
         assertEquals("array", schemas.path("affect.v1.ClassifyPersonsRequest").path("properties").path("boxes").path("type").asText());
         assertTrue(schemas.path("Error").path("properties").path("code").path("enum").toString().contains("INVALID_ARGUMENT"));
+        // descriptions come from registry.proto's comments: how each figure was obtained
+        var evaluation = schemas.path("affect.v1.TaxonomyEvaluation").path("properties");
+        assertTrue(evaluation.path("heldOutFolds").path("description").asText().contains("split into held_out_folds folds by their sha256"),
+                evaluation.path("heldOutFolds").toString());
+        assertTrue(evaluation.path("falseAcceptRateUpper95").path("description").asText().contains("Clopper-Pearson"),
+                evaluation.path("falseAcceptRateUpper95").toString());
         var classify = doc.path("paths").path("/api/v1/taxonomies/{name}/classify").path("post");
         assertEquals("#/components/schemas/affect.v1.ClassifyRequest",
                 classify.path("requestBody").path("content").path("application/json").path("schema").path("$ref").asText(), classify.toString());

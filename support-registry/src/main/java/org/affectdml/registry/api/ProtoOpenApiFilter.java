@@ -15,6 +15,7 @@ import org.eclipse.microprofile.openapi.models.security.SecurityScheme;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -56,6 +57,10 @@ public class ProtoOpenApiFilter implements OASFilter {
 
     /** A schema per message, for the given ones and every message their fields reach. */
     static Map<String, Schema> schemasOf(Iterable<Descriptor> roots) {
+        Map<String, String> comments = new java.util.HashMap<>();
+        for (String file : List.of("common.proto", "registry.proto")) {
+            comments.putAll(ProtoComments.of(file));
+        }
         Map<String, Schema> schemas = new TreeMap<>();
         Deque<Descriptor> todo = new ArrayDeque<>();
         roots.forEach(todo::add);
@@ -64,9 +69,13 @@ public class ProtoOpenApiFilter implements OASFilter {
             if (schemas.containsKey(message.getFullName()) || message.getOptions().getMapEntry()) {
                 continue;
             }
-            Schema schema = OASFactory.createSchema().addType(Schema.SchemaType.OBJECT).description("protobuf " + message.getFullName());
+            String about = comments.get(message.getFullName());
+            Schema schema = OASFactory.createSchema().addType(Schema.SchemaType.OBJECT)
+                    .description("protobuf " + message.getFullName() + (about == null ? "" : ": " + about));
             for (FieldDescriptor field : message.getFields()) {
-                schema.addProperty(field.getJsonName(), fieldSchema(field, todo));
+                Schema property = fieldSchema(field, todo);
+                String fieldAbout = comments.get(message.getFullName() + "." + field.getName());
+                schema.addProperty(field.getJsonName(), fieldAbout == null ? property : property.description(fieldAbout));
             }
             schemas.put(message.getFullName(), schema);
         }
