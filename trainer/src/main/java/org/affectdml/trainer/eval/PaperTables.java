@@ -30,7 +30,9 @@ public final class PaperTables {
         StringBuilder b = new StringBuilder();
         b.append("## Table II: one-shot categorical recognition, overall accuracy %\n\n").append(table(TABLE_II, reports, false));
         b.append("\n## Table III: one-shot numerical recognition (V/A/D levels), overall accuracy %\n\n").append(table(TABLE_III, reports, true));
-        b.append("\nOur cells: single seeded draw (the paper's protocol) / mean ± 95 % CI over the draws; – = not evaluated.\n");
+        b.append("\nOur cells: single seeded draw (the paper's protocol) / mean ± 95 % CI over the support draws of one trained model "
+                + "(how much the answer depends on the supports drawn, not on the training run: compare variants over training seeds, "
+                + "`train --seeds`); – = not evaluated.\n");
         return b.toString();
     }
 
