@@ -280,7 +280,9 @@ public class TaxonomyCommand {
                 temperature(e.getTemperatureInForce()), e.getTemperatureInForceSource().name().replace("TEMPERATURE_SOURCE_", "").toLowerCase(java.util.Locale.ROOT),
                 e.getEceInForce(), e.getCalibrationAnswers());
         if (Double.isNaN(e.getCalibratedTemperature())) {
-            return inForce + String.format("%nno temperature fitted (answers with a known class from fewer than two images)");
+            return inForce + String.format("%nno temperature fitted: no fold of photos had answers both in it and outside it to fit and "
+                    + "check on (from the supports: for instance one class with supports from three photos; from labelled queries: "
+                    + "queries with a class from two photos)");
         }
         return inForce + String.format(java.util.Locale.ROOT, "%nfitted temperature %s: expected calibration error %.3f held out "
                 + "(%d folds by image, each at the temperature fitted on the others); apply it with --apply-temperature",

@@ -255,8 +255,9 @@ public class TaxonomyService {
         TaxonomyEvaluation e = latestEvaluationAt(t, revision);
         if (!Temperatures.usable(e.getCalibratedTemperature())) {
             throw Errors.failedPrecondition("the latest evaluation of taxonomy '" + t.name + "' fitted no temperature: it had "
-                    + e.getCalibrationAnswers() + " answers with a known class in " + e.getCalibrationFolds() + " image folds (a "
-                    + "temperature needs answers from at least two images: a second support of a class, from another photo)");
+                    + e.getCalibrationAnswers() + " answers with a known class in " + e.getCalibrationFolds() + " image folds, and a fit "
+                    + "must be checked on photos it was not fitted on (from the supports: for instance one class with supports from "
+                    + "three photos; from labelled queries: queries with a class from two photos)");
         }
         Temperatures.set(t, e.getCalibratedTemperature(), e.getModelVersion(), e.getScoring());
     }

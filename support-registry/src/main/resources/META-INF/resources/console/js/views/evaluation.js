@@ -91,7 +91,8 @@ function report(t, e) {
         + `held out (${e.calibrationFolds} folds by image, each at the temperature fitted on the others).`
         + (e.calibratedTemperatureAtLowerBound ? ' It is the lower end of the search range: every answer was right with a margin, '
           + 'so these answers cannot tell how confident to be (add supports from more photos).' : '')
-      : 'No temperature fitted (answers with a known class from fewer than two images).')),
+      : 'No temperature fitted: no fold of photos had answers both in it and outside it to fit and check on (from the supports: '
+        + 'for instance one class with supports from three photos; from labelled queries: queries with a class from two photos).')),
   h('div', { class: 'row' }, Number.isFinite(num(e.bestF1Threshold)) ? apply('RECOMMENDED_THRESHOLD_BEST_F1', 'best-F1') : null,
     Number.isFinite(num(e.falseAcceptThreshold)) ? apply('RECOMMENDED_THRESHOLD_FALSE_ACCEPT_RATE', 'false-accept') : null,
     fitted ? applying({ applyTemperature: true }, 'fitted temperature') : null));
