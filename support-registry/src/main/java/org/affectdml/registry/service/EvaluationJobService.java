@@ -238,9 +238,11 @@ public class EvaluationJobService {
             List<EmbeddingClient.Embedded> vectors = embed(items, indexes, scope.version(), out);
             for (int i = 0; i < items.size(); i++) {
                 if (vectors.get(i) != null) {
-                    out.answers.add(LeaveOneOutEvaluator.answer(scope.supports(), vectors.get(i).values(), truths.get(i), shas.get(i)));
+                    // one pass over the supports serves both the answer and the calibration
+                    double[] nearest = LeaveOneOutEvaluator.nearestPerClass(scope.supports(), vectors.get(i).values());
+                    out.answers.add(LeaveOneOutEvaluator.answer(nearest, truths.get(i), shas.get(i)));
                     if (truths.get(i) != EvaluationFigures.NO_CLASS) {
-                        out.known.add(TemperatureFit.ofQuery(scope.supports(), vectors.get(i).values(), truths.get(i), shas.get(i)));
+                        out.known.add(TemperatureFit.ofQuery(nearest, truths.get(i), shas.get(i)));
                     }
                 }
             }

@@ -167,19 +167,30 @@ final class LeaveOneOutEvaluator {
         }
     }
 
-    /** A query with a known truth (or {@link EvaluationFigures#NO_CLASS}) against every support: its nearest class. */
-    static EvaluationFigures.Answer answer(Supports s, float[] query, int truth, String imageSha256) {
-        double best = Double.POSITIVE_INFINITY;
+    /**
+     * A query with a known truth (or {@link EvaluationFigures#NO_CLASS}) against every support, from its distance to each
+     * class's nearest support ({@link #nearestPerClass}): the nearest class, the lowest index on ties.
+     */
+    static EvaluationFigures.Answer answer(double[] nearestPerClass, int truth, String imageSha256) {
         int bestClass = -1;
-        for (int j = 0; j < s.embeddings().length; j++) {
-            double d = cosineDistance(query, s.embeddings()[j]);
-            int c = s.classOf()[j];
-            if (d < best || d == best && c < bestClass) {
-                best = d;
+        for (int c = 0; c < nearestPerClass.length; c++) {
+            if (nearestPerClass[c] < (bestClass < 0 ? Double.POSITIVE_INFINITY : nearestPerClass[bestClass])) {
                 bestClass = c;
             }
         }
-        return new EvaluationFigures.Answer(truth, bestClass, (float) best, imageSha256);
+        return new EvaluationFigures.Answer(truth, bestClass, (float) (bestClass < 0 ? Double.POSITIVE_INFINITY : nearestPerClass[bestClass]),
+                imageSha256);
+    }
+
+    /** The query's cosine distance to each class's nearest support; +∞ for a class without a support. */
+    static double[] nearestPerClass(Supports s, float[] query) {
+        double[] nearest = new double[s.classCount()];
+        java.util.Arrays.fill(nearest, Double.POSITIVE_INFINITY);
+        for (int j = 0; j < s.embeddings().length; j++) {
+            int c = s.classOf()[j];
+            nearest[c] = Math.min(nearest[c], cosineDistance(query, s.embeddings()[j]));
+        }
+        return nearest;
     }
 
     /** Cosine distance, as pgvector's {@code <=>}: 1 when either vector is zero. */

@@ -135,15 +135,9 @@ final class TemperatureFit {
         };
     }
 
-    /** A labelled query of class {@code truth} against every support. */
-    static Answer ofQuery(LeaveOneOutEvaluator.Supports s, float[] query, int truth, String image) {
-        double[] nearest = new double[s.classCount()];
-        Arrays.fill(nearest, Double.POSITIVE_INFINITY);
-        for (int j = 0; j < s.embeddings().length; j++) {
-            int c = s.classOf()[j];
-            nearest[c] = Math.min(nearest[c], LeaveOneOutEvaluator.cosineDistance(query, s.embeddings()[j]));
-        }
-        return new Answer(new Calibration.Scored(negativeSquared(nearest), truth), image);
+    /** A labelled query of class {@code truth}, from its distance to each class's nearest support (+∞: the class has none). */
+    static Answer ofQuery(double[] nearestPerClass, int truth, String image) {
+        return new Answer(new Calibration.Scored(negativeSquared(nearestPerClass), truth), image);
     }
 
     /** −2 × cosine distance per class (= −d² for unit vectors); NaN for a class with no support. */
