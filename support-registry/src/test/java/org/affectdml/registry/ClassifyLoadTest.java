@@ -3,9 +3,7 @@ package org.affectdml.registry;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
-import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
-import io.grpc.Status;
 import org.affectdml.proto.v1.ClassificationGrpc;
 import org.affectdml.proto.v1.ClassifyRequest;
 import org.affectdml.proto.v1.ClassifyResponse;
@@ -48,33 +46,7 @@ class ClassifyLoadTest {
             if (calls.incrementAndGet() % 3 == 0) {
                 throw new IllegalStateException("third call");
             }
-            return new ClientCall<>() {
-                private Listener<A> listener;
-
-                @Override
-                public void start(Listener<A> responseListener, Metadata headers) {
-                    listener = responseListener;
-                }
-
-                @Override
-                public void request(int numMessages) {
-                }
-
-                @Override
-                public void cancel(String message, Throwable cause) {
-                }
-
-                @Override
-                public void halfClose() {
-                    listener.onHeaders(new Metadata());
-                    listener.onMessage((A) ClassifyResponse.getDefaultInstance());
-                    listener.onClose(Status.OK, new Metadata());
-                }
-
-                @Override
-                public void sendMessage(Q message) {
-                }
-            };
+            return new org.affectdml.service.testing.ScriptedCall<>((A) ClassifyResponse.getDefaultInstance());
         }
 
         @Override

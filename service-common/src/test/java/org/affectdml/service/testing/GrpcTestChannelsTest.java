@@ -4,7 +4,6 @@ import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
 import io.grpc.Deadline;
-import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.stub.StreamObserver;
 import org.affectdml.proto.v1.GetModelRequest;
@@ -66,27 +65,7 @@ class GrpcTestChannelsTest {
         @Override
         public <Q, A> ClientCall<Q, A> newCall(MethodDescriptor<Q, A> method, CallOptions options) {
             calls.add(options);
-            return new ClientCall<>() {
-                @Override
-                public void start(Listener<A> listener, Metadata headers) {
-                }
-
-                @Override
-                public void request(int numMessages) {
-                }
-
-                @Override
-                public void cancel(String message, Throwable cause) {
-                }
-
-                @Override
-                public void halfClose() {
-                }
-
-                @Override
-                public void sendMessage(Q message) {
-                }
-            };
+            return new ScriptedCall<>(null);
         }
 
         @Override
