@@ -25,7 +25,7 @@ import org.affectdml.inference.image.Preprocessing;
 import org.affectdml.inference.image.RgbImage;
 import org.affectdml.inference.image.TensorPreprocessor;
 import org.affectdml.proto.v1.Image;
-import org.affectdml.proto.v1.MutinySegmentationGrpc;
+import org.affectdml.proto.v1.SegmentationGrpc;
 import org.affectdml.proto.v1.PersonBox;
 import org.affectdml.proto.v1.StageTimings;
 import org.affectdml.service.media.ImageFormats;
@@ -113,8 +113,6 @@ public class EmbeddingPipeline {
     @Inject
     SceneCache cache;
     @GrpcClient("segmentation")
-    MutinySegmentationGrpc.MutinySegmentationStub segmentationClient;
-    @GrpcClient("segmentation")
     io.grpc.Channel segmentationChannel;
     @Inject
     FastReconnect reconnect;
@@ -145,7 +143,7 @@ public class EmbeddingPipeline {
         decoder = new ImageDecoder(config.imageLimits(), config.image().turboJpeg());
         sem2vec = embeddingConfig.segmentation() == EmbeddingConfig.Sem2VecMode.IN_PROCESS
                 ? new InProcessSem2Vec(models)
-                : new RemoteSem2Vec(segmentationClient, embeddingConfig.segmentationTimeout());
+                : new RemoteSem2Vec(SegmentationGrpc.newStub(segmentationChannel), embeddingConfig.segmentationTimeout());
         if (embeddingConfig.segmentation() == EmbeddingConfig.Sem2VecMode.REMOTE) {
             reconnect.watch(segmentationChannel);
         }

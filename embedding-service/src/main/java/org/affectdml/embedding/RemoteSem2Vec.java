@@ -5,10 +5,11 @@ import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
 import org.affectdml.inference.bundle.LoadedBundle;
 import org.affectdml.inference.bundle.Roles;
 import org.affectdml.inference.image.RgbImage;
-import org.affectdml.proto.v1.MutinySegmentationGrpc;
+import org.affectdml.proto.v1.SegmentationGrpc;
 import org.affectdml.proto.v1.SegmentRequest;
 import org.affectdml.proto.v1.SegmentResponse;
 import org.affectdml.service.errors.Errors;
@@ -30,10 +31,10 @@ final class RemoteSem2Vec implements Sem2VecSource {
 
     private static final Logger LOG = Logger.getLogger(RemoteSem2Vec.class);
 
-    private final MutinySegmentationGrpc.MutinySegmentationStub client;
+    private final SegmentationGrpc.SegmentationStub client;
     private final Duration timeout;
 
-    RemoteSem2Vec(MutinySegmentationGrpc.MutinySegmentationStub client, Duration timeout) {
+    RemoteSem2Vec(SegmentationGrpc.SegmentationStub client, Duration timeout) {
         this.client = client;
         this.timeout = timeout;
     }
@@ -51,8 +52,9 @@ final class RemoteSem2Vec implements Sem2VecSource {
                     .setRgb(org.affectdml.proto.v1.RgbImage.newBuilder().setWidth(image.width()).setHeight(image.height())
                             .setData(ByteString.copyFrom(image.toRgbBytes())))
                     .build();
-            calls.add(client.withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS).segment(request)
-                    .subscribeAsCompletionStage()
+            WholeAnswer<SegmentResponse> answer = new WholeAnswer<>();
+            client.withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS).segment(request, answer);
+            calls.add(answer.future
                     .thenApply(response -> segmented(response, expectedSha, bundle.version()))
                     .exceptionally(e -> {
                         throw toUnavailable(e, callerDeadline);
@@ -99,5 +101,32 @@ final class RemoteSem2Vec implements Sem2VecSource {
         // not a status: a local failure of the call; its details go to the log, not to the client
         LOG.warn("segmentation-service call failed", cause);
         return Errors.unavailable("segmentation-service call failed; retry shortly");
+    }
+
+    /**
+     * Completes with the answer once the call has ended (trailers received), not on its message. The Embed call that
+     * started it answers, and its gRPC context is cancelled, right after this completes: completing on the message
+     * (as Mutiny's unary stubs do) let that cancellation reset the finished Segment stream before its trailers, and a
+     * segmentation-service writing trailers into a reset stream while closing an aged connection turned it into a
+     * connection error (PROTOCOL_ERROR) that failed every other call on the connection.
+     */
+    private static final class WholeAnswer<T> implements StreamObserver<T> {
+        final CompletableFuture<T> future = new CompletableFuture<>();
+        private T value;
+
+        @Override
+        public void onNext(T value) {
+            this.value = value;
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            future.completeExceptionally(t);
+        }
+
+        @Override
+        public void onCompleted() {
+            future.complete(value);
+        }
     }
 }

@@ -1,6 +1,9 @@
 package org.affectdml.service.transport;
 
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.Router;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -11,6 +14,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A maximum connection age for the unified Vert.x server, which has no such setting: the first request on a
@@ -26,6 +30,9 @@ public class ConnectionAgeLimit {
     @Inject
     TransportConfig config;
 
+    /** How long the first GOAWAY's PING may go unanswered before the connection is shut down anyway. */
+    private static final long PING_ANSWER_TIMEOUT_MILLIS = 10_000;
+
     private final Set<HttpConnection> scheduled = ConcurrentHashMap.newKeySet();
 
     void install(@Observes Router router) {
@@ -39,16 +46,36 @@ public class ConnectionAgeLimit {
         // their keep-alive timeout instead.
         router.route().order(Integer.MIN_VALUE).handler(rc -> {
             HttpConnection connection = rc.request().connection();
-            if (connection != null && rc.request().version() == io.vertx.core.http.HttpVersion.HTTP_2 && scheduled.add(connection)) {
+            if (connection != null && rc.request().version() == HttpVersion.HTTP_2 && scheduled.add(connection)) {
                 long delay = Math.max(1, Math.round(ageMillis * ThreadLocalRandom.current().nextDouble(0.9, 1.1)));
                 rc.vertx().setTimer(delay, id -> {
                     scheduled.remove(connection);
                     LOG.debugf("connection from %s reached its maximum age; asking the client to reconnect", connection.remoteAddress());
-                    connection.shutdown(graceMillis, TimeUnit.MILLISECONDS).onFailure(e ->
-                            LOG.debugf("connection from %s could not be shut down gracefully: %s", connection.remoteAddress(), e.getMessage()));
+                    goAwayInTwoSteps(rc.vertx(), connection, graceMillis);
                 });
             }
             rc.next();
         });
+    }
+
+    /**
+     * The graceful close of gRPC servers: a first GOAWAY whose last stream id is 2^31-1 tells the client to open no
+     * more streams here while every stream already on the wire is still accepted; after a PING round trip all those
+     * streams have arrived, and the graceful shutdown lets them finish within the grace. A single GOAWAY races with the streams
+     * the client opened before reading it: Netty answers their DATA frames with a connection error (PROTOCOL_ERROR),
+     * which fails every call still running on the connection.
+     */
+    private void goAwayInTwoSteps(Vertx vertx, HttpConnection connection, long graceMillis) {
+        AtomicBoolean shutDown = new AtomicBoolean();
+        Runnable shutdown = () -> {
+            if (shutDown.compareAndSet(false, true)) {
+                connection.shutdown(graceMillis, TimeUnit.MILLISECONDS).onFailure(e ->
+                        LOG.debugf("connection from %s could not be shut down gracefully: %s", connection.remoteAddress(), e.getMessage()));
+            }
+        };
+        connection.goAway(0, Integer.MAX_VALUE);
+        connection.ping(Buffer.buffer(new byte[8]), pong -> shutdown.run());
+        // a client that never answers the PING is still asked to go
+        vertx.setTimer(PING_ANSWER_TIMEOUT_MILLIS, id -> shutdown.run());
     }
 }
