@@ -106,9 +106,9 @@ final class RemoteSem2Vec implements Sem2VecSource {
     /**
      * Completes with the answer once the call has ended (trailers received), not on its message. The Embed call that
      * started it answers, and its gRPC context is cancelled, right after this completes: completing on the message
-     * (as Mutiny's unary stubs do) let that cancellation reset the finished Segment stream before its trailers, and a
-     * segmentation-service writing trailers into a reset stream while closing an aged connection turned it into a
-     * connection error (PROTOCOL_ERROR) that failed every other call on the connection.
+     * (as Mutiny's unary stubs do) let that cancellation reset the finished Segment stream (RST_STREAM CANCEL) before
+     * its trailers, and while segmentation-service was closing an aged connection such resets were followed by a
+     * connection error (PROTOCOL_ERROR, raised writing the trailers) that failed every other call on it (ConnectionAgeIT).
      */
     private static final class WholeAnswer<T> implements StreamObserver<T> {
         final CompletableFuture<T> future = new CompletableFuture<>();
@@ -126,7 +126,11 @@ final class RemoteSem2Vec implements Sem2VecSource {
 
         @Override
         public void onCompleted() {
-            future.complete(value);
+            if (value == null) {
+                future.completeExceptionally(Status.INTERNAL.withDescription("the call ended without an answer").asRuntimeException());
+            } else {
+                future.complete(value);
+            }
         }
     }
 }

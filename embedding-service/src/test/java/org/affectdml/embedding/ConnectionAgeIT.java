@@ -37,7 +37,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * segmentation-service asks its clients to reconnect after {@code affect.transport.max-connection-age} (here 150 ms,
  * so that a few seconds of load see about a hundred renewals) while calls keep arriving: no call may fail because
- * of it. Two ways it used to fail, about one renewal in fifteen, each with a PROTOCOL_ERROR that ended every call on
+ * of it. Two ways it used to fail (40 failed calls in 60 s at this age), each with a PROTOCOL_ERROR that ended every call on
  * the connection: a request sent before the client read the GOAWAY (its DATA frame is a connection error to Netty
  * once the GOAWAY named an earlier last stream), and embedding-service resetting a finished Segment stream before
  * its trailers were written.

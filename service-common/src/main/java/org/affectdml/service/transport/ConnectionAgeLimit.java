@@ -49,9 +49,8 @@ public class ConnectionAgeLimit {
             if (connection != null && rc.request().version() == HttpVersion.HTTP_2 && scheduled.add(connection)) {
                 long delay = Math.max(1, Math.round(ageMillis * ThreadLocalRandom.current().nextDouble(0.9, 1.1)));
                 rc.vertx().setTimer(delay, id -> {
-                    scheduled.remove(connection);
                     LOG.debugf("connection from %s reached its maximum age; asking the client to reconnect", connection.remoteAddress());
-                    goAwayInTwoSteps(rc.vertx(), connection, graceMillis);
+                    goAway(rc.vertx(), connection, graceMillis);
                 });
             }
             rc.next();
@@ -59,18 +58,21 @@ public class ConnectionAgeLimit {
     }
 
     /**
-     * The graceful close of gRPC servers: a first GOAWAY whose last stream id is 2^31-1 tells the client to open no
-     * more streams here while every stream already on the wire is still accepted; after a PING round trip all those
-     * streams have arrived, and the graceful shutdown lets them finish within the grace. A single GOAWAY races with the streams
-     * the client opened before reading it: Netty answers their DATA frames with a connection error (PROTOCOL_ERROR),
-     * which fails every call still running on the connection.
+     * A GOAWAY whose last stream id is 2^31-1 tells the client to open no more streams here, while every stream it
+     * sent before reading it is still served; after a PING round trip those streams have all arrived, and the graceful
+     * shutdown lets the calls finish within the grace, then closes. A GOAWAY naming the last stream created instead
+     * (the plain shutdown) races with the streams the client opened before reading it, and so would a second GOAWAY
+     * naming the real last one (grpc-java sends streams it had buffered after the first): Netty 4.1 refuses such a
+     * stream's HEADERS but treats its DATA as a connection error (PROTOCOL_ERROR), failing every call on the connection.
+     * The connection stays in {@code scheduled} until it is closed, so calls that arrive meanwhile set no new timer.
      */
-    private void goAwayInTwoSteps(Vertx vertx, HttpConnection connection, long graceMillis) {
+    private void goAway(Vertx vertx, HttpConnection connection, long graceMillis) {
         AtomicBoolean shutDown = new AtomicBoolean();
         Runnable shutdown = () -> {
             if (shutDown.compareAndSet(false, true)) {
-                connection.shutdown(graceMillis, TimeUnit.MILLISECONDS).onFailure(e ->
-                        LOG.debugf("connection from %s could not be shut down gracefully: %s", connection.remoteAddress(), e.getMessage()));
+                connection.shutdown(graceMillis, TimeUnit.MILLISECONDS)
+                        .onFailure(e -> LOG.debugf("connection from %s could not be shut down gracefully: %s", connection.remoteAddress(), e.getMessage()))
+                        .onComplete(closed -> scheduled.remove(connection));
             }
         };
         connection.goAway(0, Integer.MAX_VALUE);
