@@ -14,6 +14,7 @@ import org.affectdml.proto.v1.ClassifyRequest;
 import org.affectdml.proto.v1.ClassifyResponse;
 import org.affectdml.proto.v1.Image;
 import org.affectdml.proto.v1.PersonBox;
+import org.affectdml.service.testing.BoundedProcess;
 import org.affectdml.service.testing.DebianPyTorch;
 import org.affectdml.service.testing.GrpcTestChannels;
 import org.affectdml.service.testing.ServiceProcess;
@@ -174,11 +175,10 @@ class ResearcherJourneyIT {
         Path app = ServiceProcess.requirePackagedApp("trainer").getParent();
         String classpath = String.join(":", app.resolve("lib/boot/*").toString(), app.resolve("lib/main/*").toString(),
                 app.resolve("app/*").toString());
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Djava.awt.headless=true",
-                "-cp", classpath, "org.affectdml.trainer.tool.TrainerTool", "generate-synthetic", "--out", out.toString(),
-                "--persons", "240", "--size", "64").redirectErrorStream(true).start();
-        String output = new String(p.getInputStream().readAllBytes());
-        assertTrue(p.waitFor(5, TimeUnit.MINUTES) && p.exitValue() == 0, "generate-synthetic: " + output);
+        BoundedProcess.Result r = BoundedProcess.run(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Djava.awt.headless=true", "-cp", classpath, "org.affectdml.trainer.tool.TrainerTool", "generate-synthetic",
+                "--out", out.toString(), "--persons", "240", "--size", "64"), Duration.ofMinutes(5));
+        assertEquals(0, r.exit(), "generate-synthetic: " + r.output());
     }
 
     private static ClassifyResponse awaitVersion(ClassificationGrpc.ClassificationBlockingStub client, Path photo, String version,

@@ -1,18 +1,19 @@
 package org.affectdml.deploy;
 
+import org.affectdml.service.testing.BoundedProcess;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -32,11 +33,10 @@ class ContainerBuildTest {
 
     @Test
     void buildShBuildsEveryImageTheManifestsRun() throws Exception {
-        Process p = new ProcessBuilder("bash", CONTAINERS.resolve("build.sh").toString(), "--dry-run", "--gpu", "--native")
-                .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
-        assertEquals(0, p.exitValue(), out);
+        BoundedProcess.Result r = BoundedProcess.run(List.of("bash", CONTAINERS.resolve("build.sh").toString(), "--dry-run",
+                "--gpu", "--native"), Duration.ofSeconds(30));
+        String out = r.output();
+        assertEquals(0, r.exit(), out);
         Set<String> built = new TreeSet<>();
         Matcher tag = Pattern.compile(" -t (\\S+)").matcher(out);
         while (tag.find()) {

@@ -1,5 +1,6 @@
 package org.affectdml.deploy;
 
+import org.affectdml.service.testing.BoundedProcess;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
@@ -8,11 +9,11 @@ import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -246,10 +247,10 @@ class KubernetesManifestsTest {
     @Test
     void theCommittedCpuRenderingIsCurrent() throws Exception {
         Assumptions.assumeTrue(kubectlInstalled(), "kubectl is not installed: rendering is checked where it is (deploy/k8s/render.sh)");
-        Process p = new ProcessBuilder("kubectl", "kustomize", REPO.resolve("deploy/k8s/overlays/cpu").toString()).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-        assertEquals(out, Files.readString(REPO.resolve("deploy/k8s/rendered/cpu.yaml")),
+        BoundedProcess.Result r = BoundedProcess.runForStandardOutput(
+                List.of("kubectl", "kustomize", REPO.resolve("deploy/k8s/overlays/cpu").toString()), Duration.ofSeconds(60));
+        assertEquals(0, r.exit(), "kubectl kustomize failed");
+        assertEquals(r.output(), Files.readString(REPO.resolve("deploy/k8s/rendered/cpu.yaml")),
                 "deploy/k8s/rendered/cpu.yaml is stale: run deploy/k8s/render.sh and commit it");
     }
 
@@ -257,18 +258,17 @@ class KubernetesManifestsTest {
     void overlaysRenderWithKustomize() throws Exception {
         Assumptions.assumeTrue(kubectlInstalled(), "kubectl is not installed: rendering is checked where it is (deploy/k8s/render.sh)");
         for (String overlay : List.of("cpu", "gpu")) {
-            Process p = new ProcessBuilder("kubectl", "kustomize", REPO.resolve("deploy/k8s/overlays/" + overlay).toString())
-                    .redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes());
-            assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-            assertEquals(0, p.exitValue(), overlay + ": " + out);
+            BoundedProcess.Result r = BoundedProcess.run(
+                    List.of("kubectl", "kustomize", REPO.resolve("deploy/k8s/overlays/" + overlay).toString()), Duration.ofSeconds(60));
+            String out = r.output();
+            assertEquals(0, r.exit(), overlay + ": " + out);
             assertTrue(out.contains("kind: HorizontalPodAutoscaler") && out.contains("kind: NetworkPolicy"), overlay);
             assertEquals(overlay.equals("gpu"), out.contains("nvidia.com/gpu: 1"), overlay + ": GPUs only in the gpu overlay");
         }
-        Process p = new ProcessBuilder("kubectl", "kustomize", REPO.resolve("deploy/k8s/monitoring").toString()).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-        assertEquals(0, p.exitValue(), "monitoring: " + out);
+        BoundedProcess.Result monitoring = BoundedProcess.run(
+                List.of("kubectl", "kustomize", REPO.resolve("deploy/k8s/monitoring").toString()), Duration.ofSeconds(60));
+        String out = monitoring.output();
+        assertEquals(0, monitoring.exit(), "monitoring: " + out);
         assertTrue(out.contains("kind: PodMonitor") && out.contains("kind: PrometheusRule"), out);
     }
 

@@ -32,6 +32,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.affectdml.registry.RegistryTestSupport.ADMIN_KEY;
@@ -158,16 +160,21 @@ class ConsistencyTest {
         AtomicBoolean stop = new AtomicBoolean();
         ConcurrentLinkedQueue<String> problems = new ConcurrentLinkedQueue<>();
         ConcurrentLinkedQueue<Integer> answers = new ConcurrentLinkedQueue<>();
+        CountDownLatch firstAnswer = new CountDownLatch(1);
+        AtomicBoolean notFound = new AtomicBoolean();
         Thread classifier = new Thread(() -> {
             while (!stop.get()) {
                 try {
                     ClassifyResponse r = client.classify(classify("vanishing", nearDuplicate(1), NEAR_BOX));
                     answers.add(r.getClassesCount());
+                    firstAnswer.countDown();
                     if (r.getClassesCount() != 3) {
                         problems.add("answer with " + r.getClassesCount() + " classes");
                     }
                 } catch (StatusRuntimeException e) {
-                    if (e.getStatus().getCode() != Status.Code.NOT_FOUND) {
+                    if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+                        notFound.set(true);
+                    } else {
                         problems.add(e.getStatus().toString());
                     }
                     return;
@@ -175,11 +182,14 @@ class ConsistencyTest {
             }
         });
         classifier.start();
-        Thread.sleep(300);
+        // The delete comes while Classify calls are running: after the first answer, not after a guessed sleep.
+        assertTrue(firstAnswer.await(60, TimeUnit.SECONDS) || !problems.isEmpty(), "no Classify answered before the delete");
         admin.deleteTaxonomy(DeleteTaxonomyRequest.newBuilder().setName("vanishing").build());
         classifier.join(30_000);
+        boolean stillClassifying = classifier.isAlive();
         stop.set(true);
         assertTrue(problems.isEmpty(), problems.toString());
-        assertFalse(answers.isEmpty(), "no Classify completed before the delete");
+        assertFalse(stillClassifying, "Classify still answered 30 s after the taxonomy was deleted");
+        assertTrue(notFound.get(), "the first Classify after the delete answers NOT_FOUND");
     }
 }

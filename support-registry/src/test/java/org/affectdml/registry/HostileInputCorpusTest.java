@@ -441,7 +441,8 @@ class HostileInputCorpusTest {
     private void stillHealthy() throws Exception {
         assertEquals("200", rest("GET", "/q/health/ready", null, null).code());
         assertEquals(grpc.health.v1.HealthOuterClass.HealthCheckResponse.ServingStatus.SERVING, grpc.health.v1.HealthGrpc
-                .newBlockingStub(embeddingChannel).check(grpc.health.v1.HealthOuterClass.HealthCheckRequest.getDefaultInstance()).getStatus());
+                .newBlockingStub(embeddingChannel).withDeadlineAfter(30, java.util.concurrent.TimeUnit.SECONDS)
+                .check(grpc.health.v1.HealthOuterClass.HealthCheckRequest.getDefaultInstance()).getStatus());
         var names = admin.listTaxonomies(ListTaxonomiesRequest.newBuilder().setPageSize(500).build()).getTaxonomiesList().stream()
                 .map(t -> t.getName()).toList();
         assertTrue(names.stream().noneMatch(n -> n.contains("long") || n.contains("nul") || n.contains("nl-")), names.toString());

@@ -184,8 +184,11 @@ class RegistryReplicasIT {
     }
 
     private ServiceProcess registry(int embeddingPort) throws Exception {
+        // The lease is renewed every pass (200 ms) and after every batch; the default 30 s time-to-live, not a short
+        // one, so that a batch slowed by a loaded machine never passes the lease mid-run and splits the work by chance.
+        // The take-over below waits at most that long (a graceful stop releases the lease at once).
         return RegistryProcesses.start(embeddingPort, ADMIN, "replicas-client-key",
-                Map.of("affect.registry.reembedding.interval", "200ms", "affect.registry.reembedding.lease-ttl", "3s"), tmp.resolve("logs"));
+                Map.of("affect.registry.reembedding.interval", "200ms", "affect.registry.reembedding.lease-ttl", "30s"), tmp.resolve("logs"));
     }
 
     private static ReembeddingStatus awaitAllEmbeddedWith(String version, TaxonomyAdminGrpc.TaxonomyAdminBlockingStub admin)

@@ -186,11 +186,14 @@ class MicroBatcherTest {
         assertEquals("m:a", b.submit("m", new Item("a", 1)));
         assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(290), "the lone request waited the delay");
 
-        Future<String> first = submit(b, "m", "b", 1);
-        awaitQueued(b, 1);
-        Future<String> second = submit(b, "m", "c", 1);
-        first.get();
-        second.get();
+        // The preferred size starts a run at once: with a minute's delay, the two rows must not wait it out (an
+        // event claim, so however slowly the second caller arrives, it cannot fail by chance).
+        var patient = batcher(policy(8, Duration.ofMinutes(1), List.of(2)));
+        Future<String> first = submit(patient, "m", "b", 1);
+        awaitQueued(patient, 1);
+        Future<String> second = submit(patient, "m", "c", 1);
+        assertEquals("m:b", first.get(30, TimeUnit.SECONDS), "the preferred size did not start a run: it waited the delay");
+        assertEquals("m:c", second.get(30, TimeUnit.SECONDS));
         assertEquals(List.of(List.of("a"), List.of("b", "c")), runs, "two rows, the preferred size, share a run");
     }
 

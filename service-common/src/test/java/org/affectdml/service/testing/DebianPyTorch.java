@@ -4,9 +4,9 @@ import org.junit.jupiter.api.Assumptions;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -36,21 +36,12 @@ public final class DebianPyTorch {
     public static void script(String script, String... arguments) throws Exception {
         List<String> command = new ArrayList<>(List.of(PYTHON, SCRIPTS.resolve(script).toString()));
         command.addAll(List.of(arguments));
-        Result r = run(command);
+        BoundedProcess.Result r = run(command);
         assertEquals(0, r.exit(), command + " failed:\n" + r.output());
     }
 
-    /** What a process printed (standard output and error) and its exit code. */
-    public record Result(int exit, String output) {
-    }
-
-    public static Result run(List<String> command) throws Exception {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        if (!p.waitFor(5, TimeUnit.MINUTES)) {
-            p.destroyForcibly();
-            throw new AssertionError(command + " did not end within 5 minutes");
-        }
-        return new Result(p.exitValue(), out);
+    /** Runs a command, its output in a file, killed and failed if it has not ended within 5 minutes. */
+    public static BoundedProcess.Result run(List<String> command) throws Exception {
+        return BoundedProcess.run(command, Duration.ofMinutes(5));
     }
 }

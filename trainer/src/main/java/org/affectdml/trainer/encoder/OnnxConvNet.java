@@ -270,8 +270,14 @@ public final class OnnxConvNet implements AutoCloseable {
                 if (pads[0] != pads[2] || pads[1] != pads[3]) {
                     throw new IllegalArgumentException("Conv " + n.getName() + " has asymmetric pads " + java.util.Arrays.toString(pads));
                 }
-                return Conv2d.conv2d(x, w, b, new Shape(ints(n, "strides", new long[]{1, 1})), new Shape(pads[0], pads[1]),
-                        new Shape(ints(n, "dilations", new long[]{1, 1})), (int) integer(n, "group", 1)).singletonOrThrow();
+                long[] strides = ints(n, "strides", new long[]{1, 1});
+                long[] dilations = ints(n, "dilations", new long[]{1, 1});
+                int group = (int) integer(n, "group", 1);
+                if (isPointwise(w, pads, dilations, group)) {
+                    return pointwise(x, w, b, strides);
+                }
+                return Conv2d.conv2d(x, w, b, new Shape(strides), new Shape(pads[0], pads[1]), new Shape(dilations), group)
+                        .singletonOrThrow();
             }
             case "Relu" -> {
                 return Activation.relu(x);
@@ -314,6 +320,32 @@ public final class OnnxConvNet implements AutoCloseable {
             }
             default -> throw new IllegalStateException(n.getOpType());
         }
+    }
+
+    /** A 1x1 convolution without padding, dilation or groups: a matrix product over the channels at each pixel. */
+    private static boolean isPointwise(NDArray w, long[] pads, long[] dilations, int group) {
+        Shape k = w.getShape();
+        return k.dimension() == 4 && k.get(2) == 1 && k.get(3) == 1 && group == 1
+                && java.util.Arrays.stream(pads).allMatch(p -> p == 0) && java.util.Arrays.stream(dilations).allMatch(d -> d == 1);
+    }
+
+    /**
+     * A 1x1 convolution as a matrix product (BLAS), the same sums as the convolution. Not through oneDNN: its backward
+     * 1x1 convolution divides by the CPU's cache sizes and dies of SIGFPE (the whole JVM) on virtual machines whose CPUID
+     * reports none (seen on an AMD EPYC VM: brgemm_convolution_bwd_utils::brg_blocking_t::est_eff_1x1), which
+     * DNNL_MAX_CPU_ISA does not avoid; every ResNet bottleneck and downsampling path has 1x1 convolutions.
+     */
+    private static NDArray pointwise(NDArray x, NDArray w, NDArray b, long[] strides) {
+        NDArray sampled = strides[0] == 1 && strides[1] == 1 ? x : x.get(":, :, ::" + strides[0] + ", ::" + strides[1]);
+        Shape in = sampled.getShape();
+        long batch = in.get(0);
+        long height = in.get(2);
+        long width = in.get(3);
+        long outChannels = w.getShape().get(0);
+        NDManager step = x.getManager();
+        NDArray kernel = attached(w.reshape(outChannels, in.get(1)), step);
+        NDArray y = kernel.matMul(sampled.reshape(batch, in.get(1), height * width)).reshape(batch, outChannels, height, width);
+        return b == null ? y : y.add(attached(b.reshape(1, outChannels, 1, 1), step));
     }
 
     private static NDArray attached(NDArray array, NDManager manager) {

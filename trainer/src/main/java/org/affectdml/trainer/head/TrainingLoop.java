@@ -97,6 +97,13 @@ public final class TrainingLoop {
                 value = model.loss(scratch, rows);
                 collector.backward(value.total());
             }
+            float total = value.total().getFloat();
+            if (!Float.isFinite(total)) {
+                // Said at once, not later as a NaN embedding no class is nearest to.
+                throw new IllegalStateException("the loss became " + total + " in epoch " + (epoch + 1) + ", batch " + (batch + 1)
+                        + ": training diverged; lower the learning rate (or, on a VM whose CPU reports no cache sizes, see "
+                        + "docs/operations.md, \"Training on CPU\")");
+            }
             losses.add(value);
             Map<String, float[]> gradients = null;
             if (listener.recordsSteps()) {

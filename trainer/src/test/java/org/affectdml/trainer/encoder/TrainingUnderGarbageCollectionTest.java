@@ -71,8 +71,9 @@ class TrainingUnderGarbageCollectionTest {
     private static void assertSameSteps(Consumer<List<StepRecord>> training) {
         List<StepRecord> quiet = new ArrayList<>();
         training.accept(quiet);
-        List<StepRecord> collected = new ArrayList<>();
+        List<StepRecord> collected = new StepsAfterACollection();
         long collections = underConstantCollection(() -> training.accept(collected));
+        // An event, not a rate: each step was recorded only after a collection since the last one.
         assertTrue(collections >= quiet.size(), "the collector ran during training (" + collections + " collections for "
                 + quiet.size() + " steps)");
         assertEquals(quiet.size(), collected.size());
@@ -106,6 +107,25 @@ class TrainingUnderGarbageCollectionTest {
             collector.interrupt();
         }
         return collectionCount() - before;
+    }
+
+    /**
+     * Steps recorded each after at least one collection since the step before, however fast the machine trains: the
+     * collector thread asks for one every millisecond, so the wait is short and only bounded against a hang.
+     */
+    private static final class StepsAfterACollection extends ArrayList<StepRecord> {
+        private long seen = collectionCount();
+
+        @Override
+        public boolean add(StepRecord step) {
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+            while (collectionCount() <= seen) {
+                assertTrue(System.nanoTime() < deadline, "no garbage collection within 30 s of a step");
+                Thread.onSpinWait();
+            }
+            seen = collectionCount();
+            return super.add(step);
+        }
     }
 
     private static long collectionCount() {
