@@ -332,8 +332,8 @@ public final class OnnxConvNet implements AutoCloseable {
     /**
      * A 1x1 convolution as a matrix product (BLAS), the same sums as the convolution. Not through oneDNN: its backward
      * 1x1 convolution divides by the CPU's cache sizes and dies of SIGFPE (the whole JVM) on virtual machines whose CPUID
-     * reports none (seen on an AMD EPYC VM: brgemm_convolution_bwd_utils::brg_blocking_t::est_eff_1x1), which
-     * DNNL_MAX_CPU_ISA does not avoid; every ResNet bottleneck and downsampling path has 1x1 convolutions.
+     * reports none (seen on an AMD EPYC VM: brgemm_convolution_bwd_utils::brg_blocking_t::est_eff_1x1), with its
+     * AVX-512 kernels and with DNNL_MAX_CPU_ISA=AVX2 alike; every ResNet bottleneck and downsampling path has them.
      */
     private static NDArray pointwise(NDArray x, NDArray w, NDArray b, long[] strides) {
         NDArray sampled = strides[0] == 1 && strides[1] == 1 ? x : x.get(":, :, ::" + strides[0] + ", ::" + strides[1]);

@@ -203,6 +203,46 @@ class OnnxConvNetTest {
         assertTrue(trained.imageEncoder().length > 0, "the trained encoder is published");
     }
 
+    /**
+     * A strided 1x1 convolution is computed as a matrix product (not by oneDNN, see OnnxConvNet.pointwise): the same
+     * values as ONNX Runtime's Conv on an odd-sized map, and the same weight gradients as DJL's own convolution.
+     */
+    @Test
+    void aStridedPointwiseConvolutionMatchesOnnxRuntimeAndTheConvolutionsGradients() throws Exception {
+        Random r = new Random(5);
+        float[] weight = gaussian(r, 4 * 3, 0.5);
+        float[] bias = gaussian(r, 4, 0.1);
+        byte[] onnx = new org.affectdml.inference.onnx.OnnxGraphBuilder("pointwise", "affect-dml")
+                .input("pixel_values", -1, 3, 7, 5)
+                .output("features", -1, 4 * 4 * 3)
+                .initializer("conv.weight", weight, 4, 3, 1, 1)
+                .initializer("conv.bias", bias, 4)
+                .node("Conv", new String[]{"pixel_values", "conv.weight", "conv.bias"}, new String[]{"c"},
+                        "kernel_shape", new long[]{1, 1}, "strides", new long[]{2, 2})
+                .node("Flatten", new String[]{"c"}, new String[]{"features"}, "axis", 1L)
+                .build();
+        long[] shape = {2, 3, 7, 5};
+        float[] input = gaussian(r, 2 * 3 * 7 * 5, 1.0);
+        try (OnnxConvNet net = OnnxConvNet.read(onnx, NDManager.newBaseManager("PyTorch"));
+             NDManager step = NDManager.newBaseManager("PyTorch")) {
+            NDArray x = step.create(input, new Shape(shape));
+            assertClose(ort(onnx, input, shape, "features"), net.forward(x, "features").toFloatArray(), 1e-5, "features");
+
+            NDArray w = net.parameters().get("conv.weight");
+            try (GradientCollector g = Engine.getEngine("PyTorch").newGradientCollector()) {
+                g.backward(net.forward(x, "features").square().sum());
+            }
+            NDArray w2 = step.create(weight, new Shape(4, 3, 1, 1));
+            w2.setRequiresGradient(true);
+            try (GradientCollector g = Engine.getEngine("PyTorch").newGradientCollector()) {
+                NDArray y = ai.djl.nn.convolutional.Conv2d.conv2d(x, w2, step.create(bias), new Shape(2, 2), new Shape(0, 0),
+                        new Shape(1, 1), 1).singletonOrThrow();
+                g.backward(y.square().sum());
+            }
+            assertClose(new float[][]{w2.getGradient().toFloatArray()}, w.getGradient().toFloatArray(), 1e-3, "weight gradient");
+        }
+    }
+
     /** A conv net whose Gemm takes a flattened 16 x 16 map, with dynamic height and width; see its test. */
     private static byte[] dynamicSizeGraph() throws Exception {
         Random r = new Random(8);
