@@ -19,3 +19,4 @@ else
 fi
 cd "$REPO_ROOT"
 ./mvnw -B verify "$@"
+"$REPO_ROOT/deploy/local/skipped-tests.sh"  # a green run says what it skipped, and why

@@ -76,6 +76,32 @@ public class BundleCommand {
         Path segmenterLabels;
     }
 
+    /** What assembling a default bundle takes: the backbones, the store it goes to, the runtime that verifies it, --activate. */
+    static class Assembly {
+        @CommandLine.Spec(CommandLine.Spec.Target.MIXEE)
+        CommandLine.Model.CommandSpec spec;
+        @Mixin
+        Store store;
+        @Mixin
+        Runtime runtime;
+        @Mixin
+        Backbones backbones;
+        @Mixin
+        Publish publish;
+
+        /** {@code file} as given, refused as a usage error when it is given and is not a file. */
+        Path existing(Path file, String option) {
+            return existingFile(spec, file, option);
+        }
+
+        /** Assembles the bundle into the store, verifies it and publishes it: its version on stdout. */
+        void publish(DefaultBundleAssembler.Inputs inputs) throws java.io.IOException, ai.onnxruntime.OrtException {
+            OrtSessionFactory sessions = runtime.sessions();
+            ModelStore target = store.open();
+            publish.published(target, new DefaultBundleAssembler(sessions).assemble(inputs, target), new BundleLoader(sessions));
+        }
+    }
+
     static Path existingFile(CommandLine.Model.CommandSpec spec, Path file, String option) {
         if (file != null && !Files.isRegularFile(file)) {
             throw new CommandLine.ParameterException(spec.commandLine(), option + " " + file + ": no such file");
@@ -86,33 +112,23 @@ public class BundleCommand {
     @Command(name = "assemble-default", mixinStandardHelpOptions = true,
             description = "Build the default bundle (backbones + the untrained random-projection head), publish it and print its version. Idempotent for the same inputs.")
     static class AssembleDefault implements Callable<Integer> {
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
         @Mixin
-        Store store;
-        @Mixin
-        Runtime runtime;
-        @Mixin
-        Backbones backbones;
+        Assembly assembly;
         @Option(names = "--encoder-output", defaultValue = "features", description = "encoder output tensor (default ${DEFAULT-VALUE})")
         String encoderOutput;
         @Option(names = "--encoder-size", defaultValue = "224", description = "encoder input size in pixels (default ${DEFAULT-VALUE})")
         int encoderSize;
         @Option(names = "--segmenter-size", defaultValue = "512", description = "segmenter input size in pixels (default ${DEFAULT-VALUE})")
         int segmenterSize;
-        @Mixin
-        Publish publish;
 
         @Override
         public Integer call() throws Exception {
-            Path image = existingFile(spec, backbones.imageEncoder, "--image-encoder");
-            var inputs = new DefaultBundleAssembler.Inputs(image,
-                    backbones.bodyEncoder == null ? image : existingFile(spec, backbones.bodyEncoder, "--body-encoder"),
-                    encoderOutput, encoderSize, existingFile(spec, backbones.segmenter, "--segmenter"),
-                    existingFile(spec, backbones.segmenterLabels, "--segmenter-labels"), segmenterSize);
-            OrtSessionFactory sessions = runtime.sessions();
-            ModelStore s = store.open();
-            publish.published(s, new DefaultBundleAssembler(sessions).assemble(inputs, s), new BundleLoader(sessions));
+            Backbones backbones = assembly.backbones;
+            Path image = assembly.existing(backbones.imageEncoder, "--image-encoder");
+            assembly.publish(new DefaultBundleAssembler.Inputs(image,
+                    backbones.bodyEncoder == null ? image : assembly.existing(backbones.bodyEncoder, "--body-encoder"),
+                    encoderOutput, encoderSize, assembly.existing(backbones.segmenter, "--segmenter"),
+                    assembly.existing(backbones.segmenterLabels, "--segmenter-labels"), segmenterSize));
             return 0;
         }
     }
@@ -126,34 +142,26 @@ public class BundleCommand {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
         @Mixin
-        Store store;
-        @Mixin
-        Runtime runtime;
-        @Mixin
-        Backbones backbones;
+        Assembly assembly;
         @Option(names = "--logits", description = "use the encoders' classifier logits (the paper's code) instead of the pooled features")
         boolean logits;
-        @Mixin
-        Publish publish;
 
         @Override
         public Integer call() throws Exception {
             Path work = Files.createTempDirectory("affect-import-");
             try {
-                Path image = prepared(existingFile(spec, backbones.imageEncoder, "--image-encoder"), "image encoder",
+                Backbones backbones = assembly.backbones;
+                Path image = prepared(assembly.existing(backbones.imageEncoder, "--image-encoder"), "image encoder",
                         work.resolve("image_encoder.onnx"));
                 Path body = backbones.bodyEncoder == null ? image
-                        : prepared(existingFile(spec, backbones.bodyEncoder, "--body-encoder"), "body encoder", work.resolve("body_encoder.onnx"));
-                Path seg = existingFile(spec, backbones.segmenter, "--segmenter");
+                        : prepared(assembly.existing(backbones.bodyEncoder, "--body-encoder"), "body encoder", work.resolve("body_encoder.onnx"));
+                Path seg = assembly.existing(backbones.segmenter, "--segmenter");
                 StandardExports.Segmenter s = StandardExports.segmenter(Files.readAllBytes(seg));
                 System.err.printf("segmenter %s (sha256 %s): %s, input '%s' %d px, %d classes%n", seg, Sha256.of(seg), s.kind(), s.input(),
                         s.size(), s.classes());
                 int size = StandardExports.encoder(Files.readAllBytes(image), false).size();
-                var inputs = new DefaultBundleAssembler.Inputs(image, body, logits ? StandardExports.LOGITS : StandardExports.FEATURES, size,
-                        seg, existingFile(spec, backbones.segmenterLabels, "--segmenter-labels"), s.size());
-                OrtSessionFactory sessions = runtime.sessions();
-                ModelStore target = store.open();
-                publish.published(target, new DefaultBundleAssembler(sessions).assemble(inputs, target), new BundleLoader(sessions));
+                assembly.publish(new DefaultBundleAssembler.Inputs(image, body, logits ? StandardExports.LOGITS : StandardExports.FEATURES, size,
+                        seg, assembly.existing(backbones.segmenterLabels, "--segmenter-labels"), s.size()));
                 return 0;
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());

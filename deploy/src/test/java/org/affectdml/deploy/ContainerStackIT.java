@@ -25,6 +25,7 @@ import org.affectdml.proto.v1.PersonBox;
 import org.affectdml.proto.v1.Taxonomy;
 import org.affectdml.proto.v1.TaxonomyAdminGrpc;
 import org.affectdml.proto.v1.TaxonomyKind;
+import org.affectdml.service.testing.ServiceProcess;
 import org.affectdml.service.testing.GrpcTestChannels;
 import org.affectdml.service.testing.PrometheusScrape;
 import org.affectdml.inference.image.SyntheticPhotos;
@@ -53,6 +54,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -89,8 +91,8 @@ class ContainerStackIT {
         Assumptions.assumeTrue(Podman.available(), "podman is not installed: the container journey runs where it is "
                 + "(deploy/containers/install-engine.sh installs podman, runc and debootstrap; .ci/run does)");
         for (String module : Stream.concat(SERVICES.stream(), Stream.of("cli")).toList()) {
-            assertTrue(Files.isRegularFile(REPO.resolve(module).resolve("target/quarkus-app/quarkus-run.jar")),
-                    module + " is not packaged: run ./mvnw -B verify from the root (or package it first)");
+            // the images take these packages as they are (SKIP_PACKAGE): one older than its sources is refused
+            assertNotNull(ServiceProcess.packagedApp(REPO, module), module + " is not packaged: run ./mvnw -B verify from the root (or package it first)");
         }
         Files.createDirectories(WORK);
         run(Duration.ofMinutes(25), WORK.resolve("build.log"), Map.of("SKIP_PACKAGE", "true", "CONTAINER_ENGINE", "podman"),
@@ -262,41 +264,48 @@ class ContainerStackIT {
                         answered.incrementAndGet();
                     } catch (StatusRuntimeException e) {
                         failures.add(e.getStatus().getCode() + ": " + e.getStatus().getDescription());
+                    } catch (RuntimeException e) {
+                        failures.add(e.toString());  // counted, not a caller that dies and leaves the others to pass
                     }
                 }
             });
             thread.start();
             callers.add(thread);
         }
-        awaitAnswered(answered, 20);
-        List<ContainerStack.Pod> survivors = stack.pods().stream()
-                .filter(p -> p.plan.workload().equals(workload) && p != victim).toList();
-        double[] survivorsBefore = servedCalls(survivors);
-        assertTrue(servedCalls(List.of(victim))[0] > 0, victim + " served calls before SIGTERM (the load reaches it)");
-        double unavailableBefore = registryAnswers(registry, "UNAVAILABLE");
-        ContainerStack.Termination end = stack.terminate(victim);
-        int atExit = answered.get();
-        awaitAnswered(answered, atExit + 20);
-        stop.set(true);
-        for (Thread caller : callers) {
-            caller.join(60_000);
+        try {
+            awaitAnswered(answered, 20);
+            List<ContainerStack.Pod> survivors = stack.pods().stream()
+                    .filter(p -> p.plan.workload().equals(workload) && p != victim).toList();
+            double[] survivorsBefore = servedCalls(survivors);
+            assertTrue(servedCalls(List.of(victim))[0] > 0, victim + " served calls before SIGTERM (the load reaches it)");
+            double unavailableBefore = registryAnswers(registry, "UNAVAILABLE");
+            ContainerStack.Termination end = stack.terminate(victim);
+            int atExit = answered.get();
+            awaitAnswered(answered, atExit + 20);
+            stop.set(true);
+            for (Thread caller : callers) {
+                caller.join(60_000);
+                assertFalse(caller.isAlive(), "a caller did not end within 60 s of the stop (a call past its 30 s deadline)");
+            }
+            double[] survivorsAfter = servedCalls(survivors);
+            for (int i = 0; i < survivors.size(); i++) {
+                assertTrue(survivorsAfter[i] > survivorsBefore[i], survivors.get(i) + " took the calls while " + victim + " stopped");
+            }
+            double unavailable = registryAnswers(registry, "UNAVAILABLE") - unavailableBefore;
+            System.out.printf("[container-stack] round %d, SIGTERM %s under load: preStop %d ms, exit %d after %d ms, %d calls answered,"
+                            + " %d failed, %.0f answered UNAVAILABLE by the registry%n", round, end.pod(), end.preStop().toMillis(),
+                    end.exitCode(), end.termToExit().toMillis(), answered.get(), failures.size(), unavailable);
+            assertEquals(List.of(), List.copyOf(failures), "no Classify call fails while " + victim + " stops (the caller retries nothing)");
+            assertEquals(0.0, unavailable, "the registry answered no Classify UNAVAILABLE while " + victim + " stopped");
+            assertFalse(end.killed(), victim + " exits within its grace period (" + victim.plan.terminationGraceSeconds() + " s), no SIGKILL");
+            assertTrue(end.exitCode() == 0 || end.exitCode() == 143, victim + " exits cleanly on SIGTERM: " + end.exitCode());
+            assertEquals(503, end.readinessAfterTerm(), victim + ": 1 s after SIGTERM, inside its shutdown delay, its readiness is DOWN");
+            Duration delay = Duration.parse("PT" + victim.plan.env().get("AFFECT_SHUTDOWN_DELAY").toUpperCase());
+            assertTrue(end.termToExit().compareTo(delay) >= 0, victim + " keeps serving for its shutdown delay (" + delay
+                    + ") after SIGTERM while readiness is down: exited after " + end.termToExit().toMillis() + " ms");
+        } finally {
+            stop.set(true);  // whatever failed, no caller outlives the round
         }
-        double[] survivorsAfter = servedCalls(survivors);
-        for (int i = 0; i < survivors.size(); i++) {
-            assertTrue(survivorsAfter[i] > survivorsBefore[i], survivors.get(i) + " took the calls while " + victim + " stopped");
-        }
-        double unavailable = registryAnswers(registry, "UNAVAILABLE") - unavailableBefore;
-        System.out.printf("[container-stack] round %d, SIGTERM %s under load: preStop %d ms, exit %d after %d ms, %d calls answered,"
-                        + " %d failed, %.0f answered UNAVAILABLE by the registry%n", round, end.pod(), end.preStop().toMillis(),
-                end.exitCode(), end.termToExit().toMillis(), answered.get(), failures.size(), unavailable);
-        assertEquals(List.of(), List.copyOf(failures), "no Classify call fails while " + victim + " stops (the caller retries nothing)");
-        assertEquals(0.0, unavailable, "the registry answered no Classify UNAVAILABLE while " + victim + " stopped");
-        assertFalse(end.killed(), victim + " exits within its grace period (" + victim.plan.terminationGraceSeconds() + " s), no SIGKILL");
-        assertTrue(end.exitCode() == 0 || end.exitCode() == 143, victim + " exits cleanly on SIGTERM: " + end.exitCode());
-        assertEquals(503, end.readinessAfterTerm(), victim + ": 1 s after SIGTERM, inside its shutdown delay, its readiness is DOWN");
-        Duration delay = Duration.parse("PT" + victim.plan.env().get("AFFECT_SHUTDOWN_DELAY").toUpperCase());
-        assertTrue(end.termToExit().compareTo(delay) >= 0, victim + " keeps serving for its shutdown delay (" + delay
-                + ") after SIGTERM while readiness is down: exited after " + end.termToExit().toMillis() + " ms");
     }
 
     @Test

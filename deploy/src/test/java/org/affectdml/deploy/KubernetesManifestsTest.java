@@ -249,7 +249,7 @@ class KubernetesManifestsTest {
         Assumptions.assumeTrue(kubectlInstalled(), "kubectl is not installed: rendering is checked where it is (deploy/k8s/render.sh)");
         BoundedProcess.Result r = BoundedProcess.runForStandardOutput(
                 List.of("kubectl", "kustomize", REPO.resolve("deploy/k8s/overlays/cpu").toString()), Duration.ofSeconds(60));
-        assertEquals(0, r.exit(), "kubectl kustomize failed");
+        assertEquals(0, r.exit(), "kubectl kustomize failed: " + r.errors());
         assertEquals(r.output(), Files.readString(REPO.resolve("deploy/k8s/rendered/cpu.yaml")),
                 "deploy/k8s/rendered/cpu.yaml is stale: run deploy/k8s/render.sh and commit it");
     }

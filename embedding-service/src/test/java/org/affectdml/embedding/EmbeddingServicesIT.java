@@ -224,16 +224,19 @@ class EmbeddingServicesIT {
                         caller.start();
                         callers.add(caller);
                     }
-                    awaitAtLeast(answers, 20, failures);
-                    modelStore.activate(v2, new BundleLoader(OrtSessionFactory.cpu(1)));
-                    long deadline = System.currentTimeMillis() + 30_000;
-                    while (!client.withDeadlineAfter(30, java.util.concurrent.TimeUnit.SECONDS)
-                            .getModel(org.affectdml.proto.v1.GetModelRequest.getDefaultInstance()).getVersion().equals(v2)) {
-                        assertTrue(System.currentTimeMillis() < deadline, "embedding-service did not swap to " + v2);
-                        Thread.sleep(100);
+                    try {
+                        awaitAtLeast(answers, 20, failures);
+                        modelStore.activate(v2, new BundleLoader(OrtSessionFactory.cpu(1)));
+                        long deadline = System.currentTimeMillis() + 30_000;
+                        while (!client.withDeadlineAfter(30, java.util.concurrent.TimeUnit.SECONDS)
+                                .getModel(org.affectdml.proto.v1.GetModelRequest.getDefaultInstance()).getVersion().equals(v2)) {
+                            assertTrue(System.currentTimeMillis() < deadline, "embedding-service did not swap to " + v2);
+                            Thread.sleep(100);
+                        }
+                        awaitAtLeast(answers, answers.size() + 20, failures);
+                    } finally {
+                        loading.set(false);  // a failed wait stops the load too: no caller outlives the test in this JVM
                     }
-                    awaitAtLeast(answers, answers.size() + 20, failures);
-                    loading.set(false);
                     for (Thread caller : callers) {
                         caller.join(120_000);
                         assertFalse(caller.isAlive(), "a load thread is still running 2 minutes after the load stopped");

@@ -64,6 +64,9 @@ final class ClassifyLoad implements AutoCloseable {
         running.set(false);
         for (Thread t : threads) {
             t.join(TimeUnit.SECONDS.toMillis(60));
+            if (t.isAlive()) {
+                throw new IllegalStateException(t.getName() + " still calls 60 s after the load stopped (a call past its deadline)");
+            }
         }
     }
 }

@@ -182,12 +182,16 @@ class ConsistencyTest {
             }
         });
         classifier.start();
-        // The delete comes while Classify calls are running: after the first answer, not after a guessed sleep.
-        assertTrue(firstAnswer.await(60, TimeUnit.SECONDS) || !problems.isEmpty(), "no Classify answered before the delete");
-        admin.deleteTaxonomy(DeleteTaxonomyRequest.newBuilder().setName("vanishing").build());
-        classifier.join(30_000);
-        boolean stillClassifying = classifier.isAlive();
-        stop.set(true);
+        boolean stillClassifying;
+        try {
+            // The delete comes while Classify calls are running: after the first answer, not after a guessed sleep.
+            assertTrue(firstAnswer.await(60, TimeUnit.SECONDS) || !problems.isEmpty(), "no Classify answered before the delete");
+            admin.deleteTaxonomy(DeleteTaxonomyRequest.newBuilder().setName("vanishing").build());
+            classifier.join(30_000);
+            stillClassifying = classifier.isAlive();
+        } finally {
+            stop.set(true);  // a failed step stops the classifier too: it must not keep calling the shared app
+        }
         assertTrue(problems.isEmpty(), problems.toString());
         assertFalse(stillClassifying, "Classify still answered 30 s after the taxonomy was deleted");
         assertTrue(notFound.get(), "the first Classify after the delete answers NOT_FOUND");

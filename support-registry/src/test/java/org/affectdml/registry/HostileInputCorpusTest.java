@@ -492,7 +492,8 @@ class HostileInputCorpusTest {
         Metadata headers = new Metadata();
         headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + key);
         var authorized = ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
-        return ClientCalls.blockingUnaryCall(authorized, descriptor, CallOptions.DEFAULT, request);
+        return ClientCalls.blockingUnaryCall(authorized, descriptor,
+                CallOptions.DEFAULT.withDeadlineAfter(GrpcTestChannels.DEFAULT_DEADLINE_MINUTES, java.util.concurrent.TimeUnit.MINUTES), request);
     }
 
     /** Sends a raw HTTP/1.1 request head (no body) and reads one answer (its Content-Length body), 10 s at most. */

@@ -316,7 +316,11 @@ public final class ContainerStack implements AutoCloseable {
             }
             Thread.sleep(250);
         }
+        long killDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (running(pod)) {
+            if (System.nanoTime() > killDeadline) {
+                throw new IllegalStateException(pod.name + " still runs 60 s after SIGKILL");
+            }
             Thread.sleep(250);
         }
         long exitedAt = System.nanoTime();  // within 250 ms and one podman inspect of the exit

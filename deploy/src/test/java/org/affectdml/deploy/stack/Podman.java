@@ -1,7 +1,8 @@
 package org.affectdml.deploy.stack;
 
+import org.affectdml.service.testing.BoundedProcess;
+
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,29 +42,15 @@ public final class Podman {
         command.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         pb.environment().putIfAbsent("CONTAINERS_CONF", containersConf.toString());
-        Path output = null;
         try {
-            // to a file, so that the timeout holds even when podman hangs without closing its output
-            output = Files.createTempFile("podman", ".out");
-            Process p = pb.redirectOutput(output.toFile()).start();
-            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                p.destroyForcibly();
-                return new Result(-1, "timed out after " + timeout + ": podman " + String.join(" ", args));
-            }
-            return new Result(p.exitValue(), Files.readString(output).strip());
+            BoundedProcess.Result r = BoundedProcess.attempt(pb, timeout);
+            return r.timedOut() ? new Result(-1, "timed out after " + timeout + ": podman " + String.join(" ", args))
+                    : new Result(r.exit(), r.output().strip());
         } catch (IOException e) {
             return new Result(-1, e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new Result(-1, "interrupted");
-        } finally {
-            if (output != null) {
-                try {
-                    Files.deleteIfExists(output);
-                } catch (IOException ignored) {
-                    // a temporary file
-                }
-            }
         }
     }
 

@@ -91,7 +91,8 @@ class ActiveBundleHolderTest {
         String v1 = publishTinyDefault(store, tmp.resolve("src"));
         store.activate(v1, LOADER);
         String v2 = copyWithManifest(store, v1, "next", m -> m);
-        try (var holder = new ActiveBundleHolder(store, LOADER, Set.of(Roles.HEAD), java.time.Duration.ofMillis(300))) {
+        // 3 s of retention: the check right after the swap takes microseconds, and the release is awaited (30 s)
+        try (var holder = new ActiveBundleHolder(store, LOADER, Set.of(Roles.HEAD), java.time.Duration.ofSeconds(3))) {
             holder.start(java.time.Duration.ofHours(1));
             var inFlight = holder.lease(v1);
             store.activate(v2, LOADER);

@@ -50,7 +50,7 @@ class MicroBatcherTest {
             runs.add(names);
             firstRunStarted.countDown();
             if (runs.size() == 1) {
-                firstRunMayFinish.await();
+                await(firstRunMayFinish);
             }
             if (names.contains("poison")) {
                 throw new IllegalStateException("the model run failed");
@@ -65,6 +65,17 @@ class MicroBatcherTest {
 
     private Future<String> submit(MicroBatcher<String, Item, String> b, String key, String name, int rows) {
         return callers.submit(() -> b.submit(key, new Item(name, rows)));
+    }
+
+    /** Every wait of these tests is bounded: a batcher that loses a submission fails the test instead of hanging it. */
+    private static final long WAIT_SECONDS = 30;
+
+    private static void await(CountDownLatch latch) throws InterruptedException {
+        assertTrue(latch.await(WAIT_SECONDS, TimeUnit.SECONDS), "an event of the batcher never came");
+    }
+
+    private static <T> T done(Future<T> f) throws Exception {
+        return f.get(WAIT_SECONDS, TimeUnit.SECONDS);
     }
 
     private static void awaitQueued(MicroBatcher<?, ?, ?> b, int n) throws InterruptedException {
@@ -87,15 +98,15 @@ class MicroBatcherTest {
         firstRunMayFinish = new CountDownLatch(1);
         var b = batcher(policy(8, Duration.ZERO, List.of()));
         Future<String> a = submit(b, "m", "a", 1);
-        firstRunStarted.await();
+        await(firstRunStarted);
         List<Future<String>> later = new ArrayList<>();
         for (String n : List.of("b", "c", "d")) {
             later.add(submit(b, "m", n, 2));
             awaitQueued(b, later.size());  // arrival order b, c, d
         }
         firstRunMayFinish.countDown();
-        assertEquals("m:a", a.get());
-        assertEquals(List.of("m:b", "m:c", "m:d"), List.of(later.get(0).get(), later.get(1).get(), later.get(2).get()));
+        assertEquals("m:a", done(a));
+        assertEquals(List.of("m:b", "m:c", "m:d"), List.of(done(later.get(0)), done(later.get(1)), done(later.get(2))));
         assertEquals(List.of(List.of("a"), List.of("b", "c", "d")), runs);
     }
 
@@ -104,16 +115,16 @@ class MicroBatcherTest {
         firstRunMayFinish = new CountDownLatch(1);
         var b = batcher(policy(4, Duration.ZERO, List.of()));
         Future<String> a = submit(b, "m", "a", 1);
-        firstRunStarted.await();
+        await(firstRunStarted);
         List<Future<String>> later = new ArrayList<>();
         for (String n : List.of("b", "c", "d", "big")) {
             later.add(submit(b, "m", n, n.equals("big") ? 9 : 2));
             awaitQueued(b, later.size());
         }
         firstRunMayFinish.countDown();
-        a.get();
+        done(a);
         for (Future<String> f : later) {
-            f.get();
+            done(f);
         }
         // b+c fill 4 rows; d alone (d + big would exceed); big alone even though it exceeds the maximum
         assertEquals(List.of(List.of("a"), List.of("b", "c"), List.of("d"), List.of("big")), runs);
@@ -124,7 +135,7 @@ class MicroBatcherTest {
         firstRunMayFinish = new CountDownLatch(1);
         var b = batcher(policy(8, Duration.ZERO, List.of()));
         Future<String> a = submit(b, "old", "a", 1);
-        firstRunStarted.await();
+        await(firstRunStarted);
         List<Future<String>> later = new ArrayList<>();
         String[][] arrivals = {{"old", "b"}, {"new", "c"}, {"old", "d"}, {"new", "e"}};
         for (String[] arrival : arrivals) {
@@ -132,9 +143,9 @@ class MicroBatcherTest {
             awaitQueued(b, later.size());
         }
         firstRunMayFinish.countDown();
-        a.get();
+        done(a);
         assertEquals(List.of("old:b", "new:c", "old:d", "new:e"),
-                List.of(later.get(0).get(), later.get(1).get(), later.get(2).get(), later.get(3).get()));
+                List.of(done(later.get(0)), done(later.get(1)), done(later.get(2)), done(later.get(3))));
         assertEquals(List.of(List.of("a"), List.of("b", "d"), List.of("c", "e")), runs);
     }
 
@@ -143,13 +154,13 @@ class MicroBatcherTest {
         firstRunMayFinish = new CountDownLatch(1);
         var b = batcher(policy(8, Duration.ZERO, List.of()));
         Future<String> a = submit(b, "m", "a", 1);
-        firstRunStarted.await();
+        await(firstRunStarted);
         Future<String> poison = submit(b, "m", "poison", 1);
         awaitQueued(b, 1);
         Future<String> bystander = submit(b, "m", "b", 1);
         awaitQueued(b, 2);
         firstRunMayFinish.countDown();
-        assertEquals("m:a", a.get());
+        assertEquals("m:a", done(a));
         for (Future<String> f : List.of(poison, bystander)) {
             ExecutionException e = assertThrows(ExecutionException.class, f::get);
             assertInstanceOf(IllegalStateException.class, e.getCause());
@@ -162,7 +173,7 @@ class MicroBatcherTest {
         firstRunMayFinish = new CountDownLatch(1);
         var b = batcher(policy(8, Duration.ZERO, List.of()));
         Future<String> a = submit(b, "m", "a", 1);
-        firstRunStarted.await();
+        await(firstRunStarted);
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
         try {
             Context.CancellableContext context = Context.current().withDeadlineAfter(200, TimeUnit.MILLISECONDS, timer);
@@ -175,7 +186,7 @@ class MicroBatcherTest {
             timer.shutdownNow();
         }
         firstRunMayFinish.countDown();
-        a.get();
+        done(a);
         assertEquals(List.of(List.of("a")), runs, "the expired request never ran");
     }
 
@@ -202,10 +213,10 @@ class MicroBatcherTest {
         firstRunMayFinish = new CountDownLatch(1);
         var b = batcher(new BatchingPolicy(false, 8, Duration.ZERO, List.of(), 1));
         Future<String> a = submit(b, "m", "a", 1);
-        firstRunStarted.await();
+        await(firstRunStarted);
         assertEquals("m:b", b.submit("m", new Item("b", 1)), "runs while the first run is still busy");
         firstRunMayFinish.countDown();
-        assertEquals("m:a", a.get());
+        assertEquals("m:a", done(a));
         assertEquals(List.of(List.of("a"), List.of("b")), runs);
         assertSame(2, runs.size());
     }

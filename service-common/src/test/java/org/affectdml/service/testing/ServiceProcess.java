@@ -43,15 +43,16 @@ public final class ServiceProcess implements AutoCloseable {
     /**
      * The module's packaged application, found from a sibling module's directory: its quarkus-run.jar, or with
      * {@code -Daffect.test.native=true} its native executable ({@code target/*-runner}, built with -Pnative); null when
-     * not built. A package older than the module's sources or pom is refused: the test would run another build than
-     * the one under test (rebuild it, e.g. {@code ./mvnw -pl <this module> -am verify}).
+     * not built. A package older than the sources or pom of the module, or of a module of this repository it bundles
+     * (its {@code lib/main/org.affectdml.*} jars), is refused: the test would run another build than the one under
+     * test (rebuild it, e.g. {@code ./mvnw -pl <this module> -am verify}).
      */
     public static Path packagedApp(String module) {
         return packagedApp(Path.of(".."), module);
     }
 
     /** {@link #packagedApp(String)} with the modules under {@code modules} (the repository root). */
-    static Path packagedApp(Path modules, String module) {
+    public static Path packagedApp(Path modules, String module) {
         Path target = modules.resolve(module).resolve("target");
         Path app;
         if (Boolean.getBoolean("affect.test.native")) {
@@ -67,14 +68,36 @@ public final class ServiceProcess implements AutoCloseable {
         if (app == null) {
             return null;
         }
-        requireNotStale(modules.resolve(module), module, app);
+        List<String> built = new ArrayList<>(List.of(module));
+        built.addAll(bundledModules(app));
+        for (String part : built) {
+            requireNotStale(modules.resolve(part), module, app);
+        }
         return app.toAbsolutePath().normalize();
     }
 
+    /** The modules of this repository packed into a JVM package: lib/main/org.affectdml.MODULE-VERSION.jar. */
+    private static List<String> bundledModules(Path app) {
+        Path libraries = app.resolveSibling("lib").resolve("main");
+        if (!Files.isDirectory(libraries)) {
+            return List.of();  // a native executable has no library directory
+        }
+        java.util.regex.Pattern ours = java.util.regex.Pattern.compile("org\\.affectdml\\.(.+)-[0-9][^-]*(-SNAPSHOT)?\\.jar");
+        try (var files = Files.list(libraries)) {
+            return files.map(f -> ours.matcher(f.getFileName().toString())).filter(java.util.regex.Matcher::matches)
+                    .map(m -> m.group(1)).toList();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     private static void requireNotStale(Path moduleDir, String module, Path app) {
+        if (!Files.isDirectory(moduleDir)) {
+            return;  // a bundled artifact whose module is not in this checkout
+        }
         try {
             java.nio.file.attribute.FileTime built = Files.getLastModifiedTime(app);
-            java.util.List<Path> sources = new java.util.ArrayList<>(java.util.List.of(moduleDir.resolve("pom.xml")));
+            List<Path> sources = new ArrayList<>(List.of(moduleDir.resolve("pom.xml")));
             if (Files.isDirectory(moduleDir.resolve("src/main"))) {
                 try (var walk = Files.walk(moduleDir.resolve("src/main"))) {
                     walk.filter(Files::isRegularFile).forEach(sources::add);

@@ -40,6 +40,23 @@ class ServiceProcessTest {
         assertEquals(jar.toAbsolutePath().normalize(), ServiceProcess.packagedApp(modules, "some-service"));
     }
 
+    @Test
+    void aChangeToAModuleOfThisRepositoryThatThePackageBundlesMakesItStale() throws Exception {
+        write(modules.resolve("some-service/pom.xml"), 100);
+        Path library = write(modules.resolve("common-lib/src/main/java/a/Shared.java"), 100);
+        write(modules.resolve("common-lib/pom.xml"), 100);
+        Path unbundled = write(modules.resolve("other-lib/src/main/java/a/Other.java"), 300);
+        Path jar = write(modules.resolve("some-service/target/quarkus-app/quarkus-run.jar"), 200);
+        write(modules.resolve("some-service/target/quarkus-app/lib/main/org.affectdml.common-lib-0.1.0-SNAPSHOT.jar"), 200);
+        write(modules.resolve("some-service/target/quarkus-app/lib/main/org.example.other-lib-1.0.jar"), 200);
+        assertEquals(jar.toAbsolutePath().normalize(), ServiceProcess.packagedApp(modules, "some-service"),
+                "a newer module the package does not bundle (" + unbundled.getFileName() + ") does not matter");
+
+        Files.setLastModifiedTime(library, at(300));
+        IllegalStateException stale = assertThrows(IllegalStateException.class, () -> ServiceProcess.packagedApp(modules, "some-service"));
+        assertTrue(stale.getMessage().contains("Shared.java"), stale.getMessage());
+    }
+
     private static Path write(Path file, long seconds) throws Exception {
         Files.createDirectories(file.getParent());
         Files.writeString(file, file.getFileName().toString());

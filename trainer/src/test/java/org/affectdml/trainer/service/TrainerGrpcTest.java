@@ -152,12 +152,18 @@ class TrainerGrpcTest {
     @Test
     void aCancelledJobEndsCancelledAndAnotherCanStart() throws Exception {
         TrainingJob started = trainer.startTraining(request(500));
-        Thread.sleep(300);
-        TrainingJob cancelling = trainer.cancelJob(GetJobRequest.newBuilder().setJobId(started.getJobId()).build());
+        GetJobRequest job = GetJobRequest.newBuilder().setJobId(started.getJobId()).build();
+        // cancelled while it runs: once its watch says RUNNING, not after a guessed sleep
+        Iterator<TrainingJob> watch = trainer.watchJob(job);
+        TrainingJob end = watch.next();
+        while (end.getState() != JobState.JOB_STATE_RUNNING && watch.hasNext()) {
+            end = watch.next();
+        }
+        assertEquals(JobState.JOB_STATE_RUNNING, end.getState(), "the job runs before it is cancelled: " + end.getMessage());
+        TrainingJob cancelling = trainer.cancelJob(job);
         assertTrue(cancelling.getMessage().startsWith("cancelling"), cancelling.getMessage());
-        TrainingJob end = null;
-        for (Iterator<TrainingJob> it = trainer.watchJob(GetJobRequest.newBuilder().setJobId(started.getJobId()).build()); it.hasNext(); ) {
-            end = it.next();
+        while (watch.hasNext()) {
+            end = watch.next();
         }
         assertEquals(JobState.JOB_STATE_CANCELLED, end.getState(), end.getMessage());
         assertEquals(JobState.JOB_STATE_CANCELLED, trainer.getJob(GetJobRequest.newBuilder().setJobId(started.getJobId()).build()).getState());
