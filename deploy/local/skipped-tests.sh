@@ -15,7 +15,8 @@ for report in sorted(glob.glob("*/target/surefire-reports/TEST-*.xml") + glob.gl
     for case in root.iter("testcase"):
         skip = case.find("skipped")
         if skip is not None:
-            reason = " ".join((skip.get("message") or skip.text or "no reason given").split())
+            text = (skip.get("message") or skip.text or "").strip()  # the reason, or the exception with its stack
+            reason = " ".join(text.splitlines()[0].split()) if text else "no reason given"
             skipped.append(f"  {case.get('classname', '?')}#{case.get('name', '?')}: {reason[:300]}")
 print(f"[affect] {len(skipped)} test(s) skipped" + (":" if skipped else ""))
 if skipped:
