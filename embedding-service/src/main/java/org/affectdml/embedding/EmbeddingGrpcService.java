@@ -2,9 +2,7 @@ package org.affectdml.embedding;
 
 import io.grpc.Status;
 import io.quarkus.grpc.GrpcService;
-import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.mutiny.unchecked.Unchecked;
 import jakarta.inject.Inject;
 import org.affectdml.inference.bundle.ActiveBundleHolder;
 import org.affectdml.inference.bundle.BundleManifest;
@@ -24,13 +22,17 @@ import org.affectdml.proto.v1.GetModelRequest;
 import org.affectdml.proto.v1.ModelInfo;
 
 import org.affectdml.service.errors.Errors;
+import org.affectdml.service.transport.WorkerThreads;
 import org.affectdml.serving.ModelInfos;
 import org.affectdml.serving.runtime.ConcurrencyLimit;
 
 import java.util.ArrayList;
 import java.util.List;
 
-/** gRPC affect.v1.EmbeddingService. */
+/**
+ * gRPC affect.v1.EmbeddingService. The embedding calls run on a worker thread, one hand-off (WorkerThreads); failures go
+ * to the shared gRPC error handler (service-common).
+ */
 @GrpcService
 public class EmbeddingGrpcService extends MutinyEmbeddingServiceGrpc.EmbeddingServiceImplBase {
 
@@ -49,42 +51,38 @@ public class EmbeddingGrpcService extends MutinyEmbeddingServiceGrpc.EmbeddingSe
     }
 
     @Override
-    @Blocking
     public Uni<EmbedResponse> embed(EmbedRequest request) {
-        // Failures go to the shared gRPC error handler (service-common); checked ones are unexpected.
-        return Uni.createFrom().item(Unchecked.supplier(() -> limit.run("Embed", () -> {
+        return WorkerThreads.call(() -> limit.run("Embed", () -> {
             EmbeddingPipeline.Outcome outcome = pipeline.embed(List.of(imageRequest(request, "")), request.getModelVersion(), false);
             EmbedResponse response = embedResponse(outcome, 0, request.getIncludeStreamProjections());
             return request.getIncludeSceneClasses()
                     ? response.toBuilder().addAllSceneClasses(sceneClasses(outcome, outcome.images().get(0))).build() : response;
-        })));
+        }));
     }
 
     @Override
-    @Blocking
     public Uni<EmbedBatchResponse> embedBatch(EmbedBatchRequest request) {
         requireCount("EmbedBatch", "items", request.getItemsCount(), embeddingConfig.maxBatchSize(), "affect.embedding.max-batch-size");
         List<EmbeddingPipeline.ImageRequest> items = new ArrayList<>();
         for (int i = 0; i < request.getItemsCount(); i++) {
             items.add(imageRequest(request.getItems(i), "item " + i + ": "));
         }
-        return Uni.createFrom().item(Unchecked.supplier(() -> limit.run("EmbedBatch", () -> {
+        return WorkerThreads.call(() -> limit.run("EmbedBatch", () -> {
             EmbeddingPipeline.Outcome outcome = pipeline.embed(items, request.getModelVersion(), false);
             EmbedBatchResponse.Builder response = EmbedBatchResponse.newBuilder();
             for (int i = 0; i < items.size(); i++) {
                 response.addItems(embedResponse(outcome, i, request.getIncludeStreamProjections()));
             }
             return response.build();
-        })));
+        }));
     }
 
     @Override
-    @Blocking
     public Uni<EmbedPersonsResponse> embedPersons(EmbedPersonsRequest request) {
         requireCount("EmbedPersons", "boxes", request.getBoxesCount(), embeddingConfig.maxPersons(), "affect.embedding.max-persons");
         EmbeddingPipeline.ImageRequest image = new EmbeddingPipeline.ImageRequest(
                 request.hasImage() ? request.getImage() : null, request.getBoxesList(), "");
-        return Uni.createFrom().item(Unchecked.supplier(() -> limit.run("EmbedPersons", () -> {
+        return WorkerThreads.call(() -> limit.run("EmbedPersons", () -> {
             EmbeddingPipeline.Outcome outcome = pipeline.embed(List.of(image), request.getModelVersion(), true);
             EmbeddingPipeline.ImageOutcome result = outcome.images().get(0);
             EmbedPersonsResponse.Builder response = EmbedPersonsResponse.newBuilder()
@@ -104,7 +102,7 @@ public class EmbeddingGrpcService extends MutinyEmbeddingServiceGrpc.EmbeddingSe
                                 request.getIncludeStreamProjections())));
             }
             return response.build();
-        })));
+        }));
     }
 
     /** At least one and at most {@code max} of what a call carries; the message names the setting. */

@@ -53,7 +53,9 @@ final class RemoteSem2Vec implements Sem2VecSource {
                             .setData(ByteString.copyFrom(image.toRgbBytes())))
                     .build();
             WholeAnswer<SegmentResponse> answer = new WholeAnswer<>();
-            client.withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS).segment(request, answer);
+            // The answer is handled on the transport thread that received it (small: Sem2Vec and fractions), not passed
+            // to another executor first: the thread waiting for it is woken once, not twice.
+            client.withExecutor(Runnable::run).withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS).segment(request, answer);
             calls.add(answer.future
                     .thenApply(response -> segmented(response, expectedSha, bundle.version()))
                     .exceptionally(e -> {

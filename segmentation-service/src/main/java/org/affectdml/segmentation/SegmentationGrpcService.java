@@ -2,9 +2,7 @@ package org.affectdml.segmentation;
 
 import com.google.protobuf.ByteString;
 import io.quarkus.grpc.GrpcService;
-import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.mutiny.unchecked.Unchecked;
 import jakarta.inject.Inject;
 import org.affectdml.inference.bundle.ActiveBundleHolder;
 import org.affectdml.inference.bundle.Roles;
@@ -22,6 +20,7 @@ import org.affectdml.proto.v1.MutinySegmentationGrpc;
 import org.affectdml.proto.v1.StageTimings;
 import org.affectdml.service.errors.Errors;
 import org.affectdml.service.media.ImageFormats;
+import org.affectdml.service.transport.WorkerThreads;
 import org.affectdml.serving.InferenceConfig;
 import org.affectdml.serving.batching.BatchedImageModels;
 import org.affectdml.serving.RequestedVersion;
@@ -49,10 +48,9 @@ public class SegmentationGrpcService extends MutinySegmentationGrpc.Segmentation
     }
 
     @Override
-    @Blocking
     public Uni<SegmentResponse> segment(SegmentRequest request) {
-        // Failures go to the shared gRPC error handler (service-common); checked ones are unexpected.
-        return Uni.createFrom().item(Unchecked.supplier(() -> limit.run("Segment", () -> answer(request))));
+        // On a worker thread, one hand-off (WorkerThreads); failures go to the shared gRPC error handler (service-common).
+        return WorkerThreads.call(() -> limit.run("Segment", () -> answer(request)));
     }
 
     private SegmentResponse answer(SegmentRequest request) throws Exception {

@@ -2,6 +2,8 @@ package org.affectdml.registry;
 
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import org.affectdml.inference.bundle.BundleLoader;
 import org.affectdml.inference.bundle.BundleTestSupport;
 import org.affectdml.inference.bundle.ModelStore;
@@ -16,6 +18,7 @@ import org.affectdml.proto.v1.EmotionClass;
 import org.affectdml.proto.v1.GetReembeddingStatusRequest;
 import org.affectdml.proto.v1.GetTaxonomyRequest;
 import org.affectdml.proto.v1.RejectionRule;
+import org.affectdml.proto.v1.RemoveSupportRequest;
 import org.affectdml.proto.v1.UpdateTaxonomyRequest;
 import org.affectdml.proto.v1.PersonBox;
 import org.affectdml.proto.v1.ReembeddingStatus;
@@ -32,6 +35,7 @@ import static org.affectdml.registry.RegistryTestSupport.support;
 import static org.affectdml.registry.RegistryTestSupport.taxonomy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -106,7 +110,8 @@ class RegistryReplicasIT {
             var clientB = RegistryTestSupport.withKey(ClassificationGrpc.newBlockingStub(replicas.channelB), ADMIN);
             String name = "kept-" + Long.toHexString(System.nanoTime());
             adminA.createTaxonomy(taxonomy(name, "x", "y"));
-            adminA.addSupport(support(name, "x", TestImages.png(RegistryTestSupport.scene(0)), RegistryTestSupport.BOX));
+            String xSupport = adminA.addSupport(support(name, "x", TestImages.png(RegistryTestSupport.scene(0)), RegistryTestSupport.BOX))
+                    .getSample().getId();
             adminA.addSupport(support(name, "y", TestImages.png(RegistryTestSupport.scene(1)), RegistryTestSupport.BOX));
             ClassifyRequest query = RegistryTestSupport.classify(name, RegistryTestSupport.nearDuplicate(2), RegistryTestSupport.NEAR_BOX);
             ClassifyResponse first = clientB.classify(query);
@@ -140,6 +145,17 @@ class RegistryReplicasIT {
             assertEquals(2, removed.getClassesCount(), removed.toString());
             assertTrue(removed.getClassesList().stream().noneMatch(c -> c.getClassName().equals("z")), removed.toString());
 
+            // B also keeps the check before embedding (two classes, each with a support): changes that make it fail on A
+            // are answered on B as the database is now, never from what B kept
+            adminA.updateTaxonomy(UpdateTaxonomyRequest.newBuilder().setName(name).setExpectedRevision(revision(adminA, name))
+                    .addAddClasses(EmotionClass.newBuilder().setName("w")).build());
+            assertRefused(Status.Code.FAILED_PRECONDITION, "[w] have no support", () -> clientB.classify(query));
+            adminA.updateTaxonomy(UpdateTaxonomyRequest.newBuilder().setName(name).setExpectedRevision(revision(adminA, name))
+                    .addRemoveClasses("w").build());
+            assertEquals(2, clientB.classify(query).getClassesCount(), "classifiable again");
+            adminA.removeSupport(RemoveSupportRequest.newBuilder().setTaxonomy(name).setSupportId(xSupport).build());
+            assertRefused(Status.Code.FAILED_PRECONDITION, "[x] have no support", () -> clientB.classify(query));
+
             // deleted on A and created again under the same name (a new id): B answers from the new one
             adminA.deleteTaxonomy(DeleteTaxonomyRequest.newBuilder().setName(name).build());
             adminA.createTaxonomy(taxonomy(name, "p", "q"));
@@ -147,7 +163,16 @@ class RegistryReplicasIT {
             adminA.addSupport(support(name, "q", TestImages.png(RegistryTestSupport.scene(2)), RegistryTestSupport.BOX));
             ClassifyResponse recreated = clientB.classify(query);
             assertEquals("q", recreated.getClasses(0).getClassName(), recreated.toString());
+
+            adminA.deleteTaxonomy(DeleteTaxonomyRequest.newBuilder().setName(name).build());
+            assertRefused(Status.Code.NOT_FOUND, name, () -> clientB.classify(query));
         }
+    }
+
+    private static void assertRefused(Status.Code code, String messagePart, org.junit.jupiter.api.function.Executable call) {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call);
+        assertEquals(code, e.getStatus().getCode(), e.getStatus().toString());
+        assertTrue(e.getStatus().getDescription().contains(messagePart), e.getStatus().toString());
     }
 
     /** embedding-service (tiny bundle of {@code store}, Sem2Vec in-process) and two registry replicas, a channel to each. */

@@ -107,9 +107,13 @@ public final class ServerTiming {
                 return next.startCall(call, headers);
             }
             ServerTiming timing = new ServerTiming();
+            long arrived = System.nanoTime();
             ServerCall<Q, A> withTrailer = new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
                 @Override
                 public void close(Status status, Metadata trailers) {
+                    // the whole call as this service saw it, headers in to trailers out: less the service's own
+                    // "total", what its dispatch to a thread and the writing of the answer cost
+                    timing.stop("call", arrived);
                     trailers.put(KEY, timing.format());
                     super.close(status, trailers);
                 }

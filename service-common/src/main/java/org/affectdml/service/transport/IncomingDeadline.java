@@ -13,8 +13,7 @@ import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.spi.Prioritized;
 
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -31,11 +30,15 @@ public class IncomingDeadline implements ServerInterceptor, Prioritized {
     static final Metadata.Key<String> TIMEOUT = Metadata.Key.of("grpc-timeout", Metadata.ASCII_STRING_MARSHALLER);
 
     /** Fires the deadlines (cancels the contexts); a single daemon thread is plenty, the work is a flag. */
-    private final ScheduledExecutorService deadlines = Executors.newSingleThreadScheduledExecutor(r -> {
+    private final ScheduledThreadPoolExecutor deadlines = new ScheduledThreadPoolExecutor(1, r -> {
         Thread t = new Thread(r, "grpc-incoming-deadlines");
         t.setDaemon(true);
         return t;
     });
+
+    public IncomingDeadline() {
+        deadlines.setRemoveOnCancelPolicy(true);  // a call that ends in time takes its timer out of the queue at once
+    }
 
     @Override
     public int getPriority() {

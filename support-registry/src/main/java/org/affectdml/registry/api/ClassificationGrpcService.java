@@ -1,7 +1,6 @@
 package org.affectdml.registry.api;
 
 import io.quarkus.grpc.GrpcService;
-import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
 import org.affectdml.proto.v1.ClassifyPersonsRequest;
@@ -10,8 +9,9 @@ import org.affectdml.proto.v1.ClassifyRequest;
 import org.affectdml.proto.v1.ClassifyResponse;
 import org.affectdml.proto.v1.MutinyClassificationGrpc;
 import org.affectdml.registry.service.ClassificationService;
+import org.affectdml.service.transport.WorkerThreads;
 
-/** gRPC affect.v1.Classification (client or admin credential). */
+/** gRPC affect.v1.Classification (client or admin credential). The work runs on a worker thread, one hand-off (WorkerThreads). */
 @GrpcService
 public class ClassificationGrpcService extends MutinyClassificationGrpc.ClassificationImplBase {
 
@@ -19,14 +19,12 @@ public class ClassificationGrpcService extends MutinyClassificationGrpc.Classifi
     ClassificationService classification;
 
     @Override
-    @Blocking
     public Uni<ClassifyResponse> classify(ClassifyRequest request) {
-        return Uni.createFrom().item(() -> classification.classify(request));
+        return WorkerThreads.call(() -> classification.classify(request));
     }
 
     @Override
-    @Blocking
     public Uni<ClassifyPersonsResponse> classifyPersons(ClassifyPersonsRequest request) {
-        return Uni.createFrom().item(() -> classification.classifyPersons(request));
+        return WorkerThreads.call(() -> classification.classifyPersons(request));
     }
 }

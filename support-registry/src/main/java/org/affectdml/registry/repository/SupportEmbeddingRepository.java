@@ -1,11 +1,18 @@
 package org.affectdml.registry.repository;
 
+import io.agroal.api.AgroalDataSource;
 import io.quarkus.hibernate.orm.panache.PanacheRepositoryBase;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import org.affectdml.proto.v1.Stream;
 import org.affectdml.registry.model.StreamVectors;
 import org.affectdml.registry.model.SupportEmbeddingEntity;
 
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -14,10 +21,14 @@ import java.util.UUID;
 
 /**
  * Support embeddings in the pgvector column, one per (sample, model version), and the nearest-neighbour queries
- * over them. Distances are pgvector's cosine distance ({@code <=>}). Every method runs in the caller's transaction.
+ * over them. Distances are pgvector's cosine distance ({@code <=>}). Every method runs in the caller's transaction, but
+ * {@link #nearestPerClassExactChecked}, the one statement of a common Classify.
  */
 @ApplicationScoped
 public class SupportEmbeddingRepository implements PanacheRepositoryBase<SupportEmbeddingEntity, SupportEmbeddingEntity.Key> {
+
+    @Inject
+    AgroalDataSource dataSource;
 
     /** Distance of a class to a query, and the support that decided it (empty for a prototype). */
     public record ClassDistance(long classId, double distance, String supportId) {
@@ -28,13 +39,6 @@ public class SupportEmbeddingRepository implements PanacheRepositoryBase<Support
             SELECT DISTINCT ON (class_id) class_id, embedding <=> CAST(?1 AS vector) AS d, sample_id
             FROM support_embedding WHERE taxonomy_id = ?2 AND model_version = ?3
             ORDER BY class_id, d""";
-
-    /** As {@link #EXACT_NEAREST_PER_CLASS}, each row also carrying the taxonomy's revision, read in the same statement. */
-    private static final String EXACT_NEAREST_PER_CLASS_AT_REVISION = """
-            SELECT n.class_id, n.d, n.sample_id, (SELECT t.revision FROM taxonomy t WHERE t.id = ?2) FROM (
-                SELECT DISTINCT ON (class_id) class_id, embedding <=> CAST(?1 AS vector) AS d, sample_id
-                FROM support_embedding WHERE taxonomy_id = ?2 AND model_version = ?3
-                ORDER BY class_id, d) n""";
 
     /** HNSW candidates, nearest per class among them. ?4 = candidate count; run after {@link #hnswSettings}. */
     public static final String APPROXIMATE_NEAREST_PER_CLASS = """
@@ -200,23 +204,52 @@ public class SupportEmbeddingRepository implements PanacheRepositoryBase<Support
     }
 
     /** The nearest support per class and the taxonomy revision they were found at (-1: no supports, or no such taxonomy). */
-    public record AtRevision(long revision, List<ClassDistance> distances) {
+    /**
+     * {@link #EXACT_NEAREST_PER_CLASS} with, from the same statement (so the same snapshot), the taxonomy's revision and
+     * how many embeddings it has in each of {@code countedVersions}: enough for a caller to tell whether what it kept
+     * of the taxonomy, and a version pick it made from it, still hold. ?1-?3 the counts, ?4-?6 the search.
+     */
+    private static final String EXACT_NEAREST_PER_CLASS_CHECKED = """
+            SELECT n.class_id, n.d, n.sample_id, (SELECT t.revision FROM taxonomy t WHERE t.id = ?),
+                   (SELECT array_agg((SELECT count(*) FROM support_embedding e WHERE e.taxonomy_id = ? AND e.model_version = v.name)
+                                     ORDER BY v.i)
+                      FROM unnest(CAST(? AS text[])) WITH ORDINALITY v(name, i))
+            FROM (SELECT DISTINCT ON (class_id) class_id, embedding <=> CAST(? AS vector) AS d, sample_id
+                  FROM support_embedding WHERE taxonomy_id = ? AND model_version = ?
+                  ORDER BY class_id, d) n""";
+
+    /** What {@link #nearestPerClassExactChecked} found: the distances, the revision, and the embeddings per counted version. */
+    public record Checked(long revision, List<ClassDistance> distances, List<Long> embeddedPerVersion) {
     }
 
     /**
-     * As {@link #nearestPerClassExact}, with the taxonomy's revision from the same statement (so from the same snapshot):
-     * one round trip, and whatever the caller kept of that revision matches the distances.
+     * The common Classify search in one round trip: one statement, outside any transaction (one statement is one
+     * snapshot), through the pool's plain JDBC connection rather than the ORM. No rows (the version's supports are gone,
+     * or the taxonomy is): revision -1 and no counts.
      */
-    public AtRevision nearestPerClassExactAtRevision(long taxonomyId, String version, float[] query) {
-        List<Object[]> rows = TaxonomyRepository.rows(getEntityManager().createNativeQuery(EXACT_NEAREST_PER_CLASS_AT_REVISION)
-                .setParameter(1, VectorText.of(query)).setParameter(2, taxonomyId).setParameter(3, version).getResultList());
-        List<ClassDistance> out = new ArrayList<>();
-        long revision = -1;
-        for (Object[] r : rows) {
-            out.add(new ClassDistance(((Number) r[0]).longValue(), ((Number) r[1]).doubleValue(), r[2].toString()));
-            revision = r[3] == null ? -1 : ((Number) r[3]).longValue();
+    public Checked nearestPerClassExactChecked(long taxonomyId, String version, float[] query, List<String> countedVersions)
+            throws SQLException {
+        try (Connection connection = dataSource.getConnection();
+             PreparedStatement statement = connection.prepareStatement(EXACT_NEAREST_PER_CLASS_CHECKED)) {
+            statement.setLong(1, taxonomyId);
+            statement.setLong(2, taxonomyId);
+            statement.setArray(3, connection.createArrayOf("text", countedVersions.toArray()));
+            statement.setString(4, VectorText.of(query));
+            statement.setLong(5, taxonomyId);
+            statement.setString(6, version);
+            List<ClassDistance> out = new ArrayList<>();
+            long revision = -1;
+            List<Long> counts = List.of();
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    out.add(new ClassDistance(rows.getLong(1), rows.getDouble(2), rows.getString(3)));
+                    revision = rows.getObject(4) == null ? -1 : rows.getLong(4);
+                    Array embedded = rows.getArray(5);
+                    counts = embedded == null ? List.of() : List.of((Long[]) embedded.getArray());
+                }
+            }
+            return new Checked(revision, out, counts);
         }
-        return new AtRevision(revision, out);
     }
 
     /**

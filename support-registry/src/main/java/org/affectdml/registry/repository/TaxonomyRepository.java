@@ -75,7 +75,7 @@ public class TaxonomyRepository implements PanacheRepository<TaxonomyEntity> {
      */
     public Optional<Classifiability> classifiability(String name) {
         List<Object[]> rows = rows(getEntityManager().createNativeQuery("""
-                        SELECT t.id,
+                        SELECT t.id, t.revision,
                           (SELECT count(*) FROM emotion_class c WHERE c.taxonomy_id = t.id),
                           (SELECT coalesce(string_agg(c.name, chr(31) ORDER BY c.position), '') FROM emotion_class c
                              WHERE c.taxonomy_id = t.id AND NOT EXISTS (SELECT 1 FROM support_sample s WHERE s.class_id = c.id)),
@@ -89,26 +89,48 @@ public class TaxonomyRepository implements PanacheRepository<TaxonomyEntity> {
             return Optional.empty();
         }
         Object[] r = rows.get(0);
-        String empty = (String) r[2];
+        String empty = (String) r[3];
         Map<String, Long> embedded = new HashMap<>();
-        String versions = (String) r[4];
+        String versions = (String) r[5];
         if (!versions.isEmpty()) {
             for (String pair : versions.split("\u001e")) {
                 String[] f = pair.split("\u001f");
                 embedded.put(f[0], Long.parseLong(f[1]));
             }
         }
-        return Optional.of(new Classifiability(((Number) r[0]).longValue(), ((Number) r[1]).intValue(),
-                empty.isEmpty() ? List.of() : List.of(empty.split("\u001f")), ((Number) r[3]).longValue(), embedded));
+        return Optional.of(new Classifiability(((Number) r[0]).longValue(), ((Number) r[1]).longValue(), ((Number) r[2]).intValue(),
+                empty.isEmpty() ? List.of() : List.of(empty.split("\u001f")), ((Number) r[4]).longValue(), embedded));
     }
 
     /** See {@link #classifiability}. */
-    public record Classifiability(long id, int classes, List<String> classesWithoutSupport, long supports,
+    public record Classifiability(long id, long revision, int classes, List<String> classesWithoutSupport, long supports,
                                   Map<String, Long> embeddedByVersion) {
 
         /** The first candidate version every support has an embedding of. */
         public Optional<String> completeIn(List<String> candidates) {
             return candidates.stream().filter(v -> embeddedByVersion.getOrDefault(v, 0L) == supports).findFirst();
+        }
+
+        /** The candidates up to and including {@code picked}: their embedding counts decide that {@code picked} is the pick. */
+        public List<String> decidingPick(List<String> candidates, String picked) {
+            return candidates.subList(0, candidates.indexOf(picked) + 1);
+        }
+
+        /**
+         * Whether this check, read earlier, still holds in a snapshot where the taxonomy is at {@code revision} (classes and
+         * supports unchanged: every change of them raises it) and has {@code embedded} embeddings in each of
+         * {@link #decidingPick} (re-embedding changes those without a revision change): then {@code picked} is still the pick.
+         */
+        public boolean holdsAt(long revision, List<String> deciding, List<Long> embedded) {
+            if (revision != this.revision || embedded.size() != deciding.size()) {
+                return false;
+            }
+            for (int i = 0; i < deciding.size(); i++) {
+                if (embedded.get(i) != (long) embeddedByVersion.getOrDefault(deciding.get(i), 0L)) {
+                    return false;
+                }
+            }
+            return true;
         }
     }
 

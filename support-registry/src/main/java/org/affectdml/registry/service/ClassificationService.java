@@ -94,19 +94,30 @@ public class ClassificationService {
         if (!request.hasBox()) {
             throw Errors.invalidArgument("request has no person box (x1, y1, x2, y2 in pixels)");
         }
+        // the common case (nearest support, no explanation, single label) may start from the check as last read
+        boolean common = !request.getMultiLabel() && !request.getExplain() && request.getScoring() != ScoringRule.SCORING_RULE_MEAN_PROTOTYPE;
+        ClassifyResponse answer;
+        try {
+            answer = classify(request, common, timing);
+        } catch (KeptCheckOutOfDate e) {
+            answer = classify(request, false, timing);  // the taxonomy changed since: checked, embedded and searched afresh
+        }
+        timing.stop("total", started);
+        return answer;
+    }
+
+    private ClassifyResponse classify(ClassifyRequest request, boolean mayUseKeptCheck, ServerTiming timing) {
         var b = request.getBox();
         Served<EmbeddingClient.Embedded> served = withServedVersion(() -> prepare(request.getTaxonomy(), request.hasImage() ? request.getImage() : null,
-                request.getTopK(), request.getScoring(), request.getMultiLabel(), timing), (query, explain) -> {
+                request.getTopK(), request.getScoring(), request.getMultiLabel(), mayUseKeptCheck, timing), (query, explain) -> {
             Timer.Sample embedding = Timer.start(registry);
             EmbeddingClient.Embedded e = embeddings.embed(new EmbeddingClient.Item(query.upload().bytes(), query.upload().mediaType(),
                     b.getX1(), b.getY1(), b.getX2(), b.getY2()), query.version(), extras(explain));
             timing.record("embed", embedding.stop(embedTime));
             return e;
         }, request.getExplain(), request.getExplainSupports());
-        ClassifyResponse answer = rank(request.getTaxonomy(), served.query(), List.of(served.result()), request.getScoring(), request.getTopK(),
+        return rank(request.getTaxonomy(), served.query(), List.of(served.result()), request.getScoring(), request.getTopK(),
                 request.getMultiLabel(), served.explain(), timing).get(0);
-        timing.stop("total", started);
-        return answer;
     }
 
     public ClassifyPersonsResponse classifyPersons(ClassifyPersonsRequest request) {
@@ -119,7 +130,7 @@ public class ClassificationService {
         }
         ServerTiming timing = ServerTiming.current();
         Served<List<EmbeddingClient.PersonResult>> served = withServedVersion(() -> prepare(request.getTaxonomy(),
-                request.hasImage() ? request.getImage() : null, request.getTopK(), request.getScoring(), request.getMultiLabel(), timing),
+                request.hasImage() ? request.getImage() : null, request.getTopK(), request.getScoring(), request.getMultiLabel(), false, timing),
                 (query, explain) -> {
                     Timer.Sample embedding = Timer.start(registry);
                     List<EmbeddingClient.PersonResult> p = embeddings.embedPersons(query.upload().bytes(), query.upload().mediaType(),
@@ -180,11 +191,24 @@ public class ClassificationService {
     private record Served<T>(Query query, int explain, T result) {
     }
 
-    /** A checked query image, the model version the taxonomy is served with, and how many supports it has in that version. */
-    private record Query(UploadedImage upload, long taxonomyId, String version, long supports) {
+    /**
+     * A checked query image, the model version the taxonomy is served with, and how many supports it has in that
+     * version; the check that picked it among the candidates, and whether that check was kept from an earlier call
+     * (then the search statement must confirm it).
+     */
+    private record Query(UploadedImage upload, long taxonomyId, String version, long supports, TaxonomyRepository.Classifiability check,
+                         List<String> candidates, boolean keptCheck) {
     }
 
-    private Query prepare(String taxonomy, Image image, int topK, ScoringRule scoring, boolean multiLabel, ServerTiming timing) {
+    /** A check kept from an earlier call no longer holds: the call starts again from a fresh one. */
+    private static final class KeptCheckOutOfDate extends RuntimeException {
+        KeptCheckOutOfDate() {
+            super(null, null, false, false);
+        }
+    }
+
+    private Query prepare(String taxonomy, Image image, int topK, ScoringRule scoring, boolean multiLabel, boolean mayUseKeptCheck,
+                          ServerTiming timing) {
         if (topK < 0) {
             throw Errors.invalidArgument("top_k must be >= 0 (0 = all classes), got " + topK);
         }
@@ -203,23 +227,38 @@ public class ClassificationService {
         timing.stop("model-info", started);
         started = System.nanoTime();
         TaxonomyService.requireValidName(taxonomy);
-        Query query = QuarkusTransaction.requiringNew().call(() -> {
+        Optional<Query> fromKept = mayUseKeptCheck ? snapshots.check(taxonomy).flatMap(kept -> passing(kept, taxonomy, upload, candidates))
+                : Optional.empty();
+        Query query = fromKept.orElseGet(() -> QuarkusTransaction.requiringNew().call(() -> {
             // One statement sees one snapshot: a concurrent delete shows as no taxonomy (NOT_FOUND), never as one with its
             // classes gone. The multi-label check reads the rules too, so then the transaction is one snapshot.
             if (multiLabel) {
                 repeatableRead();
             }
             return checkClassifiable(taxonomy, upload, candidates, multiLabel);
-        });
+        }));
         timing.stop("check", started);
         return query;
+    }
+
+    /**
+     * The query, if the kept check passes and its search will be the one statement that confirms it (exact search).
+     * Otherwise the check is read again: what a failing check answers always comes from the database as it is now.
+     */
+    private Optional<Query> passing(TaxonomyRepository.Classifiability kept, String name, UploadedImage upload, List<String> candidates) {
+        try {
+            Query query = checked(kept, name, upload, candidates, false, true);
+            return query.supports() <= config.exactSearchMaxSupports() ? Optional.of(query) : Optional.empty();
+        } catch (StatusRuntimeException wouldFail) {
+            return Optional.empty();
+        }
     }
 
     /** Every query's ranking, all in one snapshot of the taxonomy. */
     private List<ClassifyResponse> rank(String taxonomy, Query prepared, List<EmbeddingClient.Embedded> queries, ScoringRule scoring, int topK,
                                         boolean multiLabel, int explain, ServerTiming timing) {
         Timer.Sample search = Timer.start(registry);
-        List<ClassifyResponse> responses = kept(prepared, queries, scoring, topK, multiLabel, explain)
+        List<ClassifyResponse> responses = kept(taxonomy, prepared, queries, scoring, topK, multiLabel, explain)
                 .orElseGet(() -> read(taxonomy, prepared, queries, scoring, topK, multiLabel, explain));
         timing.record("knn", search.stop(knnTime));
         for (ClassifyResponse response : responses) {
@@ -232,19 +271,30 @@ public class ClassificationService {
      * The common case in one statement: one query, nearest-support scoring, exact search, no explanation, and the
      * taxonomy as kept at the revision the search statement returns. Empty otherwise (then {@link #read} runs).
      */
-    private Optional<List<ClassifyResponse>> kept(Query prepared, List<EmbeddingClient.Embedded> queries, ScoringRule scoring, int topK,
+    private Optional<List<ClassifyResponse>> kept(String taxonomy, Query prepared, List<EmbeddingClient.Embedded> queries, ScoringRule scoring, int topK,
                                                   boolean multiLabel, int explain) {
         if (queries.size() != 1 || explain > 0 || scoring == ScoringRule.SCORING_RULE_MEAN_PROTOTYPE
                 || !queries.get(0).modelVersion().equals(prepared.version()) || prepared.supports() > config.exactSearchMaxSupports()) {
+            if (prepared.keptCheck()) {
+                throw new KeptCheckOutOfDate();  // only this statement can confirm a kept check
+            }
             return Optional.empty();
         }
         EmbeddingClient.Embedded query = queries.get(0);
-        return QuarkusTransaction.requiringNew().call(() -> {
-            SupportEmbeddingRepository.AtRevision found = supportEmbeddings.nearestPerClassExactAtRevision(prepared.taxonomyId(),
-                    query.modelVersion(), query.values());
-            return snapshots.at(prepared.taxonomyId(), found.revision())
-                    .map(t -> List.of(answer(t, found.distances(), topK, query.modelVersion(), scoring, multiLabel)));
-        });
+        TaxonomyRepository.Classifiability check = prepared.check();
+        List<String> deciding = check.decidingPick(prepared.candidates(), prepared.version());
+        SupportEmbeddingRepository.Checked found;
+        try {
+            found = supportEmbeddings.nearestPerClassExactChecked(prepared.taxonomyId(), query.modelVersion(), query.values(), deciding);
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("the Classify search failed", e);  // DatabaseErrors reads the cause
+        }
+        if (prepared.keptCheck() && !check.holdsAt(found.revision(), deciding, found.embeddedPerVersion())) {
+            snapshots.forgetCheck(taxonomy, check);
+            throw new KeptCheckOutOfDate();
+        }
+        return snapshots.at(prepared.taxonomyId(), found.revision())
+                .map(t -> List.of(answer(t, found.distances(), topK, query.modelVersion(), scoring, multiLabel)));
     }
 
     /** Reads the taxonomy and searches, in one REPEATABLE READ snapshot, and keeps the taxonomy for the next calls. */
@@ -330,6 +380,12 @@ public class ClassificationService {
     /** Checks the taxonomy can be classified (multi-label: has thresholds) and picks the version; messages name what is missing. */
     private Query checkClassifiable(String name, UploadedImage upload, List<String> candidates, boolean multiLabel) {
         TaxonomyRepository.Classifiability t = taxonomyRows.classifiability(name).orElseThrow(() -> TaxonomyService.notFound(name));
+        snapshots.keepCheck(name, t);
+        return checked(t, name, upload, candidates, multiLabel, false);
+    }
+
+    private Query checked(TaxonomyRepository.Classifiability t, String name, UploadedImage upload, List<String> candidates, boolean multiLabel,
+                          boolean kept) {
         if (t.classes() < 2) {
             throw Errors.failedPrecondition("taxonomy '" + name + "' has " + t.classes()
                     + " class(es); Classify needs at least 2");
@@ -343,7 +399,7 @@ public class ClassificationService {
         if (multiLabel) {
             RejectionRules.requireThresholds(taxonomies.require(name));  // before the embedding call, not after it
         }
-        return new Query(upload, t.id(), version, t.embeddedByVersion().get(version));
+        return new Query(upload, t.id(), version, t.embeddedByVersion().get(version), t, candidates, kept);
     }
 
     /**

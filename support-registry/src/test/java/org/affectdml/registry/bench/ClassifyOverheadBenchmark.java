@@ -21,6 +21,8 @@ import org.affectdml.proto.v1.CreateTaxonomyRequest;
 import org.affectdml.proto.v1.EmotionClass;
 import org.affectdml.proto.v1.GetModelRequest;
 import org.affectdml.proto.v1.EmbeddingServiceGrpc;
+import org.affectdml.proto.v1.EmbedRequest;
+import org.affectdml.proto.v1.EmbedResponse;
 import org.affectdml.proto.v1.Image;
 import org.affectdml.proto.v1.PersonBox;
 import org.affectdml.proto.v1.Taxonomy;
@@ -212,6 +214,9 @@ public final class ClassifyOverheadBenchmark {
         Channel timed = ClientInterceptors.intercept(channel, askForTimings(trailer));
         var client = GrpcTestChannels.withKey(ClassificationGrpc.newBlockingStub(timed), CLIENT);
         var floor = GrpcTestChannels.withKey(EmbeddingServiceGrpc.newBlockingStub(embeddingChannel), ServiceProcess.SERVICE_KEY);
+        AtomicReference<String> embedTrailer = new AtomicReference<>();
+        var direct = GrpcTestChannels.withKey(EmbeddingServiceGrpc.newBlockingStub(
+                ClientInterceptors.intercept(embeddingChannel, askForTimings(embedTrailer))), ServiceProcess.SERVICE_KEY);
         Map<String, List<Double>> samples = new LinkedHashMap<>();
         // the same call back to back: a hop without the pauses between the services' turns
         for (int i = -200; i < s.requests(); i++) {
@@ -229,9 +234,18 @@ public final class ClassifyOverheadBenchmark {
             long t0 = System.nanoTime();
             client.withDeadlineAfter(60, TimeUnit.SECONDS).classify(request);
             double clientMs = (System.nanoTime() - t0) / 1e6;
+            // the registry's Embed, sent by this client straight to embedding-service (another image: no scene cache)
+            EmbedRequest embed = EmbedRequest.newBuilder().setImage(request(taxonomy, s, i + 1_000_000).getImage()).setBox(s.box()).build();
+            long e0 = System.nanoTime();
+            EmbedResponse embedded = direct.withDeadlineAfter(60, TimeUnit.SECONDS).embed(embed);
+            double embedMs = (System.nanoTime() - e0) / 1e6;
             if (i < 0) {
                 continue;
             }
+            double embedCall = ServerTiming.parse(embedTrailer.get()).getOrDefault("call", Double.NaN);
+            add(samples, "direct Embed: client", embedMs);
+            add(samples, "direct Embed: client and network (client - server call)", embedMs - embedCall);
+            add(samples, "direct Embed: server dispatch and answer (call - total)", embedCall - embedded.getTimings().getTotalUs() / 1e3);
             Map<String, Double> server = ServerTiming.parse(trailer.get());
             if (!server.containsKey("total") || !server.containsKey("embedding.total")) {
                 throw new IllegalStateException("the registry sent no timings for a Classify that asked: " + trailer.get());
@@ -241,6 +255,7 @@ public final class ClassifyOverheadBenchmark {
             add(samples, "hop client -> registry (client - registry total)", clientMs - server.get("total"));
             add(samples, "registry total", server.get("total"));
             add(samples, "registry own work (total - embed)", server.get("total") - server.get("embed"));
+            add(samples, "registry dispatch and answer (call - total)", server.getOrDefault("call", Double.NaN) - server.get("total"));
             for (String stage : List.of("validate", "model-info", "check", "embed", "knn")) {
                 add(samples, "registry " + stage, server.getOrDefault(stage, 0.0));
             }

@@ -38,6 +38,12 @@ class ClassifyOverheadBenchmarkIT {
         assertTrue(r.stage("client end to end").p50() >= r.stage("registry total").p50(), r.stages().toString());
         assertTrue(r.stage("registry total").p50() >= r.stage("registry embed").p50(), r.stages().toString());
         assertTrue(r.stage("registry embed").p50() >= r.stage("embedding total").p50(), r.stages().toString());
+        // each service's own view of the call (headers in to trailers out) holds its work: nothing negative, nothing missing
+        for (String stage : new String[]{"registry dispatch and answer (call - total)", "direct Embed: server dispatch and answer (call - total)"}) {
+            assertTrue(r.stage(stage).p50() >= 0, stage + ": " + r.stages());
+        }
+        assertTrue(r.stage("direct Embed: client").p50() >= r.stage("direct Embed: client and network (client - server call)").p50(),
+                r.stages().toString());
         assertTrue(r.throughputPerSecond() > 0);
         assertEquals(30, r.requests());
     }
