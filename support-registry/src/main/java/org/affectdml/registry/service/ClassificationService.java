@@ -40,7 +40,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiFunction;
-import java.util.function.Supplier;
+import java.util.function.Function;
 
 /**
  * Classify: embed the query with the version the taxonomy is served with, then rank the classes by the
@@ -98,18 +98,24 @@ public class ClassificationService {
         boolean common = !request.getMultiLabel() && !request.getExplain() && request.getScoring() != ScoringRule.SCORING_RULE_MEAN_PROTOTYPE;
         ClassifyResponse answer;
         try {
-            answer = classify(request, common, timing);
+            answer = classify(request, common, null, timing);
         } catch (KeptCheckOutOfDate e) {
-            answer = classify(request, false, timing);  // the taxonomy changed since: checked, embedded and searched afresh
+            // the taxonomy changed since: checked and searched afresh (embedded again only if another version is picked)
+            answer = classify(request, false, e.embedded, timing);
         }
         timing.stop("total", started);
         return answer;
     }
 
-    private ClassifyResponse classify(ClassifyRequest request, boolean mayUseKeptCheck, ServerTiming timing) {
+    /** {@code embedded}: the query as an earlier attempt of this call embedded it, or null. */
+    private ClassifyResponse classify(ClassifyRequest request, boolean mayUseKeptCheck, EmbeddingClient.Embedded embedded, ServerTiming timing) {
         var b = request.getBox();
-        Served<EmbeddingClient.Embedded> served = withServedVersion(() -> prepare(request.getTaxonomy(), request.hasImage() ? request.getImage() : null,
-                request.getTopK(), request.getScoring(), request.getMultiLabel(), mayUseKeptCheck, timing), (query, explain) -> {
+        Served<EmbeddingClient.Embedded> served = withServedVersion(mayUseKept -> prepare(request.getTaxonomy(),
+                request.hasImage() ? request.getImage() : null, request.getTopK(), request.getScoring(), request.getMultiLabel(), mayUseKept,
+                timing), mayUseKeptCheck, (query, explain) -> {
+            if (embedded != null && embedded.modelVersion().equals(query.version())) {
+                return embedded;
+            }
             Timer.Sample embedding = Timer.start(registry);
             EmbeddingClient.Embedded e = embeddings.embed(new EmbeddingClient.Item(query.upload().bytes(), query.upload().mediaType(),
                     b.getX1(), b.getY1(), b.getX2(), b.getY2()), query.version(), extras(explain));
@@ -129,8 +135,9 @@ public class ClassificationService {
                     + config.maxPersons() + " (affect.registry.max-persons); split it");
         }
         ServerTiming timing = ServerTiming.current();
-        Served<List<EmbeddingClient.PersonResult>> served = withServedVersion(() -> prepare(request.getTaxonomy(),
+        Served<List<EmbeddingClient.PersonResult>> served = withServedVersion(mayUseKept -> prepare(request.getTaxonomy(),
                 request.hasImage() ? request.getImage() : null, request.getTopK(), request.getScoring(), request.getMultiLabel(), false, timing),
+                false,
                 (query, explain) -> {
                     Timer.Sample embedding = Timer.start(registry);
                     List<EmbeddingClient.PersonResult> p = embeddings.embedPersons(query.upload().bytes(), query.upload().mediaType(),
@@ -164,12 +171,22 @@ public class ClassificationService {
      * embeds it. The versions are reused for a while (ServingVersions), so when they may be out of date (embedding-service
      * no longer has the version picked, or the taxonomy is complete in none of them: it was re-embedded for a newer one),
      * the versions are asked again and the call prepared and embedded once more: a change is seen by the next call.
+     * {@code prepare} takes whether it may start from the check kept from an earlier call; when the embedding fails after
+     * such a start, the database as it is now has the first word: its error, or another version picked.
      */
-    private <T> Served<T> withServedVersion(Supplier<Query> prepare, BiFunction<Query, Integer, T> embed, boolean explain,
-                                            int explainSupports) {
+    private <T> Served<T> withServedVersion(Function<Boolean, Query> prepare, boolean mayUseKeptCheck, BiFunction<Query, Integer, T> embed,
+                                            boolean explain, int explainSupports) {
+        Query query = prepare.apply(mayUseKeptCheck);
         try {
-            return served(prepare.get(), embed, explain, explainSupports);
+            return served(query, embed, explain, explainSupports);
         } catch (StatusRuntimeException e) {
+            if (query.keptCheck()) {
+                snapshots.forgetCheck(query.taxonomy(), query.check());
+                Query fresh = prepare.apply(false);
+                if (!fresh.version().equals(query.version())) {
+                    return served(fresh, embed, explain, explainSupports);
+                }
+            }
             if (!ServingVersions.versionNotLoaded(e) && !ServingVersions.isNotFullyEmbedded(e)) {
                 throw e;
             }
@@ -177,7 +194,7 @@ public class ClassificationService {
             if (versions.fresh().equals(used)) {
                 throw e;  // the versions were not out of date: the answer stands
             }
-            return served(prepare.get(), embed, explain, explainSupports);
+            return served(prepare.apply(false), embed, explain, explainSupports);
         }
     }
 
@@ -196,14 +213,17 @@ public class ClassificationService {
      * version; the check that picked it among the candidates, and whether that check was kept from an earlier call
      * (then the search statement must confirm it).
      */
-    private record Query(UploadedImage upload, long taxonomyId, String version, long supports, TaxonomyRepository.Classifiability check,
-                         List<String> candidates, boolean keptCheck) {
+    private record Query(String taxonomy, UploadedImage upload, long taxonomyId, String version, long supports,
+                         TaxonomyRepository.Classifiability check, List<String> candidates, boolean keptCheck) {
     }
 
-    /** A check kept from an earlier call no longer holds: the call starts again from a fresh one. */
+    /** A check kept from an earlier call no longer holds: the call starts again from a fresh one, with the query as embedded. */
     private static final class KeptCheckOutOfDate extends RuntimeException {
-        KeptCheckOutOfDate() {
+        final transient EmbeddingClient.Embedded embedded;
+
+        KeptCheckOutOfDate(EmbeddingClient.Embedded embedded) {
             super(null, null, false, false);
+            this.embedded = embedded;
         }
     }
 
@@ -237,7 +257,7 @@ public class ClassificationService {
             }
             return checkClassifiable(taxonomy, upload, candidates, multiLabel);
         }));
-        timing.stop("check", started);
+        timing.stop(query.keptCheck() ? "check.kept" : "check", started);
         return query;
     }
 
@@ -258,7 +278,7 @@ public class ClassificationService {
     private List<ClassifyResponse> rank(String taxonomy, Query prepared, List<EmbeddingClient.Embedded> queries, ScoringRule scoring, int topK,
                                         boolean multiLabel, int explain, ServerTiming timing) {
         Timer.Sample search = Timer.start(registry);
-        List<ClassifyResponse> responses = kept(taxonomy, prepared, queries, scoring, topK, multiLabel, explain)
+        List<ClassifyResponse> responses = kept(taxonomy, prepared, queries, scoring, topK, multiLabel, explain, timing)
                 .orElseGet(() -> read(taxonomy, prepared, queries, scoring, topK, multiLabel, explain));
         timing.record("knn", search.stop(knnTime));
         for (ClassifyResponse response : responses) {
@@ -272,11 +292,11 @@ public class ClassificationService {
      * taxonomy as kept at the revision the search statement returns. Empty otherwise (then {@link #read} runs).
      */
     private Optional<List<ClassifyResponse>> kept(String taxonomy, Query prepared, List<EmbeddingClient.Embedded> queries, ScoringRule scoring, int topK,
-                                                  boolean multiLabel, int explain) {
+                                                  boolean multiLabel, int explain, ServerTiming timing) {
         if (queries.size() != 1 || explain > 0 || scoring == ScoringRule.SCORING_RULE_MEAN_PROTOTYPE
                 || !queries.get(0).modelVersion().equals(prepared.version()) || prepared.supports() > config.exactSearchMaxSupports()) {
             if (prepared.keptCheck()) {
-                throw new KeptCheckOutOfDate();  // only this statement can confirm a kept check
+                throw new KeptCheckOutOfDate(null);  // only this statement can confirm a kept check
             }
             return Optional.empty();
         }
@@ -284,14 +304,16 @@ public class ClassificationService {
         TaxonomyRepository.Classifiability check = prepared.check();
         List<String> deciding = check.decidingPick(prepared.candidates(), prepared.version());
         SupportEmbeddingRepository.Checked found;
+        long started = System.nanoTime();
         try {
             found = supportEmbeddings.nearestPerClassExactChecked(prepared.taxonomyId(), query.modelVersion(), query.values(), deciding);
         } catch (java.sql.SQLException e) {
             throw new IllegalStateException("the Classify search failed", e);  // DatabaseErrors reads the cause
         }
+        timing.stop("knn.statement", started);
         if (prepared.keptCheck() && !check.holdsAt(found.revision(), deciding, found.embeddedPerVersion())) {
             snapshots.forgetCheck(taxonomy, check);
-            throw new KeptCheckOutOfDate();
+            throw new KeptCheckOutOfDate(query);
         }
         return snapshots.at(prepared.taxonomyId(), found.revision())
                 .map(t -> List.of(answer(t, found.distances(), topK, query.modelVersion(), scoring, multiLabel)));
@@ -399,7 +421,7 @@ public class ClassificationService {
         if (multiLabel) {
             RejectionRules.requireThresholds(taxonomies.require(name));  // before the embedding call, not after it
         }
-        return new Query(upload, t.id(), version, t.embeddedByVersion().get(version), t, candidates, kept);
+        return new Query(name, upload, t.id(), version, t.embeddedByVersion().get(version), t, candidates, kept);
     }
 
     /**

@@ -245,7 +245,7 @@ public final class ClassifyOverheadBenchmark {
             double embedCall = ServerTiming.parse(embedTrailer.get()).getOrDefault("call", Double.NaN);
             add(samples, "direct Embed: client", embedMs);
             add(samples, "direct Embed: client and network (client - server call)", embedMs - embedCall);
-            add(samples, "direct Embed: server dispatch and answer (call - total)", embedCall - embedded.getTimings().getTotalUs() / 1e3);
+            add(samples, "direct Embed: request in, hand-off, answer out (call - total)", embedCall - embedded.getTimings().getTotalUs() / 1e3);
             Map<String, Double> server = ServerTiming.parse(trailer.get());
             if (!server.containsKey("total") || !server.containsKey("embedding.total")) {
                 throw new IllegalStateException("the registry sent no timings for a Classify that asked: " + trailer.get());
@@ -255,8 +255,8 @@ public final class ClassifyOverheadBenchmark {
             add(samples, "hop client -> registry (client - registry total)", clientMs - server.get("total"));
             add(samples, "registry total", server.get("total"));
             add(samples, "registry own work (total - embed)", server.get("total") - server.get("embed"));
-            add(samples, "registry dispatch and answer (call - total)", server.getOrDefault("call", Double.NaN) - server.get("total"));
-            for (String stage : List.of("validate", "model-info", "check", "embed", "knn")) {
+            add(samples, "registry request in, hand-off, answer out (call - total)", server.getOrDefault("call", Double.NaN) - server.get("total"));
+            for (String stage : List.of("validate", "model-info", "check", "check.kept", "embed", "knn", "knn.statement")) {
                 add(samples, "registry " + stage, server.getOrDefault(stage, 0.0));
             }
             add(samples, "hop registry -> embedding (embed - embedding total)", server.get("embed") - server.get("embedding.total"));
