@@ -48,7 +48,7 @@ public class SupportEmbeddingRepository implements PanacheRepositoryBase<Support
             ORDER BY class_id, d""";
 
     /** The exact nearest per class among the classes the HNSW candidates missed. ?4 = the class ids found. */
-    private static final String EXACT_NEAREST_OF_OTHER_CLASSES = """
+    public static final String EXACT_NEAREST_OF_OTHER_CLASSES = """
             SELECT DISTINCT ON (class_id) class_id, embedding <=> CAST(?1 AS vector) AS d, sample_id
             FROM support_embedding WHERE taxonomy_id = ?2 AND model_version = ?3 AND NOT (class_id = ANY(CAST(?4 AS bigint[])))
             ORDER BY class_id, d""";
@@ -91,9 +91,9 @@ public class SupportEmbeddingRepository implements PanacheRepositoryBase<Support
                 .setParameter(4, except).getResultList());
     }
 
-    /** Session settings for the approximate search, within the transaction. */
-    public static List<String> hnswSettings(int efSearch) {
-        return List.of("SET LOCAL hnsw.iterative_scan = relaxed_order", "SET LOCAL hnsw.ef_search = " + efSearch);
+    /** Settings for the approximate search, for the rest of the transaction, in one statement (one round trip). */
+    public static String hnswSettings(int efSearch) {
+        return "SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true), set_config('hnsw.ef_search', '" + efSearch + "', true)";
     }
 
     /** How many HNSW candidates to take before reducing them to the nearest per class. */
@@ -254,17 +254,18 @@ public class SupportEmbeddingRepository implements PanacheRepositoryBase<Support
 
     /**
      * The nearest support per class through the HNSW index: candidates (iterative scan keeps the taxonomy/version
-     * filter from starving the result), the nearest per class among them, then the exact distance for classes the
-     * candidates missed.
+     * filter from starving the result), the nearest per class among them, then, only if the candidates missed some of
+     * the taxonomy's {@code classes}, the exact distance for those (a scan of the taxonomy's rows, so skipped when not needed).
      */
-    public List<ClassDistance> nearestPerClassApproximate(long taxonomyId, String version, float[] query, int efSearch) {
-        for (String setting : hnswSettings(efSearch)) {
-            getEntityManager().createNativeQuery(setting).executeUpdate();
-        }
+    public List<ClassDistance> nearestPerClassApproximate(long taxonomyId, String version, float[] query, int efSearch, int classes) {
+        getEntityManager().createNativeQuery(hnswSettings(efSearch)).getSingleResult();
         String vector = VectorText.of(query);
         List<ClassDistance> found = distances(getEntityManager().createNativeQuery(APPROXIMATE_NEAREST_PER_CLASS)
                 .setParameter(1, vector).setParameter(2, taxonomyId).setParameter(3, version)
                 .setParameter(4, candidateCount(efSearch)).getResultList());
+        if (found.size() >= classes) {
+            return found;
+        }
         List<ClassDistance> all = new ArrayList<>(found);
         all.addAll(distances(getEntityManager().createNativeQuery(EXACT_NEAREST_OF_OTHER_CLASSES)
                 .setParameter(1, vector).setParameter(2, taxonomyId).setParameter(3, version)

@@ -333,7 +333,7 @@ public class ClassificationService {
             for (EmbeddingClient.Embedded query : queries) {
                 List<ClassDistance> distances = prototype
                         ? supportEmbeddings.prototypeDistances(t.id, query.modelVersion(), query.values())
-                        : nearestSupports(t.id, query, query.modelVersion().equals(prepared.version()) ? prepared.supports() : -1);
+                        : nearestSupports(t.id, t.classes.size(), query, query.modelVersion().equals(prepared.version()) ? prepared.supports() : -1);
                 ClassifyResponse answer = answer(t, distances, topK, query.modelVersion(), scoring, multiLabel);
                 out.add(explain > 0 ? explained(t, answer, query, explain) : answer);
             }
@@ -429,11 +429,11 @@ public class ClassificationService {
      * supports the check before the embedding saw picks the path (-1: count them now); it only chooses the search, so a
      * support added meanwhile changes nothing but, at the limit, which exact-enough search runs.
      */
-    private List<ClassDistance> nearestSupports(long taxonomyId, EmbeddingClient.Embedded query, long supportsSeen) {
+    private List<ClassDistance> nearestSupports(long taxonomyId, int classes, EmbeddingClient.Embedded query, long supportsSeen) {
         long count = supportsSeen >= 0 ? supportsSeen : supportEmbeddings.countOf(taxonomyId, query.modelVersion());
         return count <= config.exactSearchMaxSupports()
                 ? supportEmbeddings.nearestPerClassExact(taxonomyId, query.modelVersion(), query.values())
-                : supportEmbeddings.nearestPerClassApproximate(taxonomyId, query.modelVersion(), query.values(), config.hnswEfSearch());
+                : supportEmbeddings.nearestPerClassApproximate(taxonomyId, query.modelVersion(), query.values(), config.hnswEfSearch(), classes);
     }
 
     private ClassifyResponse answer(TaxonomyEntity t, List<ClassDistance> distances, int topK, String version, ScoringRule scoring,

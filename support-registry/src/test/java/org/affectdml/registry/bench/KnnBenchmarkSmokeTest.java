@@ -24,6 +24,8 @@ class KnnBenchmarkSmokeTest {
             // recall against a brute-force search in Java: the exact path finds every nearest class, the HNSW path
             // (well-separated synthetic clusters) nearly every one
             assertTrue(r.exactPath() ? r.recallAt1() == 1.0 : r.recallAt1() >= 0.9, r.toString());
+            assertTrue(r.bareScanP50Ms() > 0, r.toString());
+            assertTrue(r.plan().contains("Execution Time"), "each scenario shows its plan: " + r.plan());
         }
     }
 }
