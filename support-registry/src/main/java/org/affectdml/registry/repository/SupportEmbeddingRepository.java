@@ -93,7 +93,8 @@ public class SupportEmbeddingRepository implements PanacheRepositoryBase<Support
 
     /** Settings for the approximate search, for the rest of the transaction, in one statement (one round trip). */
     public static String hnswSettings(int efSearch) {
-        return "SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true), set_config('hnsw.ef_search', '" + efSearch + "', true)";
+        return "SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true) AS scan, set_config('hnsw.ef_search', '" + efSearch
+                + "', true) AS ef_search";
     }
 
     /** How many HNSW candidates to take before reducing them to the nearest per class. */

@@ -176,26 +176,43 @@ public class ClassificationService {
      */
     private <T> Served<T> withServedVersion(Function<Boolean, Query> prepare, boolean mayUseKeptCheck, BiFunction<Query, Integer, T> embed,
                                             boolean explain, int explainSupports) {
-        Query query = prepare.apply(mayUseKeptCheck);
+        Query query = null;
         try {
+            query = prepare.apply(mayUseKeptCheck);
             return served(query, embed, explain, explainSupports);
         } catch (StatusRuntimeException e) {
-            if (query.keptCheck()) {
+            StatusRuntimeException failure = e;
+            if (query != null && query.keptCheck() && !endedByCaller(e)) {
                 snapshots.forgetCheck(query.taxonomy(), query.check());
-                Query fresh = prepare.apply(false);
-                if (!fresh.version().equals(query.version())) {
-                    return served(fresh, embed, explain, explainSupports);
+                try {
+                    Query fresh = prepare.apply(false);
+                    if (!fresh.version().equals(query.version())) {
+                        return served(fresh, embed, explain, explainSupports);
+                    }
+                } catch (StatusRuntimeException fromFresh) {
+                    failure = fromFresh;
                 }
             }
-            if (!ServingVersions.versionNotLoaded(e) && !ServingVersions.isNotFullyEmbedded(e)) {
-                throw e;
-            }
-            List<String> used = versions.kept();
-            if (versions.fresh().equals(used)) {
-                throw e;  // the versions were not out of date: the answer stands
-            }
-            return served(prepare.apply(false), embed, explain, explainSupports);
+            return withFreshVersions(failure, prepare, embed, explain, explainSupports);
         }
+    }
+
+    /** After {@code e}: prepared and embedded once more if the versions it was picked from were out of date; else {@code e}. */
+    private <T> Served<T> withFreshVersions(StatusRuntimeException e, Function<Boolean, Query> prepare, BiFunction<Query, Integer, T> embed,
+                                            boolean explain, int explainSupports) {
+        if (!ServingVersions.versionNotLoaded(e) && !ServingVersions.isNotFullyEmbedded(e)) {
+            throw e;
+        }
+        List<String> used = versions.kept();
+        if (versions.fresh().equals(used)) {
+            throw e;  // the versions were not out of date: the answer stands
+        }
+        return served(prepare.apply(false), embed, explain, explainSupports);
+    }
+
+    /** The caller's deadline passed or it cancelled: nothing to learn from the database. */
+    private static boolean endedByCaller(StatusRuntimeException e) {
+        return e.getStatus().getCode() == io.grpc.Status.Code.DEADLINE_EXCEEDED || e.getStatus().getCode() == io.grpc.Status.Code.CANCELLED;
     }
 
     /** The request's explanation size is checked after the query's own checks (as ever), then the query embedded. */
@@ -279,7 +296,12 @@ public class ClassificationService {
                                         boolean multiLabel, int explain, ServerTiming timing) {
         Timer.Sample search = Timer.start(registry);
         List<ClassifyResponse> responses = kept(taxonomy, prepared, queries, scoring, topK, multiLabel, explain, timing)
-                .orElseGet(() -> read(taxonomy, prepared, queries, scoring, topK, multiLabel, explain));
+                .orElseGet(() -> {
+                    long started = System.nanoTime();
+                    List<ClassifyResponse> read = read(taxonomy, prepared, queries, scoring, topK, multiLabel, explain);
+                    timing.stop("knn.read", started);  // the taxonomy read in a transaction: not the one-statement path
+                    return read;
+                });
         timing.record("knn", search.stop(knnTime));
         for (ClassifyResponse response : responses) {
             registry.counter("affect.registry.classify", "model_version", response.getModelVersion()).increment();

@@ -256,7 +256,7 @@ public final class ClassifyOverheadBenchmark {
             add(samples, "registry total", server.get("total"));
             add(samples, "registry own work (total - embed)", server.get("total") - server.get("embed"));
             add(samples, "registry request in, hand-off, answer out (call - total)", server.getOrDefault("call", Double.NaN) - server.get("total"));
-            for (String stage : List.of("validate", "model-info", "check", "check.kept", "embed", "knn", "knn.statement")) {
+            for (String stage : List.of("validate", "model-info", "check", "check.kept", "embed", "knn", "knn.statement", "knn.read")) {
                 add(samples, "registry " + stage, server.getOrDefault(stage, 0.0));
             }
             add(samples, "hop registry -> embedding (embed - embedding total)", server.get("embed") - server.get("embedding.total"));

@@ -41,6 +41,7 @@ class ClassifyOverheadBenchmarkIT {
         assertTrue(r.stage("registry embed").p50() >= r.stage("embedding total").p50(), r.stages().toString());
         // each service's own view of the call (headers in to trailers out) holds its work: nothing negative, nothing missing
         assertEquals(0.0, r.stage("registry check").p50(), "most calls read no check from the database: " + r.stages());
+        assertEquals(0.0, r.stage("registry knn.read").p50(), "most calls read no taxonomy after the statement: " + r.stages());
         for (String stage : new String[]{"registry request in, hand-off, answer out (call - total)",
                 "direct Embed: request in, hand-off, answer out (call - total)"}) {
             assertTrue(r.stage(stage).p50() >= 0, stage + ": " + r.stages());
