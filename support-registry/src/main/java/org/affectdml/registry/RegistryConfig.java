@@ -51,8 +51,9 @@ public interface RegistryConfig {
     Duration modelInfoMaxAge();
 
     /**
-     * How many taxonomies Classify keeps as last read (classes, thresholds, rules), each validated by its revision on
-     * every call; above it all are forgotten and read again as used.
+     * How many taxonomies Classify keeps as last read (classes, thresholds, rules), and how many of its checks before
+     * embedding (by taxonomy name), each confirmed by the search statement on every call (revision, and the embedding
+     * counts that decided the version); above it all are forgotten and read again as used.
      */
     @WithDefault("1000")
     int classifiedTaxonomiesKept();
