@@ -6,7 +6,6 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
-import org.affectdml.proto.v1.ClassEvidence;
 import org.affectdml.proto.v1.ClassScore;
 import org.affectdml.proto.v1.ClassificationGrpc;
 import org.affectdml.proto.v1.ClassifyRequest;
@@ -15,6 +14,8 @@ import org.affectdml.proto.v1.SupportMatch;
 import org.affectdml.inference.testing.TestImages;
 import org.affectdml.proto.v1.TaxonomyAdminGrpc;
 import org.affectdml.service.testing.GrpcTestChannels;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.net.URL;
@@ -56,28 +57,35 @@ class ApproximateSearchTest {
     @TestHTTPResource("/")
     URL url;
 
+    private ManagedChannel channel;
+    private TaxonomyAdminGrpc.TaxonomyAdminBlockingStub admin;
+    private ClassificationGrpc.ClassificationBlockingStub client;
+
+    @BeforeEach
+    void connect() {
+        channel = GrpcTestChannels.to(url);
+        admin = withKey(TaxonomyAdminGrpc.newBlockingStub(channel), ADMIN_KEY);
+        client = withKey(ClassificationGrpc.newBlockingStub(channel), CLIENT_KEY);
+    }
+
+    @AfterEach
+    void close() {
+        channel.shutdownNow();
+    }
+
     @Test
     void aLargeTaxonomyIsSearchedThroughTheIndexWithTheExactDistancesOfEveryClass() {
-        ManagedChannel channel = GrpcTestChannels.to(url);
-        try {
-            var admin = withKey(TaxonomyAdminGrpc.newBlockingStub(channel), ADMIN_KEY);
-            var client = withKey(ClassificationGrpc.newBlockingStub(channel), CLIENT_KEY);
-            String name = "approximate-" + Long.toHexString(System.nanoTime());
-            RegistryTestSupport.threeClassTaxonomy(admin, name);
-            ClassifyRequest query = classify(name, nearDuplicate(0), NEAR_BOX);
+        String name = "approximate-" + Long.toHexString(System.nanoTime());
+        RegistryTestSupport.threeClassTaxonomy(admin, name);
+        ClassifyRequest query = classify(name, nearDuplicate(0), NEAR_BOX);
 
-            ClassifyResponse answer = client.classify(query);
-            ClassifyResponse explained = client.classify(query.toBuilder().setExplain(true).setExplainSupports(1).build());
-            assertEquals(3, answer.getClassesCount(), "every class is ranked: " + answer);
-            assertEquals("joy", answer.getClasses(0).getClassName(), "the query is a near-duplicate of joy's support: " + answer);
-            for (ClassScore c : answer.getClassesList()) {
-                ClassEvidence exact = explained.getExplanation().getClassesList().stream()
-                        .filter(e -> e.getClassName().equals(c.getClassName())).findFirst().orElseThrow();
-                assertEquals(exact.getNearestSupports(0).getSupportId(), c.getNearestSupportId(), c.getClassName());
-                assertEquals(exact.getNearestSupports(0).getDistance(), c.getDistance(), 1e-6f, c.getClassName());
-            }
-        } finally {
-            channel.shutdownNow();
+        ClassifyResponse answer = client.classify(query);
+        ClassifyResponse explained = explained(query);
+        assertEquals(3, answer.getClassesCount(), "every class is ranked: " + answer);
+        assertEquals("joy", answer.getClasses(0).getClassName(), "the query is a near-duplicate of joy's support: " + answer);
+        for (ClassScore c : answer.getClassesList()) {
+            assertEquals(exactNearest(explained, c.getClassName()).getSupportId(), c.getNearestSupportId(), c.getClassName());
+            assertEquals(exactNearest(explained, c.getClassName()).getDistance(), c.getDistance(), 1e-6f, c.getClassName());
         }
     }
 
@@ -87,32 +95,30 @@ class ApproximateSearchTest {
      */
     @Test
     void aClassTheCandidatesMissIsFilledInWithItsExactDistance() {
-        ManagedChannel channel = GrpcTestChannels.to(url);
-        try {
-            var admin = withKey(TaxonomyAdminGrpc.newBlockingStub(channel), ADMIN_KEY);
-            var client = withKey(ClassificationGrpc.newBlockingStub(channel), CLIENT_KEY);
-            String name = "fill-in-" + Long.toHexString(System.nanoTime());
-            admin.createTaxonomy(taxonomy(name, "near", "far"));
-            admin.addSupport(support(name, "far", TestImages.png(scene(3)), BOX));
-            byte[] image = nearDuplicate(0);
-            for (int i = 0; i < 105; i++) {
-                admin.addSupport(support(name, "near", image, NEAR_BOX.toBuilder().setX1(NEAR_BOX.getX1() + i % 15)
-                        .setY1(NEAR_BOX.getY1() + i / 15).build()));
-            }
-            ClassifyRequest query = classify(name, image, NEAR_BOX);
-
-            ClassifyResponse answer = client.classify(query);
-            ClassifyResponse explained = client.classify(query.toBuilder().setExplain(true).setExplainSupports(1).build());
-            assertEquals(2, answer.getClassesCount(), "the class the candidates missed is ranked too: " + answer);
-            ClassScore far = answer.getClassesList().stream().filter(c -> c.getClassName().equals("far")).findFirst().orElseThrow();
-            ClassScore near = answer.getClassesList().stream().filter(c -> c.getClassName().equals("near")).findFirst().orElseThrow();
-            assertEquals(exactNearest(explained, "far").getSupportId(), far.getNearestSupportId());
-            assertEquals(exactNearest(explained, "far").getDistance(), far.getDistance(), 1e-6f);
-            // an approximate candidate can be farther than the exact nearest, never nearer
-            assertTrue(near.getDistance() >= exactNearest(explained, "near").getDistance() - 1e-6f, answer.toString());
-        } finally {
-            channel.shutdownNow();
+        String name = "fill-in-" + Long.toHexString(System.nanoTime());
+        admin.createTaxonomy(taxonomy(name, "near", "far"));
+        admin.addSupport(support(name, "far", TestImages.png(scene(3)), BOX));
+        byte[] image = nearDuplicate(0);
+        for (int i = 0; i < 105; i++) {
+            admin.addSupport(support(name, "near", image, NEAR_BOX.toBuilder().setX1(NEAR_BOX.getX1() + i % 15)
+                    .setY1(NEAR_BOX.getY1() + i / 15).build()));
         }
+        ClassifyRequest query = classify(name, image, NEAR_BOX);
+
+        ClassifyResponse answer = client.classify(query);
+        ClassifyResponse explained = explained(query);
+        assertEquals(2, answer.getClassesCount(), "the class the candidates missed is ranked too: " + answer);
+        ClassScore far = answer.getClassesList().stream().filter(c -> c.getClassName().equals("far")).findFirst().orElseThrow();
+        ClassScore near = answer.getClassesList().stream().filter(c -> c.getClassName().equals("near")).findFirst().orElseThrow();
+        assertEquals(exactNearest(explained, "far").getSupportId(), far.getNearestSupportId());
+        assertEquals(exactNearest(explained, "far").getDistance(), far.getDistance(), 1e-6f);
+        // an approximate candidate can be farther than the exact nearest, never nearer
+        assertTrue(near.getDistance() >= exactNearest(explained, "near").getDistance() - 1e-6f, answer.toString());
+    }
+
+    /** The same query explained: each class's nearest support, which an exact search finds. */
+    private ClassifyResponse explained(ClassifyRequest query) {
+        return client.classify(query.toBuilder().setExplain(true).setExplainSupports(1).build());
     }
 
     private static SupportMatch exactNearest(ClassifyResponse explained, String className) {

@@ -136,7 +136,7 @@ public class ClassificationService {
         }
         ServerTiming timing = ServerTiming.current();
         Served<List<EmbeddingClient.PersonResult>> served = withServedVersion(mayUseKept -> prepare(request.getTaxonomy(),
-                request.hasImage() ? request.getImage() : null, request.getTopK(), request.getScoring(), request.getMultiLabel(), false, timing),
+                request.hasImage() ? request.getImage() : null, request.getTopK(), request.getScoring(), request.getMultiLabel(), mayUseKept, timing),
                 false,
                 (query, explain) -> {
                     Timer.Sample embedding = Timer.start(registry);
@@ -226,12 +226,20 @@ public class ClassificationService {
     }
 
     /**
-     * A checked query image, the model version the taxonomy is served with, and how many supports it has in that
-     * version; the check that picked it among the candidates, and whether that check was kept from an earlier call
-     * (then the search statement must confirm it).
+     * A checked query image, the model version the taxonomy is served with, the check that picked it among the
+     * candidates, and whether that check was kept from an earlier call (then the search statement must confirm it).
      */
-    private record Query(String taxonomy, UploadedImage upload, long taxonomyId, String version, long supports,
-                         TaxonomyRepository.Classifiability check, List<String> candidates, boolean keptCheck) {
+    private record Query(String taxonomy, UploadedImage upload, String version, TaxonomyRepository.Classifiability check,
+                         List<String> candidates, boolean keptCheck) {
+
+        long taxonomyId() {
+            return check.id();
+        }
+
+        /** How many supports the taxonomy has in the version picked. */
+        long supports() {
+            return check.embeddedByVersion().get(version);
+        }
     }
 
     /** A check kept from an earlier call no longer holds: the call starts again from a fresh one, with the query as embedded. */
@@ -443,7 +451,7 @@ public class ClassificationService {
         if (multiLabel) {
             RejectionRules.requireThresholds(taxonomies.require(name));  // before the embedding call, not after it
         }
-        return new Query(name, upload, t.id(), version, t.embeddedByVersion().get(version), t, candidates, kept);
+        return new Query(name, upload, version, t, candidates, kept);
     }
 
     /**
