@@ -274,12 +274,19 @@ public class SupportEmbeddingRepository implements PanacheRepositoryBase<Support
         return all;
     }
 
-    /** Distance of each class's mean prototype (the L2-normalised mean of its supports) to the query. */
+    /**
+     * Distance of each class's mean prototype (the L2-normalised mean of its supports) to the query, ?1. The means are
+     * kept on write in class_prototype (V9 migration: pgvector's avg accumulation per class, maintained by triggers on
+     * support_embedding), so this reads one row per class whatever the number of supports. ?2 taxonomy id, ?3 version.
+     */
+    public static final String MEAN_PROTOTYPE_DISTANCES = """
+            SELECT class_id, l2_normalize(vector_avg(accumulated)) <=> CAST(?1 AS vector) AS d
+            FROM class_prototype WHERE taxonomy_id = ?2 AND model_version = ?3""";
+
+    /** Distance of each class's mean prototype to {@code query} ({@link #MEAN_PROTOTYPE_DISTANCES}). */
     public List<ClassDistance> prototypeDistances(long taxonomyId, String version, float[] query) {
         List<ClassDistance> out = new ArrayList<>();
-        for (Object[] r : TaxonomyRepository.rows(getEntityManager().createNativeQuery("""
-                        SELECT class_id, l2_normalize(avg(embedding)) <=> CAST(?1 AS vector) AS d
-                        FROM support_embedding WHERE taxonomy_id = ?2 AND model_version = ?3 GROUP BY class_id""")
+        for (Object[] r : TaxonomyRepository.rows(getEntityManager().createNativeQuery(MEAN_PROTOTYPE_DISTANCES)
                 .setParameter(1, VectorText.of(query)).setParameter(2, taxonomyId).setParameter(3, version).getResultList())) {
             out.add(new ClassDistance(((Number) r[0]).longValue(), ((Number) r[1]).doubleValue(), ""));
         }

@@ -18,7 +18,9 @@ import java.util.regex.Pattern;
  * KNN benchmark of Classify's support search (docs/benchmarks.md): the exact SQL Classify runs (SupportEmbeddingRepository), on
  * synthetic clustered 128-d unit vectors in a scratch schema "knn_bench" of the registry database.
  * Reports p50/p90 latency and recall@1 (top class of the path Classify takes vs exact search) for
- * 1e4 and 1e5 supports in one taxonomy and 1e5 spread over 1000 taxonomies.
+ * 1e4 and 1e5 supports in one taxonomy and 1e5 spread over 1000 taxonomies, and, for the 1e5 taxonomy, the mean-prototype
+ * rule both ways: the class means kept on write (the registry's migration V9, triggers included, installed in the
+ * scratch schema, so loading pays what writes pay) and the average computed per query as before.
  *
  * Run: deploy/local/bench-knn.sh  (args: [supports-small supports-large taxonomies queries [exact-search-max]]);
  * {@code KnnBenchmarkSmokeTest} runs it small in the suite.
@@ -33,8 +35,24 @@ public final class KnnBenchmark {
      * One row of the table: a scenario, the path Classify takes for it, latency, and recall@1: how often its top class
      * is the class of the nearest support found by brute force in Java (independent of the SQL; no answer never agrees).
      */
-    public record Result(String scenario, int supportsPerTaxonomy, boolean exactPath, double p50Ms, double p90Ms, double recallAt1,
+    public record Result(String scenario, int supportsPerTaxonomy, Path path, double p50Ms, double p90Ms, double recallAt1,
                          double bareScanP50Ms, int exactFillIns, String plan) {
+
+        public boolean exactPath() {
+            return path == Path.EXACT;
+        }
+    }
+
+    /** How a scenario's query is answered: Classify's two nearest-support paths, and the mean-prototype rule two ways. */
+    public enum Path {
+        EXACT("exact"), APPROXIMATE("HNSW + iterative scan"), MEAN_KEPT("mean prototype, kept on write"),
+        MEAN_AVERAGED("mean prototype, averaged per query (before V9)");
+
+        final String label;
+
+        Path(String label) {
+            this.label = label;
+        }
     }
 
     public static void main(String[] args) throws Exception {
@@ -65,6 +83,8 @@ public final class KnnBenchmark {
                             taxonomy_id BIGINT NOT NULL, class_id BIGINT NOT NULL, embedding vector(128) NOT NULL,
                             PRIMARY KEY (sample_id, model_version))""");
                 s.execute("CREATE INDEX ON knn_bench.support_embedding (taxonomy_id, model_version)");
+                // the registry's own migration, so the class means are kept as in production (search_path: knn_bench first)
+                s.execute(migration("V9__class_prototype.sql"));
             }
             requireScratchTable(c);
             Random random = new Random(7);
@@ -85,13 +105,16 @@ public final class KnnBenchmark {
             requireScratchTable(c);
             results.add(scenario(c, "1e4 in one taxonomy", List.of(1L), small, q1, 26, queries, exactMax, random));
             results.add(scenario(c, "1e5 in one taxonomy", List.of(2L), large, q2, 26, queries, exactMax, random));
+            results.add(scenario(c, "1e5 in one taxonomy", List.of(2L), large, q2, 26, queries, Path.MEAN_KEPT, random));
+            results.add(scenario(c, "1e5 in one taxonomy", List.of(2L), large, q2, 26, queries, Path.MEAN_AVERAGED, random));
             List<Long> spreadIds = new ArrayList<>();
             for (long t = 1000; t < 1000 + spread; t++) {
                 spreadIds.add(t);
             }
             results.add(scenario(c, "1e5 over " + spread + " taxonomies", spreadIds, large / spread, q3, 10, queries, exactMax, random));
             for (Result r : results) {
-                System.out.printf("%nPlan of the last query of \"%s\" (EXPLAIN ANALYZE of the path's search statement):%n%s%n", r.scenario(), r.plan());
+                System.out.printf("%nPlan of the last query of \"%s\", %s (EXPLAIN ANALYZE of the path's search statement):%n%s%n",
+                        r.scenario(), r.path().label, r.plan());
             }
             try (Statement s = c.createStatement()) {
                 s.execute("DROP SCHEMA knn_bench CASCADE");
@@ -99,6 +122,7 @@ public final class KnnBenchmark {
         } finally {
             VECTORS.clear();
             CLASSES.clear();
+            SUMS.clear();
         }
         return results;
     }
@@ -117,6 +141,8 @@ public final class KnnBenchmark {
     /** Every support loaded, by taxonomy: the ground truth of recall@1. */
     private static final java.util.Map<Long, List<float[]>> VECTORS = new java.util.HashMap<>();
     private static final java.util.Map<Long, List<Long>> CLASSES = new java.util.HashMap<>();
+    /** Per taxonomy, the sum of each class's supports: the ground truth of the mean-prototype rule. */
+    private static final java.util.Map<Long, java.util.Map<Long, double[]>> SUMS = new java.util.HashMap<>();
 
     /** The class of the support nearest to {@code q} (cosine distance, as the index) by brute force; -2 if none. */
     private static long bruteForceNearest(float[] q, long taxonomy) {
@@ -132,6 +158,39 @@ public final class KnnBenchmark {
             if (dot > bestSimilarity) {
                 bestSimilarity = dot;
                 best = CLASSES.get(taxonomy).get(i);
+            }
+        }
+        return best;
+    }
+
+    /**
+     * The class whose mean prototype (the normalised mean of its supports) is nearest to {@code q}, in Java from the
+     * loaded vectors; -2 if none.
+     */
+    private static long bruteForceNearestMean(float[] q, long taxonomy) {
+        java.util.Map<Long, double[]> sums = SUMS.computeIfAbsent(taxonomy, t -> {
+            java.util.Map<Long, double[]> out = new java.util.HashMap<>();
+            List<float[]> vectors = VECTORS.getOrDefault(t, List.of());
+            for (int i = 0; i < vectors.size(); i++) {
+                double[] sum = out.computeIfAbsent(CLASSES.get(t).get(i), k -> new double[DIM]);
+                for (int d = 0; d < DIM; d++) {
+                    sum[d] += vectors.get(i)[d];
+                }
+            }
+            return out;
+        });
+        long best = -2;
+        double bestCosine = Double.NEGATIVE_INFINITY;
+        for (var e : sums.entrySet()) {
+            double dot = 0;
+            double norm = 0;
+            for (int d = 0; d < DIM; d++) {
+                dot += q[d] * e.getValue()[d];
+                norm += e.getValue()[d] * e.getValue()[d];
+            }
+            if (dot / Math.sqrt(norm) > bestCosine) {
+                bestCosine = dot / Math.sqrt(norm);
+                best = e.getKey();
             }
         }
         return best;
@@ -172,7 +231,12 @@ public final class KnnBenchmark {
 
     private static Result scenario(Connection c, String name, List<Long> taxonomies, int perTaxonomy, List<float[]> centroids, int classes,
                                    int queries, int exactMax, Random r) throws Exception {
-        boolean exactPath = perTaxonomy <= exactMax;
+        return scenario(c, name, taxonomies, perTaxonomy, centroids, classes, queries, perTaxonomy <= exactMax ? Path.EXACT : Path.APPROXIMATE, r);
+    }
+
+    private static Result scenario(Connection c, String name, List<Long> taxonomies, int perTaxonomy, List<float[]> centroids, int classes,
+                                   int queries, Path path, Random r) throws Exception {
+        boolean meanPrototype = path == Path.MEAN_KEPT || path == Path.MEAN_AVERAGED;
         long[] micros = new long[queries];
         long[] bareMicros = new long[queries];
         int agree = 0;
@@ -183,19 +247,25 @@ public final class KnnBenchmark {
             taxonomy = taxonomies.get(r.nextInt(taxonomies.size()));
             q = unit(add(centroids.get(r.nextInt(centroids.size())), gaussian(r, 0.12)));
             long t0 = System.nanoTime();
-            Search found = exactPath ? exact(c, q, taxonomy) : approximate(c, q, taxonomy, classes);
+            Search found = switch (path) {
+                case EXACT -> exact(c, q, taxonomy);
+                case APPROXIMATE -> approximate(c, q, taxonomy, classes);
+                case MEAN_KEPT -> new Search(top(query(c, SupportEmbeddingRepository.MEAN_PROTOTYPE_DISTANCES, q, taxonomy, null)), false);
+                case MEAN_AVERAGED -> new Search(top(query(c, MEAN_PROTOTYPE_AVERAGED_PER_QUERY, q, taxonomy, null)), false);
+            };
             micros[i] = (System.nanoTime() - t0) / 1000;
             fillIns += found.filledIn() ? 1 : 0;
-            agree += found.topClass() >= 0 && found.topClass() == bruteForceNearest(q, taxonomy) ? 1 : 0;
+            long truth = meanPrototype ? bruteForceNearestMean(q, taxonomy) : bruteForceNearest(q, taxonomy);
+            agree += found.topClass() >= 0 && found.topClass() == truth ? 1 : 0;
             long b0 = System.nanoTime();
             query(c, BARE_SCAN, q, taxonomy, null);
             bareMicros[i] = (System.nanoTime() - b0) / 1000;
         }
         Arrays.sort(micros);
         Arrays.sort(bareMicros);
-        Result result = new Result(name, perTaxonomy, exactPath, micros[queries / 2] / 1e3, micros[(int) (queries * 0.9)] / 1e3,
-                (double) agree / queries, bareMicros[queries / 2] / 1e3, fillIns, plan(c, exactPath, q, taxonomy));
-        System.out.printf("| %s | %d | %s | %.2f | %.2f | %.3f | %.2f | %d |%n", name, perTaxonomy, exactPath ? "exact" : "HNSW + iterative scan",
+        Result result = new Result(name, perTaxonomy, path, micros[queries / 2] / 1e3, micros[(int) (queries * 0.9)] / 1e3,
+                (double) agree / queries, bareMicros[queries / 2] / 1e3, fillIns, plan(c, path, q, taxonomy));
+        System.out.printf("| %s | %d | %s | %.2f | %.2f | %.3f | %.2f | %d |%n", name, perTaxonomy, path.label,
                 result.p50Ms(), result.p90Ms(), result.recallAt1(), result.bareScanP50Ms(), result.exactFillIns());
         return result;
     }
@@ -207,6 +277,21 @@ public final class KnnBenchmark {
      */
     private static final String BARE_SCAN = """
             SELECT 0, sum(embedding <=> CAST(?1 AS vector)) FROM support_embedding WHERE taxonomy_id = ?2 AND model_version = ?3""";
+
+    /** The mean-prototype distances as Classify computed them before V9 kept the means: every support averaged per query. */
+    private static final String MEAN_PROTOTYPE_AVERAGED_PER_QUERY = """
+            SELECT class_id, l2_normalize(avg(embedding)) <=> CAST(?1 AS vector) AS d
+            FROM support_embedding WHERE taxonomy_id = ?2 AND model_version = ?3 GROUP BY class_id""";
+
+    /** A registry migration's SQL, from the classpath (the registry's main resources). */
+    private static String migration(String file) throws java.io.IOException {
+        try (var in = KnnBenchmark.class.getResourceAsStream("/db/migration/" + file)) {
+            if (in == null) {
+                throw new IllegalStateException("migration " + file + " is not on the classpath");
+            }
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
 
     /** What a search found: the nearest class, and whether the exact fill-in for classes the HNSW candidates missed ran. */
     private record Search(long topClass, boolean filledIn) {
@@ -238,11 +323,16 @@ public final class KnnBenchmark {
     }
 
     /** EXPLAIN ANALYZE of the path's search statement for one query (HNSW: after its settings, in one transaction). */
-    private static String plan(Connection c, boolean exactPath, float[] q, long taxonomy) throws Exception {
-        String sql = exactPath ? SupportEmbeddingRepository.EXACT_NEAREST_PER_CLASS : SupportEmbeddingRepository.APPROXIMATE_NEAREST_PER_CLASS;
+    private static String plan(Connection c, Path path, float[] q, long taxonomy) throws Exception {
+        String sql = switch (path) {
+            case EXACT -> SupportEmbeddingRepository.EXACT_NEAREST_PER_CLASS;
+            case APPROXIMATE -> SupportEmbeddingRepository.APPROXIMATE_NEAREST_PER_CLASS;
+            case MEAN_KEPT -> SupportEmbeddingRepository.MEAN_PROTOTYPE_DISTANCES;
+            case MEAN_AVERAGED -> MEAN_PROTOTYPE_AVERAGED_PER_QUERY;
+        };
         c.setAutoCommit(false);
         try (Statement s = c.createStatement()) {
-            if (!exactPath) {
+            if (path == Path.APPROXIMATE) {
                 s.execute(SupportEmbeddingRepository.hnswSettings(EF_SEARCH));
             }
             StringBuilder out = new StringBuilder();

@@ -1,0 +1,298 @@
+package org.affectdml.registry;
+
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import org.affectdml.registry.model.StreamVectors;
+import org.affectdml.registry.repository.SupportEmbeddingRepository;
+import org.affectdml.registry.repository.VectorText;
+import org.junit.jupiter.api.Test;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The class means kept on write (class_prototype, V9 migration) against a recomputation from support_embedding after
+ * every kind of write, on the real database: inserts one and many rows at a time, the registry's insert that only fills
+ * in projections, deletes of a support, of an embedding, of a whole class and taxonomy (cascades), a version pruned,
+ * concurrent writers on one class; and Classify's mean-prototype distances against the per-query average they replace.
+ * The vectors are drawn from a seeded generator, so a failure repeats.
+ */
+@QuarkusTest
+@QuarkusTestResource(EmbeddingServiceProcess.class)
+class ClassPrototypeTest {
+
+    private static final int DIM = 128;
+
+    @Inject
+    AgroalDataSource dataSource;
+    @Inject
+    SupportEmbeddingRepository embeddings;
+
+    private final Random random = new Random(20261207);
+
+    @Test
+    void keptMeansMatchARecomputationAfterEveryKindOfWrite() throws Exception {
+        long taxonomy = createTaxonomy("prototype-writes");
+        List<Long> classes = List.of(addClass(taxonomy, "a", 0), addClass(taxonomy, "b", 1), addClass(taxonomy, "c", 2));
+        List<UUID> samples = new ArrayList<>();
+
+        // many rows per statement, two versions
+        for (String version : List.of("v1", "v2")) {
+            List<Object[]> rows = new ArrayList<>();
+            for (int i = 0; i < 30; i++) {
+                UUID sample = version.equals("v1") ? addSample(taxonomy, classes.get(i % 3)) : samples.get(i);
+                if (version.equals("v1")) {
+                    samples.add(sample);
+                }
+                rows.add(new Object[]{sample, classes.get(i % 3)});
+            }
+            insertMany(taxonomy, version, rows);
+        }
+        assertKeptMeansMatch(taxonomy, 6);
+
+        // the registry's own insert: a new row; then, for a row stored without projections, the update that fills them
+        // in and leaves the stored embedding (and so the mean) as it is
+        UUID fresh = addSample(taxonomy, classes.get(0));
+        QuarkusTransaction.requiringNew().run(() -> embeddings.insertIfAbsent(fresh, "v1", taxonomy, classes.get(0), randomUnit(),
+                StreamVectors.NONE));
+        UUID withoutProjections = samples.get(4);
+        long itsClass = classOf(withoutProjections);
+        QuarkusTransaction.requiringNew().run(() -> embeddings.insertIfAbsent(withoutProjections, "v1", taxonomy, itsClass,
+                randomUnit(), StreamVectors.NONE));
+        assertEquals(1, queryLong("SELECT count(*) FROM support_embedding WHERE sample_id = ? AND image_projection IS NOT NULL",
+                withoutProjections), "the projections were filled in");
+        assertKeptMeansMatch(taxonomy, 6);
+
+        // random single writes
+        for (int step = 0; step < 40; step++) {
+            switch (random.nextInt(4)) {
+                case 0 -> {
+                    UUID s = addSample(taxonomy, classes.get(random.nextInt(3)));
+                    insertMany(taxonomy, random.nextBoolean() ? "v1" : "v2", List.<Object[]>of(new Object[]{s, classOf(s)}));
+                }
+                case 1 -> deleteSample(samples.remove(random.nextInt(samples.size())));  // cascades to its embeddings
+                case 2 -> execute("DELETE FROM support_embedding WHERE sample_id = ? AND model_version = 'v2'",
+                        samples.get(random.nextInt(samples.size())));
+                default -> execute("UPDATE support_embedding SET embedding = CAST(? AS vector) WHERE sample_id = ? AND model_version = 'v1'",
+                        VectorText.of(randomUnit()), samples.get(random.nextInt(samples.size())));
+            }
+            assertKeptMeansMatch(taxonomy, -1);
+        }
+
+        // the registry's Classify distances against the average computed per query, as before the means were kept
+        for (int q = 0; q < 5; q++) {
+            float[] query = randomUnit();
+            for (String version : List.of("v1", "v2")) {
+                Map<Long, Double> kept = new HashMap<>();
+                QuarkusTransaction.requiringNew().run(() -> embeddings.prototypeDistances(taxonomy, version, query)
+                        .forEach(d -> kept.put(d.classId(), d.distance())));
+                Map<Long, Double> recomputed = recomputedDistances(taxonomy, version, query);
+                assertEquals(recomputed.keySet(), kept.keySet(), version);
+                recomputed.forEach((c, d) -> assertEquals(d, kept.get(c), 1e-6, "class " + c + " of " + version));
+            }
+        }
+
+        execute("DELETE FROM support_embedding WHERE taxonomy_id = ? AND model_version = 'v2'", taxonomy);  // a version pruned
+        assertKeptMeansMatch(taxonomy, 3);
+        execute("DELETE FROM emotion_class WHERE id = ?", classes.get(1));  // cascades through its supports
+        assertKeptMeansMatch(taxonomy, 2);
+        execute("DELETE FROM taxonomy WHERE id = ?", taxonomy);
+        assertKeptMeansMatch(taxonomy, 0);
+    }
+
+    @Test
+    void concurrentWritersOnOneClassLoseNoUpdate() throws Exception {
+        long taxonomy = createTaxonomy("prototype-concurrent");
+        long shared = addClass(taxonomy, "shared", 0);
+        addClass(taxonomy, "other", 1);
+        List<UUID> existing = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            existing.add(addSample(taxonomy, shared));
+        }
+        insertMany(taxonomy, "v1", existing.stream().map(s -> new Object[]{s, shared}).toList());
+        ExecutorService pool = Executors.newFixedThreadPool(6);
+        try {
+            List<Future<?>> writers = new ArrayList<>();
+            for (int w = 0; w < 4; w++) {
+                writers.add(pool.submit(() -> {
+                    for (int i = 0; i < 20; i++) {
+                        UUID s = addSample(taxonomy, shared);
+                        insertMany(taxonomy, "v1", List.<Object[]>of(new Object[]{s, shared}));
+                    }
+                    return null;
+                }));
+            }
+            for (int d = 0; d < 2; d++) {
+                List<UUID> mine = existing.subList(d * 20, d * 20 + 20);
+                writers.add(pool.submit(() -> {
+                    for (UUID s : mine) {
+                        deleteSample(s);
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : writers) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertKeptMeansMatch(taxonomy, 1);
+        assertEquals(80, keptCount(taxonomy, shared));
+        execute("DELETE FROM taxonomy WHERE id = ?", taxonomy);
+    }
+
+    /** Every kept (version, class) of the taxonomy has the count and the mean a recomputation gives, and no other is kept. */
+    private void assertKeptMeansMatch(long taxonomy, int expectedRows) throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement p = c.prepareStatement("""
+                SELECT e.model_version, e.class_id, p.model_version, p.class_id, e.n, p.accumulated[1],
+                       CAST(e.mean AS real[]), CAST(vector_avg(p.accumulated) AS real[])
+                FROM (SELECT model_version, class_id, count(*) AS n, avg(embedding) AS mean FROM support_embedding
+                      WHERE taxonomy_id = ? GROUP BY 1, 2) e
+                FULL JOIN (SELECT * FROM class_prototype WHERE taxonomy_id = ?) p USING (model_version, class_id)""")) {
+            p.setLong(1, taxonomy);
+            p.setLong(2, taxonomy);
+            int rows = 0;
+            try (ResultSet r = p.executeQuery()) {
+                while (r.next()) {
+                    rows++;
+                    String where = "version " + r.getString(1) + "/" + r.getString(3) + ", class " + r.getObject(2) + "/" + r.getObject(4);
+                    assertTrue(r.getString(1) != null && r.getString(3) != null, "kept and stored classes differ: " + where);
+                    assertEquals(r.getLong(5), r.getDouble(6), 0.0, "support count of " + where);
+                    Float[] mean = (Float[]) r.getArray(7).getArray();
+                    Float[] kept = (Float[]) r.getArray(8).getArray();
+                    for (int i = 0; i < DIM; i++) {
+                        assertEquals(mean[i], kept[i], 1e-6, "element " + i + " of the mean of " + where);
+                    }
+                }
+            }
+            if (expectedRows >= 0) {
+                assertEquals(expectedRows, rows, "(version, class) pairs with supports");
+            }
+        }
+    }
+
+    private long keptCount(long taxonomy, long classId) throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement p = c.prepareStatement(
+                "SELECT accumulated[1] FROM class_prototype WHERE taxonomy_id = ? AND class_id = ?")) {
+            p.setLong(1, taxonomy);
+            p.setLong(2, classId);
+            try (ResultSet r = p.executeQuery()) {
+                return r.next() ? (long) r.getDouble(1) : 0;
+            }
+        }
+    }
+
+    /** The mean-prototype distances as Classify computed them before the means were kept: an average per query. */
+    private Map<Long, Double> recomputedDistances(long taxonomy, String version, float[] query) throws SQLException {
+        Map<Long, Double> out = new HashMap<>();
+        try (Connection c = dataSource.getConnection(); PreparedStatement p = c.prepareStatement("""
+                SELECT class_id, l2_normalize(avg(embedding)) <=> CAST(? AS vector) FROM support_embedding
+                WHERE taxonomy_id = ? AND model_version = ? GROUP BY class_id""")) {
+            p.setString(1, VectorText.of(query));
+            p.setLong(2, taxonomy);
+            p.setString(3, version);
+            try (ResultSet r = p.executeQuery()) {
+                while (r.next()) {
+                    out.put(r.getLong(1), r.getDouble(2));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** One INSERT statement for all {@code rows} (sample, class): the triggers see them as one transition table. */
+    private void insertMany(long taxonomy, String version, List<Object[]> rows) throws SQLException {
+        StringBuilder sql = new StringBuilder("INSERT INTO support_embedding (sample_id, model_version, taxonomy_id, class_id, embedding) VALUES ");
+        for (int i = 0; i < rows.size(); i++) {
+            sql.append(i == 0 ? "" : ", ").append("(?, ?, ?, ?, CAST(? AS vector))");
+        }
+        try (Connection c = dataSource.getConnection(); PreparedStatement p = c.prepareStatement(sql.toString())) {
+            int n = 1;
+            for (Object[] row : rows) {
+                p.setObject(n++, row[0]);
+                p.setString(n++, version);
+                p.setLong(n++, taxonomy);
+                p.setLong(n++, (Long) row[1]);
+                p.setString(n++, VectorText.of(randomUnit()));
+            }
+            p.executeUpdate();
+        }
+    }
+
+    private long createTaxonomy(String name) throws SQLException {
+        execute("DELETE FROM taxonomy WHERE name = ?", name);
+        return queryLong("INSERT INTO taxonomy (name, kind) VALUES (?, 'CATEGORICAL') RETURNING id", name);
+    }
+
+    private long addClass(long taxonomy, String name, int position) throws SQLException {
+        return queryLong("INSERT INTO emotion_class (taxonomy_id, name, position) VALUES (?, ?, ?) RETURNING id", taxonomy, name, position);
+    }
+
+    private UUID addSample(long taxonomy, long classId) throws SQLException {
+        UUID id = UUID.randomUUID();
+        execute("""
+                INSERT INTO support_sample (id, taxonomy_id, class_id, image, media_type, image_sha256, box_x1, box_y1, box_x2, box_y2)
+                VALUES (?, ?, ?, '\\x00', 'image/jpeg', ?, 0, 0, 1, 1)""", id, taxonomy, classId, id.toString().replace("-", "") + "0".repeat(32));
+        return id;
+    }
+
+    private long classOf(UUID sample) throws SQLException {
+        return queryLong("SELECT class_id FROM support_sample WHERE id = ?", sample);
+    }
+
+    private void deleteSample(UUID sample) throws SQLException {
+        execute("DELETE FROM support_sample WHERE id = ?", sample);
+    }
+
+    private long queryLong(String sql, Object... args) throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement p = prepared(c, sql, args); ResultSet r = p.executeQuery()) {
+            r.next();
+            return r.getLong(1);
+        }
+    }
+
+    private void execute(String sql, Object... args) throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement p = prepared(c, sql, args)) {
+            p.executeUpdate();
+        }
+    }
+
+    private static PreparedStatement prepared(Connection c, String sql, Object... args) throws SQLException {
+        PreparedStatement p = c.prepareStatement(sql);
+        for (int i = 0; i < args.length; i++) {
+            p.setObject(i + 1, args[i]);
+        }
+        return p;
+    }
+
+    private float[] randomUnit() {
+        float[] v = new float[DIM];
+        double n = 0;
+        for (int i = 0; i < DIM; i++) {
+            v[i] = (float) random.nextGaussian();
+            n += v[i] * v[i];
+        }
+        for (int i = 0; i < DIM; i++) {
+            v[i] /= (float) Math.sqrt(n);
+        }
+        return v;
+    }
+}
