@@ -179,6 +179,44 @@ class RegistryReplicasIT {
         }
     }
 
+    /**
+     * A replica that reuses the model versions it last asked embedding-service for (no GetModel per Classify) meets a
+     * taxonomy embedded only in a version activated since: it asks again and answers with that version, rather than
+     * refusing the taxonomy as not yet embedded. Replica B keeps its versions for 10 minutes and its re-embedding worker
+     * sleeps, so nothing but that Classify can tell it of the new version.
+     */
+    @Test
+    void aTaxonomyEmbeddedOnlyInAVersionNewerThanTheReplicaKnowsIsClassifiedWithIt() throws Exception {
+        Path store = tmp.resolve("store");
+        String v1 = TinyModels.activeDefaultBundle(store);
+        try (TwoReplicas replicas = new TwoReplicas(store, Map.of("affect.model-store.poll-interval", "200ms"),
+                Map.of("affect.registry.model-info-max-age", "10m", "affect.registry.reembedding.interval", "1h"))) {
+            var adminA = RegistryTestSupport.withKey(TaxonomyAdminGrpc.newBlockingStub(replicas.channelA), ADMIN);
+            var clientB = RegistryTestSupport.withKey(ClassificationGrpc.newBlockingStub(replicas.channelB), ADMIN);
+            String before = "before-" + Long.toHexString(System.nanoTime());
+            adminA.createTaxonomy(taxonomy(before, "x", "y"));
+            adminA.addSupport(support(before, "x", TestImages.png(RegistryTestSupport.scene(0)), RegistryTestSupport.BOX));
+            adminA.addSupport(support(before, "y", TestImages.png(RegistryTestSupport.scene(1)), RegistryTestSupport.BOX));
+            awaitAllEmbeddedWith(v1, adminA);
+            ClassifyRequest first = RegistryTestSupport.classify(before, RegistryTestSupport.nearDuplicate(2), RegistryTestSupport.NEAR_BOX);
+            assertEquals(v1, clientB.classify(first).getModelVersion(), "B asks for the versions once and keeps them");
+
+            ModelStore modelStore = new ModelStore(store);
+            String v2 = BundleTestSupport.copyWithManifest(modelStore, v1, v1 + "-next", m -> m);
+            modelStore.activate(v2, new BundleLoader(OrtSessionFactory.cpu(1)));
+            awaitAllEmbeddedWith(v2, adminA);  // A's worker re-embeds; embedding-service serves v2
+            String after = "after-" + Long.toHexString(System.nanoTime());
+            adminA.createTaxonomy(taxonomy(after, "x", "y"));
+            adminA.addSupport(support(after, "x", TestImages.png(RegistryTestSupport.scene(0)), RegistryTestSupport.BOX));
+            adminA.addSupport(support(after, "y", TestImages.png(RegistryTestSupport.scene(1)), RegistryTestSupport.BOX));
+
+            ClassifyResponse answer = clientB.classify(RegistryTestSupport.classify(after, RegistryTestSupport.nearDuplicate(2),
+                    RegistryTestSupport.NEAR_BOX));
+            assertEquals(v2, answer.getModelVersion(), "the taxonomy has supports in " + v2 + " only: " + answer);
+            assertEquals(2, answer.getClassesCount(), answer.toString());
+        }
+    }
+
     private static void assertRefused(Status.Code code, String messagePart, org.junit.jupiter.api.function.Executable call) {
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call);
         assertEquals(code, e.getStatus().getCode(), e.getStatus().toString());
@@ -194,12 +232,17 @@ class RegistryReplicasIT {
         final ManagedChannel channelB;
 
         TwoReplicas(Path store, Map<String, String> embeddingSettings) throws Exception {
+            this(store, embeddingSettings, Map.of());
+        }
+
+        /** With {@code replicaBSettings} on top of replica B's (A's are the same as ever). */
+        TwoReplicas(Path store, Map<String, String> embeddingSettings, Map<String, String> replicaBSettings) throws Exception {
             Map<String, String> models = new java.util.HashMap<>(Map.of("affect.model-store.path", store.toString(),
                     "affect.embedding.segmentation", "in-process", "affect.onnx.intra-op-threads", "1"));
             models.putAll(embeddingSettings);
             embedding = ServiceProcess.start(ServiceProcess.requirePackagedApp("embedding-service"), models, tmp.resolve("logs"));
-            a = registry(embedding.port);
-            b = registry(embedding.port);
+            a = registry(embedding.port, Map.of());
+            b = registry(embedding.port, replicaBSettings);
             channelA = ManagedChannelBuilder.forAddress("127.0.0.1", a.port).usePlaintext().build();
             channelB = ManagedChannelBuilder.forAddress("127.0.0.1", b.port).usePlaintext().build();
         }
@@ -218,12 +261,14 @@ class RegistryReplicasIT {
         return admin.getTaxonomy(GetTaxonomyRequest.newBuilder().setName(name).build()).getRevision();
     }
 
-    private ServiceProcess registry(int embeddingPort) throws Exception {
+    private ServiceProcess registry(int embeddingPort, Map<String, String> settings) throws Exception {
         // The lease is renewed every pass (200 ms) and after every batch; the default 30 s time-to-live, not a short
         // one, so that a batch slowed by a loaded machine never passes the lease mid-run and splits the work by chance.
         // The take-over below waits at most that long (a graceful stop releases the lease at once).
-        return RegistryProcesses.start(embeddingPort, ADMIN, "replicas-client-key",
-                Map.of("affect.registry.reembedding.interval", "200ms", "affect.registry.reembedding.lease-ttl", "30s"), tmp.resolve("logs"));
+        Map<String, String> all = new java.util.HashMap<>(Map.of("affect.registry.reembedding.interval", "200ms",
+                "affect.registry.reembedding.lease-ttl", "30s"));
+        all.putAll(settings);
+        return RegistryProcesses.start(embeddingPort, ADMIN, "replicas-client-key", all, tmp.resolve("logs"));
     }
 
     private static ReembeddingStatus awaitAllEmbeddedWith(String version, TaxonomyAdminGrpc.TaxonomyAdminBlockingStub admin)

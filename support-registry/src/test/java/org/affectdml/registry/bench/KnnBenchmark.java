@@ -218,7 +218,10 @@ public final class KnnBenchmark {
                 p.setString(4, text(v));
                 p.addBatch();
                 if (i % 2000 == 1999) {
+                    // a transaction per batch, as the registry writes (AddSupport, a re-embedding batch): thousands of
+                    // updates of one class_prototype row in one transaction would each walk that row's versions
                     p.executeBatch();
+                    c.commit();
                 }
             }
             p.executeBatch();
