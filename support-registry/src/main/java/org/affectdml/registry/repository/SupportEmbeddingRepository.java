@@ -259,19 +259,50 @@ public class SupportEmbeddingRepository implements PanacheRepositoryBase<Support
      * the taxonomy's {@code classes}, the exact distance for those (a scan of the taxonomy's rows, so skipped when not needed).
      */
     public List<ClassDistance> nearestPerClassApproximate(long taxonomyId, String version, float[] query, int efSearch, int classes) {
-        getEntityManager().createNativeQuery(hnswSettings(efSearch)).getSingleResult();
+        DistanceQueries inThisTransaction = new DistanceQueries() {
+            @Override
+            public void run(String sql) {
+                getEntityManager().createNativeQuery(sql).getSingleResult();
+            }
+
+            @Override
+            public List<ClassDistance> distances(String jpaSql, Object... parameters) {
+                var q = getEntityManager().createNativeQuery(jpaSql);
+                for (int i = 0; i < parameters.length; i++) {
+                    q.setParameter(i + 1, parameters[i]);
+                }
+                return SupportEmbeddingRepository.distances(q.getResultList());
+            }
+        };
+        return approximate(inThisTransaction, taxonomyId, version, query, efSearch, classes).distances();
+    }
+
+    /** What runs the search statements, in one transaction: the registry's ORM session, or the KNN benchmark's connection. */
+    public interface DistanceQueries {
+
+        /** Runs a statement whose answer is not needed (a setting). */
+        void run(String sql);
+
+        /** Runs a statement with JPA-style parameters (?1 is {@code parameters[0]}) answering (class id, distance, sample id) rows. */
+        List<ClassDistance> distances(String jpaSql, Object... parameters);
+    }
+
+    /** What the approximate search found, and whether it had to fill in classes the HNSW candidates missed. */
+    public record Approximate(List<ClassDistance> distances, boolean filledIn) {
+    }
+
+    /** The steps of {@link #nearestPerClassApproximate}, once, for the registry and the KNN benchmark alike. */
+    public static Approximate approximate(DistanceQueries sql, long taxonomyId, String version, float[] query, int efSearch, int classes) {
+        sql.run(hnswSettings(efSearch));
         String vector = VectorText.of(query);
-        List<ClassDistance> found = distances(getEntityManager().createNativeQuery(APPROXIMATE_NEAREST_PER_CLASS)
-                .setParameter(1, vector).setParameter(2, taxonomyId).setParameter(3, version)
-                .setParameter(4, candidateCount(efSearch)).getResultList());
+        List<ClassDistance> found = sql.distances(APPROXIMATE_NEAREST_PER_CLASS, vector, taxonomyId, version, candidateCount(efSearch));
         if (found.size() >= classes) {
-            return found;
+            return new Approximate(found, false);
         }
         List<ClassDistance> all = new ArrayList<>(found);
-        all.addAll(distances(getEntityManager().createNativeQuery(EXACT_NEAREST_OF_OTHER_CLASSES)
-                .setParameter(1, vector).setParameter(2, taxonomyId).setParameter(3, version)
-                .setParameter(4, found.stream().map(ClassDistance::classId).toArray(Long[]::new)).getResultList()));
-        return all;
+        all.addAll(sql.distances(EXACT_NEAREST_OF_OTHER_CLASSES, vector, taxonomyId, version,
+                found.stream().map(ClassDistance::classId).toArray(Long[]::new)));
+        return new Approximate(all, true);
     }
 
     /**

@@ -304,20 +304,50 @@ public final class KnnBenchmark {
         return new Search(top(query(c, SupportEmbeddingRepository.EXACT_NEAREST_PER_CLASS, q, taxonomy, null)), false);
     }
 
-    /** As the registry (SupportEmbeddingRepository.nearestPerClassApproximate): settings, candidates, fill-in if a class is missing. */
+    /** The registry's own approximate path (SupportEmbeddingRepository.approximate), its statements run on this connection. */
     private static Search approximate(Connection c, float[] q, long taxonomy, int classes) throws Exception {
         c.setAutoCommit(false);
-        try (Statement s = c.createStatement()) {
-            s.execute(SupportEmbeddingRepository.hnswSettings(EF_SEARCH));
-            java.util.Map<Long, Double> found = query(c, SupportEmbeddingRepository.APPROXIMATE_NEAREST_PER_CLASS, q, taxonomy, null);
-            if (found.size() >= classes) {
-                return new Search(top(found), false);
-            }
-            found.putAll(query(c, SupportEmbeddingRepository.EXACT_NEAREST_OF_OTHER_CLASSES, q, taxonomy, found.keySet().toArray(Long[]::new)));
-            return new Search(top(found), true);
+        try {
+            SupportEmbeddingRepository.Approximate found = SupportEmbeddingRepository.approximate(new Jdbc(c), taxonomy, VERSION, q,
+                    EF_SEARCH, classes);
+            return new Search(found.distances().stream().min(java.util.Comparator.comparingDouble(SupportEmbeddingRepository.ClassDistance::distance))
+                    .map(SupportEmbeddingRepository.ClassDistance::classId).orElse(-1L), found.filledIn());
         } finally {
             c.commit();
             c.setAutoCommit(true);
+        }
+    }
+
+    /** The registry's search statements on a plain JDBC connection, in its current transaction. */
+    private record Jdbc(Connection c) implements SupportEmbeddingRepository.DistanceQueries {
+
+        @Override
+        public void run(String sql) {
+            try (Statement s = c.createStatement()) {
+                s.execute(sql);
+            } catch (java.sql.SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        @Override
+        public List<SupportEmbeddingRepository.ClassDistance> distances(String jpaSql, Object... parameters) {
+            Matcher m = Pattern.compile("\\?(\\d)").matcher(jpaSql);
+            List<SupportEmbeddingRepository.ClassDistance> out = new ArrayList<>();
+            try (PreparedStatement p = c.prepareStatement(jpaSql.replaceAll("\\?\\d", "?"))) {
+                for (int i = 1; m.find(); i++) {
+                    Object value = parameters[Integer.parseInt(m.group(1)) - 1];
+                    p.setObject(i, value instanceof Long[] ids ? c.createArrayOf("bigint", ids) : value);
+                }
+                try (ResultSet rs = p.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new SupportEmbeddingRepository.ClassDistance(rs.getLong(1), rs.getDouble(2), rs.getString(3)));
+                    }
+                }
+            } catch (java.sql.SQLException e) {
+                throw new IllegalStateException(e);
+            }
+            return out;
         }
     }
 
