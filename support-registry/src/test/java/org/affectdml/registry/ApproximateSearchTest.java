@@ -1,36 +1,25 @@
 package org.affectdml.registry;
 
-import io.grpc.ManagedChannel;
 import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import org.affectdml.proto.v1.ClassScore;
-import org.affectdml.proto.v1.ClassificationGrpc;
 import org.affectdml.proto.v1.ClassifyRequest;
 import org.affectdml.proto.v1.ClassifyResponse;
 import org.affectdml.proto.v1.SupportMatch;
 import org.affectdml.inference.testing.TestImages;
-import org.affectdml.proto.v1.TaxonomyAdminGrpc;
-import org.affectdml.service.testing.GrpcTestChannels;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.net.URL;
 import java.util.Map;
 
-import static org.affectdml.registry.RegistryTestSupport.ADMIN_KEY;
 import static org.affectdml.registry.RegistryTestSupport.BOX;
-import static org.affectdml.registry.RegistryTestSupport.CLIENT_KEY;
 import static org.affectdml.registry.RegistryTestSupport.NEAR_BOX;
 import static org.affectdml.registry.RegistryTestSupport.classify;
 import static org.affectdml.registry.RegistryTestSupport.nearDuplicate;
 import static org.affectdml.registry.RegistryTestSupport.scene;
 import static org.affectdml.registry.RegistryTestSupport.support;
 import static org.affectdml.registry.RegistryTestSupport.taxonomy;
-import static org.affectdml.registry.RegistryTestSupport.withKey;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -45,32 +34,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @QuarkusTest
 @TestProfile(ApproximateSearchTest.EveryTaxonomyLarge.class)
 @QuarkusTestResource(EmbeddingServiceProcess.class)
-class ApproximateSearchTest {
+class ApproximateSearchTest extends RegistryStubs {
 
     public static class EveryTaxonomyLarge implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
             return Map.of("affect.registry.exact-search-max-supports", "1");
         }
-    }
-
-    @TestHTTPResource("/")
-    URL url;
-
-    private ManagedChannel channel;
-    private TaxonomyAdminGrpc.TaxonomyAdminBlockingStub admin;
-    private ClassificationGrpc.ClassificationBlockingStub client;
-
-    @BeforeEach
-    void connect() {
-        channel = GrpcTestChannels.to(url);
-        admin = withKey(TaxonomyAdminGrpc.newBlockingStub(channel), ADMIN_KEY);
-        client = withKey(ClassificationGrpc.newBlockingStub(channel), CLIENT_KEY);
-    }
-
-    @AfterEach
-    void close() {
-        channel.shutdownNow();
     }
 
     @Test

@@ -1,11 +1,9 @@
 package org.affectdml.registry;
 
-import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
@@ -13,21 +11,15 @@ import org.affectdml.inference.bundle.BundleLoader;
 import org.affectdml.inference.bundle.BundleTestSupport;
 import org.affectdml.inference.bundle.ModelStore;
 import org.affectdml.inference.onnx.OrtSessionFactory;
-import org.affectdml.service.testing.GrpcTestChannels;
 import org.affectdml.service.testing.PrometheusScrape;
-import org.affectdml.proto.v1.ClassificationGrpc;
 import org.affectdml.proto.v1.ClassifyResponse;
 import org.affectdml.proto.v1.DeleteTaxonomyRequest;
 import org.affectdml.proto.v1.GetReembeddingStatusRequest;
 import org.affectdml.proto.v1.ListSupportsRequest;
 import org.affectdml.proto.v1.ReembeddingStatus;
-import org.affectdml.proto.v1.TaxonomyAdminGrpc;
 import org.affectdml.registry.service.ServingVersions;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.net.URL;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -36,49 +28,24 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-import static org.affectdml.registry.RegistryTestSupport.ADMIN_KEY;
-import static org.affectdml.registry.RegistryTestSupport.BOX;
-import static org.affectdml.registry.RegistryTestSupport.CLIENT_KEY;
 import static org.affectdml.registry.RegistryTestSupport.NEAR_BOX;
 import static org.affectdml.registry.RegistryTestSupport.classify;
 import static org.affectdml.registry.RegistryTestSupport.nearDuplicate;
-import static org.affectdml.registry.RegistryTestSupport.scene;
 import static org.affectdml.registry.RegistryTestSupport.support;
 import static org.affectdml.registry.RegistryTestSupport.taxonomy;
-import static org.affectdml.registry.RegistryTestSupport.withKey;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Model-version migration and concurrent deletes, against the real services (the database outage: DatabaseOutageIT). */
 @QuarkusTest
 @QuarkusTestResource(EmbeddingServiceProcess.class)
-class ConsistencyTest {
+class ConsistencyTest extends RegistryStubs {
 
-    @TestHTTPResource("/")
-    URL url;
     @Inject
     ServingVersions servingVersions;
     @Inject
     EntityManager em;
-
-    private ManagedChannel channel;
-    private TaxonomyAdminGrpc.TaxonomyAdminBlockingStub admin;
-    private ClassificationGrpc.ClassificationBlockingStub client;
-
-    @BeforeEach
-    void connect() {
-        channel = GrpcTestChannels.to(url);
-        admin = withKey(TaxonomyAdminGrpc.newBlockingStub(channel), ADMIN_KEY);
-        client = withKey(ClassificationGrpc.newBlockingStub(channel), CLIENT_KEY);
-    }
-
-    @AfterEach
-    void disconnect() {
-        channel.shutdownNow();
-    }
-
 
     @Test
     void activatingANewModelReembedsEverySupportAndClassifyFollows() throws Exception {

@@ -4,11 +4,9 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import org.affectdml.inference.testing.TestImages;
 import org.affectdml.proto.v1.ClassScore;
-import org.affectdml.proto.v1.ClassificationGrpc;
 import org.affectdml.proto.v1.ClassifyRequest;
 import org.affectdml.proto.v1.ClassifyResponse;
 import org.affectdml.proto.v1.EmotionClass;
@@ -17,22 +15,17 @@ import org.affectdml.proto.v1.ListSupportsRequest;
 import org.affectdml.proto.v1.RejectionRule;
 import org.affectdml.proto.v1.ScoringRule;
 import org.affectdml.proto.v1.Taxonomy;
-import org.affectdml.proto.v1.TaxonomyAdminGrpc;
 import org.affectdml.proto.v1.UpdateTaxonomyRequest;
 import org.affectdml.service.testing.GrpcTestChannels;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
-import java.net.URL;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 
 import static org.affectdml.registry.RegistryTestSupport.ADMIN_KEY;
 import static org.affectdml.registry.RegistryTestSupport.BOX;
-import static org.affectdml.registry.RegistryTestSupport.CLIENT_KEY;
 import static org.affectdml.registry.RegistryTestSupport.NEAR_BOX;
 import static org.affectdml.registry.RegistryTestSupport.classify;
 import static org.affectdml.registry.RegistryTestSupport.nearDuplicate;
@@ -51,26 +44,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @QuarkusTest
 @QuarkusTestResource(EmbeddingServiceProcess.class)
-class OpenSetTest {
-
-    @TestHTTPResource("/")
-    URL url;
-
-    private ManagedChannel channel;
-    private TaxonomyAdminGrpc.TaxonomyAdminBlockingStub admin;
-    private ClassificationGrpc.ClassificationBlockingStub client;
-
-    @BeforeEach
-    void connect() {
-        channel = GrpcTestChannels.to(url);
-        admin = withKey(TaxonomyAdminGrpc.newBlockingStub(channel), ADMIN_KEY);
-        client = withKey(ClassificationGrpc.newBlockingStub(channel), CLIENT_KEY);
-    }
-
-    @AfterEach
-    void close() {
-        channel.shutdownNow();
-    }
+class OpenSetTest extends RegistryStubs {
 
     private static String fresh(String prefix) {
         return prefix + "-" + Long.toHexString(System.nanoTime());

@@ -1,12 +1,9 @@
 package org.affectdml.registry;
 
-import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import org.affectdml.service.testing.GrpcTestChannels;
 import org.affectdml.inference.testing.TestImages;
 import org.affectdml.proto.v1.AddSupportResponse;
 import org.affectdml.proto.v1.ClassificationGrpc;
@@ -24,11 +21,8 @@ import org.affectdml.proto.v1.RemoveSupportRequest;
 import org.affectdml.proto.v1.ScoringRule;
 import org.affectdml.proto.v1.TaxonomyAdminGrpc;
 import org.affectdml.proto.v1.TaxonomyArchiveChunk;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.net.URL;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -56,26 +50,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The registry over real gRPC, with real PostgreSQL + pgvector and the real embedding-service process. */
 @QuarkusTest
 @QuarkusTestResource(EmbeddingServiceProcess.class)
-class RegistryGrpcTest {
-
-    @TestHTTPResource("/")
-    URL url;
-
-    private ManagedChannel channel;
-    private TaxonomyAdminGrpc.TaxonomyAdminBlockingStub admin;
-    private ClassificationGrpc.ClassificationBlockingStub client;
-
-    @BeforeEach
-    void connect() {
-        channel = GrpcTestChannels.to(url);
-        admin = withKey(TaxonomyAdminGrpc.newBlockingStub(channel), ADMIN_KEY);
-        client = withKey(ClassificationGrpc.newBlockingStub(channel), CLIENT_KEY);
-    }
-
-    @AfterEach
-    void disconnect() {
-        channel.shutdownNow();
-    }
+class RegistryGrpcTest extends RegistryStubs {
 
     /** The token with its last character changed (always changed: a fixed replacement would sometimes be the same). */
     private static String tampered(String token) {
