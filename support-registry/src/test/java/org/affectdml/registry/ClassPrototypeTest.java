@@ -14,6 +14,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -80,6 +81,18 @@ class ClassPrototypeTest {
                 withoutProjections), "the projections were filled in");
         assertKeptMeansMatch(taxonomy, 6);
 
+        // an import's way: the new samples' embeddings in statements of 500 rows (two here)
+        List<SupportEmbeddingRepository.NewEmbedding> imported = new ArrayList<>();
+        for (int i = 0; i < 520; i++) {
+            long classId = classes.get(i % 3);
+            imported.add(new SupportEmbeddingRepository.NewEmbedding(addSample(taxonomy, classId), "v3", taxonomy, classId, randomUnit(),
+                    StreamVectors.NONE));
+        }
+        QuarkusTransaction.requiringNew().run(() -> embeddings.insertAll(imported));
+        assertKeptMeansMatch(taxonomy, 9);
+        execute("DELETE FROM support_embedding WHERE taxonomy_id = ? AND model_version = 'v3'", taxonomy);
+        assertKeptMeansMatch(taxonomy, 6);
+
         // random single writes
         for (int step = 0; step < 40; step++) {
             switch (random.nextInt(4)) {
@@ -109,6 +122,10 @@ class ClassPrototypeTest {
             }
         }
 
+        // several rows of a class in one statement, the class keeping others
+        execute("DELETE FROM support_embedding WHERE model_version = 'v1' AND sample_id = ANY(?)",
+                (Object) samples.subList(0, 3).toArray(UUID[]::new));
+        assertKeptMeansMatch(taxonomy, -1);
         execute("DELETE FROM support_embedding WHERE taxonomy_id = ? AND model_version = 'v2'", taxonomy);  // a version pruned
         assertKeptMeansMatch(taxonomy, 3);
         execute("DELETE FROM emotion_class WHERE id = ?", classes.get(1));  // cascades through its supports
@@ -159,9 +176,93 @@ class ClassPrototypeTest {
         execute("DELETE FROM taxonomy WHERE id = ?", taxonomy);
     }
 
+    /**
+     * Two transactions deleting a class's last two supports at once each see the other's still counted; between them
+     * they must leave no row behind (not one at count 0, whose mean is undefined).
+     */
+    @Test
+    void concurrentDeletesThatEmptyAClassLeaveNoRow() throws Exception {
+        long taxonomy = createTaxonomy("prototype-emptied");
+        long emptied = addClass(taxonomy, "emptied", 0);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            for (int round = 0; round < 20; round++) {
+                UUID first = addSample(taxonomy, emptied);
+                UUID second = addSample(taxonomy, emptied);
+                insertMany(taxonomy, "v1", List.of(new Object[]{first, emptied}, new Object[]{second, emptied}));
+                java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(2);
+                List<Future<?>> deletes = new ArrayList<>();
+                for (UUID sample : List.of(first, second)) {
+                    deletes.add(pool.submit(() -> {
+                        together.await();
+                        deleteSample(sample);
+                        return null;
+                    }));
+                }
+                for (Future<?> d : deletes) {
+                    d.get();
+                }
+                assertKeptMeansMatch(taxonomy, 0);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        execute("DELETE FROM taxonomy WHERE id = ?", taxonomy);
+    }
+
+    /**
+     * The migration on a database that already has embeddings: its backfill keeps the means of every row stored before
+     * it. Run in a scratch schema inside one transaction that is rolled back, so nothing of it stays.
+     */
+    @Test
+    void theMigrationKeepsTheMeansOfEmbeddingsStoredBeforeIt() throws Exception {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try (Statement s = c.createStatement()) {
+                s.execute("CREATE SCHEMA prototype_backfill");
+                s.execute("SET LOCAL search_path TO prototype_backfill, public");
+                s.execute("""
+                        CREATE TABLE support_embedding (sample_id UUID NOT NULL, model_version VARCHAR(128) NOT NULL,
+                            taxonomy_id BIGINT NOT NULL, class_id BIGINT NOT NULL, embedding vector(128) NOT NULL,
+                            image_projection REAL[], body_projection REAL[], scene_projection REAL[], PRIMARY KEY (sample_id, model_version))""");
+                try (PreparedStatement p = c.prepareStatement(
+                        "INSERT INTO support_embedding (sample_id, model_version, taxonomy_id, class_id, embedding) VALUES (?, ?, 7, ?, CAST(? AS vector))")) {
+                    for (int i = 0; i < 90; i++) {
+                        p.setObject(1, UUID.randomUUID());
+                        p.setString(2, i % 2 == 0 ? "v1" : "v2");
+                        p.setLong(3, i % 3);
+                        p.setString(4, VectorText.of(randomUnit()));
+                        p.executeUpdate();
+                    }
+                }
+                s.execute(migration("V9__class_prototype.sql"));
+                assertKeptMeansMatch(c, 7, 6);
+                // and the triggers it installed keep them from then on
+                s.execute("DELETE FROM support_embedding WHERE class_id = 1 AND model_version = 'v1' AND ctid IN "
+                        + "(SELECT ctid FROM support_embedding WHERE class_id = 1 AND model_version = 'v1' LIMIT 4)");
+                assertKeptMeansMatch(c, 7, 6);
+            } finally {
+                c.rollback();
+            }
+        }
+    }
+
+    private static String migration(String file) throws java.io.IOException {
+        try (var in = ClassPrototypeTest.class.getResourceAsStream("/db/migration/" + file)) {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
     /** Every kept (version, class) of the taxonomy has the count and the mean a recomputation gives, and no other is kept. */
     private void assertKeptMeansMatch(long taxonomy, int expectedRows) throws SQLException {
-        try (Connection c = dataSource.getConnection(); PreparedStatement p = c.prepareStatement("""
+        try (Connection c = dataSource.getConnection()) {
+            assertKeptMeansMatch(c, taxonomy, expectedRows);
+        }
+    }
+
+    /** As above, on {@code c} (its transaction and search_path). */
+    private static void assertKeptMeansMatch(Connection c, long taxonomy, int expectedRows) throws SQLException {
+        try (PreparedStatement p = c.prepareStatement("""
                 SELECT e.model_version, e.class_id, p.model_version, p.class_id, e.n, p.accumulated[1],
                        CAST(e.mean AS real[]), CAST(vector_avg(p.accumulated) AS real[])
                 FROM (SELECT model_version, class_id, count(*) AS n, avg(embedding) AS mean FROM support_embedding
@@ -278,7 +379,7 @@ class ClassPrototypeTest {
     private static PreparedStatement prepared(Connection c, String sql, Object... args) throws SQLException {
         PreparedStatement p = c.prepareStatement(sql);
         for (int i = 0; i < args.length; i++) {
-            p.setObject(i + 1, args[i]);
+            p.setObject(i + 1, args[i] instanceof UUID[] ids ? c.createArrayOf("uuid", ids) : args[i]);
         }
         return p;
     }

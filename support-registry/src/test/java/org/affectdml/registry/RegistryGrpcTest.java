@@ -370,5 +370,8 @@ class RegistryGrpcTest extends RegistryStubs {
         assertEquals("to-export", imported.getName());
         assertEquals(3, imported.getClassesList().stream().mapToInt(c -> c.getSupportCount()).sum());
         assertEquals("calm", client.classify(classify("to-export", nearDuplicate(2), NEAR_BOX)).getClasses(0).getClassName());
+        // the imported supports' class means were kept as they were stored (in statements of many rows)
+        assertEquals("calm", client.classify(classify("to-export", nearDuplicate(2), NEAR_BOX).toBuilder()
+                .setScoring(ScoringRule.SCORING_RULE_MEAN_PROTOTYPE).build()).getClasses(0).getClassName());
     }
 }

@@ -123,6 +123,42 @@ public class SupportEmbeddingRepository implements PanacheRepositoryBase<Support
                 .setParameter(8, arrayText(streams.of(Stream.STREAM_SCENE))).executeUpdate();
     }
 
+    /** A new sample's embedding of a version, with its stream projections. */
+    public record NewEmbedding(UUID sampleId, String modelVersion, long taxonomyId, long classId, float[] embedding,
+                               StreamVectors streams) {
+    }
+
+    /** How many embeddings {@link #insertAll} writes per statement. */
+    static final int INSERT_CHUNK = 500;
+
+    /**
+     * Stores the embeddings of new samples (an import), a statement per {@value #INSERT_CHUNK}: the class means kept on write
+     * (class_prototype) then change once per class and statement. A statement per row would add a version of a class's
+     * row per support, and in one transaction each such update walks the versions before it.
+     */
+    public void insertAll(List<NewEmbedding> rows) {
+        for (int from = 0; from < rows.size(); from += INSERT_CHUNK) {
+            List<NewEmbedding> chunk = rows.subList(from, Math.min(rows.size(), from + INSERT_CHUNK));
+            getEntityManager().createNativeQuery("""
+                            INSERT INTO support_embedding (sample_id, model_version, taxonomy_id, class_id, embedding,
+                                                           image_projection, body_projection, scene_projection)
+                            SELECT CAST(r.sample AS uuid), r.version, r.taxonomy, r.class, CAST(r.embedding AS vector),
+                                   CAST(r.image AS real[]), CAST(r.body AS real[]), CAST(r.scene AS real[])
+                            FROM unnest(CAST(?1 AS text[]), CAST(?2 AS text[]), CAST(?3 AS bigint[]), CAST(?4 AS bigint[]),
+                                        CAST(?5 AS text[]), CAST(?6 AS text[]), CAST(?7 AS text[]), CAST(?8 AS text[]))
+                                 AS r(sample, version, taxonomy, class, embedding, image, body, scene)""")
+                    .setParameter(1, chunk.stream().map(r -> r.sampleId().toString()).toArray(String[]::new))
+                    .setParameter(2, chunk.stream().map(NewEmbedding::modelVersion).toArray(String[]::new))
+                    .setParameter(3, chunk.stream().map(NewEmbedding::taxonomyId).toArray(Long[]::new))
+                    .setParameter(4, chunk.stream().map(NewEmbedding::classId).toArray(Long[]::new))
+                    .setParameter(5, chunk.stream().map(r -> VectorText.of(r.embedding())).toArray(String[]::new))
+                    .setParameter(6, chunk.stream().map(r -> arrayText(r.streams().of(Stream.STREAM_IMAGE))).toArray(String[]::new))
+                    .setParameter(7, chunk.stream().map(r -> arrayText(r.streams().of(Stream.STREAM_BODY))).toArray(String[]::new))
+                    .setParameter(8, chunk.stream().map(r -> arrayText(r.streams().of(Stream.STREAM_SCENE))).toArray(String[]::new))
+                    .executeUpdate();
+        }
+    }
+
     /**
      * The stored stream projections of samples (ids as {@link ClassDistance#supportId} gives them) in a version; samples
      * without them (or without a row) are absent.
@@ -312,7 +348,7 @@ public class SupportEmbeddingRepository implements PanacheRepositoryBase<Support
      */
     public static final String MEAN_PROTOTYPE_DISTANCES = """
             SELECT class_id, l2_normalize(vector_avg(accumulated)) <=> CAST(?1 AS vector) AS d
-            FROM class_prototype WHERE taxonomy_id = ?2 AND model_version = ?3""";
+            FROM class_prototype WHERE taxonomy_id = ?2 AND model_version = ?3 AND accumulated[1] > 0""";
 
     /** Distance of each class's mean prototype to {@code query} ({@link #MEAN_PROTOTYPE_DISTANCES}). */
     public List<ClassDistance> prototypeDistances(long taxonomyId, String version, float[] query) {

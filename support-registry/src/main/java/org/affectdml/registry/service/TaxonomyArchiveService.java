@@ -11,6 +11,7 @@ import org.affectdml.proto.v1.Taxonomy;
 import org.affectdml.proto.v1.TaxonomyArchiveChunk;
 import org.affectdml.registry.model.SupportSampleEntity;
 import org.affectdml.registry.model.TaxonomyEntity;
+import org.affectdml.registry.repository.SupportEmbeddingRepository;
 import org.affectdml.registry.repository.SupportRepository;
 import org.affectdml.registry.repository.TaxonomyRepository;
 import org.affectdml.service.errors.Errors;
@@ -37,7 +38,7 @@ public class TaxonomyArchiveService {
     @Inject
     SupportRepository supportRows;
     @Inject
-    org.affectdml.registry.repository.SupportEmbeddingRepository embeddingsStored;
+    SupportEmbeddingRepository embeddingsStored;
     @Inject
     EmbeddingClient embeddings;
     @Inject
@@ -121,6 +122,7 @@ public class TaxonomyArchiveService {
         Map<String, Long> classIds = new HashMap<>();
         t.classes.forEach(c -> classIds.put(c.name, c.id));
         int[] next = {0};
+        List<SupportEmbeddingRepository.NewEmbedding> vectors = new ArrayList<>();
         spool.forEachSupport(s -> {
             Embedded e = embedded.get(next[0]++);
             EmbeddingClient.Embedded v = e.vector();
@@ -131,9 +133,10 @@ public class TaxonomyArchiveService {
             // a repeated (image, box) in the archive is one support, as AddSupport would make it
             if (supportRows.insertIfAbsent(new SupportRepository.NewSample(id, t.id, classId, image, e.mediaType(),
                     DigestUtils.sha256Hex(image), box, s.getMetadataMap()))) {
-                embeddingsStored.insertIfAbsent(id, v.modelVersion(), t.id, classId, v.values(), v.streams());
+                vectors.add(new SupportEmbeddingRepository.NewEmbedding(id, v.modelVersion(), t.id, classId, v.values(), v.streams()));
             }
         });
+        embeddingsStored.insertAll(vectors);
         stopIfCancelled(spool);
         return ProtoMapping.taxonomy(t, taxonomyRows.supportCountsByClass(t.id));
     }
