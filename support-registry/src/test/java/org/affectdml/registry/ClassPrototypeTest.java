@@ -39,7 +39,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @QuarkusTestResource(EmbeddingServiceProcess.class)
 class ClassPrototypeTest {
 
-    private static final int DIM = 128;
+    private static final int DIM = SupportRows.DIM;
 
     @Inject
     AgroalDataSource dataSource;
@@ -47,37 +47,43 @@ class ClassPrototypeTest {
     SupportEmbeddingRepository embeddings;
 
     private final Random random = new Random(20261207);
+    private SupportRows db;
+
+    @org.junit.jupiter.api.BeforeEach
+    void rows() {
+        db = new SupportRows(dataSource, random);
+    }
 
     @Test
     void keptMeansMatchARecomputationAfterEveryKindOfWrite() throws Exception {
-        long taxonomy = createTaxonomy("prototype-writes");
-        List<Long> classes = List.of(addClass(taxonomy, "a", 0), addClass(taxonomy, "b", 1), addClass(taxonomy, "c", 2));
+        long taxonomy = db.createTaxonomy("prototype-writes");
+        List<Long> classes = List.of(db.addClass(taxonomy, "a", 0), db.addClass(taxonomy, "b", 1), db.addClass(taxonomy, "c", 2));
         List<UUID> samples = new ArrayList<>();
 
         // many rows per statement, two versions
         for (String version : List.of("v1", "v2")) {
             List<Object[]> rows = new ArrayList<>();
             for (int i = 0; i < 30; i++) {
-                UUID sample = version.equals("v1") ? addSample(taxonomy, classes.get(i % 3)) : samples.get(i);
+                UUID sample = version.equals("v1") ? db.addSample(taxonomy, classes.get(i % 3)) : samples.get(i);
                 if (version.equals("v1")) {
                     samples.add(sample);
                 }
                 rows.add(new Object[]{sample, classes.get(i % 3)});
             }
-            insertMany(taxonomy, version, rows);
+            db.insertMany(taxonomy, version, rows);
         }
         assertKeptMeansMatch(taxonomy, 6);
 
         // the registry's own insert: a new row; then, for a row stored without projections, the update that fills them
         // in and leaves the stored embedding (and so the mean) as it is
-        UUID fresh = addSample(taxonomy, classes.get(0));
-        QuarkusTransaction.requiringNew().run(() -> embeddings.insertIfAbsent(fresh, "v1", taxonomy, classes.get(0), randomUnit(),
+        UUID fresh = db.addSample(taxonomy, classes.get(0));
+        QuarkusTransaction.requiringNew().run(() -> embeddings.insertIfAbsent(fresh, "v1", taxonomy, classes.get(0), db.randomUnit(),
                 StreamVectors.NONE));
         UUID withoutProjections = samples.get(4);
-        long itsClass = classOf(withoutProjections);
+        long itsClass = db.classOf(withoutProjections);
         QuarkusTransaction.requiringNew().run(() -> embeddings.insertIfAbsent(withoutProjections, "v1", taxonomy, itsClass,
-                randomUnit(), StreamVectors.NONE));
-        assertEquals(1, queryLong("SELECT count(*) FROM support_embedding WHERE sample_id = ? AND image_projection IS NOT NULL",
+                db.randomUnit(), StreamVectors.NONE));
+        assertEquals(1, db.queryLong("SELECT count(*) FROM support_embedding WHERE sample_id = ? AND image_projection IS NOT NULL",
                 withoutProjections), "the projections were filled in");
         assertKeptMeansMatch(taxonomy, 6);
 
@@ -85,33 +91,33 @@ class ClassPrototypeTest {
         List<SupportEmbeddingRepository.NewEmbedding> imported = new ArrayList<>();
         for (int i = 0; i < 520; i++) {
             long classId = classes.get(i % 3);
-            imported.add(new SupportEmbeddingRepository.NewEmbedding(addSample(taxonomy, classId), "v3", taxonomy, classId, randomUnit(),
+            imported.add(new SupportEmbeddingRepository.NewEmbedding(db.addSample(taxonomy, classId), "v3", taxonomy, classId, db.randomUnit(),
                     StreamVectors.NONE));
         }
         QuarkusTransaction.requiringNew().run(() -> embeddings.insertAll(imported));
         assertKeptMeansMatch(taxonomy, 9);
-        execute("DELETE FROM support_embedding WHERE taxonomy_id = ? AND model_version = 'v3'", taxonomy);
+        db.execute("DELETE FROM support_embedding WHERE taxonomy_id = ? AND model_version = 'v3'", taxonomy);
         assertKeptMeansMatch(taxonomy, 6);
 
         // random single writes
         for (int step = 0; step < 40; step++) {
             switch (random.nextInt(4)) {
                 case 0 -> {
-                    UUID s = addSample(taxonomy, classes.get(random.nextInt(3)));
-                    insertMany(taxonomy, random.nextBoolean() ? "v1" : "v2", List.<Object[]>of(new Object[]{s, classOf(s)}));
+                    UUID s = db.addSample(taxonomy, classes.get(random.nextInt(3)));
+                    db.insertMany(taxonomy, random.nextBoolean() ? "v1" : "v2", List.<Object[]>of(new Object[]{s, db.classOf(s)}));
                 }
-                case 1 -> deleteSample(samples.remove(random.nextInt(samples.size())));  // cascades to its embeddings
-                case 2 -> execute("DELETE FROM support_embedding WHERE sample_id = ? AND model_version = 'v2'",
+                case 1 -> db.deleteSample(samples.remove(random.nextInt(samples.size())));  // cascades to its embeddings
+                case 2 -> db.execute("DELETE FROM support_embedding WHERE sample_id = ? AND model_version = 'v2'",
                         samples.get(random.nextInt(samples.size())));
-                default -> execute("UPDATE support_embedding SET embedding = CAST(? AS vector) WHERE sample_id = ? AND model_version = 'v1'",
-                        VectorText.of(randomUnit()), samples.get(random.nextInt(samples.size())));
+                default -> db.execute("UPDATE support_embedding SET embedding = CAST(? AS vector) WHERE sample_id = ? AND model_version = 'v1'",
+                        VectorText.of(db.randomUnit()), samples.get(random.nextInt(samples.size())));
             }
             assertKeptMeansMatch(taxonomy, -1);
         }
 
         // the registry's Classify distances against the average computed per query, as before the means were kept
         for (int q = 0; q < 5; q++) {
-            float[] query = randomUnit();
+            float[] query = db.randomUnit();
             for (String version : List.of("v1", "v2")) {
                 Map<Long, Double> kept = new HashMap<>();
                 QuarkusTransaction.requiringNew().run(() -> embeddings.prototypeDistances(taxonomy, version, query)
@@ -123,35 +129,35 @@ class ClassPrototypeTest {
         }
 
         // several rows of a class in one statement, the class keeping others
-        execute("DELETE FROM support_embedding WHERE model_version = 'v1' AND sample_id = ANY(?)",
+        db.execute("DELETE FROM support_embedding WHERE model_version = 'v1' AND sample_id = ANY(?)",
                 (Object) samples.subList(0, 3).toArray(UUID[]::new));
         assertKeptMeansMatch(taxonomy, -1);
-        execute("DELETE FROM support_embedding WHERE taxonomy_id = ? AND model_version = 'v2'", taxonomy);  // a version pruned
+        db.execute("DELETE FROM support_embedding WHERE taxonomy_id = ? AND model_version = 'v2'", taxonomy);  // a version pruned
         assertKeptMeansMatch(taxonomy, 3);
-        execute("DELETE FROM emotion_class WHERE id = ?", classes.get(1));  // cascades through its supports
+        db.execute("DELETE FROM emotion_class WHERE id = ?", classes.get(1));  // cascades through its supports
         assertKeptMeansMatch(taxonomy, 2);
-        execute("DELETE FROM taxonomy WHERE id = ?", taxonomy);
+        db.execute("DELETE FROM taxonomy WHERE id = ?", taxonomy);
         assertKeptMeansMatch(taxonomy, 0);
     }
 
     @Test
     void concurrentWritersOnOneClassLoseNoUpdate() throws Exception {
-        long taxonomy = createTaxonomy("prototype-concurrent");
-        long shared = addClass(taxonomy, "shared", 0);
-        addClass(taxonomy, "other", 1);
+        long taxonomy = db.createTaxonomy("prototype-concurrent");
+        long shared = db.addClass(taxonomy, "shared", 0);
+        db.addClass(taxonomy, "other", 1);
         List<UUID> existing = new ArrayList<>();
         for (int i = 0; i < 40; i++) {
-            existing.add(addSample(taxonomy, shared));
+            existing.add(db.addSample(taxonomy, shared));
         }
-        insertMany(taxonomy, "v1", existing.stream().map(s -> new Object[]{s, shared}).toList());
+        db.insertMany(taxonomy, "v1", existing.stream().map(s -> new Object[]{s, shared}).toList());
         ExecutorService pool = Executors.newFixedThreadPool(6);
         try {
             List<Future<?>> writers = new ArrayList<>();
             for (int w = 0; w < 4; w++) {
                 writers.add(pool.submit(() -> {
                     for (int i = 0; i < 20; i++) {
-                        UUID s = addSample(taxonomy, shared);
-                        insertMany(taxonomy, "v1", List.<Object[]>of(new Object[]{s, shared}));
+                        UUID s = db.addSample(taxonomy, shared);
+                        db.insertMany(taxonomy, "v1", List.<Object[]>of(new Object[]{s, shared}));
                     }
                     return null;
                 }));
@@ -160,7 +166,7 @@ class ClassPrototypeTest {
                 List<UUID> mine = existing.subList(d * 20, d * 20 + 20);
                 writers.add(pool.submit(() -> {
                     for (UUID s : mine) {
-                        deleteSample(s);
+                        db.deleteSample(s);
                     }
                     return null;
                 }));
@@ -173,7 +179,7 @@ class ClassPrototypeTest {
         }
         assertKeptMeansMatch(taxonomy, 1);
         assertEquals(80, keptCount(taxonomy, shared));
-        execute("DELETE FROM taxonomy WHERE id = ?", taxonomy);
+        db.execute("DELETE FROM taxonomy WHERE id = ?", taxonomy);
     }
 
     /**
@@ -182,20 +188,20 @@ class ClassPrototypeTest {
      */
     @Test
     void concurrentDeletesThatEmptyAClassLeaveNoRow() throws Exception {
-        long taxonomy = createTaxonomy("prototype-emptied");
-        long emptied = addClass(taxonomy, "emptied", 0);
+        long taxonomy = db.createTaxonomy("prototype-emptied");
+        long emptied = db.addClass(taxonomy, "emptied", 0);
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try {
             for (int round = 0; round < 20; round++) {
-                UUID first = addSample(taxonomy, emptied);
-                UUID second = addSample(taxonomy, emptied);
-                insertMany(taxonomy, "v1", List.of(new Object[]{first, emptied}, new Object[]{second, emptied}));
+                UUID first = db.addSample(taxonomy, emptied);
+                UUID second = db.addSample(taxonomy, emptied);
+                db.insertMany(taxonomy, "v1", List.of(new Object[]{first, emptied}, new Object[]{second, emptied}));
                 java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(2);
                 List<Future<?>> deletes = new ArrayList<>();
                 for (UUID sample : List.of(first, second)) {
                     deletes.add(pool.submit(() -> {
                         together.await();
-                        deleteSample(sample);
+                        db.deleteSample(sample);
                         return null;
                     }));
                 }
@@ -207,7 +213,7 @@ class ClassPrototypeTest {
         } finally {
             pool.shutdownNow();
         }
-        execute("DELETE FROM taxonomy WHERE id = ?", taxonomy);
+        db.execute("DELETE FROM taxonomy WHERE id = ?", taxonomy);
     }
 
     /**
@@ -231,7 +237,7 @@ class ClassPrototypeTest {
                         p.setObject(1, UUID.randomUUID());
                         p.setString(2, i % 2 == 0 ? "v1" : "v2");
                         p.setLong(3, i % 3);
-                        p.setString(4, VectorText.of(randomUnit()));
+                        p.setString(4, VectorText.of(db.randomUnit()));
                         p.executeUpdate();
                     }
                 }
@@ -317,83 +323,5 @@ class ClassPrototypeTest {
             }
         }
         return out;
-    }
-
-    /** One INSERT statement for all {@code rows} (sample, class): the triggers see them as one transition table. */
-    private void insertMany(long taxonomy, String version, List<Object[]> rows) throws SQLException {
-        StringBuilder sql = new StringBuilder("INSERT INTO support_embedding (sample_id, model_version, taxonomy_id, class_id, embedding) VALUES ");
-        for (int i = 0; i < rows.size(); i++) {
-            sql.append(i == 0 ? "" : ", ").append("(?, ?, ?, ?, CAST(? AS vector))");
-        }
-        try (Connection c = dataSource.getConnection(); PreparedStatement p = c.prepareStatement(sql.toString())) {
-            int n = 1;
-            for (Object[] row : rows) {
-                p.setObject(n++, row[0]);
-                p.setString(n++, version);
-                p.setLong(n++, taxonomy);
-                p.setLong(n++, (Long) row[1]);
-                p.setString(n++, VectorText.of(randomUnit()));
-            }
-            p.executeUpdate();
-        }
-    }
-
-    private long createTaxonomy(String name) throws SQLException {
-        execute("DELETE FROM taxonomy WHERE name = ?", name);
-        return queryLong("INSERT INTO taxonomy (name, kind) VALUES (?, 'CATEGORICAL') RETURNING id", name);
-    }
-
-    private long addClass(long taxonomy, String name, int position) throws SQLException {
-        return queryLong("INSERT INTO emotion_class (taxonomy_id, name, position) VALUES (?, ?, ?) RETURNING id", taxonomy, name, position);
-    }
-
-    private UUID addSample(long taxonomy, long classId) throws SQLException {
-        UUID id = UUID.randomUUID();
-        execute("""
-                INSERT INTO support_sample (id, taxonomy_id, class_id, image, media_type, image_sha256, box_x1, box_y1, box_x2, box_y2)
-                VALUES (?, ?, ?, '\\x00', 'image/jpeg', ?, 0, 0, 1, 1)""", id, taxonomy, classId, id.toString().replace("-", "") + "0".repeat(32));
-        return id;
-    }
-
-    private long classOf(UUID sample) throws SQLException {
-        return queryLong("SELECT class_id FROM support_sample WHERE id = ?", sample);
-    }
-
-    private void deleteSample(UUID sample) throws SQLException {
-        execute("DELETE FROM support_sample WHERE id = ?", sample);
-    }
-
-    private long queryLong(String sql, Object... args) throws SQLException {
-        try (Connection c = dataSource.getConnection(); PreparedStatement p = prepared(c, sql, args); ResultSet r = p.executeQuery()) {
-            r.next();
-            return r.getLong(1);
-        }
-    }
-
-    private void execute(String sql, Object... args) throws SQLException {
-        try (Connection c = dataSource.getConnection(); PreparedStatement p = prepared(c, sql, args)) {
-            p.executeUpdate();
-        }
-    }
-
-    private static PreparedStatement prepared(Connection c, String sql, Object... args) throws SQLException {
-        PreparedStatement p = c.prepareStatement(sql);
-        for (int i = 0; i < args.length; i++) {
-            p.setObject(i + 1, args[i] instanceof UUID[] ids ? c.createArrayOf("uuid", ids) : args[i]);
-        }
-        return p;
-    }
-
-    private float[] randomUnit() {
-        float[] v = new float[DIM];
-        double n = 0;
-        for (int i = 0; i < DIM; i++) {
-            v[i] = (float) random.nextGaussian();
-            n += v[i] * v[i];
-        }
-        for (int i = 0; i < DIM; i++) {
-            v[i] /= (float) Math.sqrt(n);
-        }
-        return v;
     }
 }

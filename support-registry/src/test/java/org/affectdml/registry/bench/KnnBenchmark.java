@@ -11,8 +11,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * KNN benchmark of Classify's support search (docs/benchmarks.md): the exact SQL Classify runs (SupportEmbeddingRepository), on
@@ -82,7 +80,10 @@ public final class KnnBenchmark {
                         CREATE TABLE knn_bench.support_embedding (sample_id UUID NOT NULL, model_version VARCHAR(128) NOT NULL,
                             taxonomy_id BIGINT NOT NULL, class_id BIGINT NOT NULL, embedding vector(128) NOT NULL,
                             PRIMARY KEY (sample_id, model_version))""");
-                s.execute("CREATE INDEX ON knn_bench.support_embedding (taxonomy_id, model_version)");
+                // the registry's index (migration V10, not run here: it drops an index by a name the search path would
+                // find in public) and the classes' table its exact search reads, reduced to what that search uses
+                s.execute("CREATE INDEX ON knn_bench.support_embedding (taxonomy_id, model_version, class_id)");
+                s.execute("CREATE TABLE knn_bench.emotion_class (id BIGINT NOT NULL, taxonomy_id BIGINT NOT NULL)");
                 // the registry's own migration, so the class means are kept as in production (search_path: knn_bench first)
                 s.execute(migration("V9__class_prototype.sql"));
             }
@@ -127,13 +128,18 @@ public final class KnnBenchmark {
         return results;
     }
 
-    /** The unqualified name the production SQL uses must be the scratch table, never the registry's own. */
+    /** The unqualified names the production SQL uses must be the scratch tables, never the registry's own. */
     private static void requireScratchTable(Connection c) throws Exception {
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
-                "SELECT n.nspname FROM pg_class t JOIN pg_namespace n ON n.oid = t.relnamespace WHERE t.oid = to_regclass('support_embedding')")) {
-            String schema = rs.next() ? rs.getString(1) : null;
-            if (!"knn_bench".equals(schema)) {
-                throw new IllegalStateException("support_embedding resolves to schema " + schema + ", not the benchmark's scratch schema knn_bench");
+        for (String table : List.of("support_embedding", "emotion_class", "class_prototype")) {
+            try (PreparedStatement p = c.prepareStatement(
+                    "SELECT n.nspname FROM pg_class t JOIN pg_namespace n ON n.oid = t.relnamespace WHERE t.oid = to_regclass(?)")) {
+                p.setString(1, table);
+                try (ResultSet rs = p.executeQuery()) {
+                    String schema = rs.next() ? rs.getString(1) : null;
+                    if (!"knn_bench".equals(schema)) {
+                        throw new IllegalStateException(table + " resolves to schema " + schema + ", not the benchmark's scratch schema knn_bench");
+                    }
+                }
             }
         }
     }
@@ -228,6 +234,13 @@ public final class KnnBenchmark {
         }
         c.commit();
         c.setAutoCommit(true);
+        try (PreparedStatement p = c.prepareStatement("INSERT INTO knn_bench.emotion_class SELECT c, ? + t FROM generate_series(0, ? - 1) c, "
+                + "generate_series(0, ? - 1) t")) {
+            p.setLong(1, firstTaxonomy);
+            p.setInt(2, classes);
+            p.setInt(3, taxonomies);
+            p.executeUpdate();
+        }
         System.err.printf("loaded %d supports over %d taxonomies in %.1f s%n", supports, taxonomies, (System.nanoTime() - t0) / 1e9);
         return centroids;
     }
@@ -251,7 +264,7 @@ public final class KnnBenchmark {
             q = unit(add(centroids.get(r.nextInt(centroids.size())), gaussian(r, 0.12)));
             long t0 = System.nanoTime();
             Search found = switch (path) {
-                case EXACT -> exact(c, q, taxonomy);
+                case EXACT -> exact(c, q, taxonomy, perTaxonomy);
                 case APPROXIMATE -> approximate(c, q, taxonomy, classes);
                 case MEAN_KEPT -> new Search(top(query(c, SupportEmbeddingRepository.MEAN_PROTOTYPE_DISTANCES, q, taxonomy, null)), false);
                 case MEAN_AVERAGED -> new Search(top(query(c, MEAN_PROTOTYPE_AVERAGED_PER_QUERY, q, taxonomy, null)), false);
@@ -267,7 +280,7 @@ public final class KnnBenchmark {
         Arrays.sort(micros);
         Arrays.sort(bareMicros);
         Result result = new Result(name, perTaxonomy, path, micros[queries / 2] / 1e3, micros[(int) (queries * 0.9)] / 1e3,
-                (double) agree / queries, bareMicros[queries / 2] / 1e3, fillIns, plan(c, path, q, taxonomy));
+                (double) agree / queries, bareMicros[queries / 2] / 1e3, fillIns, plan(c, path, q, taxonomy, perTaxonomy));
         System.out.printf("| %s | %d | %s | %.2f | %.2f | %.3f | %.2f | %d |%n", name, perTaxonomy, path.label,
                 result.p50Ms(), result.p90Ms(), result.recallAt1(), result.bareScanP50Ms(), result.exactFillIns());
         return result;
@@ -300,8 +313,8 @@ public final class KnnBenchmark {
     private record Search(long topClass, boolean filledIn) {
     }
 
-    private static Search exact(Connection c, float[] q, long taxonomy) throws Exception {
-        return new Search(top(query(c, SupportEmbeddingRepository.EXACT_NEAREST_PER_CLASS, q, taxonomy, null)), false);
+    private static Search exact(Connection c, float[] q, long taxonomy, int supports) throws Exception {
+        return new Search(top(query(c, SupportEmbeddingRepository.exactNearestPerClass(supports), q, taxonomy, null)), false);
     }
 
     /** The registry's own approximate path (SupportEmbeddingRepository.approximate), its statements run on this connection. */
@@ -332,17 +345,10 @@ public final class KnnBenchmark {
 
         @Override
         public List<SupportEmbeddingRepository.ClassDistance> distances(String jpaSql, Object... parameters) {
-            Matcher m = Pattern.compile("\\?(\\d)").matcher(jpaSql);
             List<SupportEmbeddingRepository.ClassDistance> out = new ArrayList<>();
-            try (PreparedStatement p = c.prepareStatement(jpaSql.replaceAll("\\?\\d", "?"))) {
-                for (int i = 1; m.find(); i++) {
-                    Object value = parameters[Integer.parseInt(m.group(1)) - 1];
-                    p.setObject(i, value instanceof Long[] ids ? c.createArrayOf("bigint", ids) : value);
-                }
-                try (ResultSet rs = p.executeQuery()) {
-                    while (rs.next()) {
-                        out.add(new SupportEmbeddingRepository.ClassDistance(rs.getLong(1), rs.getDouble(2), rs.getString(3)));
-                    }
+            try (PreparedStatement p = SupportEmbeddingRepository.prepared(c, jpaSql, parameters); ResultSet rs = p.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new SupportEmbeddingRepository.ClassDistance(rs.getLong(1), rs.getDouble(2), rs.getString(3)));
                 }
             } catch (java.sql.SQLException e) {
                 throw new IllegalStateException(e);
@@ -356,9 +362,9 @@ public final class KnnBenchmark {
     }
 
     /** EXPLAIN ANALYZE of the path's search statement for one query (HNSW: after its settings, in one transaction). */
-    private static String plan(Connection c, Path path, float[] q, long taxonomy) throws Exception {
+    private static String plan(Connection c, Path path, float[] q, long taxonomy, int supports) throws Exception {
         String sql = switch (path) {
-            case EXACT -> SupportEmbeddingRepository.EXACT_NEAREST_PER_CLASS;
+            case EXACT -> SupportEmbeddingRepository.exactNearestPerClass(supports);
             case APPROXIMATE -> SupportEmbeddingRepository.APPROXIMATE_NEAREST_PER_CLASS;
             case MEAN_KEPT -> SupportEmbeddingRepository.MEAN_PROTOTYPE_DISTANCES;
             case MEAN_AVERAGED -> MEAN_PROTOTYPE_AVERAGED_PER_QUERY;
@@ -392,28 +398,10 @@ public final class KnnBenchmark {
         return out;
     }
 
+    /** The benchmark's parameters of Classify's statements: ?1 query, ?2 taxonomy, ?3 version, ?4 candidate count or {@code classIds}. */
     private static PreparedStatement bound(Connection c, String jpaSql, float[] q, long taxonomy, Long[] classIds) throws Exception {
-        Matcher m = Pattern.compile("\\?(\\d)").matcher(jpaSql);
-        List<Integer> order = new ArrayList<>();
-        while (m.find()) {
-            order.add(Integer.parseInt(m.group(1)));
-        }
-        PreparedStatement p = c.prepareStatement(jpaSql.replaceAll("\\?\\d", "?"));
-        for (int i = 0; i < order.size(); i++) {
-            switch (order.get(i)) {
-                case 1 -> p.setString(i + 1, text(q));
-                case 2 -> p.setLong(i + 1, taxonomy);
-                case 3 -> p.setString(i + 1, VERSION);
-                default -> {
-                    if (classIds != null) {
-                        p.setArray(i + 1, c.createArrayOf("bigint", classIds));
-                    } else {
-                        p.setInt(i + 1, SupportEmbeddingRepository.candidateCount(EF_SEARCH));
-                    }
-                }
-            }
-        }
-        return p;
+        return SupportEmbeddingRepository.prepared(c, jpaSql, text(q), taxonomy, VERSION,
+                classIds != null ? classIds : SupportEmbeddingRepository.candidateCount(EF_SEARCH));
     }
 
     private static float[] gaussian(Random r, double sigma) {
