@@ -52,6 +52,12 @@ public class BenchmarkRun {
         return RawOnnxRuntimeTiming.measure(new ModelStore(store), version, bytes, Endpoints.parseBox(box), threads, warmup, requests);
     }
 
+    /** The raw timings with {@code paired} run after each raw iteration (see RawOnnxRuntimeTiming.measure). */
+    long[] rawTimings(RawOnnxRuntimeTiming.Paired paired) throws Exception {
+        return RawOnnxRuntimeTiming.measure(new ModelStore(store), version, bytes, Endpoints.parseBox(box), threads, warmup, requests, 1,
+                paired);
+    }
+
     Image protoImage() {
         return Image.newBuilder().setData(ByteString.copyFrom(bytes)).build();
     }

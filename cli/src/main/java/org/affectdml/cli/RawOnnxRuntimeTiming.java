@@ -42,6 +42,21 @@ final class RawOnnxRuntimeTiming {
      */
     static long[] measure(ModelStore modelStore, String version, byte[] bytes, float[] b, int threads, int warmup, int requests,
                           int batch) throws Exception {
+        return measure(modelStore, version, bytes, b, threads, warmup, requests, batch, i -> { });
+    }
+
+    /** What runs after each raw iteration {@code i} (negative: warm-up), e.g. the service call it is paired with. */
+    @FunctionalInterface
+    interface Paired {
+        void after(int i) throws Exception;
+    }
+
+    /**
+     * As above, with {@code paired} run after each iteration: alternating the raw models and the service call by call
+     * gives both the same machine state, so a drift of the machine over the run moves both alike.
+     */
+    static long[] measure(ModelStore modelStore, String version, byte[] bytes, float[] b, int threads, int warmup, int requests,
+                          int batch, Paired paired) throws Exception {
         RgbImage decoded = new ImageDecoder(ImageLimits.DEFAULT).decode(bytes);
         PersonInImage sample = new PersonInImage(decoded, PixelRegion.ofPersonBox(b[0], b[1], b[2], b[3], decoded.width(), decoded.height()));
         try (LoadedBundle bundle = new BundleLoader(OrtSessionFactory.cpu(threads))
@@ -67,6 +82,7 @@ final class RawOnnxRuntimeTiming {
                 if (i >= 0) {
                     total[i] = (System.nanoTime() - t0) / 1000;
                 }
+                paired.after(i);
             }
             return total;
         }

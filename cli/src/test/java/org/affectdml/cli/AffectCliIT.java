@@ -239,7 +239,8 @@ class AffectCliIT {
         Run classify = affect("bench-classify", "--store", store.toString(), "--taxonomy", "cli-bench", "--image", calm.toString(),
                 "--box", BOX, "--requests", "3", "--warmup", "1", "--threads", "1", registry(), "--key=" + CLIENT);
         assertEquals(0, classify.exit(), classify.toString());
-        assertTrue(ratio(classify) > 0, classify.toString());
+        assertTrue(ratio(classify) > 0 && classify.out().contains("per pair (Classify / the raw run just before it): median"),
+                classify.toString());
 
         Run evaluate = affect("bench-evaluate", "--taxonomy", "cli-bench", "--image", calm.toString(), "--box", BOX, "--queries", "3,5",
                 "--classify-requests", "2", registry(), admin);

@@ -34,36 +34,11 @@ public class SupportEmbeddingRepository implements PanacheRepositoryBase<Support
     public record ClassDistance(long classId, double distance, String supportId) {
     }
 
-    /**
-     * Exact: every support of the taxonomy and version, the nearest per class, by sorting them all (class, distance).
-     * ?1 query, ?2 taxonomy id, ?3 version. For a small taxonomy; {@link #exactNearestPerClass} picks.
-     */
+    /** Exact: every support of the taxonomy and version, the nearest per class. ?1 query, ?2 taxonomy id, ?3 version. */
     public static final String EXACT_NEAREST_PER_CLASS = """
             SELECT DISTINCT ON (class_id) class_id, embedding <=> CAST(?1 AS vector) AS d, sample_id
             FROM support_embedding WHERE taxonomy_id = ?2 AND model_version = ?3
             ORDER BY class_id, d""";
-
-    /**
-     * Exact, as {@link #EXACT_NEAREST_PER_CLASS}, class by class: each of the taxonomy's classes takes the nearest of its
-     * own rows (index support_embedding_class, a bounded top-1 instead of a sort of every row). The distance plus 0 is an
-     * expression the HNSW index cannot order by, so the search stays exact. A class without supports in the version gives no row.
-     */
-    public static final String EXACT_NEAREST_PER_CLASS_BY_CLASS = """
-            SELECT c.id AS class_id, n.d, n.sample_id FROM emotion_class c, LATERAL (
-                SELECT (e.embedding <=> CAST(?1 AS vector)) + 0 AS d, e.sample_id FROM support_embedding e
-                WHERE e.taxonomy_id = ?2 AND e.model_version = ?3 AND e.class_id = c.id ORDER BY 1 LIMIT 1) n
-            WHERE c.taxonomy_id = ?2""";
-
-    /**
-     * Above how many supports the exact search goes class by class: sorting every row costs more from about 1 000 supports
-     * on (pgbench, 26 classes: 0.13 against 0.25 ms at 100 supports, 0.53 against 0.52 at 1 000, 10.5 against 3.5-5 at 10 000).
-     */
-    public static final long SORT_ALL_MAX_SUPPORTS = 1000;
-
-    /** The exact search for a taxonomy of {@code supports} supports in the version: the faster of the two statements. */
-    public static String exactNearestPerClass(long supports) {
-        return supports > SORT_ALL_MAX_SUPPORTS ? EXACT_NEAREST_PER_CLASS_BY_CLASS : EXACT_NEAREST_PER_CLASS;
-    }
 
     /** HNSW candidates, nearest per class among them. ?4 = candidate count; run after {@link #hnswSettings}. */
     public static final String APPROXIMATE_NEAREST_PER_CLASS = """
@@ -259,28 +234,23 @@ public class SupportEmbeddingRepository implements PanacheRepositoryBase<Support
         return (int) delete("key.modelVersion <> ?1 and key.modelVersion <> ?2", active, previous.isEmpty() ? active : previous);
     }
 
-    /** The nearest support per class, searching every support of the taxonomy and version (of which there are {@code supports}). */
-    public List<ClassDistance> nearestPerClassExact(long taxonomyId, String version, float[] query, long supports) {
-        return distances(getEntityManager().createNativeQuery(exactNearestPerClass(supports))
+    /** The nearest support per class, searching every support of the taxonomy and version. */
+    public List<ClassDistance> nearestPerClassExact(long taxonomyId, String version, float[] query) {
+        return distances(getEntityManager().createNativeQuery(EXACT_NEAREST_PER_CLASS)
                 .setParameter(1, VectorText.of(query)).setParameter(2, taxonomyId).setParameter(3, version).getResultList());
     }
 
     /**
-     * An exact search ({@link #exactNearestPerClass}) with, from the same statement (so the same snapshot), the taxonomy's
-     * revision and how many embeddings it has in each of the versions ?4: enough for a caller to tell whether what it kept
-     * of the taxonomy, and a version pick it made from it, still hold.
+     * {@link #EXACT_NEAREST_PER_CLASS} with, from the same statement (so the same snapshot), the taxonomy's revision and
+     * how many embeddings it has in each of the versions ?4: enough for a caller to tell whether what it kept of the
+     * taxonomy, and a version pick it made from it, still hold.
      */
-    private static String exactNearestPerClassChecked(String search) {
-        return """
-                SELECT n.class_id, n.d, n.sample_id, (SELECT t.revision FROM taxonomy t WHERE t.id = ?2),
-                       (SELECT array_agg((SELECT count(*) FROM support_embedding e WHERE e.taxonomy_id = ?2 AND e.model_version = v.name)
-                                         ORDER BY v.i)
-                          FROM unnest(CAST(?4 AS text[])) WITH ORDINALITY v(name, i))
-                FROM (%s) n""".formatted(search);
-    }
-
-    private static final String EXACT_NEAREST_PER_CLASS_CHECKED = exactNearestPerClassChecked(EXACT_NEAREST_PER_CLASS);
-    private static final String EXACT_NEAREST_PER_CLASS_BY_CLASS_CHECKED = exactNearestPerClassChecked(EXACT_NEAREST_PER_CLASS_BY_CLASS);
+    private static final String EXACT_NEAREST_PER_CLASS_CHECKED = """
+            SELECT n.class_id, n.d, n.sample_id, (SELECT t.revision FROM taxonomy t WHERE t.id = ?2),
+                   (SELECT array_agg((SELECT count(*) FROM support_embedding e WHERE e.taxonomy_id = ?2 AND e.model_version = v.name)
+                                     ORDER BY v.i)
+                      FROM unnest(CAST(?4 AS text[])) WITH ORDINALITY v(name, i))
+            FROM (%s) n""".formatted(EXACT_NEAREST_PER_CLASS);
 
     /** What {@link #nearestPerClassExactChecked} found: the distances, the revision, and the embeddings per counted version. */
     public record Checked(long revision, List<ClassDistance> distances, List<Long> embeddedPerVersion) {
@@ -291,11 +261,10 @@ public class SupportEmbeddingRepository implements PanacheRepositoryBase<Support
      * snapshot), through the pool's plain JDBC connection rather than the ORM. No rows (the version's supports are gone,
      * or the taxonomy is): revision -1 and no counts.
      */
-    public Checked nearestPerClassExactChecked(long taxonomyId, String version, float[] query, long supports, List<String> countedVersions)
+    public Checked nearestPerClassExactChecked(long taxonomyId, String version, float[] query, List<String> countedVersions)
             throws SQLException {
-        String sql = supports > SORT_ALL_MAX_SUPPORTS ? EXACT_NEAREST_PER_CLASS_BY_CLASS_CHECKED : EXACT_NEAREST_PER_CLASS_CHECKED;
         try (Connection connection = dataSource.getConnection();
-             PreparedStatement statement = prepared(connection, sql, VectorText.of(query), taxonomyId, version,
+             PreparedStatement statement = prepared(connection, EXACT_NEAREST_PER_CLASS_CHECKED, VectorText.of(query), taxonomyId, version,
                      countedVersions.toArray(String[]::new))) {
             List<ClassDistance> out = new ArrayList<>();
             long revision = -1;

@@ -336,8 +336,7 @@ public class ClassificationService {
         SupportEmbeddingRepository.Checked found;
         long started = System.nanoTime();
         try {
-            found = supportEmbeddings.nearestPerClassExactChecked(prepared.taxonomyId(), query.modelVersion(), query.values(),
-                    prepared.supports(), deciding);
+            found = supportEmbeddings.nearestPerClassExactChecked(prepared.taxonomyId(), query.modelVersion(), query.values(), deciding);
         } catch (java.sql.SQLException e) {
             throw new IllegalStateException("the Classify search failed", e);  // DatabaseErrors reads the cause
         }
@@ -463,7 +462,7 @@ public class ClassificationService {
     private List<ClassDistance> nearestSupports(long taxonomyId, int classes, EmbeddingClient.Embedded query, long supportsSeen) {
         long count = supportsSeen >= 0 ? supportsSeen : supportEmbeddings.countOf(taxonomyId, query.modelVersion());
         return count <= config.exactSearchMaxSupports()
-                ? supportEmbeddings.nearestPerClassExact(taxonomyId, query.modelVersion(), query.values(), count)
+                ? supportEmbeddings.nearestPerClassExact(taxonomyId, query.modelVersion(), query.values())
                 : supportEmbeddings.nearestPerClassApproximate(taxonomyId, query.modelVersion(), query.values(), config.hnswEfSearch(), classes);
     }
 

@@ -80,10 +80,7 @@ public final class KnnBenchmark {
                         CREATE TABLE knn_bench.support_embedding (sample_id UUID NOT NULL, model_version VARCHAR(128) NOT NULL,
                             taxonomy_id BIGINT NOT NULL, class_id BIGINT NOT NULL, embedding vector(128) NOT NULL,
                             PRIMARY KEY (sample_id, model_version))""");
-                // the registry's index (migration V10, not run here: it drops an index by a name the search path would
-                // find in public) and the classes' table its exact search reads, reduced to what that search uses
-                s.execute("CREATE INDEX ON knn_bench.support_embedding (taxonomy_id, model_version, class_id)");
-                s.execute("CREATE TABLE knn_bench.emotion_class (id BIGINT NOT NULL, taxonomy_id BIGINT NOT NULL)");
+                s.execute("CREATE INDEX ON knn_bench.support_embedding (taxonomy_id, model_version)");
                 // the registry's own migration, so the class means are kept as in production (search_path: knn_bench first)
                 s.execute(migration("V9__class_prototype.sql"));
             }
@@ -130,7 +127,7 @@ public final class KnnBenchmark {
 
     /** The unqualified names the production SQL uses must be the scratch tables, never the registry's own. */
     private static void requireScratchTable(Connection c) throws Exception {
-        for (String table : List.of("support_embedding", "emotion_class", "class_prototype")) {
+        for (String table : List.of("support_embedding", "class_prototype")) {
             try (PreparedStatement p = c.prepareStatement(
                     "SELECT n.nspname FROM pg_class t JOIN pg_namespace n ON n.oid = t.relnamespace WHERE t.oid = to_regclass(?)")) {
                 p.setString(1, table);
@@ -234,13 +231,6 @@ public final class KnnBenchmark {
         }
         c.commit();
         c.setAutoCommit(true);
-        try (PreparedStatement p = c.prepareStatement("INSERT INTO knn_bench.emotion_class SELECT c, ? + t FROM generate_series(0, ? - 1) c, "
-                + "generate_series(0, ? - 1) t")) {
-            p.setLong(1, firstTaxonomy);
-            p.setInt(2, classes);
-            p.setInt(3, taxonomies);
-            p.executeUpdate();
-        }
         System.err.printf("loaded %d supports over %d taxonomies in %.1f s%n", supports, taxonomies, (System.nanoTime() - t0) / 1e9);
         return centroids;
     }
@@ -264,7 +254,7 @@ public final class KnnBenchmark {
             q = unit(add(centroids.get(r.nextInt(centroids.size())), gaussian(r, 0.12)));
             long t0 = System.nanoTime();
             Search found = switch (path) {
-                case EXACT -> exact(c, q, taxonomy, perTaxonomy);
+                case EXACT -> exact(c, q, taxonomy);
                 case APPROXIMATE -> approximate(c, q, taxonomy, classes);
                 case MEAN_KEPT -> new Search(top(query(c, SupportEmbeddingRepository.MEAN_PROTOTYPE_DISTANCES, q, taxonomy, null)), false);
                 case MEAN_AVERAGED -> new Search(top(query(c, MEAN_PROTOTYPE_AVERAGED_PER_QUERY, q, taxonomy, null)), false);
@@ -280,7 +270,7 @@ public final class KnnBenchmark {
         Arrays.sort(micros);
         Arrays.sort(bareMicros);
         Result result = new Result(name, perTaxonomy, path, micros[queries / 2] / 1e3, micros[(int) (queries * 0.9)] / 1e3,
-                (double) agree / queries, bareMicros[queries / 2] / 1e3, fillIns, plan(c, path, q, taxonomy, perTaxonomy));
+                (double) agree / queries, bareMicros[queries / 2] / 1e3, fillIns, plan(c, path, q, taxonomy));
         System.out.printf("| %s | %d | %s | %.2f | %.2f | %.3f | %.2f | %d |%n", name, perTaxonomy, path.label,
                 result.p50Ms(), result.p90Ms(), result.recallAt1(), result.bareScanP50Ms(), result.exactFillIns());
         return result;
@@ -313,8 +303,8 @@ public final class KnnBenchmark {
     private record Search(long topClass, boolean filledIn) {
     }
 
-    private static Search exact(Connection c, float[] q, long taxonomy, int supports) throws Exception {
-        return new Search(top(query(c, SupportEmbeddingRepository.exactNearestPerClass(supports), q, taxonomy, null)), false);
+    private static Search exact(Connection c, float[] q, long taxonomy) throws Exception {
+        return new Search(top(query(c, SupportEmbeddingRepository.EXACT_NEAREST_PER_CLASS, q, taxonomy, null)), false);
     }
 
     /** The registry's own approximate path (SupportEmbeddingRepository.approximate), its statements run on this connection. */
@@ -362,9 +352,9 @@ public final class KnnBenchmark {
     }
 
     /** EXPLAIN ANALYZE of the path's search statement for one query (HNSW: after its settings, in one transaction). */
-    private static String plan(Connection c, Path path, float[] q, long taxonomy, int supports) throws Exception {
+    private static String plan(Connection c, Path path, float[] q, long taxonomy) throws Exception {
         String sql = switch (path) {
-            case EXACT -> SupportEmbeddingRepository.exactNearestPerClass(supports);
+            case EXACT -> SupportEmbeddingRepository.EXACT_NEAREST_PER_CLASS;
             case APPROXIMATE -> SupportEmbeddingRepository.APPROXIMATE_NEAREST_PER_CLASS;
             case MEAN_KEPT -> SupportEmbeddingRepository.MEAN_PROTOTYPE_DISTANCES;
             case MEAN_AVERAGED -> MEAN_PROTOTYPE_AVERAGED_PER_QUERY;
