@@ -8,7 +8,9 @@
 -- row version before adding). Sums of float4 values in float8 add and subtract with errors of the order of 1e-16 of the
 -- sum, far below the float4 of the mean. A backup that leaves out support_embedding's data must leave out this table's
 -- too (docs/operations.md): the re-embedding after a restore adds every embedding again. The functions pin their
--- search_path, so a session with another class_prototype earlier in its path still maintains this one.
+-- search_path, so a session with another class_prototype earlier in its path still maintains this one. Every statement
+-- takes the rows it changes in key order (taxonomy, version, class), so two writers never wait for each other in a
+-- circle; a writer of several statements in one transaction keeps that order too (the re-embedding worker sorts its batch).
 CREATE TABLE class_prototype (
     taxonomy_id   BIGINT             NOT NULL,
     model_version VARCHAR(128)       NOT NULL,
@@ -30,13 +32,16 @@ CREATE FUNCTION class_prototype_negated(accumulated DOUBLE PRECISION[]) RETURNS 
 CREATE FUNCTION class_prototype_after_insert() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
     INSERT INTO class_prototype AS p (taxonomy_id, model_version, class_id, accumulated)
-    SELECT taxonomy_id, model_version, class_id, class_prototype_accumulate(embedding) FROM new_rows GROUP BY 1, 2, 3
+    SELECT taxonomy_id, model_version, class_id, class_prototype_accumulate(embedding) FROM new_rows GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
     ON CONFLICT (taxonomy_id, model_version, class_id) DO UPDATE SET accumulated = vector_combine(p.accumulated, EXCLUDED.accumulated);
     RETURN NULL;
 END $$;
 
 CREATE FUNCTION class_prototype_after_delete() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
+    PERFORM 1 FROM class_prototype p
+    WHERE (p.taxonomy_id, p.model_version, p.class_id) IN (SELECT taxonomy_id, model_version, class_id FROM old_rows)
+    ORDER BY p.taxonomy_id, p.model_version, p.class_id FOR UPDATE;
     -- a class whose supports of that version all go (the class or taxonomy deleted, the version pruned): drop its row
     -- without summing what goes
     DELETE FROM class_prototype p
@@ -57,6 +62,10 @@ END $$;
 -- Only rows whose embedding or scope changed count: re-embedding fills in a row's projections with an UPDATE.
 CREATE FUNCTION class_prototype_after_update() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
+    PERFORM 1 FROM class_prototype p
+    WHERE (p.taxonomy_id, p.model_version, p.class_id) IN (SELECT taxonomy_id, model_version, class_id FROM old_rows
+                                                          UNION SELECT taxonomy_id, model_version, class_id FROM new_rows)
+    ORDER BY p.taxonomy_id, p.model_version, p.class_id FOR UPDATE;
     UPDATE class_prototype p SET accumulated = vector_combine(p.accumulated, class_prototype_negated(g.accumulated))
     FROM (SELECT o.taxonomy_id, o.model_version, o.class_id, class_prototype_accumulate(o.embedding) AS accumulated
           FROM old_rows o
@@ -70,8 +79,15 @@ BEGIN
     SELECT n.taxonomy_id, n.model_version, n.class_id, class_prototype_accumulate(n.embedding) FROM new_rows n
     WHERE NOT EXISTS (SELECT 1 FROM old_rows o WHERE n.sample_id = o.sample_id AND n.model_version = o.model_version
                       AND n.taxonomy_id = o.taxonomy_id AND n.class_id = o.class_id AND n.embedding = o.embedding)
-    GROUP BY 1, 2, 3
+    GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
     ON CONFLICT (taxonomy_id, model_version, class_id) DO UPDATE SET accumulated = vector_combine(p.accumulated, EXCLUDED.accumulated);
+    RETURN NULL;
+END $$;
+
+-- TRUNCATE fires no row or statement DELETE trigger: the kept means go with the rows.
+CREATE FUNCTION class_prototype_after_truncate() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+BEGIN
+    DELETE FROM class_prototype;
     RETURN NULL;
 END $$;
 
@@ -81,6 +97,8 @@ CREATE TRIGGER class_prototype_delete AFTER DELETE ON support_embedding
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION class_prototype_after_delete();
 CREATE TRIGGER class_prototype_update AFTER UPDATE ON support_embedding
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION class_prototype_after_update();
+CREATE TRIGGER class_prototype_truncate AFTER TRUNCATE ON support_embedding
+    FOR EACH STATEMENT EXECUTE FUNCTION class_prototype_after_truncate();
 
 -- What is stored already.
 INSERT INTO class_prototype (taxonomy_id, model_version, class_id, accumulated)

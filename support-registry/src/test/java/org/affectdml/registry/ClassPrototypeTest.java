@@ -243,10 +243,12 @@ class ClassPrototypeTest {
                 }
                 s.execute(migration("V9__class_prototype.sql"));
                 assertKeptMeansMatch(c, 7, 6);
-                // and the triggers it installed keep them from then on
+                // and the triggers it installed keep them from then on, a TRUNCATE included
                 s.execute("DELETE FROM support_embedding WHERE class_id = 1 AND model_version = 'v1' AND ctid IN "
                         + "(SELECT ctid FROM support_embedding WHERE class_id = 1 AND model_version = 'v1' LIMIT 4)");
                 assertKeptMeansMatch(c, 7, 6);
+                s.execute("TRUNCATE support_embedding");
+                assertKeptMeansMatch(c, 7, 0);
             } finally {
                 c.rollback();
             }

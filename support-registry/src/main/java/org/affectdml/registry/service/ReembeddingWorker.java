@@ -202,8 +202,13 @@ public class ReembeddingWorker {
         List<EmbeddingClient.Embedded> vectors = embeddings.embedBatch(rows.stream().map(r -> new EmbeddingClient.Item(
                 r.image(), r.mediaType(), r.box().x1(), r.box().y1(), r.box().x2(), r.box().y2())).toList(), version,
                 EmbeddingClient.Extras.STORED);
+        // In (taxonomy, class) order: each insert updates its class's kept mean (class_prototype), and a writer that takes
+        // those rows in key order cannot wait in a circle with another (a taxonomy deleted meanwhile) that does too.
+        List<Integer> order = java.util.stream.IntStream.range(0, rows.size()).boxed()
+                .sorted(java.util.Comparator.<Integer>comparingLong(i -> rows.get(i).taxonomyId()).thenComparingLong(i -> rows.get(i).classId()))
+                .toList();
         QuarkusTransaction.requiringNew().run(() -> {
-            for (int i = 0; i < rows.size(); i++) {
+            for (int i : order) {
                 // A sample deleted meanwhile has no row to refer to: skip it.
                 SupportRepository.StoredImage r = rows.get(i);
                 if (supports.exists(r.id())) {
