@@ -7,6 +7,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import org.affectdml.registry.model.StreamVectors;
 import org.affectdml.registry.repository.SupportEmbeddingRepository;
+import org.affectdml.registry.bench.KnnBenchmark;
 import org.affectdml.registry.repository.VectorText;
 import org.junit.jupiter.api.Test;
 
@@ -241,7 +242,7 @@ class ClassPrototypeTest {
                         p.executeUpdate();
                     }
                 }
-                s.execute(migration("V9__class_prototype.sql"));
+                s.execute(KnnBenchmark.migration("V9__class_prototype.sql"));
                 assertKeptMeansMatch(c, 7, 6);
                 // and the triggers it installed keep them from then on, a TRUNCATE included
                 s.execute("DELETE FROM support_embedding WHERE class_id = 1 AND model_version = 'v1' AND ctid IN "
@@ -252,12 +253,6 @@ class ClassPrototypeTest {
             } finally {
                 c.rollback();
             }
-        }
-    }
-
-    private static String migration(String file) throws java.io.IOException {
-        try (var in = ClassPrototypeTest.class.getResourceAsStream("/db/migration/" + file)) {
-            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         }
     }
 
@@ -312,12 +307,8 @@ class ClassPrototypeTest {
     /** The mean-prototype distances as Classify computed them before the means were kept: an average per query. */
     private Map<Long, Double> recomputedDistances(long taxonomy, String version, float[] query) throws SQLException {
         Map<Long, Double> out = new HashMap<>();
-        try (Connection c = dataSource.getConnection(); PreparedStatement p = c.prepareStatement("""
-                SELECT class_id, l2_normalize(avg(embedding)) <=> CAST(? AS vector) FROM support_embedding
-                WHERE taxonomy_id = ? AND model_version = ? GROUP BY class_id""")) {
-            p.setString(1, VectorText.of(query));
-            p.setLong(2, taxonomy);
-            p.setString(3, version);
+        try (Connection c = dataSource.getConnection(); PreparedStatement p = SupportEmbeddingRepository.prepared(c,
+                KnnBenchmark.MEAN_PROTOTYPE_AVERAGED_PER_QUERY, VectorText.of(query), taxonomy, version)) {
             try (ResultSet r = p.executeQuery()) {
                 while (r.next()) {
                     out.put(r.getLong(1), r.getDouble(2));

@@ -285,12 +285,12 @@ public final class KnnBenchmark {
             SELECT 0, sum(embedding <=> CAST(?1 AS vector)) FROM support_embedding WHERE taxonomy_id = ?2 AND model_version = ?3""";
 
     /** The mean-prototype distances as Classify computed them before V9 kept the means: every support averaged per query. */
-    private static final String MEAN_PROTOTYPE_AVERAGED_PER_QUERY = """
+    public static final String MEAN_PROTOTYPE_AVERAGED_PER_QUERY = """
             SELECT class_id, l2_normalize(avg(embedding)) <=> CAST(?1 AS vector) AS d
             FROM support_embedding WHERE taxonomy_id = ?2 AND model_version = ?3 GROUP BY class_id""";
 
     /** A registry migration's SQL, from the classpath (the registry's main resources). */
-    private static String migration(String file) throws java.io.IOException {
+    public static String migration(String file) throws java.io.IOException {
         try (var in = KnnBenchmark.class.getResourceAsStream("/db/migration/" + file)) {
             if (in == null) {
                 throw new IllegalStateException("migration " + file + " is not on the classpath");
