@@ -4,6 +4,8 @@ import io.agroal.api.AgroalDataSource;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
 import org.affectdml.registry.model.StreamVectors;
 import org.affectdml.registry.repository.SupportEmbeddingRepository;
@@ -37,8 +39,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The vectors are drawn from a seeded generator, so a failure repeats.
  */
 @QuarkusTest
+@TestProfile(ClassPrototypeTest.WorkerAsleep.class)
 @QuarkusTestResource(EmbeddingServiceProcess.class)
 class ClassPrototypeTest {
+
+    /**
+     * The re-embedding worker asleep: this test writes embeddings of made-up model versions straight to the tables, which
+     * the worker (every 300 ms in the test profile) would prune as versions embedding-service does not serve, mid-test.
+     */
+    public static class WorkerAsleep implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("affect.registry.reembedding.interval", "1h");
+        }
+    }
 
     private static final int DIM = SupportRows.DIM;
 
