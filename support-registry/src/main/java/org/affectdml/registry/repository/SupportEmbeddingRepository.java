@@ -258,14 +258,24 @@ public class SupportEmbeddingRepository implements PanacheRepositoryBase<Support
 
     /**
      * The common Classify search in one round trip: one statement, outside any transaction (one statement is one
-     * snapshot), through the pool's plain JDBC connection rather than the ORM. No rows (the version's supports are gone,
+     * snapshot), through the pool's plain JDBC connection rather than the ORM, prepared on the server with a custom plan. No rows (the version's supports are gone,
      * or the taxonomy is): revision -1 and no counts.
      */
     public Checked nearestPerClassExactChecked(long taxonomyId, String version, float[] query, List<String> countedVersions)
             throws SQLException {
-        try (Connection connection = dataSource.getConnection();
-             PreparedStatement statement = prepared(connection, EXACT_NEAREST_PER_CLASS_CHECKED, VectorText.of(query), taxonomyId, version,
+        try (Connection connection = dataSource.getConnection()) {
+            return nearestPerClassExactChecked(connection, taxonomyId, version, query, countedVersions);
+        }
+    }
+
+    /** {@link #nearestPerClassExactChecked(long, String, float[], List)} on a connection of the caller's. */
+    public static Checked nearestPerClassExactChecked(Connection connection, long taxonomyId, String version, float[] query,
+                                                      List<String> countedVersions) throws SQLException {
+        try (PreparedStatement statement = prepared(connection, EXACT_NEAREST_PER_CLASS_CHECKED, VectorText.of(query), taxonomyId, version,
                      countedVersions.toArray(String[]::new))) {
+            // prepared on the server from the first call on each connection (no parsing per call); the datasource's
+            // plan_cache_mode=force_custom_plan still plans it for this taxonomy every time
+            statement.unwrap(org.postgresql.PGStatement.class).setPrepareThreshold(1);
             List<ClassDistance> out = new ArrayList<>();
             long revision = -1;
             List<Long> counts = List.of();

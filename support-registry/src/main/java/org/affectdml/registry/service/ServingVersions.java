@@ -31,28 +31,70 @@ public class ServingVersions {
     RegistryConfig config;
 
     /**
-     * The last answer of GetModel and when it was asked (System.nanoTime()); the active bundle's calibrated temperature
-     * when its manifest has one.
+     * The last answer of GetModel and when it was asked (System.nanoTime() as the call was sent); the active bundle's
+     * calibrated temperature when its manifest has one.
      */
     private record Asked(List<String> versions, long atNanos, java.util.OptionalDouble activeTemperature) {
     }
 
     private volatile Asked asked;
 
+    /** The clock the answer's age is read from; a test's own clock in ServingVersionsTest. */
+    java.util.function.LongSupplier clock = System::nanoTime;
+
+    /** Where GetModel is asked ahead of need, off the calls' path: one daemon thread, started on first use. */
+    java.util.concurrent.Executor refresher = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "affect-model-info-refresh");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private final java.util.concurrent.atomic.AtomicBoolean refreshing = new java.util.concurrent.atomic.AtomicBoolean();
+
     /**
      * The versions embedding-service can embed with now, preferred first. GetModel's answer is kept while it is younger
      * than {@code affect.registry.model-info-max-age} and every later answer of embedding-service (each Embed answer names
      * the replica's active version) still names the same active version; so a Classify makes no GetModel round trip of
-     * its own, and the first Embed answer after an activation makes the next call ask again.
+     * its own, and the first Embed answer after an activation makes the next call ask again. Once the answer is past
+     * half that age, a call also has it asked again in the background, so calls coming at least that often (e.g. one
+     * per ~900 ms with CPU models) never wait on GetModel, and none uses an answer older than the limit.
      */
     public List<String> candidates() {
+        return candidates(config.modelInfoMaxAge().toNanos());
+    }
+
+    List<String> candidates(long maxAgeNanos) {
         Asked last = asked;
-        long now = System.nanoTime();
-        if (last != null && now - last.atNanos() < config.modelInfoMaxAge().toNanos()
-                && last.versions().get(0).equals(embeddings.lastSeenActive())) {
-            return last.versions();
+        if (last != null && last.versions().get(0).equals(embeddings.lastSeenActive())) {
+            long age = clock.getAsLong() - last.atNanos();
+            if (age < maxAgeNanos) {
+                if (age >= maxAgeNanos / 2) {
+                    refreshAhead();
+                }
+                return last.versions();
+            }
         }
         return fresh();
+    }
+
+    /** Asks GetModel again on the refresher, once at a time; a failure there is left for the next call past the limit to meet. */
+    private void refreshAhead() {
+        if (!refreshing.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            refresher.execute(() -> {
+                try {
+                    fresh();
+                } catch (RuntimeException e) {
+                    // embedding-service unreachable: the kept answer ages out and a call asks (and answers the error) itself
+                } finally {
+                    refreshing.set(false);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            refreshing.set(false);
+        }
     }
 
     /** The versions kept from the last GetModel, as they are (empty before the first): what the last calls used. */
@@ -63,15 +105,24 @@ public class ServingVersions {
 
     /** The versions asked of embedding-service now (and kept for {@link #candidates()}): for writes, and to check the kept ones. */
     public List<String> fresh() {
+        long sent = clock.getAsLong();
         ModelInfo model = embeddings.model();
         List<String> versions = new ArrayList<>(List.of(model.getVersion()));
         if (!model.getPreviousVersion().isEmpty()) {
             versions.add(model.getPreviousVersion());
         }
         Double temperature = model.getMetricsMap().get(org.affectdml.service.calibration.Calibration.MANIFEST_METRIC);
-        asked = new Asked(List.copyOf(versions), System.nanoTime(),
+        Asked answer = new Asked(List.copyOf(versions), sent,
                 temperature == null ? java.util.OptionalDouble.empty() : java.util.OptionalDouble.of(temperature));
-        return asked.versions();
+        keepIfNewer(answer);
+        return answer.versions();
+    }
+
+    /** A background ask and a call's own may cross: the answer to the later-sent one is kept. */
+    private synchronized void keepIfNewer(Asked answer) {
+        if (asked == null || answer.atNanos() - asked.atNanos() >= 0) {
+            asked = answer;
+        }
     }
 
     /**

@@ -19,10 +19,18 @@ class ServingVersionsTest {
     @jakarta.enterprise.inject.Vetoed
     private static final class Answering extends EmbeddingClient {
         ModelInfo model;
+        int asked;
 
         @Override
         public ModelInfo model() {
+            asked++;
             return model;
+        }
+
+        /** As if every Embed answer since named the active version GetModel answers now. */
+        @Override
+        public String lastSeenActive() {
+            return model.getVersion();
         }
     }
 
@@ -42,5 +50,46 @@ class ServingVersionsTest {
         embedding.model = ModelInfo.newBuilder().setVersion("v3").build();
         versions.fresh();
         assertEquals(OptionalDouble.empty(), versions.bundleTemperature("v3"), "a bundle without a fitted temperature");
+    }
+
+    /**
+     * Calls coming more often than the limit never wait on GetModel: past half the limit a call is answered from the kept
+     * versions and has them asked again in the background (once at a time); past the limit a call asks itself.
+     */
+    @Test
+    void getModelIsAskedAheadOffTheCallsPathAndNeverUsedPastTheLimit() {
+        Answering embedding = new Answering();
+        embedding.model = ModelInfo.newBuilder().setVersion("v1").build();
+        ServingVersions versions = new ServingVersions();
+        versions.embeddings = embedding;
+        long[] now = {0};
+        versions.clock = () -> now[0];
+        List<Runnable> background = new java.util.ArrayList<>();
+        versions.refresher = background::add;
+        long limit = 1_000;
+
+        assertEquals(List.of("v1"), versions.candidates(limit));
+        assertEquals(1, embedding.asked, "nothing kept: the first call asks");
+        now[0] = 499;
+        versions.candidates(limit);
+        assertEquals(1, embedding.asked);
+        assertEquals(0, background.size(), "young answer: nothing asked ahead");
+
+        now[0] = 600;
+        embedding.model = ModelInfo.newBuilder().setVersion("v1").setPreviousVersion("v0").build();
+        assertEquals(List.of("v1"), versions.candidates(limit), "past half the limit: still the kept answer");
+        now[0] = 700;
+        versions.candidates(limit);
+        assertEquals(1, embedding.asked, "the calls did not wait on GetModel");
+        assertEquals(1, background.size(), "asked ahead once, not once per call");
+        background.remove(0).run();
+        assertEquals(2, embedding.asked);
+        assertEquals(List.of("v1", "v0"), versions.candidates(limit), "the answer asked ahead is used");
+
+        now[0] = 1_750;  // 1 050 after the ask ahead was sent (at 700 by this clock): past the limit
+        embedding.model = ModelInfo.newBuilder().setVersion("v1").build();  // v0 unloaded, the same version active
+        assertEquals(List.of("v1"), versions.candidates(limit), "past the limit a call asks itself");
+        assertEquals(3, embedding.asked);
+        assertEquals(0, background.size());
     }
 }
