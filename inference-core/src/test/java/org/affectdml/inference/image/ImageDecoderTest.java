@@ -29,6 +29,13 @@ class ImageDecoderTest {
         }
     }
 
+    /** Decoding is from memory: ImageIO's temporary-file cache would only add file-system work to every image. */
+    @Test
+    void imageIoKeepsNoTemporaryFileCache() {
+        decoder.decode(TestImages.png(TestImages.scene(20, 10, Color.BLUE, Color.RED, 2, 2, 8, 9)));
+        org.junit.jupiter.api.Assertions.assertFalse(javax.imageio.ImageIO.getUseCache());
+    }
+
     @Test
     void pngDecodesLosslessly() {
         BufferedImage src = TestImages.scene(20, 10, Color.BLUE, Color.RED, 2, 2, 8, 9);
