@@ -19,6 +19,14 @@ public interface RegistryConfig {
     @WithDefault("20000")
     int exactSearchMaxSupports();
 
+    /**
+     * Exact searches of taxonomies with at least this many supports take two passes (each class's minimum distance, then
+     * the support at it) instead of sorting every row by class and distance: faster from ~2 000 supports on (measured in
+     * docs/benchmarks.md), slower below. Both find the same distances.
+     */
+    @WithDefault("2000")
+    int exactSearchTwoPassMinSupports();
+
     /** hnsw.ef_search for approximate search (higher: better recall, slower). */
     @WithDefault("100")
     int hnswEfSearch();

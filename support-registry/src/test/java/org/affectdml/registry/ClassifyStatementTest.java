@@ -1,7 +1,9 @@
 package org.affectdml.registry;
 
 import io.agroal.api.AgroalDataSource;
+import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
 import org.affectdml.registry.repository.SupportEmbeddingRepository;
 import org.affectdml.registry.repository.SupportEmbeddingRepository.ClassDistance;
@@ -13,21 +15,25 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
 import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The one statement of a common Classify is prepared on the server (no parsing per call) and still planned for each
- * call's own taxonomy: a generic plan would ignore which taxonomy is asked for and may scan every taxonomy's vectors.
- * The rows are written straight to the tables with a made-up version, so the re-embedding worker sleeps (it would prune them).
+ * Classify's exact search statements on the real database: the one statement of a common Classify is prepared on the
+ * server (no parsing per call) and still planned for each call's own taxonomy (a generic plan would ignore which taxonomy
+ * is asked for and may scan every taxonomy's vectors); and the two-pass search of large taxonomies finds what sorting
+ * every row finds. The rows are written straight to the tables with a made-up version, so the re-embedding worker sleeps
+ * (it would prune them). Vectors come from seeded generators, so a failure repeats.
  */
 @QuarkusTest
-@io.quarkus.test.junit.TestProfile(ClassPrototypeTest.WorkerAsleep.class)
-@io.quarkus.test.common.QuarkusTestResource(EmbeddingServiceProcess.class)
+@TestProfile(ClassPrototypeTest.WorkerAsleep.class)
+@QuarkusTestResource(EmbeddingServiceProcess.class)
 class ClassifyStatementTest {
 
     @Inject
@@ -36,51 +42,126 @@ class ClassifyStatementTest {
     @Test
     void theClassifyStatementIsPreparedOnTheServerAndPlannedForEachCallsTaxonomy() throws Exception {
         SupportRows db = new SupportRows(dataSource, new Random(20261208));
-        long small = taxonomy(db, "statement-small", 2);
-        long large = taxonomy(db, "statement-large", 30);
+        long small = taxonomy(db, "statement-small", List.of(2, 2), false);
+        long large = taxonomy(db, "statement-large", List.of(30, 30), false);
         try (Connection c = dataSource.getConnection()) {
             assertEquals("force_custom_plan", setting(c, "plan_cache_mode"), "the datasource's options keep plans specific");
-            for (int call = 0; call < 10; call++) {
+            for (int call = 0; call < 20; call++) {
                 long taxonomy = call % 2 == 0 ? small : large;
+                boolean twoPass = call % 4 >= 2;
                 float[] query = db.randomUnit();
                 SupportEmbeddingRepository.Checked found = SupportEmbeddingRepository.nearestPerClassExactChecked(c, taxonomy, "v1", query,
-                        List.of("v1"));
-                assertEquals(unprepared(c, taxonomy, query), found.distances(), "call " + call);
+                        List.of("v1"), twoPass);
+                assertEquals(sorted(search(c, SupportEmbeddingRepository.EXACT_NEAREST_PER_CLASS, taxonomy, query)), sorted(found.distances()),
+                        "call " + call);
                 assertEquals(List.of(taxonomy == small ? 4L : 60L), found.embeddedPerVersion());
             }
             try (PreparedStatement p = c.prepareStatement("""
                     SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE NOT from_sql AND statement LIKE '%array_agg%'""");
                  ResultSet r = p.executeQuery()) {
-                assertTrue(r.next(), "the statement was not prepared on the server");
-                assertEquals(0, r.getLong(1), "a generic plan was used");
-                assertTrue(r.getLong(2) >= 10, "planned for each call: " + r.getLong(2));
-                assertTrue(!r.next(), "prepared once per connection, not once per call");
+                for (String statement : List.of("sorting", "two-pass")) {
+                    assertTrue(r.next(), "the " + statement + " statement was not prepared on the server (or twice, not once, per connection)");
+                    assertEquals(0, r.getLong(1), "a generic plan was used");
+                    assertTrue(r.getLong(2) >= 10, "planned for each call: " + r.getLong(2));
+                }
+                assertFalse(r.next(), "prepared once per connection, not once per call");
             }
         }
     }
 
-    /** A taxonomy of two classes with {@code perClass} supports each, embedded in version v1. */
-    private static long taxonomy(SupportRows db, String name, int perClass) throws SQLException {
+    /**
+     * Taxonomies of random shapes (2-12 classes of 1-300 supports), some with supports repeated within and across classes
+     * (equal distances), queried with random vectors and with stored supports (distance 0): the same classes and the same
+     * distances, bit for bit, and a support at that distance for each class.
+     */
+    @Test
+    void theTwoPassSearchFindsWhatSortingEveryRowFinds() throws Exception {
+        Random random = new Random(20261209);
+        SupportRows db = new SupportRows(dataSource, random);
+        try (Connection c = dataSource.getConnection()) {
+            for (int t = 0; t < 12; t++) {
+                List<Integer> sizes = new ArrayList<>();
+                for (int k = 2 + random.nextInt(11); k > 0; k--) {
+                    sizes.add(1 + random.nextInt(random.nextBoolean() ? 5 : 300));
+                }
+                boolean repeats = t % 3 == 0;
+                long taxonomy = taxonomy(db, "two-pass-" + t, sizes, repeats);
+                List<float[]> stored = storedVectors(c, taxonomy);
+                for (int q = 0; q < 10; q++) {
+                    float[] query = q % 2 == 0 ? db.randomUnit() : stored.get(random.nextInt(stored.size()));
+                    List<ClassDistance> sorting = sorted(search(c, SupportEmbeddingRepository.EXACT_NEAREST_PER_CLASS, taxonomy, query));
+                    List<ClassDistance> twoPass = sorted(search(c, SupportEmbeddingRepository.EXACT_NEAREST_PER_CLASS_TWO_PASS, taxonomy, query));
+                    String where = "taxonomy " + t + " " + sizes + (repeats ? " with repeats" : "") + ", query " + q;
+                    assertEquals(sizes.size(), twoPass.size(), where + ": a class missing or twice");
+                    for (int i = 0; i < sorting.size(); i++) {
+                        assertEquals(sorting.get(i).classId(), twoPass.get(i).classId(), where);
+                        assertEquals(sorting.get(i).distance(), twoPass.get(i).distance(), 0.0, where);
+                        assertEquals(twoPass.get(i).distance(), distanceOf(c, twoPass.get(i).supportId(), query), 0.0,
+                                where + ": the support named is not at the class's distance");
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * A taxonomy with a class per entry of {@code sizes} (that many supports), embedded in version v1; with
+     * {@code repeats}, every other support repeats an earlier vector (of its class or another).
+     */
+    private static long taxonomy(SupportRows db, String name, List<Integer> sizes, boolean repeats) throws SQLException {
         long taxonomy = db.createTaxonomy(name);
         List<Object[]> rows = new ArrayList<>();
-        for (int position = 0; position < 2; position++) {
+        List<float[]> vectors = new ArrayList<>();
+        for (int position = 0; position < sizes.size(); position++) {
             long classId = db.addClass(taxonomy, "c" + position, position);
-            for (int i = 0; i < perClass; i++) {
-                UUID sample = db.addSample(taxonomy, classId);
-                rows.add(new Object[]{sample, classId});
+            for (int i = 0; i < sizes.get(position); i++) {
+                float[] v = repeats && !vectors.isEmpty() && vectors.size() % 2 == 1 ? vectors.get(vectors.size() / 2) : db.randomUnit();
+                vectors.add(v);
+                rows.add(new Object[]{db.addSample(taxonomy, classId), classId, v});
             }
         }
         db.insertMany(taxonomy, "v1", rows);
         return taxonomy;
     }
 
-    /** The same search as a plain (unnamed, planned once) statement. */
-    private static List<ClassDistance> unprepared(Connection c, long taxonomy, float[] query) throws SQLException {
+    private static List<ClassDistance> search(Connection c, String statement, long taxonomy, float[] query) throws SQLException {
         List<ClassDistance> out = new ArrayList<>();
-        try (PreparedStatement p = SupportEmbeddingRepository.prepared(c, SupportEmbeddingRepository.EXACT_NEAREST_PER_CLASS,
-                VectorText.of(query), taxonomy, "v1"); ResultSet r = p.executeQuery()) {
+        try (PreparedStatement p = SupportEmbeddingRepository.prepared(c, statement, VectorText.of(query), taxonomy, "v1");
+             ResultSet r = p.executeQuery()) {
             while (r.next()) {
                 out.add(new ClassDistance(r.getLong(1), r.getDouble(2), r.getString(3)));
+            }
+        }
+        return out;
+    }
+
+    /** By class id: the order the statements answer in is theirs. */
+    private static List<ClassDistance> sorted(List<ClassDistance> found) {
+        return found.stream().sorted(Comparator.comparingLong(ClassDistance::classId)).toList();
+    }
+
+    private static double distanceOf(Connection c, String sampleId, float[] query) throws SQLException {
+        try (PreparedStatement p = SupportEmbeddingRepository.prepared(c, """
+                SELECT embedding <=> CAST(?1 AS vector) FROM support_embedding WHERE sample_id = CAST(?2 AS uuid) AND model_version = 'v1'""",
+                VectorText.of(query), sampleId); ResultSet r = p.executeQuery()) {
+            assertTrue(r.next(), "no support " + sampleId);
+            return r.getDouble(1);
+        }
+    }
+
+    private static List<float[]> storedVectors(Connection c, long taxonomy) throws SQLException {
+        List<float[]> out = new ArrayList<>();
+        try (PreparedStatement p = c.prepareStatement("SELECT CAST(embedding AS text) FROM support_embedding WHERE taxonomy_id = ?")) {
+            p.setLong(1, taxonomy);
+            try (ResultSet r = p.executeQuery()) {
+                while (r.next()) {
+                    String[] values = r.getString(1).replaceAll("[\\[\\]]", "").split(",");
+                    float[] v = new float[values.length];
+                    for (int i = 0; i < v.length; i++) {
+                        v[i] = Float.parseFloat(values[i]);
+                    }
+                    out.add(v);
+                }
             }
         }
         return out;

@@ -27,7 +27,10 @@ final class SupportRows {
         this.random = random;
     }
 
-    /** One INSERT statement for all {@code rows} (sample, class): the triggers see them as one transition table. */
+    /**
+     * One INSERT statement for all {@code rows} (sample, class[, embedding]; a random unit vector when none is given): the
+     * triggers see them as one transition table.
+     */
     void insertMany(long taxonomy, String version, List<Object[]> rows) throws SQLException {
         StringBuilder sql = new StringBuilder("INSERT INTO support_embedding (sample_id, model_version, taxonomy_id, class_id, embedding) VALUES ");
         for (int i = 0; i < rows.size(); i++) {
@@ -40,7 +43,7 @@ final class SupportRows {
                 p.setString(n++, version);
                 p.setLong(n++, taxonomy);
                 p.setLong(n++, (Long) row[1]);
-                p.setString(n++, VectorText.of(randomUnit()));
+                p.setString(n++, VectorText.of(row.length > 2 ? (float[]) row[2] : randomUnit()));
             }
             p.executeUpdate();
         }

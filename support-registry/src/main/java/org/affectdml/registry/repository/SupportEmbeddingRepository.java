@@ -40,6 +40,27 @@ public class SupportEmbeddingRepository implements PanacheRepositoryBase<Support
             FROM support_embedding WHERE taxonomy_id = ?2 AND model_version = ?3
             ORDER BY class_id, d""";
 
+    /**
+     * As {@link #EXACT_NEAREST_PER_CLASS}, in two passes and without sorting every row: each class's minimum distance by
+     * hash aggregation, then the support at that distance (the lowest id among equals). Sorting every row by (class,
+     * distance) costs a tuple comparison per step, nearly all tied on the class, and a sort memory PostgreSQL gives back
+     * and faults in again on every call; from ~2 000 supports on, computing the distances twice is cheaper
+     * (affect.registry.exact-search-two-pass-min-supports). A distance recomputed is bit for bit the one aggregated.
+     */
+    public static final String EXACT_NEAREST_PER_CLASS_TWO_PASS = """
+            WITH nearest AS (
+                SELECT class_id, min(embedding <=> CAST(?1 AS vector)) AS d FROM support_embedding
+                WHERE taxonomy_id = ?2 AND model_version = ?3 GROUP BY class_id)
+            SELECT DISTINCT ON (e.class_id) e.class_id, n.d, e.sample_id
+            FROM support_embedding e JOIN nearest n ON n.class_id = e.class_id AND (e.embedding <=> CAST(?1 AS vector)) = n.d
+            WHERE e.taxonomy_id = ?2 AND e.model_version = ?3
+            ORDER BY e.class_id, e.sample_id""";
+
+    /** The exact statement for a taxonomy searched in two passes or not ({@link #EXACT_NEAREST_PER_CLASS_TWO_PASS}). */
+    public static String exactNearestPerClass(boolean twoPass) {
+        return twoPass ? EXACT_NEAREST_PER_CLASS_TWO_PASS : EXACT_NEAREST_PER_CLASS;
+    }
+
     /** HNSW candidates, nearest per class among them. ?4 = candidate count; run after {@link #hnswSettings}. */
     public static final String APPROXIMATE_NEAREST_PER_CLASS = """
             SELECT DISTINCT ON (class_id) class_id, d, sample_id FROM (
@@ -234,9 +255,9 @@ public class SupportEmbeddingRepository implements PanacheRepositoryBase<Support
         return (int) delete("key.modelVersion <> ?1 and key.modelVersion <> ?2", active, previous.isEmpty() ? active : previous);
     }
 
-    /** The nearest support per class, searching every support of the taxonomy and version. */
-    public List<ClassDistance> nearestPerClassExact(long taxonomyId, String version, float[] query) {
-        return distances(getEntityManager().createNativeQuery(EXACT_NEAREST_PER_CLASS)
+    /** The nearest support per class, searching every support of the taxonomy and version (in two passes or not). */
+    public List<ClassDistance> nearestPerClassExact(long taxonomyId, String version, float[] query, boolean twoPass) {
+        return distances(getEntityManager().createNativeQuery(exactNearestPerClass(twoPass))
                 .setParameter(1, VectorText.of(query)).setParameter(2, taxonomyId).setParameter(3, version).getResultList());
     }
 
@@ -245,12 +266,14 @@ public class SupportEmbeddingRepository implements PanacheRepositoryBase<Support
      * how many embeddings it has in each of the versions ?4: enough for a caller to tell whether what it kept of the
      * taxonomy, and a version pick it made from it, still hold.
      */
-    private static final String EXACT_NEAREST_PER_CLASS_CHECKED = """
+    private static final String CHECKED = """
             SELECT n.class_id, n.d, n.sample_id, (SELECT t.revision FROM taxonomy t WHERE t.id = ?2),
                    (SELECT array_agg((SELECT count(*) FROM support_embedding e WHERE e.taxonomy_id = ?2 AND e.model_version = v.name)
                                      ORDER BY v.i)
                       FROM unnest(CAST(?4 AS text[])) WITH ORDINALITY v(name, i))
-            FROM (%s) n""".formatted(EXACT_NEAREST_PER_CLASS);
+            FROM (%s) n""";
+    private static final String EXACT_NEAREST_PER_CLASS_CHECKED = CHECKED.formatted(EXACT_NEAREST_PER_CLASS);
+    private static final String EXACT_NEAREST_PER_CLASS_CHECKED_TWO_PASS = CHECKED.formatted(EXACT_NEAREST_PER_CLASS_TWO_PASS);
 
     /** What {@link #nearestPerClassExactChecked} found: the distances, the revision, and the embeddings per counted version. */
     public record Checked(long revision, List<ClassDistance> distances, List<Long> embeddedPerVersion) {
@@ -261,18 +284,18 @@ public class SupportEmbeddingRepository implements PanacheRepositoryBase<Support
      * snapshot), through the pool's plain JDBC connection rather than the ORM, prepared on the server with a custom plan. No rows (the version's supports are gone,
      * or the taxonomy is): revision -1 and no counts.
      */
-    public Checked nearestPerClassExactChecked(long taxonomyId, String version, float[] query, List<String> countedVersions)
-            throws SQLException {
+    public Checked nearestPerClassExactChecked(long taxonomyId, String version, float[] query, List<String> countedVersions,
+                                               boolean twoPass) throws SQLException {
         try (Connection connection = dataSource.getConnection()) {
-            return nearestPerClassExactChecked(connection, taxonomyId, version, query, countedVersions);
+            return nearestPerClassExactChecked(connection, taxonomyId, version, query, countedVersions, twoPass);
         }
     }
 
-    /** {@link #nearestPerClassExactChecked(long, String, float[], List)} on a connection of the caller's. */
+    /** {@link #nearestPerClassExactChecked(long, String, float[], List, boolean)} on a connection of the caller's. */
     public static Checked nearestPerClassExactChecked(Connection connection, long taxonomyId, String version, float[] query,
-                                                      List<String> countedVersions) throws SQLException {
-        try (PreparedStatement statement = prepared(connection, EXACT_NEAREST_PER_CLASS_CHECKED, VectorText.of(query), taxonomyId, version,
-                     countedVersions.toArray(String[]::new))) {
+                                                      List<String> countedVersions, boolean twoPass) throws SQLException {
+        try (PreparedStatement statement = prepared(connection, twoPass ? EXACT_NEAREST_PER_CLASS_CHECKED_TWO_PASS : EXACT_NEAREST_PER_CLASS_CHECKED,
+                VectorText.of(query), taxonomyId, version, countedVersions.toArray(String[]::new))) {
             // prepared on the server from the first call on each connection (no parsing per call); the datasource's
             // plan_cache_mode=force_custom_plan still plans it for this taxonomy every time
             statement.unwrap(org.postgresql.PGStatement.class).setPrepareThreshold(1);

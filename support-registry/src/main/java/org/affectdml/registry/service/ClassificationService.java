@@ -336,7 +336,8 @@ public class ClassificationService {
         SupportEmbeddingRepository.Checked found;
         long started = System.nanoTime();
         try {
-            found = supportEmbeddings.nearestPerClassExactChecked(prepared.taxonomyId(), query.modelVersion(), query.values(), deciding);
+            found = supportEmbeddings.nearestPerClassExactChecked(prepared.taxonomyId(), query.modelVersion(), query.values(), deciding,
+                    prepared.supports() >= config.exactSearchTwoPassMinSupports());
         } catch (java.sql.SQLException e) {
             throw new IllegalStateException("the Classify search failed", e);  // DatabaseErrors reads the cause
         }
@@ -462,7 +463,8 @@ public class ClassificationService {
     private List<ClassDistance> nearestSupports(long taxonomyId, int classes, EmbeddingClient.Embedded query, long supportsSeen) {
         long count = supportsSeen >= 0 ? supportsSeen : supportEmbeddings.countOf(taxonomyId, query.modelVersion());
         return count <= config.exactSearchMaxSupports()
-                ? supportEmbeddings.nearestPerClassExact(taxonomyId, query.modelVersion(), query.values())
+                ? supportEmbeddings.nearestPerClassExact(taxonomyId, query.modelVersion(), query.values(),
+                        count >= config.exactSearchTwoPassMinSupports())
                 : supportEmbeddings.nearestPerClassApproximate(taxonomyId, query.modelVersion(), query.values(), config.hnswEfSearch(), classes);
     }
 

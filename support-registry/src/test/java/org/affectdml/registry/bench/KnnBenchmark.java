@@ -16,11 +16,13 @@ import java.util.Random;
  * KNN benchmark of Classify's support search (docs/benchmarks.md): the exact SQL Classify runs (SupportEmbeddingRepository), on
  * synthetic clustered 128-d unit vectors in a scratch schema "knn_bench" of the registry database.
  * Reports p50/p90 latency and recall@1 (top class of the path Classify takes vs exact search) for
- * 1e4 and 1e5 supports in one taxonomy and 1e5 spread over 1000 taxonomies, and, for the 1e5 taxonomy, the mean-prototype
+ * 1e4 and 1e5 supports in one taxonomy and 1e5 spread over 1000 taxonomies (the 1e4 taxonomy with both exact statements:
+ * every row sorted, and the two passes the registry takes from affect.registry.exact-search-two-pass-min-supports on),
+ * and, for the 1e5 taxonomy, the mean-prototype
  * rule both ways: the class means kept on write (the registry's migration V9, triggers included, installed in the
  * scratch schema, so loading pays what writes pay) and the average computed per query as before.
  *
- * Run: deploy/local/bench-knn.sh  (args: [supports-small supports-large taxonomies queries [exact-search-max]]);
+ * Run: deploy/local/bench-knn.sh  (args: [supports-small supports-large taxonomies queries [exact-search-max [two-pass-min]]]);
  * {@code KnnBenchmarkSmokeTest} runs it small in the suite.
  */
 public final class KnnBenchmark {
@@ -37,13 +39,13 @@ public final class KnnBenchmark {
                          double bareScanP50Ms, int exactFillIns, String plan) {
 
         public boolean exactPath() {
-            return path == Path.EXACT;
+            return path == Path.EXACT || path == Path.EXACT_TWO_PASS;
         }
     }
 
     /** How a scenario's query is answered: Classify's two nearest-support paths, and the mean-prototype rule two ways. */
     public enum Path {
-        EXACT("exact"), APPROXIMATE("HNSW + iterative scan"), MEAN_KEPT("mean prototype, kept on write"),
+        EXACT("exact, every row sorted"), EXACT_TWO_PASS("exact, two passes"), APPROXIMATE("HNSW + iterative scan"), MEAN_KEPT("mean prototype, kept on write"),
         MEAN_AVERAGED("mean prototype, averaged per query (before V9)");
 
         final String label;
@@ -59,11 +61,12 @@ public final class KnnBenchmark {
         int spread = args.length > 2 ? Integer.parseInt(args[2]) : 1000;
         int queries = args.length > 3 ? Integer.parseInt(args[3]) : 200;
         int exactMax = args.length > 4 ? Integer.parseInt(args[4]) : 20_000;  // affect.registry.exact-search-max-supports default
-        run(System.getProperty("db.url", "jdbc:postgresql://127.0.0.1:5432/affect"), small, large, spread, queries, exactMax);
+        int twoPassMin = args.length > 5 ? Integer.parseInt(args[5]) : 2_000;  // affect.registry.exact-search-two-pass-min-supports default
+        run(System.getProperty("db.url", "jdbc:postgresql://127.0.0.1:5432/affect"), small, large, spread, queries, exactMax, twoPassMin);
     }
 
     /** Runs the three scenarios in the scratch schema knn_bench (dropped again at the end) and prints the table. */
-    public static List<Result> run(String url, int small, int large, int spread, int queries, int exactMax) throws Exception {
+    public static List<Result> run(String url, int small, int large, int spread, int queries, int exactMax, int twoPassMin) throws Exception {
         List<Result> results = new ArrayList<>();
         java.util.Properties props = new java.util.Properties();
         props.setProperty("user", System.getProperty("db.user", "affect"));
@@ -86,8 +89,8 @@ public final class KnnBenchmark {
             }
             requireScratchTable(c);
             Random random = new Random(7);
-            System.out.printf("KNN benchmark: %d-d unit vectors, %d queries per scenario, ef_search %d, exact search up to %d supports%n",
-                    DIM, queries, EF_SEARCH, exactMax);
+            System.out.printf("KNN benchmark: %d-d unit vectors, %d queries per scenario, ef_search %d, exact search up to %d supports"
+                    + " (in two passes from %d)%n", DIM, queries, EF_SEARCH, exactMax, twoPassMin);
             System.out.println("| scenario | supports in the taxonomy | path | p50 ms | p90 ms | recall@1 | bare scan p50 ms | exact fill-ins |");
             System.out.println("|---|---|---|---|---|---|---|---|");
             List<float[]> q1 = load(c, random, 1, small, 1, 26);
@@ -101,15 +104,17 @@ public final class KnnBenchmark {
             }
             System.err.printf("HNSW index over %d vectors built in %.1f s%n", small + 2L * large, (System.nanoTime() - t0) / 1e9);
             requireScratchTable(c);
-            results.add(scenario(c, "1e4 in one taxonomy", List.of(1L), small, q1, 26, queries, exactMax, random));
-            results.add(scenario(c, "1e5 in one taxonomy", List.of(2L), large, q2, 26, queries, exactMax, random));
+            results.add(scenario(c, "1e4 in one taxonomy", List.of(1L), small, q1, 26, queries, Path.EXACT, random));
+            results.add(scenario(c, "1e4 in one taxonomy", List.of(1L), small, q1, 26, queries, Path.EXACT_TWO_PASS, random));
+            results.add(scenario(c, "1e5 in one taxonomy", List.of(2L), large, q2, 26, queries, registryPath(large, exactMax, twoPassMin), random));
             results.add(scenario(c, "1e5 in one taxonomy", List.of(2L), large, q2, 26, queries, Path.MEAN_KEPT, random));
             results.add(scenario(c, "1e5 in one taxonomy", List.of(2L), large, q2, 26, queries, Path.MEAN_AVERAGED, random));
             List<Long> spreadIds = new ArrayList<>();
             for (long t = 1000; t < 1000 + spread; t++) {
                 spreadIds.add(t);
             }
-            results.add(scenario(c, "1e5 over " + spread + " taxonomies", spreadIds, large / spread, q3, 10, queries, exactMax, random));
+            results.add(scenario(c, "1e5 over " + spread + " taxonomies", spreadIds, large / spread, q3, 10, queries,
+                    registryPath(large / spread, exactMax, twoPassMin), random));
             for (Result r : results) {
                 System.out.printf("%nPlan of the last query of \"%s\", %s (EXPLAIN ANALYZE of the path's search statement):%n%s%n",
                         r.scenario(), r.path().label, r.plan());
@@ -235,9 +240,9 @@ public final class KnnBenchmark {
         return centroids;
     }
 
-    private static Result scenario(Connection c, String name, List<Long> taxonomies, int perTaxonomy, List<float[]> centroids, int classes,
-                                   int queries, int exactMax, Random r) throws Exception {
-        return scenario(c, name, taxonomies, perTaxonomy, centroids, classes, queries, perTaxonomy <= exactMax ? Path.EXACT : Path.APPROXIMATE, r);
+    /** The path Classify takes for a taxonomy of this many supports (ClassificationService). */
+    private static Path registryPath(int supports, int exactMax, int twoPassMin) {
+        return supports > exactMax ? Path.APPROXIMATE : supports >= twoPassMin ? Path.EXACT_TWO_PASS : Path.EXACT;
     }
 
     private static Result scenario(Connection c, String name, List<Long> taxonomies, int perTaxonomy, List<float[]> centroids, int classes,
@@ -254,7 +259,7 @@ public final class KnnBenchmark {
             q = unit(add(centroids.get(r.nextInt(centroids.size())), gaussian(r, 0.12)));
             long t0 = System.nanoTime();
             Search found = switch (path) {
-                case EXACT -> exact(c, q, taxonomy);
+                case EXACT, EXACT_TWO_PASS -> exact(c, q, taxonomy, path == Path.EXACT_TWO_PASS);
                 case APPROXIMATE -> approximate(c, q, taxonomy, classes);
                 case MEAN_KEPT -> new Search(top(query(c, SupportEmbeddingRepository.MEAN_PROTOTYPE_DISTANCES, q, taxonomy, null)), false);
                 case MEAN_AVERAGED -> new Search(top(query(c, MEAN_PROTOTYPE_AVERAGED_PER_QUERY, q, taxonomy, null)), false);
@@ -303,8 +308,8 @@ public final class KnnBenchmark {
     private record Search(long topClass, boolean filledIn) {
     }
 
-    private static Search exact(Connection c, float[] q, long taxonomy) throws Exception {
-        return new Search(top(query(c, SupportEmbeddingRepository.EXACT_NEAREST_PER_CLASS, q, taxonomy, null)), false);
+    private static Search exact(Connection c, float[] q, long taxonomy, boolean twoPass) throws Exception {
+        return new Search(top(query(c, SupportEmbeddingRepository.exactNearestPerClass(twoPass), q, taxonomy, null)), false);
     }
 
     /** The registry's own approximate path (SupportEmbeddingRepository.approximate), its statements run on this connection. */
@@ -355,6 +360,7 @@ public final class KnnBenchmark {
     private static String plan(Connection c, Path path, float[] q, long taxonomy) throws Exception {
         String sql = switch (path) {
             case EXACT -> SupportEmbeddingRepository.EXACT_NEAREST_PER_CLASS;
+            case EXACT_TWO_PASS -> SupportEmbeddingRepository.EXACT_NEAREST_PER_CLASS_TWO_PASS;
             case APPROXIMATE -> SupportEmbeddingRepository.APPROXIMATE_NEAREST_PER_CLASS;
             case MEAN_KEPT -> SupportEmbeddingRepository.MEAN_PROTOTYPE_DISTANCES;
             case MEAN_AVERAGED -> MEAN_PROTOTYPE_AVERAGED_PER_QUERY;
