@@ -42,12 +42,21 @@ public class ServingVersions {
     /** The clock the answer's age is read from; a test's own clock in ServingVersionsTest. */
     java.util.function.LongSupplier clock = System::nanoTime;
 
-    /** Where GetModel is asked ahead of need, off the calls' path: one daemon thread, started on first use. */
-    java.util.concurrent.Executor refresher = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+    /** Where GetModel is asked ahead of need, off the calls' path: one daemon thread while there is work, gone after 30 s idle. */
+    private final java.util.concurrent.ExecutorService background = new java.util.concurrent.ThreadPoolExecutor(0, 1, 30,
+            java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
         Thread t = new Thread(r, "affect-model-info-refresh");
         t.setDaemon(true);
         return t;
     });
+
+    /** Runs the asks ahead: {@link #background}, or a test's own. */
+    java.util.concurrent.Executor refresher = background;
+
+    @jakarta.annotation.PreDestroy
+    void stopAskingAhead() {
+        background.shutdownNow();
+    }
 
     private final java.util.concurrent.atomic.AtomicBoolean refreshing = new java.util.concurrent.atomic.AtomicBoolean();
 
