@@ -153,9 +153,17 @@ public class EmbeddingClient {
 
     /** The model embedding-service serves now (and the one it replaced, still available on request). */
     public ModelInfo model() {
-        ModelInfo model = inRounds(s -> s.getModel(GetModelRequest.getDefaultInstance()));
+        ModelInfo model = modelAskedAhead();
         sawActive(model.getVersion());
         return model;
+    }
+
+    /**
+     * As {@link #model()}, for an ask ahead of need: its active version is not taken as the latest seen, since an Embed
+     * answer naming a newer one may have arrived while it was on its way.
+     */
+    public ModelInfo modelAskedAhead() {
+        return inRounds(s -> s.getModel(GetModelRequest.getDefaultInstance()));
     }
 
     /**

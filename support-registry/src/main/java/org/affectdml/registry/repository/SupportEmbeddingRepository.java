@@ -56,6 +56,11 @@ public class SupportEmbeddingRepository implements PanacheRepositoryBase<Support
             WHERE e.taxonomy_id = ?2 AND e.model_version = ?3
             ORDER BY e.class_id, e.sample_id""";
 
+    /** Whether a taxonomy of this many supports is searched exactly in two passes (affect.registry.exact-search-two-pass-min-supports). */
+    public static boolean inTwoPasses(long supports, int twoPassMinSupports) {
+        return supports >= twoPassMinSupports;
+    }
+
     /** The exact statement for a taxonomy searched in two passes or not ({@link #EXACT_NEAREST_PER_CLASS_TWO_PASS}). */
     public static String exactNearestPerClass(boolean twoPass) {
         return twoPass ? EXACT_NEAREST_PER_CLASS_TWO_PASS : EXACT_NEAREST_PER_CLASS;

@@ -182,6 +182,8 @@ public class ClassificationService {
             return served(query, embed, explain, explainSupports);
         } catch (StatusRuntimeException e) {
             StatusRuntimeException failure = e;
+            // the versions the failing attempt picked from; null when its preparation failed (the list is not known then)
+            List<String> used = query == null ? null : query.candidates();
             if (query != null && query.keptCheck() && !endedByCaller(e)) {
                 snapshots.forgetCheck(query.taxonomy(), query.check());
                 try {
@@ -189,23 +191,31 @@ public class ClassificationService {
                     if (!fresh.version().equals(query.version())) {
                         return served(fresh, embed, explain, explainSupports);
                     }
+                    used = fresh.candidates();
                 } catch (StatusRuntimeException fromFresh) {
                     failure = fromFresh;
+                    used = null;
                 }
             }
-            return withFreshVersions(failure, prepare, embed, explain, explainSupports);
+            return withFreshVersions(failure, used, prepare, embed, explain, explainSupports);
         }
     }
 
-    /** After {@code e}: prepared and embedded once more if the versions it was picked from were out of date; else {@code e}. */
-    private <T> Served<T> withFreshVersions(StatusRuntimeException e, Function<Boolean, Query> prepare, BiFunction<Query, Integer, T> embed,
-                                            boolean explain, int explainSupports) {
+    /**
+     * After {@code e}: prepared and embedded once more if the versions it was picked from ({@code used}; null: not known,
+     * so prepared again) were out of date; else {@code e}. The versions the call itself used, not the ones kept now: an ask
+     * ahead in the background may have replaced those meanwhile.
+     */
+    private <T> Served<T> withFreshVersions(StatusRuntimeException e, List<String> used, Function<Boolean, Query> prepare,
+                                            BiFunction<Query, Integer, T> embed, boolean explain, int explainSupports) {
         if (!ServingVersions.versionNotLoaded(e) && !ServingVersions.isNotFullyEmbedded(e)) {
             throw e;
         }
-        List<String> used = versions.kept();
-        if (versions.fresh().equals(used)) {
+        if (used != null && versions.fresh().equals(used)) {
             throw e;  // the versions were not out of date: the answer stands
+        }
+        if (used == null) {
+            versions.fresh();  // the preparation below picks from the versions as they are now
         }
         return served(prepare.apply(false), embed, explain, explainSupports);
     }
@@ -337,7 +347,7 @@ public class ClassificationService {
         long started = System.nanoTime();
         try {
             found = supportEmbeddings.nearestPerClassExactChecked(prepared.taxonomyId(), query.modelVersion(), query.values(), deciding,
-                    prepared.supports() >= config.exactSearchTwoPassMinSupports());
+                    SupportEmbeddingRepository.inTwoPasses(prepared.supports(), config.exactSearchTwoPassMinSupports()));
         } catch (java.sql.SQLException e) {
             throw new IllegalStateException("the Classify search failed", e);  // DatabaseErrors reads the cause
         }
@@ -464,7 +474,7 @@ public class ClassificationService {
         long count = supportsSeen >= 0 ? supportsSeen : supportEmbeddings.countOf(taxonomyId, query.modelVersion());
         return count <= config.exactSearchMaxSupports()
                 ? supportEmbeddings.nearestPerClassExact(taxonomyId, query.modelVersion(), query.values(),
-                        count >= config.exactSearchTwoPassMinSupports())
+                        SupportEmbeddingRepository.inTwoPasses(count, config.exactSearchTwoPassMinSupports()))
                 : supportEmbeddings.nearestPerClassApproximate(taxonomyId, query.modelVersion(), query.values(), config.hnswEfSearch(), classes);
     }
 

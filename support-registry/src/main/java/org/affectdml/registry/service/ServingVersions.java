@@ -94,7 +94,7 @@ public class ServingVersions {
         try {
             refresher.execute(() -> {
                 try {
-                    fresh();
+                    ask(embeddings::modelAskedAhead);
                 } catch (RuntimeException e) {
                     // embedding-service unreachable: the kept answer ages out and a call asks (and answers the error) itself
                 } finally {
@@ -106,16 +106,14 @@ public class ServingVersions {
         }
     }
 
-    /** The versions kept from the last GetModel, as they are (empty before the first): what the last calls used. */
-    public List<String> kept() {
-        Asked last = asked;
-        return last == null ? List.of() : last.versions();
-    }
-
     /** The versions asked of embedding-service now (and kept for {@link #candidates()}): for writes, and to check the kept ones. */
     public List<String> fresh() {
+        return ask(embeddings::model);
+    }
+
+    private List<String> ask(java.util.function.Supplier<ModelInfo> getModel) {
         long sent = clock.getAsLong();
-        ModelInfo model = embeddings.model();
+        ModelInfo model = getModel.get();
         List<String> versions = new ArrayList<>(List.of(model.getVersion()));
         if (!model.getPreviousVersion().isEmpty()) {
             versions.add(model.getPreviousVersion());

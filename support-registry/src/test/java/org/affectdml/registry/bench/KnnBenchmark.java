@@ -242,7 +242,8 @@ public final class KnnBenchmark {
 
     /** The path Classify takes for a taxonomy of this many supports (ClassificationService). */
     private static Path registryPath(int supports, int exactMax, int twoPassMin) {
-        return supports > exactMax ? Path.APPROXIMATE : supports >= twoPassMin ? Path.EXACT_TWO_PASS : Path.EXACT;
+        return supports > exactMax ? Path.APPROXIMATE
+                : SupportEmbeddingRepository.inTwoPasses(supports, twoPassMin) ? Path.EXACT_TWO_PASS : Path.EXACT;
     }
 
     private static Result scenario(Connection c, String name, List<Long> taxonomies, int perTaxonomy, List<float[]> centroids, int classes,

@@ -20,11 +20,27 @@ class ServingVersionsTest {
     private static final class Answering extends EmbeddingClient {
         ModelInfo model;
         int asked;
+        int askedAhead;
+        /** Runs while an ask ahead is on its way (after its answer is made): another ask crossing it. */
+        Runnable duringAskAhead;
 
         @Override
         public ModelInfo model() {
             asked++;
             return model;
+        }
+
+        @Override
+        public ModelInfo modelAskedAhead() {
+            asked++;
+            askedAhead++;
+            ModelInfo answer = model;
+            if (duringAskAhead != null) {
+                Runnable crossing = duringAskAhead;
+                duringAskAhead = null;
+                crossing.run();
+            }
+            return answer;
         }
 
         /** As if every Embed answer since named the active version GetModel answers now. */
@@ -91,5 +107,40 @@ class ServingVersionsTest {
         assertEquals(List.of("v1"), versions.candidates(limit), "past the limit a call asks itself");
         assertEquals(3, embedding.asked);
         assertEquals(0, background.size());
+
+        now[0] = 2_300;
+        versions.candidates(limit);
+        assertEquals(1, background.size(), "asked ahead again once the last ask ahead is done");
+        background.remove(0).run();
+        assertEquals(2, embedding.askedAhead);
+    }
+
+    /** An ask ahead sent before a call's own ask but answered after it does not replace the newer answer. */
+    @Test
+    void anAskAheadAnsweredLateDoesNotReplaceANewerAnswer() {
+        Answering embedding = new Answering();
+        embedding.model = ModelInfo.newBuilder().setVersion("v1").build();
+        ServingVersions versions = new ServingVersions();
+        versions.embeddings = embedding;
+        long[] now = {0};
+        versions.clock = () -> now[0];
+        List<Runnable> background = new java.util.ArrayList<>();
+        versions.refresher = background::add;
+        long limit = 1_000;
+        versions.candidates(limit);
+
+        now[0] = 600;
+        versions.candidates(limit);
+        embedding.duringAskAhead = () -> {
+            now[0] = 650;  // v2 activated; a call asks for itself (e.g. a write) while the ask ahead (sent at 600) is on its way
+            embedding.model = ModelInfo.newBuilder().setVersion("v2").setPreviousVersion("v1").build();
+            assertEquals(List.of("v2", "v1"), versions.fresh());
+        };
+        background.remove(0).run();  // answers v1, as embedding-service did when it was sent
+        int asked = embedding.asked;
+
+        now[0] = 700;
+        assertEquals(List.of("v2", "v1"), versions.candidates(limit), "the later-sent answer is kept");
+        assertEquals(asked, embedding.asked, "and used without asking again");
     }
 }
