@@ -76,12 +76,9 @@ class ServingVersionsTest {
     void getModelIsAskedAheadOffTheCallsPathAndNeverUsedPastTheLimit() {
         Answering embedding = new Answering();
         embedding.model = ModelInfo.newBuilder().setVersion("v1").build();
-        ServingVersions versions = new ServingVersions();
-        versions.embeddings = embedding;
         long[] now = {0};
-        versions.clock = () -> now[0];
         List<Runnable> background = new java.util.ArrayList<>();
-        versions.refresher = background::add;
+        ServingVersions versions = onTestClock(embedding, now, background);
         long limit = 1_000;
 
         assertEquals(List.of("v1"), versions.candidates(limit));
@@ -120,12 +117,9 @@ class ServingVersionsTest {
     void anAskAheadAnsweredLateDoesNotReplaceANewerAnswer() {
         Answering embedding = new Answering();
         embedding.model = ModelInfo.newBuilder().setVersion("v1").build();
-        ServingVersions versions = new ServingVersions();
-        versions.embeddings = embedding;
         long[] now = {0};
-        versions.clock = () -> now[0];
         List<Runnable> background = new java.util.ArrayList<>();
-        versions.refresher = background::add;
+        ServingVersions versions = onTestClock(embedding, now, background);
         long limit = 1_000;
         versions.candidates(limit);
 
@@ -142,5 +136,14 @@ class ServingVersionsTest {
         now[0] = 700;
         assertEquals(List.of("v2", "v1"), versions.candidates(limit), "the later-sent answer is kept");
         assertEquals(asked, embedding.asked, "and used without asking again");
+    }
+
+    /** ServingVersions asking {@code embedding}, its clock {@code now[0]}, its asks ahead queued in {@code background}. */
+    private static ServingVersions onTestClock(Answering embedding, long[] now, List<Runnable> background) {
+        ServingVersions versions = new ServingVersions();
+        versions.embeddings = embedding;
+        versions.clock = () -> now[0];
+        versions.refresher = background::add;
+        return versions;
     }
 }
