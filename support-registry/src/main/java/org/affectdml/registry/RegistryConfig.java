@@ -59,6 +59,14 @@ public interface RegistryConfig {
     Duration modelInfoMaxAge();
 
     /**
+     * How long after the last Classify the registry keeps GetModel's answer young in the background (asking every half
+     * {@link #modelInfoMaxAge()}), so calls further apart than that age do not wait on GetModel; 0 = ask ahead only when
+     * a call finds the answer past half its age. Costs two GetModel calls a second per replica meanwhile (at 1 s).
+     */
+    @WithDefault("5m")
+    Duration modelInfoAskAheadFor();
+
+    /**
      * How many taxonomies Classify keeps as last read (classes, thresholds, rules), and how many of its checks before
      * embedding (by taxonomy name), each confirmed by the search statement on every call (revision, and the embedding
      * counts that decided the version); above it all are forgotten and read again as used.

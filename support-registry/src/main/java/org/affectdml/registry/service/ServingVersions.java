@@ -43,39 +43,62 @@ public class ServingVersions {
     java.util.function.LongSupplier clock = System::nanoTime;
 
     /** Where GetModel is asked ahead of need, off the calls' path: one daemon thread while there is work, gone after 30 s idle. */
-    private final java.util.concurrent.ExecutorService background = new java.util.concurrent.ThreadPoolExecutor(0, 1, 30,
-            java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
-        Thread t = new Thread(r, "affect-model-info-refresh");
-        t.setDaemon(true);
-        return t;
-    });
+    private final java.util.concurrent.ScheduledThreadPoolExecutor background = backgroundThread();
 
     /** Runs the asks ahead: {@link #background}, or a test's own. */
     java.util.concurrent.Executor refresher = background;
+
+    /** Runs a task every so many nanoseconds until its future is cancelled: {@link #background}, or a test's own. */
+    interface Ticks {
+        java.util.concurrent.Future<?> every(long periodNanos, Runnable task);
+    }
+
+    Ticks ticks = (period, task) -> background.scheduleWithFixedDelay(task, period, period, java.util.concurrent.TimeUnit.NANOSECONDS);
+
+    private final java.util.concurrent.atomic.AtomicBoolean refreshing = new java.util.concurrent.atomic.AtomicBoolean();
+    /** When a call last asked for the versions (clock), and the ticks that keep the answer young meanwhile (null: none). */
+    private volatile long lastCallNanos;
+    private volatile java.util.concurrent.Future<?> ticking;
+
+    private static java.util.concurrent.ScheduledThreadPoolExecutor backgroundThread() {
+        java.util.concurrent.ScheduledThreadPoolExecutor executor = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "affect-model-info-refresh");
+            t.setDaemon(true);
+            return t;
+        });
+        executor.setKeepAliveTime(30, java.util.concurrent.TimeUnit.SECONDS);
+        executor.allowCoreThreadTimeOut(true);
+        executor.setRemoveOnCancelPolicy(true);
+        return executor;
+    }
 
     @jakarta.annotation.PreDestroy
     void stopAskingAhead() {
         background.shutdownNow();
     }
 
-    private final java.util.concurrent.atomic.AtomicBoolean refreshing = new java.util.concurrent.atomic.AtomicBoolean();
-
     /**
      * The versions embedding-service can embed with now, preferred first. GetModel's answer is kept while it is younger
      * than {@code affect.registry.model-info-max-age} and every later answer of embedding-service (each Embed answer names
      * the replica's active version) still names the same active version; so a Classify makes no GetModel round trip of
      * its own, and the first Embed answer after an activation makes the next call ask again. Once the answer is past
-     * half that age, a call also has it asked again in the background, so calls coming at least that often (e.g. one
-     * per ~900 ms with CPU models) never wait on GetModel, and none uses an answer older than the limit.
+     * half that age it is asked again in the background: by the call that finds it so, and, for
+     * {@code affect.registry.model-info-ask-ahead-for} after the last call, every half of that age, so calls seconds apart
+     * never wait on GetModel either. No call uses an answer older than the limit.
      */
     public List<String> candidates() {
-        return candidates(config.modelInfoMaxAge().toNanos());
+        return candidates(config.modelInfoMaxAge().toNanos(), config.modelInfoAskAheadFor().toNanos());
     }
 
-    List<String> candidates(long maxAgeNanos) {
+    List<String> candidates(long maxAgeNanos, long askAheadForNanos) {
+        long now = clock.getAsLong();
+        lastCallNanos = now;
+        if (ticking == null && askAheadForNanos > 0 && maxAgeNanos > 0) {
+            startTicking(maxAgeNanos, askAheadForNanos);
+        }
         Asked last = asked;
         if (last != null && last.versions().get(0).equals(embeddings.lastSeenActive())) {
-            long age = clock.getAsLong() - last.atNanos();
+            long age = now - last.atNanos();
             if (age < maxAgeNanos) {
                 if (age >= maxAgeNanos / 2) {
                     refreshAhead();
@@ -84,6 +107,32 @@ public class ServingVersions {
             }
         }
         return fresh();
+    }
+
+    private synchronized void startTicking(long maxAgeNanos, long askAheadForNanos) {
+        if (ticking == null) {
+            try {
+                ticking = ticks.every(Math.max(maxAgeNanos / 2, 1_000_000), () -> tick(maxAgeNanos, askAheadForNanos));
+            } catch (java.util.concurrent.RejectedExecutionException stopped) {
+                // shutting down: calls ask for themselves
+            }
+        }
+    }
+
+    /** Asks ahead when the answer is past half its age; stops once no call has come for {@code askAheadForNanos}. */
+    synchronized void tick(long maxAgeNanos, long askAheadForNanos) {
+        long now = clock.getAsLong();
+        if (now - lastCallNanos > askAheadForNanos) {
+            if (ticking != null) {
+                ticking.cancel(false);
+                ticking = null;  // the next call starts them again
+            }
+            return;
+        }
+        Asked last = asked;
+        if (last != null && now - last.atNanos() >= maxAgeNanos / 2) {
+            refreshAhead();
+        }
     }
 
     /** Asks GetModel again on the refresher, once at a time; a failure there is left for the next call past the limit to meet. */

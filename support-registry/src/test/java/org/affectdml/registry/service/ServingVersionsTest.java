@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.OptionalDouble;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The served bundle's temperature comes from GetModel's metrics (the trainer's calibrated_temperature), for the active
@@ -81,32 +82,32 @@ class ServingVersionsTest {
         ServingVersions versions = onTestClock(embedding, now, background);
         long limit = 1_000;
 
-        assertEquals(List.of("v1"), versions.candidates(limit));
+        assertEquals(List.of("v1"), versions.candidates(limit, 0));
         assertEquals(1, embedding.asked, "nothing kept: the first call asks");
         now[0] = 499;
-        versions.candidates(limit);
+        versions.candidates(limit, 0);
         assertEquals(1, embedding.asked);
         assertEquals(0, background.size(), "young answer: nothing asked ahead");
 
         now[0] = 600;
         embedding.model = ModelInfo.newBuilder().setVersion("v1").setPreviousVersion("v0").build();
-        assertEquals(List.of("v1"), versions.candidates(limit), "past half the limit: still the kept answer");
+        assertEquals(List.of("v1"), versions.candidates(limit, 0), "past half the limit: still the kept answer");
         now[0] = 700;
-        versions.candidates(limit);
+        versions.candidates(limit, 0);
         assertEquals(1, embedding.asked, "the calls did not wait on GetModel");
         assertEquals(1, background.size(), "asked ahead once, not once per call");
         background.remove(0).run();
         assertEquals(2, embedding.asked);
-        assertEquals(List.of("v1", "v0"), versions.candidates(limit), "the answer asked ahead is used");
+        assertEquals(List.of("v1", "v0"), versions.candidates(limit, 0), "the answer asked ahead is used");
 
         now[0] = 1_750;  // 1 050 after the ask ahead was sent (at 700 by this clock): past the limit
         embedding.model = ModelInfo.newBuilder().setVersion("v1").build();  // v0 unloaded, the same version active
-        assertEquals(List.of("v1"), versions.candidates(limit), "past the limit a call asks itself");
+        assertEquals(List.of("v1"), versions.candidates(limit, 0), "past the limit a call asks itself");
         assertEquals(3, embedding.asked);
         assertEquals(0, background.size());
 
         now[0] = 2_300;
-        versions.candidates(limit);
+        versions.candidates(limit, 0);
         assertEquals(1, background.size(), "asked ahead again once the last ask ahead is done");
         background.remove(0).run();
         assertEquals(2, embedding.askedAhead);
@@ -121,10 +122,10 @@ class ServingVersionsTest {
         List<Runnable> background = new java.util.ArrayList<>();
         ServingVersions versions = onTestClock(embedding, now, background);
         long limit = 1_000;
-        versions.candidates(limit);
+        versions.candidates(limit, 0);
 
         now[0] = 600;
-        versions.candidates(limit);
+        versions.candidates(limit, 0);
         embedding.duringAskAhead = () -> {
             now[0] = 650;  // v2 activated; a call asks for itself (e.g. a write) while the ask ahead (sent at 600) is on its way
             embedding.model = ModelInfo.newBuilder().setVersion("v2").setPreviousVersion("v1").build();
@@ -134,7 +135,7 @@ class ServingVersionsTest {
         int asked = embedding.asked;
 
         now[0] = 700;
-        assertEquals(List.of("v2", "v1"), versions.candidates(limit), "the later-sent answer is kept");
+        assertEquals(List.of("v2", "v1"), versions.candidates(limit, 0), "the later-sent answer is kept");
         assertEquals(asked, embedding.asked, "and used without asking again");
     }
 
@@ -145,5 +146,56 @@ class ServingVersionsTest {
         versions.clock = () -> now[0];
         versions.refresher = background::add;
         return versions;
+    }
+
+    /**
+     * After a call, the answer is kept young in the background (every half the limit), so a call seconds later does not
+     * wait on GetModel either; once no call has come for the ask-ahead time the ticks stop, and the next call starts them.
+     */
+    @Test
+    void afterACallTheAnswerIsKeptYoungUntilCallsStop() {
+        Answering embedding = new Answering();
+        embedding.model = ModelInfo.newBuilder().setVersion("v1").build();
+        long[] now = {0};
+        List<Runnable> background = new java.util.ArrayList<>();
+        ServingVersions versions = onTestClock(embedding, now, background);
+        List<Runnable> ticks = new java.util.ArrayList<>();
+        List<java.util.concurrent.CompletableFuture<?>> futures = new java.util.ArrayList<>();
+        long[] period = {0};
+        versions.ticks = (p, task) -> {
+            period[0] = p;
+            ticks.add(task);
+            futures.add(new java.util.concurrent.CompletableFuture<>());
+            return futures.get(futures.size() - 1);
+        };
+        long second = 1_000_000_000L;
+        long limit = second;
+        long askAheadFor = 10 * second;
+
+        versions.candidates(limit, askAheadFor);
+        assertEquals(1, embedding.asked);
+        assertEquals(1, ticks.size(), "the first call starts the ticks");
+        assertEquals(limit / 2, period[0]);
+        for (long t : new long[]{second / 2, 1_200_000_000L}) {
+            now[0] = t;
+            ticks.get(0).run();
+            assertEquals(1, background.size(), "past half the limit at " + t + ": asked ahead");
+            background.remove(0).run();
+        }
+        assertEquals(3, embedding.asked);
+
+        now[0] = 2 * second;  // 2 s after the last call: without the ticks the answer would be past the limit
+        versions.candidates(limit, askAheadFor);
+        assertEquals(3, embedding.asked, "the call did not wait on GetModel");
+        background.clear();
+
+        now[0] = 12 * second + 1;  // no call for longer than the ask-ahead time
+        ticks.get(0).run();
+        assertTrue(futures.get(0).isCancelled(), "the ticks stop");
+        assertEquals(0, background.size());
+        now[0] = 13 * second;
+        versions.candidates(limit, askAheadFor);
+        assertEquals(4, embedding.asked, "the next call, past the limit, asks itself");
+        assertEquals(2, ticks.size(), "and starts the ticks again");
     }
 }
