@@ -59,9 +59,10 @@ public interface RegistryConfig {
     Duration modelInfoMaxAge();
 
     /**
-     * How long after the last Classify the registry keeps GetModel's answer young in the background (asking every half
-     * {@link #modelInfoMaxAge()}), so calls further apart than that age do not wait on GetModel; 0 = ask ahead only when
-     * a call finds the answer past half its age. Costs two GetModel calls a second per replica meanwhile (at 1 s).
+     * How long after the last Classify the registry keeps GetModel's answer young in the background (asking every third
+     * of {@link #modelInfoMaxAge()}, at most ten times a second), so calls further apart than that age do not wait on
+     * GetModel; 0 = ask ahead only when a call finds the answer past half its age. Costs three GetModel calls a second per
+     * replica meanwhile (at 1 s).
      */
     @WithDefault("5m")
     Duration modelInfoAskAheadFor();

@@ -153,17 +153,17 @@ public class EmbeddingClient {
 
     /** The model embedding-service serves now (and the one it replaced, still available on request). */
     public ModelInfo model() {
-        ModelInfo model = modelAskedAhead();
+        ModelInfo model = inRounds(s -> s.getModel(GetModelRequest.getDefaultInstance()));
         sawActive(model.getVersion());
         return model;
     }
 
     /**
-     * As {@link #model()}, for an ask ahead of need: its active version is not taken as the latest seen, since an Embed
-     * answer naming a newer one may have arrived while it was on its way.
+     * As {@link #model()}, for an ask ahead of need, within {@code timeout} (an answer later than that is of no use): its
+     * active version is not taken as the latest seen, since an Embed answer naming a newer one may have arrived meanwhile.
      */
-    public ModelInfo modelAskedAhead() {
-        return inRounds(s -> s.getModel(GetModelRequest.getDefaultInstance()));
+    public ModelInfo modelAskedAhead(java.time.Duration timeout) {
+        return inRounds(timeout, s -> s.getModel(GetModelRequest.getDefaultInstance()));
     }
 
     /**
@@ -191,7 +191,11 @@ public class EmbeddingClient {
      * call here is idempotent (it only computes from its request).
      */
     private <T> T inRounds(Function<EmbeddingServiceGrpc.EmbeddingServiceBlockingStub, T> call) {
-        Deadline deadline = Deadline.after(config.embeddingTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        return inRounds(config.embeddingTimeout(), call);
+    }
+
+    private <T> T inRounds(java.time.Duration timeout, Function<EmbeddingServiceGrpc.EmbeddingServiceBlockingStub, T> call) {
+        Deadline deadline = Deadline.after(timeout.toMillis(), TimeUnit.MILLISECONDS);
         var withRounds = stub.withInterceptors(AnswerBegun.INTERCEPTOR).withDeadline(deadline);
         for (int round = 1; ; round++) {
             AtomicBoolean answerBegun = new AtomicBoolean();

@@ -22,6 +22,8 @@ import java.util.Optional;
 @ApplicationScoped
 public class ServingVersions {
 
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(ServingVersions.class);
+
     @Inject
     EmbeddingClient embeddings;
     @Inject
@@ -83,7 +85,7 @@ public class ServingVersions {
      * the replica's active version) still names the same active version; so a Classify makes no GetModel round trip of
      * its own, and the first Embed answer after an activation makes the next call ask again. Once the answer is past
      * half that age it is asked again in the background: by the call that finds it so, and, for
-     * {@code affect.registry.model-info-ask-ahead-for} after the last call, every half of that age, so calls seconds apart
+     * {@code affect.registry.model-info-ask-ahead-for} after the last call, every third of that age, so calls seconds apart
      * never wait on GetModel either. No call uses an answer older than the limit.
      */
     public List<String> candidates() {
@@ -93,7 +95,8 @@ public class ServingVersions {
     List<String> candidates(long maxAgeNanos, long askAheadForNanos) {
         long now = clock.getAsLong();
         lastCallNanos = now;
-        if (ticking == null && askAheadForNanos > 0 && maxAgeNanos > 0) {
+        java.util.concurrent.Future<?> ticks = ticking;
+        if ((ticks == null || ticks.isDone()) && askAheadForNanos > 0 && maxAgeNanos > 0) {
             startTicking(maxAgeNanos, askAheadForNanos);
         }
         Asked last = asked;
@@ -101,7 +104,7 @@ public class ServingVersions {
             long age = now - last.atNanos();
             if (age < maxAgeNanos) {
                 if (age >= maxAgeNanos / 2) {
-                    refreshAhead();
+                    refreshAhead(maxAgeNanos);
                 }
                 return last.versions();
             }
@@ -109,43 +112,54 @@ public class ServingVersions {
         return fresh();
     }
 
+    /** Shortest time between ticks, whatever the max age: asking more often than this is of no use. */
+    static final long MIN_TICK_NANOS = 100_000_000L;
+
+    /**
+     * Ticks every third of the max age, each asking ahead (unless an ask is on its way): an answer is then at most about
+     * two thirds of the max age old, drift and GetModel's own time included, before the next one lands.
+     */
     private synchronized void startTicking(long maxAgeNanos, long askAheadForNanos) {
-        if (ticking == null) {
+        if (ticking == null || ticking.isDone()) {
             try {
-                ticking = ticks.every(Math.max(maxAgeNanos / 2, 1_000_000), () -> tick(maxAgeNanos, askAheadForNanos));
+                ticking = ticks.every(Math.max(maxAgeNanos / 3, MIN_TICK_NANOS), () -> tick(maxAgeNanos, askAheadForNanos));
             } catch (java.util.concurrent.RejectedExecutionException stopped) {
-                // shutting down: calls ask for themselves
+                ticking = null;  // shutting down: calls ask for themselves
             }
         }
     }
 
-    /** Asks ahead when the answer is past half its age; stops once no call has come for {@code askAheadForNanos}. */
+    /** Asks ahead; stops once no call has come for {@code askAheadForNanos} (or starts again if one just came). */
     synchronized void tick(long maxAgeNanos, long askAheadForNanos) {
-        long now = clock.getAsLong();
-        if (now - lastCallNanos > askAheadForNanos) {
+        if (clock.getAsLong() - lastCallNanos > askAheadForNanos) {
             if (ticking != null) {
                 ticking.cancel(false);
-                ticking = null;  // the next call starts them again
+                ticking = null;
+            }
+            // a call that came meanwhile may have seen the ticks still running and not started them: start them for it
+            if (clock.getAsLong() - lastCallNanos <= askAheadForNanos) {
+                startTicking(maxAgeNanos, askAheadForNanos);
             }
             return;
         }
-        Asked last = asked;
-        if (last != null && now - last.atNanos() >= maxAgeNanos / 2) {
-            refreshAhead();
-        }
+        refreshAhead(maxAgeNanos);
     }
 
-    /** Asks GetModel again on the refresher, once at a time; a failure there is left for the next call past the limit to meet. */
-    private void refreshAhead() {
+    /**
+     * Asks GetModel again on the refresher, once at a time, within the max age (a later answer is of no use); a failure
+     * there is left for the next call past the limit to meet.
+     */
+    private void refreshAhead(long maxAgeNanos) {
         if (!refreshing.compareAndSet(false, true)) {
             return;
         }
         try {
             refresher.execute(() -> {
                 try {
-                    ask(embeddings::modelAskedAhead);
+                    ask(() -> embeddings.modelAskedAhead(java.time.Duration.ofNanos(maxAgeNanos)));
                 } catch (RuntimeException e) {
                     // embedding-service unreachable: the kept answer ages out and a call asks (and answers the error) itself
+                    LOG.debugf("asking embedding-service ahead for its model versions failed: %s", e.getMessage());
                 } finally {
                     refreshing.set(false);
                 }

@@ -32,7 +32,7 @@ class ServingVersionsTest {
         }
 
         @Override
-        public ModelInfo modelAskedAhead() {
+        public ModelInfo modelAskedAhead(java.time.Duration timeout) {
             asked++;
             askedAhead++;
             ModelInfo answer = model;
@@ -149,7 +149,7 @@ class ServingVersionsTest {
     }
 
     /**
-     * After a call, the answer is kept young in the background (every half the limit), so a call seconds later does not
+     * After a call, the answer is kept young in the background (every third of the limit), so a call seconds later does not
      * wait on GetModel either; once no call has come for the ask-ahead time the ticks stop, and the next call starts them.
      */
     @Test
@@ -175,11 +175,11 @@ class ServingVersionsTest {
         versions.candidates(limit, askAheadFor);
         assertEquals(1, embedding.asked);
         assertEquals(1, ticks.size(), "the first call starts the ticks");
-        assertEquals(limit / 2, period[0]);
+        assertEquals(limit / 3, period[0], "a tick every third of the limit");
         for (long t : new long[]{second / 2, 1_200_000_000L}) {
             now[0] = t;
             ticks.get(0).run();
-            assertEquals(1, background.size(), "past half the limit at " + t + ": asked ahead");
+            assertEquals(1, background.size(), "a tick at " + t + " asks ahead");
             background.remove(0).run();
         }
         assertEquals(3, embedding.asked);
