@@ -95,8 +95,8 @@ public class ServingVersions {
     List<String> candidates(long maxAgeNanos, long askAheadForNanos) {
         long now = clock.getAsLong();
         lastCallNanos = now;
-        java.util.concurrent.Future<?> ticks = ticking;
-        if ((ticks == null || ticks.isDone()) && askAheadForNanos > 0 && maxAgeNanos > 0) {
+        java.util.concurrent.Future<?> running = ticking;
+        if ((running == null || running.isDone()) && askAheadForNanos > 0 && maxAgeNanos > 0) {
             startTicking(maxAgeNanos, askAheadForNanos);
         }
         Asked last = asked;
