@@ -5,6 +5,7 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
+import org.affectdml.registry.bench.KnnBenchmark;
 import org.affectdml.registry.repository.SupportEmbeddingRepository;
 import org.affectdml.registry.repository.SupportEmbeddingRepository.ClassDistance;
 import org.affectdml.registry.repository.VectorText;
@@ -124,15 +125,8 @@ class ClassifyStatementTest {
         return taxonomy;
     }
 
-    private static List<ClassDistance> search(Connection c, String statement, long taxonomy, float[] query) throws SQLException {
-        List<ClassDistance> out = new ArrayList<>();
-        try (PreparedStatement p = SupportEmbeddingRepository.prepared(c, statement, VectorText.of(query), taxonomy, "v1");
-             ResultSet r = p.executeQuery()) {
-            while (r.next()) {
-                out.add(new ClassDistance(r.getLong(1), r.getDouble(2), r.getString(3)));
-            }
-        }
-        return out;
+    private static List<ClassDistance> search(Connection c, String statement, long taxonomy, float[] query) {
+        return new KnnBenchmark.Jdbc(c).distances(statement, VectorText.of(query), taxonomy, "v1");
     }
 
     /** By class id: the order the statements answer in is theirs. */

@@ -211,13 +211,10 @@ public class ClassificationService {
         if (!ServingVersions.versionNotLoaded(e) && !ServingVersions.isNotFullyEmbedded(e)) {
             throw e;
         }
-        if (used != null && versions.fresh().equals(used)) {
+        if (versions.fresh().equals(used)) {
             throw e;  // the versions were not out of date: the answer stands
         }
-        if (used == null) {
-            versions.fresh();  // the preparation below picks from the versions as they are now
-        }
-        return served(prepare.apply(false), embed, explain, explainSupports);
+        return served(prepare.apply(false), embed, explain, explainSupports);  // picks from the versions just asked
     }
 
     /** The caller's deadline passed or it cancelled: nothing to learn from the database. */

@@ -327,8 +327,8 @@ public final class KnnBenchmark {
         }
     }
 
-    /** The registry's search statements on a plain JDBC connection, in its current transaction. */
-    private record Jdbc(Connection c) implements SupportEmbeddingRepository.DistanceQueries {
+    /** The registry's search statements on a plain JDBC connection, in its current transaction (also ClassifyStatementTest's). */
+    public record Jdbc(Connection c) implements SupportEmbeddingRepository.DistanceQueries {
 
         @Override
         public void run(String sql) {

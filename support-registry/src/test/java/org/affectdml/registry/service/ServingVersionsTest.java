@@ -11,10 +11,25 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The served bundle's temperature comes from GetModel's metrics (the trainer's calibrated_temperature), for the active
- * version only: GetModel describes the active bundle, not the one it replaced.
+ * What the registry keeps of GetModel's answer: the served bundle's temperature (the trainer's calibrated_temperature, for
+ * the active version only: GetModel describes the active bundle, not the one it replaced), and how the answer is asked
+ * ahead of the calls that need it, on a test clock.
  */
 class ServingVersionsTest {
+
+    /** For the ask-ahead tests: embedding-service answering v1, the clock {@code now[0]}, asks ahead queued in {@code background}. */
+    private final Answering embedding = new Answering();
+    private final long[] now = {0};
+    private final List<Runnable> background = new java.util.ArrayList<>();
+    private final ServingVersions versions = new ServingVersions();
+
+    @org.junit.jupiter.api.BeforeEach
+    void onTestClock() {
+        embedding.model = ModelInfo.newBuilder().setVersion("v1").build();
+        versions.embeddings = embedding;
+        versions.clock = () -> now[0];
+        versions.refresher = background::add;
+    }
 
     /** embedding-service as GetModel answers it, without a server (vetoed: not a bean of the Quarkus tests). */
     @jakarta.enterprise.inject.Vetoed
@@ -53,9 +68,6 @@ class ServingVersionsTest {
 
     @Test
     void theBundleTemperatureIsTheActiveVersionsManifestMetric() {
-        Answering embedding = new Answering();
-        ServingVersions versions = new ServingVersions();
-        versions.embeddings = embedding;
         assertEquals(OptionalDouble.empty(), versions.bundleTemperature("v2"), "nothing asked yet");
 
         embedding.model = ModelInfo.newBuilder().setVersion("v2").setPreviousVersion("v1")
@@ -75,11 +87,6 @@ class ServingVersionsTest {
      */
     @Test
     void getModelIsAskedAheadOffTheCallsPathAndNeverUsedPastTheLimit() {
-        Answering embedding = new Answering();
-        embedding.model = ModelInfo.newBuilder().setVersion("v1").build();
-        long[] now = {0};
-        List<Runnable> background = new java.util.ArrayList<>();
-        ServingVersions versions = onTestClock(embedding, now, background);
         long limit = 1_000;
 
         assertEquals(List.of("v1"), versions.candidates(limit, 0));
@@ -116,11 +123,6 @@ class ServingVersionsTest {
     /** An ask ahead sent before a call's own ask but answered after it does not replace the newer answer. */
     @Test
     void anAskAheadAnsweredLateDoesNotReplaceANewerAnswer() {
-        Answering embedding = new Answering();
-        embedding.model = ModelInfo.newBuilder().setVersion("v1").build();
-        long[] now = {0};
-        List<Runnable> background = new java.util.ArrayList<>();
-        ServingVersions versions = onTestClock(embedding, now, background);
         long limit = 1_000;
         versions.candidates(limit, 0);
 
@@ -139,14 +141,6 @@ class ServingVersionsTest {
         assertEquals(asked, embedding.asked, "and used without asking again");
     }
 
-    /** ServingVersions asking {@code embedding}, its clock {@code now[0]}, its asks ahead queued in {@code background}. */
-    private static ServingVersions onTestClock(Answering embedding, long[] now, List<Runnable> background) {
-        ServingVersions versions = new ServingVersions();
-        versions.embeddings = embedding;
-        versions.clock = () -> now[0];
-        versions.refresher = background::add;
-        return versions;
-    }
 
     /**
      * After a call, the answer is kept young in the background (every third of the limit), so a call seconds later does not
@@ -154,11 +148,6 @@ class ServingVersionsTest {
      */
     @Test
     void afterACallTheAnswerIsKeptYoungUntilCallsStop() {
-        Answering embedding = new Answering();
-        embedding.model = ModelInfo.newBuilder().setVersion("v1").build();
-        long[] now = {0};
-        List<Runnable> background = new java.util.ArrayList<>();
-        ServingVersions versions = onTestClock(embedding, now, background);
         List<Runnable> ticks = new java.util.ArrayList<>();
         List<java.util.concurrent.CompletableFuture<?>> futures = new java.util.ArrayList<>();
         long[] period = {0};
