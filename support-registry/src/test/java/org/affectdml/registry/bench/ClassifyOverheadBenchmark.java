@@ -28,6 +28,7 @@ import org.affectdml.proto.v1.PersonBox;
 import org.affectdml.proto.v1.Taxonomy;
 import org.affectdml.proto.v1.TaxonomyAdminGrpc;
 import org.affectdml.proto.v1.TaxonomyKind;
+import org.affectdml.registry.repository.SupportEmbeddingRepository;
 import org.affectdml.service.metrics.ServerTiming;
 import org.affectdml.service.testing.GrpcTestChannels;
 import org.affectdml.service.testing.ServiceProcess;
@@ -39,6 +40,12 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -61,7 +68,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * embedding-service's (decode, preprocess, encoders, segmentation and what segmentation-service itself reported). From
  * the same calls it derives the hops: client to registry, registry to embedding-service, embedding-service to
  * segmentation-service, and the registry's own work (total minus embed). A transport floor is measured alongside: a
- * GetModel to embedding-service (no work). Then a throughput phase at the given concurrency.
+ * GetModel to embedding-service (no work). A database floor too: from this process's own JDBC connection, between the
+ * same calls, {@code SELECT 1} and the very statement the registry ran for the call (same taxonomy, version and query,
+ * prepared on the server with a custom plan, as the registry's), so the registry's statement time can be read against
+ * what one round trip to PostgreSQL costs at that pace on this machine. Then a throughput phase at the given concurrency.
  *
  * Run: deploy/local/bench-overhead.sh [tiny|stand-in] [requests] [concurrency] [--jfr]. With --jfr the registry and
  * embedding-service record a Java Flight Recorder profile during the throughput phase, summarised as their hottest
@@ -208,8 +218,63 @@ public final class ClassifyOverheadBenchmark {
                 .setBox(s.box()).build();
     }
 
-    /** Concurrency 1: per call, the client's time, the server timings, and a transport floor call in between. */
-    private static List<Stage> measure(ManagedChannel channel, ManagedChannel embeddingChannel, String taxonomy, Settings s) {
+    /** Concurrency 1: per call, the client's time, the server timings, and the transport and database floors in between. */
+    private static List<Stage> measure(ManagedChannel channel, ManagedChannel embeddingChannel, String taxonomy, Settings s) throws SQLException {
+        try (Connection db = DriverManager.getConnection(s.dbUrl(), databaseFloorProperties())) {
+            return measure(channel, embeddingChannel, taxonomy, s, db, taxonomyId(db, taxonomy));
+        }
+    }
+
+    /** As the registry's datasource connects (application.properties): each statement planned for its parameters. */
+    private static java.util.Properties databaseFloorProperties() {
+        java.util.Properties props = new java.util.Properties();
+        props.setProperty("user", System.getProperty("db.user", System.getenv().getOrDefault("AFFECT_DB_USER", "affect")));
+        props.setProperty("password", System.getProperty("db.password", System.getenv().getOrDefault("AFFECT_DB_PASSWORD", "affect")));
+        props.setProperty("prepareThreshold", "0");
+        props.setProperty("options", "-c plan_cache_mode=force_custom_plan");
+        return props;
+    }
+
+    private static long taxonomyId(Connection db, String taxonomy) throws SQLException {
+        try (PreparedStatement p = db.prepareStatement("SELECT id FROM taxonomy WHERE name = ?")) {
+            p.setString(1, taxonomy);
+            try (ResultSet r = p.executeQuery()) {
+                if (!r.next()) {
+                    throw new IllegalStateException("the benchmark taxonomy " + taxonomy + " is not in " + db.getMetaData().getURL());
+                }
+                return r.getLong(1);
+            }
+        }
+    }
+
+    /** One round trip that does nothing, timed in ms. */
+    private static double selectOne(Connection db) throws SQLException {
+        long t0 = System.nanoTime();
+        try (Statement st = db.createStatement(); ResultSet r = st.executeQuery("SELECT 1")) {
+            r.next();
+        }
+        return (System.nanoTime() - t0) / 1e6;
+    }
+
+    /** The registry's one Classify statement for this taxonomy and query (SupportEmbeddingRepository), timed in ms. */
+    private static double registryStatement(Connection db, long taxonomyId, EmbedResponse embedded) throws SQLException {
+        float[] query = new float[embedded.getEmbedding().getValuesCount()];
+        for (int i = 0; i < query.length; i++) {
+            query[i] = embedded.getEmbedding().getValues(i);
+        }
+        String version = embedded.getEmbedding().getModelVersion();
+        long t0 = System.nanoTime();
+        SupportEmbeddingRepository.Checked found = SupportEmbeddingRepository.nearestPerClassExactChecked(db, taxonomyId, version, query,
+                List.of(version), false);
+        double ms = (System.nanoTime() - t0) / 1e6;
+        if (found.distances().isEmpty()) {
+            throw new IllegalStateException("the registry's statement found no support in taxonomy " + taxonomyId + " for version " + version);
+        }
+        return ms;
+    }
+
+    private static List<Stage> measure(ManagedChannel channel, ManagedChannel embeddingChannel, String taxonomy, Settings s,
+                                       Connection db, long taxonomyId) throws SQLException {
         AtomicReference<String> trailer = new AtomicReference<>();
         Channel timed = ClientInterceptors.intercept(channel, askForTimings(trailer));
         var client = GrpcTestChannels.withKey(ClassificationGrpc.newBlockingStub(timed), CLIENT);
@@ -239,6 +304,8 @@ public final class ClassifyOverheadBenchmark {
             long e0 = System.nanoTime();
             EmbedResponse embedded = direct.withDeadlineAfter(60, TimeUnit.SECONDS).embed(embed);
             double embedMs = (System.nanoTime() - e0) / 1e6;
+            double selectOneMs = selectOne(db);
+            double statementMs = registryStatement(db, taxonomyId, embedded);
             if (i < 0) {
                 continue;
             }
@@ -255,6 +322,8 @@ public final class ClassifyOverheadBenchmark {
             add(samples, "hop client -> registry (client - registry total)", clientMs - server.get("total"));
             add(samples, "registry total", server.get("total"));
             add(samples, "registry own work (total - embed)", server.get("total") - server.get("embed"));
+            add(samples, "registry own work outside the statement (total - embed - knn.statement)",
+                    server.get("total") - server.get("embed") - server.getOrDefault("knn.statement", 0.0));
             add(samples, "registry request in, hand-off, answer out (call - total)", server.getOrDefault("call", Double.NaN) - server.get("total"));
             for (String stage : List.of("validate", "model-info", "check", "check.kept", "embed", "knn", "knn.statement", "knn.read")) {
                 add(samples, "registry " + stage, server.getOrDefault(stage, 0.0));
@@ -264,6 +333,8 @@ public final class ClassifyOverheadBenchmark {
                 add(samples, "embedding " + stage, server.getOrDefault("embedding." + stage, 0.0));
             }
             add(samples, "segmentation-service own (reported)", server.getOrDefault("embedding.segmentation-server", 0.0));
+            add(samples, "database floor: SELECT 1 from the benchmark, between calls", selectOneMs);
+            add(samples, "database floor: the registry's statement from the benchmark, between calls", statementMs);
             add(samples, "hop embedding -> segmentation (segmentation - reported)",
                     server.getOrDefault("embedding.segmentation", 0.0) - server.getOrDefault("embedding.segmentation-server", 0.0));
         }

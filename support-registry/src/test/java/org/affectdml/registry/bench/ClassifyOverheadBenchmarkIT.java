@@ -32,13 +32,17 @@ class ClassifyOverheadBenchmarkIT {
         ClassifyOverheadBenchmark.print(r);
         // in the steady state a Classify starts from the check kept from earlier calls and makes one search statement
         for (String stage : new String[]{"registry check.kept", "registry knn.statement", "registry embed", "registry knn", "embedding total", "embedding decode",
-                "embedding segmentation", "segmentation-service own (reported)"}) {
+                "embedding segmentation", "segmentation-service own (reported)",
+                "database floor: SELECT 1 from the benchmark, between calls",
+                "database floor: the registry's statement from the benchmark, between calls"}) {
             assertTrue(r.stage(stage).p50() > 0, stage + " was not measured: " + r.stages());
         }
         // the client's time contains the registry's, which contains the Embed call's, which contains embedding-service's
         assertTrue(r.stage("client end to end").p50() >= r.stage("registry total").p50(), r.stages().toString());
         assertTrue(r.stage("registry total").p50() >= r.stage("registry embed").p50(), r.stages().toString());
         assertTrue(r.stage("registry embed").p50() >= r.stage("embedding total").p50(), r.stages().toString());
+        assertTrue(r.stage("registry own work (total - embed)").p50()
+                >= r.stage("registry own work outside the statement (total - embed - knn.statement)").p50(), r.stages().toString());
         // each service's own view of the call (headers in to trailers out) holds its work: nothing negative, nothing missing
         assertEquals(0.0, r.stage("registry check").p50(), "most calls read no check from the database: " + r.stages());
         assertEquals(0.0, r.stage("registry knn.read").p50(), "most calls read no taxonomy after the statement: " + r.stages());
