@@ -27,10 +27,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Classify's exact search statements on the real database: the one statement of a common Classify is prepared on the
- * server (no parsing per call) and still planned for each call's own taxonomy (a generic plan would ignore which taxonomy
- * is asked for and may scan every taxonomy's vectors); and the two-pass search of large taxonomies finds what sorting
- * every row finds. The rows are written straight to the tables with a made-up version, so the re-embedding worker sleeps
- * (it would prune them). Vectors come from seeded generators, so a failure repeats.
+ * server (no parsing per call) and planned once per connection, with a plan that can reach only the asked taxonomy's rows;
+ * the two-pass statement of large taxonomies is planned for each call's own taxonomy (a generic plan of it would ignore
+ * which taxonomy is asked for); and the two-pass search finds what sorting every row finds. The rows are written
+ * straight to the tables with a made-up version, so the re-embedding worker sleeps (it would prune them). Vectors come from seeded generators, so a failure repeats.
  */
 @QuarkusTest
 @TestProfile(ClassPrototypeTest.WorkerAsleep.class)
@@ -40,8 +40,108 @@ class ClassifyStatementTest {
     @Inject
     AgroalDataSource dataSource;
 
+    @Inject
+    @io.quarkus.agroal.DataSource("search")
+    AgroalDataSource searchDataSource;
+
+    /**
+     * The common statement (below the two-pass size) runs on the search datasource: prepared once per connection and
+     * planned once (a generic plan), answering what a plan made for the call's own taxonomy answers.
+     */
     @Test
-    void theClassifyStatementIsPreparedOnTheServerAndPlannedForEachCallsTaxonomy() throws Exception {
+    void theCommonStatementIsPlannedOnceAndAnswersAsAPlanForItsOwnTaxonomy() throws Exception {
+        SupportRows db = new SupportRows(dataSource, new Random(20261210));
+        long small = taxonomy(db, "generic-small", List.of(2, 2), false);
+        long large = taxonomy(db, "generic-large", List.of(30, 30, 40), false);
+        try (Connection search = searchDataSource.getConnection(); Connection main = dataSource.getConnection()) {
+            assertEquals("force_generic_plan", setting(search, "plan_cache_mode"), "the search datasource plans once per connection");
+            assertEquals("off", setting(search, "enable_seqscan"), "the search datasource's one plan may not scan the whole table");
+            for (int call = 0; call < 20; call++) {
+                long taxonomy = call % 2 == 0 ? small : large;
+                float[] query = db.randomUnit();
+                SupportEmbeddingRepository.Checked found = SupportEmbeddingRepository.nearestPerClassExactChecked(search, taxonomy, "v1", query,
+                        List.of("v1"), false);
+                assertEquals(sorted(search(main, SupportEmbeddingRepository.EXACT_NEAREST_PER_CLASS, taxonomy, query)), sorted(found.distances()),
+                        "call " + call);
+                assertEquals(List.of(taxonomy == small ? 4L : 100L), found.embeddedPerVersion());
+            }
+            try (PreparedStatement p = search.prepareStatement("""
+                    SELECT generic_plans, custom_plans FROM pg_prepared_statements
+                    WHERE NOT from_sql AND statement LIKE '%array_agg%' AND statement NOT LIKE '%pg_prepared_statements%'""");
+                 ResultSet r = p.executeQuery()) {
+                assertTrue(r.next(), "the statement was not prepared on the server");
+                assertTrue(r.getLong(1) >= 20, "one generic plan for every call: " + r.getLong(1));
+                assertEquals(0, r.getLong(2), "no call planned for itself");
+                assertFalse(r.next(), "prepared once per connection, not once per call");
+            }
+        }
+    }
+
+    /**
+     * The one plan of the common statement reads only the asked taxonomy's rows, through the (taxonomy, version) index,
+     * even where the statistics make a sequential scan the cheaper generic plan: one taxonomy holding nearly every row of
+     * the table. Run on a connection made as the search datasource makes its own (its URL and JDBC properties), in a
+     * scratch schema that the statement's unqualified support_embedding resolves to.
+     */
+    @Test
+    void theOnePlanReadsOnlyTheAskedTaxonomyEvenWhereAScanWouldBeCheaper() throws Exception {
+        var config = org.eclipse.microprofile.config.ConfigProvider.getConfig();
+        java.util.Properties props = new java.util.Properties();
+        props.setProperty("user", config.getValue("quarkus.datasource.search.username", String.class));
+        props.setProperty("password", config.getValue("quarkus.datasource.search.password", String.class));
+        for (String property : List.of("prepareThreshold", "options")) {
+            props.setProperty(property, config.getValue("quarkus.datasource.search.jdbc.additional-jdbc-properties." + property, String.class));
+        }
+        try (Connection c = java.sql.DriverManager.getConnection(config.getValue("quarkus.datasource.search.jdbc.url", String.class), props);
+             java.sql.Statement s = c.createStatement()) {
+            s.execute("DROP SCHEMA IF EXISTS generic_plan_check CASCADE");
+            s.execute("CREATE SCHEMA generic_plan_check");
+            try {
+                s.execute("SET search_path TO generic_plan_check, public");
+                s.execute("""
+                        CREATE TABLE generic_plan_check.support_embedding (sample_id UUID NOT NULL, model_version VARCHAR(128) NOT NULL,
+                            taxonomy_id BIGINT NOT NULL, class_id BIGINT NOT NULL, embedding vector(128) NOT NULL,
+                            PRIMARY KEY (sample_id, model_version))""");
+                s.execute("CREATE INDEX support_embedding_scope ON generic_plan_check.support_embedding (taxonomy_id, model_version)");
+                s.execute("""
+                        INSERT INTO generic_plan_check.support_embedding
+                        SELECT gen_random_uuid(), 'v1', CASE WHEN i <= 6 THEN 2 ELSE 1 END, i % 3, array_fill(1 + i % 5, ARRAY[128])::real[]::vector
+                        FROM generate_series(1, 20000) i""");
+                s.execute("ANALYZE generic_plan_check.support_embedding");
+                float[] query = new SupportRows(dataSource, new Random(20261211)).randomUnit();
+                SupportEmbeddingRepository.Checked found = SupportEmbeddingRepository.nearestPerClassExactChecked(c, 2, "v1", query, List.of("v1"), false);
+                assertEquals(3, found.distances().size(), "the small taxonomy's three classes: " + found.distances());
+                assertEquals(List.of(6L), found.embeddedPerVersion());
+                String text;
+                String name;
+                try (ResultSet r = s.executeQuery("""
+                        SELECT name, statement FROM pg_prepared_statements
+                        WHERE NOT from_sql AND statement LIKE '%array_agg%' AND statement NOT LIKE '%pg_prepared_statements%'""")) {
+                    assertTrue(r.next(), "the statement was not prepared on the server");
+                    name = r.getString(1);
+                    text = r.getString(2);
+                }
+                String arguments = arguments(VectorText.of(query), 2);
+                // the condition this test is about: planned once for any taxonomy, with sequential scans allowed, the table is scanned
+                s.execute("SET enable_seqscan = on");
+                s.execute("PREPARE scan_allowed AS " + text);
+                String scanAllowed = explain(s, "scan_allowed", arguments);
+                s.execute("DEALLOCATE scan_allowed");
+                s.execute("RESET enable_seqscan");
+                assertTrue(scanAllowed.contains("Seq Scan on support_embedding"), "this table no longer makes a scan the cheaper generic plan:\n" + scanAllowed);
+                String plan = explain(s, name, arguments);
+                assertTrue(plan.contains("support_embedding_scope") && plan.contains("taxonomy_id = $"),
+                        "the one plan reads the rows through the (taxonomy, version) index:\n" + plan);
+                assertFalse(plan.contains("Seq Scan on support_embedding"), "the one plan scans every taxonomy's rows:\n" + plan);
+            } finally {
+                s.execute("DROP SCHEMA generic_plan_check CASCADE");
+            }
+        }
+    }
+
+    /** The two-pass statement of large taxonomies runs on the main datasource: prepared on the server, planned for each call's taxonomy. */
+    @Test
+    void theTwoPassStatementIsPreparedOnTheServerAndPlannedForEachCallsTaxonomy() throws Exception {
         SupportRows db = new SupportRows(dataSource, new Random(20261208));
         long small = taxonomy(db, "statement-small", List.of(2, 2), false);
         long large = taxonomy(db, "statement-large", List.of(30, 30), false);
@@ -49,10 +149,9 @@ class ClassifyStatementTest {
             assertEquals("force_custom_plan", setting(c, "plan_cache_mode"), "the datasource's options keep plans specific");
             for (int call = 0; call < 20; call++) {
                 long taxonomy = call % 2 == 0 ? small : large;
-                boolean twoPass = call % 4 >= 2;
                 float[] query = db.randomUnit();
                 SupportEmbeddingRepository.Checked found = SupportEmbeddingRepository.nearestPerClassExactChecked(c, taxonomy, "v1", query,
-                        List.of("v1"), twoPass);
+                        List.of("v1"), true);
                 assertEquals(sorted(search(c, SupportEmbeddingRepository.EXACT_NEAREST_PER_CLASS, taxonomy, query)), sorted(found.distances()),
                         "call " + call);
                 assertEquals(List.of(taxonomy == small ? 4L : 60L), found.embeddedPerVersion());
@@ -60,11 +159,9 @@ class ClassifyStatementTest {
             try (PreparedStatement p = c.prepareStatement("""
                     SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE NOT from_sql AND statement LIKE '%array_agg%'""");
                  ResultSet r = p.executeQuery()) {
-                for (String statement : List.of("sorting", "two-pass")) {
-                    assertTrue(r.next(), "the " + statement + " statement was not prepared on the server (or twice, not once, per connection)");
-                    assertEquals(0, r.getLong(1), "a generic plan was used");
-                    assertTrue(r.getLong(2) >= 10, "planned for each call: " + r.getLong(2));
-                }
+                assertTrue(r.next(), "the statement was not prepared on the server");
+                assertEquals(0, r.getLong(1), "a generic plan was used");
+                assertTrue(r.getLong(2) >= 20, "planned for each call: " + r.getLong(2));
                 assertFalse(r.next(), "prepared once per connection, not once per call");
             }
         }
@@ -159,6 +256,25 @@ class ClassifyStatementTest {
             }
         }
         return out;
+    }
+
+    /** The literal arguments of the common statement for EXECUTE, in its parameters' order. */
+    private static String arguments(String vector, long taxonomy) {
+        return SupportEmbeddingRepository.positional(SupportEmbeddingRepository.exactNearestPerClassChecked(false),
+                        vector, taxonomy, "v1", new String[]{"v1"}).stream()
+                .map(v -> v instanceof String[] texts ? "'{" + String.join(",", texts) + "}'" : v instanceof String text ? "'" + text + "'" : v.toString())
+                .collect(java.util.stream.Collectors.joining(", "));
+    }
+
+    /** The plan of a statement prepared on this session as {@code name} (a generic plan shows its parameters as $n). */
+    private static String explain(java.sql.Statement s, String name, String arguments) throws SQLException {
+        StringBuilder plan = new StringBuilder();
+        try (ResultSet r = s.executeQuery("EXPLAIN EXECUTE \"" + name + "\"(" + arguments + ")")) {
+            while (r.next()) {
+                plan.append(r.getString(1)).append('\n');
+            }
+        }
+        return plan.toString();
     }
 
     private static String setting(Connection c, String name) throws SQLException {

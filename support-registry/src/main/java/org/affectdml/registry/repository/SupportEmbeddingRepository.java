@@ -30,6 +30,11 @@ public class SupportEmbeddingRepository implements PanacheRepositoryBase<Support
     @Inject
     AgroalDataSource dataSource;
 
+    /** Connections that plan the common Classify statement once each, generically, index scans only (application.properties). */
+    @Inject
+    @io.quarkus.agroal.DataSource("search")
+    AgroalDataSource searchDataSource;
+
     /** Distance of a class to a query, and the support that decided it (empty for a prototype). */
     public record ClassDistance(long classId, double distance, String supportId) {
     }
@@ -280,18 +285,26 @@ public class SupportEmbeddingRepository implements PanacheRepositoryBase<Support
     private static final String EXACT_NEAREST_PER_CLASS_CHECKED = CHECKED.formatted(EXACT_NEAREST_PER_CLASS);
     private static final String EXACT_NEAREST_PER_CLASS_CHECKED_TWO_PASS = CHECKED.formatted(EXACT_NEAREST_PER_CLASS_TWO_PASS);
 
+    /** The statement of {@link #nearestPerClassExactChecked} (JPA-style parameters: query, taxonomy id, version, counted versions). */
+    public static String exactNearestPerClassChecked(boolean twoPass) {
+        return twoPass ? EXACT_NEAREST_PER_CLASS_CHECKED_TWO_PASS : EXACT_NEAREST_PER_CLASS_CHECKED;
+    }
+
     /** What {@link #nearestPerClassExactChecked} found: the distances, the revision, and the embeddings per counted version. */
     public record Checked(long revision, List<ClassDistance> distances, List<Long> embeddedPerVersion) {
     }
 
     /**
      * The common Classify search in one round trip: one statement, outside any transaction (one statement is one
-     * snapshot), through the pool's plain JDBC connection rather than the ORM, prepared on the server with a custom plan. No rows (the version's supports are gone,
-     * or the taxonomy is): revision -1 and no counts.
+     * snapshot), through a pool's plain JDBC connection rather than the ORM, prepared on the server. Below the two-pass
+     * size it runs on the search datasource, where its plan is made once per connection (generic, and with sequential
+     * scans off, so it reads only the taxonomy's rows through the (taxonomy, version) index); the two-pass statement
+     * runs on the main datasource, planned for each call's taxonomy. No rows (the version's supports are gone, or the
+     * taxonomy is): revision -1 and no counts.
      */
     public Checked nearestPerClassExactChecked(long taxonomyId, String version, float[] query, List<String> countedVersions,
                                                boolean twoPass) throws SQLException {
-        try (Connection connection = dataSource.getConnection()) {
+        try (Connection connection = (twoPass ? dataSource : searchDataSource).getConnection()) {
             return nearestPerClassExactChecked(connection, taxonomyId, version, query, countedVersions, twoPass);
         }
     }
@@ -299,10 +312,10 @@ public class SupportEmbeddingRepository implements PanacheRepositoryBase<Support
     /** {@link #nearestPerClassExactChecked(long, String, float[], List, boolean)} on a connection of the caller's. */
     public static Checked nearestPerClassExactChecked(Connection connection, long taxonomyId, String version, float[] query,
                                                       List<String> countedVersions, boolean twoPass) throws SQLException {
-        try (PreparedStatement statement = prepared(connection, twoPass ? EXACT_NEAREST_PER_CLASS_CHECKED_TWO_PASS : EXACT_NEAREST_PER_CLASS_CHECKED,
+        try (PreparedStatement statement = prepared(connection, exactNearestPerClassChecked(twoPass),
                 VectorText.of(query), taxonomyId, version, countedVersions.toArray(String[]::new))) {
             // prepared on the server from the first call on each connection (no parsing per call); the datasource's
-            // plan_cache_mode=force_custom_plan still plans it for this taxonomy every time
+            // plan_cache_mode decides whether it is also planned once (search) or for each call's taxonomy (main)
             statement.unwrap(org.postgresql.PGStatement.class).setPrepareThreshold(1);
             List<ClassDistance> out = new ArrayList<>();
             long revision = -1;
@@ -395,12 +408,11 @@ public class SupportEmbeddingRepository implements PanacheRepositoryBase<Support
      * String[] or Long[] parameter is bound as a text[] or bigint[] array.
      */
     public static PreparedStatement prepared(Connection c, String jpaSql, Object... parameters) throws SQLException {
-        java.util.regex.Matcher m = JPA_PARAMETER.matcher(jpaSql);
-        PreparedStatement p = c.prepareStatement(m.replaceAll("?"));
+        PreparedStatement p = c.prepareStatement(JPA_PARAMETER.matcher(jpaSql).replaceAll("?"));
         try {
-            m.reset();
-            for (int i = 1; m.find(); i++) {
-                Object value = parameters[Integer.parseInt(m.group(1)) - 1];
+            List<Object> positional = positional(jpaSql, parameters);
+            for (int i = 1; i <= positional.size(); i++) {
+                Object value = positional.get(i - 1);
                 if (value instanceof String[] texts) {
                     p.setArray(i, c.createArrayOf("text", texts));
                 } else if (value instanceof Long[] ids) {
@@ -414,6 +426,16 @@ public class SupportEmbeddingRepository implements PanacheRepositoryBase<Support
             p.close();
             throw e;
         }
+    }
+
+    /** The values of {@code jpaSql}'s parameters in the order they occur (?2 twice is two values): JDBC's ?1, ?2, ... */
+    public static List<Object> positional(String jpaSql, Object... parameters) {
+        List<Object> out = new ArrayList<>();
+        java.util.regex.Matcher m = JPA_PARAMETER.matcher(jpaSql);
+        while (m.find()) {
+            out.add(parameters[Integer.parseInt(m.group(1)) - 1]);
+        }
+        return out;
     }
 
     private static final java.util.regex.Pattern JPA_PARAMETER = java.util.regex.Pattern.compile("\\?(\\d+)");
