@@ -56,24 +56,10 @@ class ClassifyStatementTest {
         try (Connection search = searchDataSource.getConnection(); Connection main = dataSource.getConnection()) {
             assertEquals("force_generic_plan", setting(search, "plan_cache_mode"), "the search datasource plans once per connection");
             assertEquals("off", setting(search, "enable_seqscan"), "the search datasource's one plan may not scan the whole table");
-            for (int call = 0; call < 20; call++) {
-                long taxonomy = call % 2 == 0 ? small : large;
-                float[] query = db.randomUnit();
-                SupportEmbeddingRepository.Checked found = SupportEmbeddingRepository.nearestPerClassExactChecked(search, taxonomy, "v1", query,
-                        List.of("v1"), false);
-                assertEquals(sorted(search(main, SupportEmbeddingRepository.EXACT_NEAREST_PER_CLASS, taxonomy, query)), sorted(found.distances()),
-                        "call " + call);
-                assertEquals(List.of(taxonomy == small ? 4L : 100L), found.embeddedPerVersion());
-            }
-            try (PreparedStatement p = search.prepareStatement("""
-                    SELECT generic_plans, custom_plans FROM pg_prepared_statements
-                    WHERE NOT from_sql AND statement LIKE '%array_agg%' AND statement NOT LIKE '%pg_prepared_statements%'""");
-                 ResultSet r = p.executeQuery()) {
-                assertTrue(r.next(), "the statement was not prepared on the server");
-                assertTrue(r.getLong(1) >= 20, "one generic plan for every call: " + r.getLong(1));
-                assertEquals(0, r.getLong(2), "no call planned for itself");
-                assertFalse(r.next(), "prepared once per connection, not once per call");
-            }
+            searchAlternately(db, search, main, false, small, 4, large, 100);
+            Plans plans = plansOfTheCheckedStatement(search);
+            assertTrue(plans.generic() >= 20, "one generic plan for every call: " + plans);
+            assertEquals(0, plans.custom(), "no call planned for itself");
         }
     }
 
@@ -98,11 +84,7 @@ class ClassifyStatementTest {
             s.execute("CREATE SCHEMA generic_plan_check");
             try {
                 s.execute("SET search_path TO generic_plan_check, public");
-                s.execute("""
-                        CREATE TABLE generic_plan_check.support_embedding (sample_id UUID NOT NULL, model_version VARCHAR(128) NOT NULL,
-                            taxonomy_id BIGINT NOT NULL, class_id BIGINT NOT NULL, embedding vector(128) NOT NULL,
-                            PRIMARY KEY (sample_id, model_version))""");
-                s.execute("CREATE INDEX support_embedding_scope ON generic_plan_check.support_embedding (taxonomy_id, model_version)");
+                KnnBenchmark.createSupportEmbedding(s, "generic_plan_check");
                 s.execute("""
                         INSERT INTO generic_plan_check.support_embedding
                         SELECT gen_random_uuid(), 'v1', CASE WHEN i <= 6 THEN 2 ELSE 1 END, i % 3, array_fill(1 + i % 5, ARRAY[128])::real[]::vector
@@ -147,23 +129,10 @@ class ClassifyStatementTest {
         long large = taxonomy(db, "statement-large", List.of(30, 30), false);
         try (Connection c = dataSource.getConnection()) {
             assertEquals("force_custom_plan", setting(c, "plan_cache_mode"), "the datasource's options keep plans specific");
-            for (int call = 0; call < 20; call++) {
-                long taxonomy = call % 2 == 0 ? small : large;
-                float[] query = db.randomUnit();
-                SupportEmbeddingRepository.Checked found = SupportEmbeddingRepository.nearestPerClassExactChecked(c, taxonomy, "v1", query,
-                        List.of("v1"), true);
-                assertEquals(sorted(search(c, SupportEmbeddingRepository.EXACT_NEAREST_PER_CLASS, taxonomy, query)), sorted(found.distances()),
-                        "call " + call);
-                assertEquals(List.of(taxonomy == small ? 4L : 60L), found.embeddedPerVersion());
-            }
-            try (PreparedStatement p = c.prepareStatement("""
-                    SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE NOT from_sql AND statement LIKE '%array_agg%'""");
-                 ResultSet r = p.executeQuery()) {
-                assertTrue(r.next(), "the statement was not prepared on the server");
-                assertEquals(0, r.getLong(1), "a generic plan was used");
-                assertTrue(r.getLong(2) >= 20, "planned for each call: " + r.getLong(2));
-                assertFalse(r.next(), "prepared once per connection, not once per call");
-            }
+            searchAlternately(db, c, c, true, small, 4, large, 60);
+            Plans plans = plansOfTheCheckedStatement(c);
+            assertEquals(0, plans.generic(), "a generic plan was used");
+            assertTrue(plans.custom() >= 20, "planned for each call: " + plans);
         }
     }
 
@@ -256,6 +225,39 @@ class ClassifyStatementTest {
             }
         }
         return out;
+    }
+
+    /**
+     * 20 searches with the checked statement on {@code statement}, alternating the two taxonomies: each answers what the
+     * sorting statement answers on {@code reference} (planned for its taxonomy), with the taxonomy's embedding count.
+     */
+    private static void searchAlternately(SupportRows db, Connection statement, Connection reference, boolean twoPass,
+                                          long small, long smallSupports, long large, long largeSupports) throws SQLException {
+        for (int call = 0; call < 20; call++) {
+            long taxonomy = call % 2 == 0 ? small : large;
+            float[] query = db.randomUnit();
+            SupportEmbeddingRepository.Checked found = SupportEmbeddingRepository.nearestPerClassExactChecked(statement, taxonomy, "v1", query,
+                    List.of("v1"), twoPass);
+            assertEquals(sorted(search(reference, SupportEmbeddingRepository.EXACT_NEAREST_PER_CLASS, taxonomy, query)), sorted(found.distances()),
+                    "call " + call);
+            assertEquals(List.of(taxonomy == small ? smallSupports : largeSupports), found.embeddedPerVersion());
+        }
+    }
+
+    /** How often the checked statement prepared on a connection ran with a generic plan and with one of its own. */
+    private record Plans(long generic, long custom) {
+    }
+
+    private static Plans plansOfTheCheckedStatement(Connection c) throws SQLException {
+        try (PreparedStatement p = c.prepareStatement("""
+                SELECT generic_plans, custom_plans FROM pg_prepared_statements
+                WHERE NOT from_sql AND statement LIKE '%array_agg%' AND statement NOT LIKE '%pg_prepared_statements%'""");
+             ResultSet r = p.executeQuery()) {
+            assertTrue(r.next(), "the statement was not prepared on the server");
+            Plans plans = new Plans(r.getLong(1), r.getLong(2));
+            assertFalse(r.next(), "prepared once per connection, not once per call");
+            return plans;
+        }
     }
 
     /** The literal arguments of the common statement for EXECUTE, in its parameters' order. */

@@ -100,7 +100,9 @@ class ConsistencyTest extends RegistryStubs {
         assertTrue(m.value("grpc_client_processing_duration_seconds_count", "method", "EmbedBatch").orElseThrow() >= 1,
                 "the registry's calls to embedding-service are timed too");
         for (String pool : new String[]{"agroal_active_count", "agroal_available_count", "agroal_awaiting_count"}) {
-            assertTrue(m.value(pool).isPresent(), "connection pool metric " + pool + ": " + m.text());
+            for (String datasource : new String[]{"default", "search"}) {
+                assertTrue(m.value(pool, "datasource", datasource).isPresent(), "connection pool metric " + pool + " of " + datasource + ": " + m.text());
+            }
         }
         var sample = admin.listSupports(ListSupportsRequest.newBuilder().setTaxonomy("migrating").build()).getSamples(0);
         assertTrue(sample.getEmbeddedModelVersionsList().containsAll(List.of(v1, v2)), sample.toString());

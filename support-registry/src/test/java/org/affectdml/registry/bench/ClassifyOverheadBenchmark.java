@@ -68,10 +68,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * embedding-service's (decode, preprocess, encoders, segmentation and what segmentation-service itself reported). From
  * the same calls it derives the hops: client to registry, registry to embedding-service, embedding-service to
  * segmentation-service, and the registry's own work (total minus embed). A transport floor is measured alongside: a
- * GetModel to embedding-service (no work). A database floor too: from this process's own JDBC connection, between the
- * same calls, {@code SELECT 1} and the very statement the registry ran for the call (same taxonomy, version and query,
- * prepared on the server with a custom plan, as the registry's), so the registry's statement time can be read against
- * what one round trip to PostgreSQL costs at that pace on this machine. Then a throughput phase at the given concurrency.
+ * GetModel to embedding-service (no work). A database floor too: from this process's own JDBC connections, made as the
+ * registry's pools make theirs, between the same calls: {@code SELECT 1}, and the very statement the registry ran for the
+ * call (same taxonomy, version and query, prepared on the server), planned once as on the registry's search pool and
+ * planned for each call as on its main pool, so the registry's statement time can be read against what one round trip
+ * to PostgreSQL costs at that pace on this machine. Then a throughput phase at the given concurrency.
  *
  * Run: deploy/local/bench-overhead.sh [tiny|stand-in] [requests] [concurrency] [--jfr]. With --jfr the registry and
  * embedding-service record a Java Flight Recorder profile during the throughput phase, summarised as their hottest
@@ -219,20 +220,31 @@ public final class ClassifyOverheadBenchmark {
     }
 
     /** Concurrency 1: per call, the client's time, the server timings, and the transport and database floors in between. */
-    private static List<Stage> measure(ManagedChannel channel, ManagedChannel embeddingChannel, String taxonomy, Settings s) throws SQLException {
-        try (Connection db = DriverManager.getConnection(s.dbUrl(), databaseFloorProperties())) {
-            return measure(channel, embeddingChannel, taxonomy, s, db, taxonomyId(db, taxonomy));
+    private static List<Stage> measure(ManagedChannel channel, ManagedChannel embeddingChannel, String taxonomy, Settings s) throws Exception {
+        try (Connection plannedOnce = connectAs("search", s.dbUrl()); Connection plannedEachCall = connectAs("", s.dbUrl())) {
+            return measure(channel, embeddingChannel, taxonomy, s, plannedOnce, plannedEachCall, taxonomyId(plannedOnce, taxonomy));
         }
     }
 
-    /** As the registry's datasource connects (application.properties): each statement planned for its parameters. */
-    private static java.util.Properties databaseFloorProperties() {
+    /**
+     * A connection made as the registry's pool {@code datasource} makes its own ("" the main pool, "search" the pool of the
+     * common Classify statement): its JDBC properties read from the registry's application.properties.
+     */
+    private static Connection connectAs(String datasource, String url) throws java.io.IOException, SQLException {
+        java.util.Properties registry = new java.util.Properties();
+        try (var in = ClassifyOverheadBenchmark.class.getResourceAsStream("/application.properties")) {
+            registry.load(java.util.Objects.requireNonNull(in, "the registry's application.properties is not on the classpath"));
+        }
+        String prefix = "quarkus.datasource." + (datasource.isEmpty() ? "" : datasource + ".") + "jdbc.additional-jdbc-properties.";
         java.util.Properties props = new java.util.Properties();
+        registry.stringPropertyNames().stream().filter(n -> n.startsWith(prefix))
+                .forEach(n -> props.setProperty(n.substring(prefix.length()), registry.getProperty(n)));
+        if (props.isEmpty()) {
+            throw new IllegalStateException("no JDBC properties for the registry's datasource '" + datasource + "' (" + prefix + "*)");
+        }
         props.setProperty("user", System.getProperty("db.user", System.getenv().getOrDefault("AFFECT_DB_USER", "affect")));
         props.setProperty("password", System.getProperty("db.password", System.getenv().getOrDefault("AFFECT_DB_PASSWORD", "affect")));
-        props.setProperty("prepareThreshold", "0");
-        props.setProperty("options", "-c plan_cache_mode=force_custom_plan");
-        return props;
+        return DriverManager.getConnection(url, props);
     }
 
     private static long taxonomyId(Connection db, String taxonomy) throws SQLException {
@@ -274,7 +286,7 @@ public final class ClassifyOverheadBenchmark {
     }
 
     private static List<Stage> measure(ManagedChannel channel, ManagedChannel embeddingChannel, String taxonomy, Settings s,
-                                       Connection db, long taxonomyId) throws SQLException {
+                                       Connection plannedOnce, Connection plannedEachCall, long taxonomyId) throws SQLException {
         AtomicReference<String> trailer = new AtomicReference<>();
         Channel timed = ClientInterceptors.intercept(channel, askForTimings(trailer));
         var client = GrpcTestChannels.withKey(ClassificationGrpc.newBlockingStub(timed), CLIENT);
@@ -304,8 +316,9 @@ public final class ClassifyOverheadBenchmark {
             long e0 = System.nanoTime();
             EmbedResponse embedded = direct.withDeadlineAfter(60, TimeUnit.SECONDS).embed(embed);
             double embedMs = (System.nanoTime() - e0) / 1e6;
-            double selectOneMs = selectOne(db);
-            double statementMs = registryStatement(db, taxonomyId, embedded);
+            double selectOneMs = selectOne(plannedOnce);
+            double plannedOnceMs = registryStatement(plannedOnce, taxonomyId, embedded);
+            double plannedEachCallMs = registryStatement(plannedEachCall, taxonomyId, embedded);
             if (i < 0) {
                 continue;
             }
@@ -334,7 +347,8 @@ public final class ClassifyOverheadBenchmark {
             }
             add(samples, "segmentation-service own (reported)", server.getOrDefault("embedding.segmentation-server", 0.0));
             add(samples, "database floor: SELECT 1 from the benchmark, between calls", selectOneMs);
-            add(samples, "database floor: the registry's statement from the benchmark, between calls", statementMs);
+            add(samples, "database floor: the registry's statement from the benchmark, planned once (search pool)", plannedOnceMs);
+            add(samples, "database floor: the same, planned for each call (main pool)", plannedEachCallMs);
             add(samples, "hop embedding -> segmentation (segmentation - reported)",
                     server.getOrDefault("embedding.segmentation", 0.0) - server.getOrDefault("embedding.segmentation-server", 0.0));
         }

@@ -79,11 +79,7 @@ public final class KnnBenchmark {
                 s.execute("CREATE SCHEMA knn_bench");
                 // The production queries name support_embedding unqualified: this session resolves it to the scratch table.
                 s.execute("SET search_path TO knn_bench, public");
-                s.execute("""
-                        CREATE TABLE knn_bench.support_embedding (sample_id UUID NOT NULL, model_version VARCHAR(128) NOT NULL,
-                            taxonomy_id BIGINT NOT NULL, class_id BIGINT NOT NULL, embedding vector(128) NOT NULL,
-                            PRIMARY KEY (sample_id, model_version))""");
-                s.execute("CREATE INDEX ON knn_bench.support_embedding (taxonomy_id, model_version)");
+                createSupportEmbedding(s, "knn_bench");
                 // the registry's own migration, so the class means are kept as in production (search_path: knn_bench first)
                 s.execute(migration("V9__class_prototype.sql"));
             }
@@ -296,6 +292,18 @@ public final class KnnBenchmark {
             FROM support_embedding WHERE taxonomy_id = ?2 AND model_version = ?3 GROUP BY class_id""";
 
     /** A registry migration's SQL, from the classpath (the registry's main resources). */
+    /**
+     * A scratch support_embedding in {@code schema}: the registry's columns the searches read, its primary key and its
+     * (taxonomy, version) index under the registry's name; no HNSW index and no stream projections.
+     */
+    public static void createSupportEmbedding(Statement s, String schema) throws java.sql.SQLException {
+        s.execute("""
+                CREATE TABLE %s.support_embedding (sample_id UUID NOT NULL, model_version VARCHAR(128) NOT NULL,
+                    taxonomy_id BIGINT NOT NULL, class_id BIGINT NOT NULL, embedding vector(128) NOT NULL,
+                    PRIMARY KEY (sample_id, model_version))""".formatted(schema));
+        s.execute("CREATE INDEX support_embedding_scope ON %s.support_embedding (taxonomy_id, model_version)".formatted(schema));
+    }
+
     public static String migration(String file) throws java.io.IOException {
         try (var in = KnnBenchmark.class.getResourceAsStream("/db/migration/" + file)) {
             if (in == null) {
