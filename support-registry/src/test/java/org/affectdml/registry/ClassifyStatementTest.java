@@ -30,7 +30,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * server (no parsing per call) and planned once per connection, with a plan that can reach only the asked taxonomy's rows;
  * the two-pass statement of large taxonomies is planned for each call's own taxonomy (a generic plan of it would ignore
  * which taxonomy is asked for); and the two-pass search finds what sorting every row finds. The rows are written
- * straight to the tables with a made-up version, so the re-embedding worker sleeps (it would prune them). Vectors come from seeded generators, so a failure repeats.
+ * straight to the tables with a made-up version, so the re-embedding worker sleeps (it would prune them). Vectors come
+ * from seeded generators, so a failure repeats.
  */
 @QuarkusTest
 @TestProfile(ClassPrototypeTest.WorkerAsleep.class)
@@ -43,6 +44,9 @@ class ClassifyStatementTest {
     @Inject
     @io.quarkus.agroal.DataSource("search")
     AgroalDataSource searchDataSource;
+
+    @Inject
+    SupportEmbeddingRepository supportEmbeddings;
 
     /**
      * The common statement (below the two-pass size) runs on the search datasource: prepared once per connection and
@@ -111,14 +115,25 @@ class ClassifyStatementTest {
                 s.execute("DEALLOCATE scan_allowed");
                 s.execute("RESET enable_seqscan");
                 assertTrue(scanAllowed.contains("Seq Scan on support_embedding"), "this table no longer makes a scan the cheaper generic plan:\n" + scanAllowed);
-                String plan = explain(s, name, arguments);
-                assertTrue(plan.contains("support_embedding_scope") && plan.contains("taxonomy_id = $"),
-                        "the one plan reads the rows through the (taxonomy, version) index:\n" + plan);
-                assertFalse(plan.contains("Seq Scan on support_embedding"), "the one plan scans every taxonomy's rows:\n" + plan);
+                assertReadsOnlyThroughTheScopeIndex(explain(s, name, arguments));
             } finally {
                 s.execute("DROP SCHEMA generic_plan_check CASCADE");
             }
         }
+    }
+
+    /** The registry's search takes a connection of the search pool for the common statement, and of the main pool for two passes. */
+    @Test
+    void theCommonStatementTakesTheSearchPoolAndTheTwoPassStatementTheMainPool() throws Exception {
+        SupportRows db = new SupportRows(dataSource, new Random(20261212));
+        long taxonomy = taxonomy(db, "pools", List.of(2, 3), false);
+        long searchBefore = searchDataSource.getMetrics().acquireCount();
+        assertEquals(2, supportEmbeddings.nearestPerClassExactChecked(taxonomy, "v1", db.randomUnit(), List.of("v1"), false).distances().size());
+        assertEquals(searchBefore + 1, searchDataSource.getMetrics().acquireCount(), "the common statement took a search connection");
+        long mainBefore = dataSource.getMetrics().acquireCount();
+        assertEquals(2, supportEmbeddings.nearestPerClassExactChecked(taxonomy, "v1", db.randomUnit(), List.of("v1"), true).distances().size());
+        assertEquals(searchBefore + 1, searchDataSource.getMetrics().acquireCount(), "the two-pass statement took a search connection");
+        assertTrue(dataSource.getMetrics().acquireCount() > mainBefore, "the two-pass statement took no main connection");
     }
 
     /** The two-pass statement of large taxonomies runs on the main datasource: prepared on the server, planned for each call's taxonomy. */
@@ -258,6 +273,26 @@ class ClassifyStatementTest {
             assertFalse(r.next(), "prepared once per connection, not once per call");
             return plans;
         }
+    }
+
+    /**
+     * Every node of the plan that reads support_embedding (the search and the embedding count) does so through
+     * support_embedding_scope with the taxonomy as its condition: a bitmap heap scan fed by that index, or an index
+     * (only) scan of it. Any other access (a sequential scan, another index) could read other taxonomies' rows.
+     */
+    private static void assertReadsOnlyThroughTheScopeIndex(String plan) {
+        int reads = 0;
+        for (String line : plan.split("\n")) {
+            if (line.contains("Bitmap Index Scan on ")) {
+                assertTrue(line.contains("Bitmap Index Scan on support_embedding_scope"), "a bitmap of another index:\n" + plan);
+            } else if (line.matches(".* on support_embedding( .*|$)")) {
+                reads++;
+                assertTrue(line.contains("Bitmap Heap Scan on support_embedding") || line.contains("Scan using support_embedding_scope on support_embedding"),
+                        "support_embedding read other than through support_embedding_scope:\n" + plan);
+            }
+        }
+        assertEquals(2, reads, "the search and the embedding count each read support_embedding once:\n" + plan);
+        assertTrue(plan.contains("taxonomy_id = $"), "a generic plan, conditioned on the taxonomy parameter:\n" + plan);
     }
 
     /** The literal arguments of the common statement for EXECUTE, in its parameters' order. */

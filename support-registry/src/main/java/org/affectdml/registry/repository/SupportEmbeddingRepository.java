@@ -314,8 +314,8 @@ public class SupportEmbeddingRepository implements PanacheRepositoryBase<Support
                                                       List<String> countedVersions, boolean twoPass) throws SQLException {
         try (PreparedStatement statement = prepared(connection, exactNearestPerClassChecked(twoPass),
                 VectorText.of(query), taxonomyId, version, countedVersions.toArray(String[]::new))) {
-            // prepared on the server from the first call on each connection (no parsing per call); the datasource's
-            // plan_cache_mode decides whether it is also planned once (search) or for each call's taxonomy (main)
+            // prepared on the server from the first call on each connection (no parsing per call): the search pool does so
+            // for every statement, the main pool for this one only; its plan_cache_mode plans it for each call's taxonomy
             statement.unwrap(org.postgresql.PGStatement.class).setPrepareThreshold(1);
             List<ClassDistance> out = new ArrayList<>();
             long revision = -1;
@@ -428,7 +428,10 @@ public class SupportEmbeddingRepository implements PanacheRepositoryBase<Support
         }
     }
 
-    /** The values of {@code jpaSql}'s parameters in the order they occur (?2 twice is two values): JDBC's ?1, ?2, ... */
+    /**
+     * The values of {@code jpaSql}'s parameters in the order they occur (?2 twice is two values): JDBC's ?1, ?2, ...
+     * Public for the tests that EXECUTE a statement prepared from such SQL.
+     */
     public static List<Object> positional(String jpaSql, Object... parameters) {
         List<Object> out = new ArrayList<>();
         java.util.regex.Matcher m = JPA_PARAMETER.matcher(jpaSql);

@@ -68,11 +68,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * embedding-service's (decode, preprocess, encoders, segmentation and what segmentation-service itself reported). From
  * the same calls it derives the hops: client to registry, registry to embedding-service, embedding-service to
  * segmentation-service, and the registry's own work (total minus embed). A transport floor is measured alongside: a
- * GetModel to embedding-service (no work). A database floor too: from this process's own JDBC connections, made as the
- * registry's pools make theirs, between the same calls: {@code SELECT 1}, and the very statement the registry ran for the
- * call (same taxonomy, version and query, prepared on the server), planned once as on the registry's search pool and
- * planned for each call as on its main pool, so the registry's statement time can be read against what one round trip
- * to PostgreSQL costs at that pace on this machine. Then a throughput phase at the given concurrency.
+ * GetModel to embedding-service (no work). The database is measured alongside too, from this process's own JDBC
+ * connections, made as the registry's pools make theirs, between the same calls: {@code SELECT 1} (a floor: one round
+ * trip that does nothing) and, for comparison, the very statement the registry ran for the call (same taxonomy, version
+ * and query, prepared on the server), planned once as on the registry's search pool and planned for each call as on its
+ * main pool, so the registry's statement time can be read against what one round trip to PostgreSQL costs at that pace. Then a throughput phase at the given concurrency.
  *
  * Run: deploy/local/bench-overhead.sh [tiny|stand-in] [requests] [concurrency] [--jfr]. With --jfr the registry and
  * embedding-service record a Java Flight Recorder profile during the throughput phase, summarised as their hottest
@@ -347,8 +347,8 @@ public final class ClassifyOverheadBenchmark {
             }
             add(samples, "segmentation-service own (reported)", server.getOrDefault("embedding.segmentation-server", 0.0));
             add(samples, "database floor: SELECT 1 from the benchmark, between calls", selectOneMs);
-            add(samples, "database floor: the registry's statement from the benchmark, planned once (search pool)", plannedOnceMs);
-            add(samples, "database floor: the same, planned for each call (main pool)", plannedEachCallMs);
+            add(samples, "database, from the benchmark: the registry's statement planned once (as the search pool)", plannedOnceMs);
+            add(samples, "database, from the benchmark: the same planned for each call (as the main pool)", plannedEachCallMs);
             add(samples, "hop embedding -> segmentation (segmentation - reported)",
                     server.getOrDefault("embedding.segmentation", 0.0) - server.getOrDefault("embedding.segmentation-server", 0.0));
         }

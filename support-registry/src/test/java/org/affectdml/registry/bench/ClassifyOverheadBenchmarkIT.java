@@ -34,8 +34,8 @@ class ClassifyOverheadBenchmarkIT {
         for (String stage : new String[]{"registry check.kept", "registry knn.statement", "registry embed", "registry knn", "embedding total", "embedding decode",
                 "embedding segmentation", "segmentation-service own (reported)",
                 "database floor: SELECT 1 from the benchmark, between calls",
-                "database floor: the registry's statement from the benchmark, planned once (search pool)",
-                "database floor: the same, planned for each call (main pool)"}) {
+                "database, from the benchmark: the registry's statement planned once (as the search pool)",
+                "database, from the benchmark: the same planned for each call (as the main pool)"}) {
             assertTrue(r.stage(stage).p50() > 0, stage + " was not measured: " + r.stages());
         }
         // the client's time contains the registry's, which contains the Embed call's, which contains embedding-service's

@@ -291,7 +291,6 @@ public final class KnnBenchmark {
             SELECT class_id, l2_normalize(avg(embedding)) <=> CAST(?1 AS vector) AS d
             FROM support_embedding WHERE taxonomy_id = ?2 AND model_version = ?3 GROUP BY class_id""";
 
-    /** A registry migration's SQL, from the classpath (the registry's main resources). */
     /**
      * A scratch support_embedding in {@code schema}: the registry's columns the searches read, its primary key and its
      * (taxonomy, version) index under the registry's name; no HNSW index and no stream projections.
@@ -304,6 +303,7 @@ public final class KnnBenchmark {
         s.execute("CREATE INDEX support_embedding_scope ON %s.support_embedding (taxonomy_id, model_version)".formatted(schema));
     }
 
+    /** A registry migration's SQL, from the classpath (the registry's main resources). */
     public static String migration(String file) throws java.io.IOException {
         try (var in = KnnBenchmark.class.getResourceAsStream("/db/migration/" + file)) {
             if (in == null) {
