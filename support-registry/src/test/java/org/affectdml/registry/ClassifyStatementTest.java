@@ -5,6 +5,7 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
+import org.affectdml.registry.bench.ClassifyOverheadBenchmark;
 import org.affectdml.registry.bench.KnnBenchmark;
 import org.affectdml.registry.repository.SupportEmbeddingRepository;
 import org.affectdml.registry.repository.SupportEmbeddingRepository.ClassDistance;
@@ -70,20 +71,13 @@ class ClassifyStatementTest {
     /**
      * The one plan of the common statement reads only the asked taxonomy's rows, through the (taxonomy, version) index,
      * even where the statistics make a sequential scan the cheaper generic plan: one taxonomy holding nearly every row of
-     * the table. Run on a connection made as the search datasource makes its own (its URL and JDBC properties), in a
+     * the table. Run on a connection made as the search datasource makes its own (its JDBC properties, on its URL), in a
      * scratch schema that the statement's unqualified support_embedding resolves to.
      */
     @Test
     void theOnePlanReadsOnlyTheAskedTaxonomyEvenWhereAScanWouldBeCheaper() throws Exception {
-        var config = org.eclipse.microprofile.config.ConfigProvider.getConfig();
-        java.util.Properties props = new java.util.Properties();
-        props.setProperty("user", config.getValue("quarkus.datasource.search.username", String.class));
-        props.setProperty("password", config.getValue("quarkus.datasource.search.password", String.class));
-        for (String property : List.of("prepareThreshold", "options")) {
-            props.setProperty(property, config.getValue("quarkus.datasource.search.jdbc.additional-jdbc-properties." + property, String.class));
-        }
-        try (Connection c = java.sql.DriverManager.getConnection(config.getValue("quarkus.datasource.search.jdbc.url", String.class), props);
-             java.sql.Statement s = c.createStatement()) {
+        String url = org.eclipse.microprofile.config.ConfigProvider.getConfig().getValue("quarkus.datasource.search.jdbc.url", String.class);
+        try (Connection c = ClassifyOverheadBenchmark.connectAs("search", url); java.sql.Statement s = c.createStatement()) {
             s.execute("DROP SCHEMA IF EXISTS generic_plan_check CASCADE");
             s.execute("CREATE SCHEMA generic_plan_check");
             try {

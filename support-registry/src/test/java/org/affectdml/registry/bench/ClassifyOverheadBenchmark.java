@@ -72,7 +72,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * connections, made as the registry's pools make theirs, between the same calls: {@code SELECT 1} (a floor: one round
  * trip that does nothing) and, for comparison, the very statement the registry ran for the call (same taxonomy, version
  * and query, prepared on the server), planned once as on the registry's search pool and planned for each call as on its
- * main pool, so the registry's statement time can be read against what one round trip to PostgreSQL costs at that pace. Then a throughput phase at the given concurrency.
+ * main pool, so the registry's statement time can be read against what one round trip to PostgreSQL costs at that pace.
+ * Then a throughput phase at the given concurrency.
  *
  * Run: deploy/local/bench-overhead.sh [tiny|stand-in] [requests] [concurrency] [--jfr]. With --jfr the registry and
  * embedding-service record a Java Flight Recorder profile during the throughput phase, summarised as their hottest
@@ -230,7 +231,7 @@ public final class ClassifyOverheadBenchmark {
      * A connection made as the registry's pool {@code datasource} makes its own ("" the main pool, "search" the pool of the
      * common Classify statement): its JDBC properties read from the registry's application.properties.
      */
-    private static Connection connectAs(String datasource, String url) throws java.io.IOException, SQLException {
+    public static Connection connectAs(String datasource, String url) throws java.io.IOException, SQLException {
         java.util.Properties registry = new java.util.Properties();
         try (var in = ClassifyOverheadBenchmark.class.getResourceAsStream("/application.properties")) {
             registry.load(java.util.Objects.requireNonNull(in, "the registry's application.properties is not on the classpath"));
@@ -268,13 +269,17 @@ public final class ClassifyOverheadBenchmark {
         return (System.nanoTime() - t0) / 1e6;
     }
 
-    /** The registry's one Classify statement for this taxonomy and query (SupportEmbeddingRepository), timed in ms. */
-    private static double registryStatement(Connection db, long taxonomyId, EmbedResponse embedded) throws SQLException {
+    /** The embedding's values, as the registry binds them. */
+    private static float[] values(EmbedResponse embedded) {
         float[] query = new float[embedded.getEmbedding().getValuesCount()];
         for (int i = 0; i < query.length; i++) {
             query[i] = embedded.getEmbedding().getValues(i);
         }
-        String version = embedded.getEmbedding().getModelVersion();
+        return query;
+    }
+
+    /** The registry's one Classify statement for this taxonomy, version and query (SupportEmbeddingRepository), timed in ms. */
+    private static double registryStatement(Connection db, long taxonomyId, String version, float[] query) throws SQLException {
         long t0 = System.nanoTime();
         SupportEmbeddingRepository.Checked found = SupportEmbeddingRepository.nearestPerClassExactChecked(db, taxonomyId, version, query,
                 List.of(version), false);
@@ -317,8 +322,10 @@ public final class ClassifyOverheadBenchmark {
             EmbedResponse embedded = direct.withDeadlineAfter(60, TimeUnit.SECONDS).embed(embed);
             double embedMs = (System.nanoTime() - e0) / 1e6;
             double selectOneMs = selectOne(plannedOnce);
-            double plannedOnceMs = registryStatement(plannedOnce, taxonomyId, embedded);
-            double plannedEachCallMs = registryStatement(plannedEachCall, taxonomyId, embedded);
+            float[] query = values(embedded);
+            String version = embedded.getEmbedding().getModelVersion();
+            double plannedOnceMs = registryStatement(plannedOnce, taxonomyId, version, query);
+            double plannedEachCallMs = registryStatement(plannedEachCall, taxonomyId, version, query);
             if (i < 0) {
                 continue;
             }

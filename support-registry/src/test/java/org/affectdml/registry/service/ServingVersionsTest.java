@@ -141,7 +141,6 @@ class ServingVersionsTest {
         assertEquals(asked, embedding.asked, "and used without asking again");
     }
 
-
     /**
      * After a call, the answer is kept young in the background (every third of the limit), so a call seconds later does not
      * wait on GetModel either; once no call has come for the ask-ahead time the ticks stop, and the next call starts them.
